@@ -1,0 +1,23 @@
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
+import { AuthService } from './auth.service.js';
+import { LoginResponseDto } from './dto/login-response.dto.js';
+import { LoginDto } from './dto/login.dto.js';
+
+@ApiTags('auth')
+@Controller('admin')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  /** Exchange an admin's email and password for a bearer token. */
+  @Post('login')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  @ApiUnauthorizedResponse({ description: 'Unknown email or wrong password (same answer)', type: ErrorResponseDto })
+  @ApiTooManyRequestsResponse({ description: 'Too many attempts; see Retry-After', type: ErrorResponseDto })
+  login(@Body() body: LoginDto): Promise<LoginResponseDto> {
+    return this.auth.login(body.email, body.password);
+  }
+}

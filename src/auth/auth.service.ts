@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { Types } from 'mongoose';
+import { AppConfig } from '../config/app-config.js';
+import { AdminAccountsService } from './admin-accounts.service.js';
+import { InvalidCredentialsError } from './auth.errors.js';
+import { AuthenticatedAdmin } from './authenticated-admin.js';
+import { LoginResponseDto } from './dto/login-response.dto.js';
+import { PasswordHasher } from './password-hasher.service.js';
+import { parseTokenClaims, TokenClaims } from './token-claims.js';
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly admins: AdminAccountsService,
+    private readonly hasher: PasswordHasher,
+    private readonly jwt: JwtService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Same status, body and cost whether the email is unknown or the password is wrong. */
+  async login(email: string, password: string): Promise<LoginResponseDto> {
+    const admin = await this.admins.findByEmail(email);
+    const valid = admin ? await this.hasher.verify(admin.password_hash, password) : await this.hasher.verifyDummy(password);
+    if (!admin || !valid) throw new InvalidCredentialsError();
+    return this.issueToken({ _id: admin._id, org_id: admin.org_id, credential_version: admin.credential_version });
+  }
+
+  async issueToken(admin: { _id: Types.ObjectId; org_id: Types.ObjectId; credential_version: number }): Promise<LoginResponseDto> {
+    const claims: TokenClaims = { sub: admin._id.toHexString(), org_id: admin.org_id.toHexString(), cv: admin.credential_version };
+    return {
+      access_token: await this.jwt.signAsync(claims),
+      token_type: 'bearer',
+      expires_in: this.config.jwt.expiresInSeconds,
+      admin_id: claims.sub,
+      org_id: claims.org_id,
+    };
+  }
+
+  /**
+   * Checks a signature-verified payload against the admin as stored now: the admin must still
+   * exist, belong to the token's organization and have the token's credential version.
+   */
+  async authenticate(payload: unknown): Promise<AuthenticatedAdmin | null> {
+    const claims = parseTokenClaims(payload);
+    if (!claims) return null;
+    const state = await this.admins.credentialState(claims.sub);
+    if (!state || state.credential_version !== claims.cv || state.org_id.toHexString() !== claims.org_id) return null;
+    return { adminId: claims.sub, orgId: claims.org_id };
+  }
+}

@@ -1,0 +1,24 @@
+import { Types } from 'mongoose';
+
+/** What a token asserts beyond the registered claims (iss, aud, exp, iat) the JWT layer checks. */
+export interface TokenClaims {
+  /** Admin id. */
+  sub: string;
+  org_id: string;
+  /** The admin's credential_version when the token was issued. */
+  cv: number;
+}
+
+/** The claims of a verified payload, or null when any is missing or malformed. */
+export function parseTokenClaims(payload: unknown): TokenClaims | null {
+  if (typeof payload !== 'object' || payload === null) return null;
+  const { sub, org_id, cv } = payload as Record<string, unknown>;
+  if (typeof sub !== 'string' || !isObjectIdHex(sub)) return null;
+  if (typeof org_id !== 'string' || !isObjectIdHex(org_id)) return null;
+  if (typeof cv !== 'number' || !Number.isSafeInteger(cv) || cv < 1) return null;
+  return { sub, org_id, cv };
+}
+
+export function isObjectIdHex(value: string): boolean {
+  return /^[0-9a-f]{24}$/.test(value) && Types.ObjectId.isValid(value);
+}

@@ -1,0 +1,27 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { HydratedDocument, Types } from 'mongoose';
+
+/**
+ * A unique value (an organization slug, an admin email) owned by one document. Uniqueness is
+ * enforced by the `_id` index on insert, which every MongoDB-compatible server honours, rather
+ * than by unique indexes checked on update (FerretDB's SQLite backend may not raise on those).
+ */
+@Schema({ collection: 'unique_claims', versionKey: false })
+export class UniqueClaim {
+  /** `<kind>:<value>`, e.g. `org:acme` or `email:a@b.c`. */
+  @Prop({ type: String, required: true })
+  _id: string;
+
+  @Prop({ type: Types.ObjectId, required: true })
+  owner_id: Types.ObjectId;
+
+  @Prop({ type: Date, required: true })
+  claimed_at: Date;
+}
+
+export type UniqueClaimDocument = HydratedDocument<UniqueClaim>;
+export const UniqueClaimSchema = SchemaFactory.createForClass(UniqueClaim);
+// Reconciler: stale claims, `claimed_at < cutoff`.
+UniqueClaimSchema.index({ claimed_at: 1 });
+// Deleting an organization releases every claim of its org and admin: `{owner_id: {$in: [...]}}`.
+UniqueClaimSchema.index({ owner_id: 1 });

@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model, trusted, Types } from 'mongoose';
+import { UniqueClaim } from './schemas/unique-claim.schema.js';
+
+export type ClaimKind = 'org' | 'email';
+
+export const claimKey = (kind: ClaimKind, value: string) => `${kind}:${value}`;
+
+const DUPLICATE_KEY = 11000;
+
+export function isDuplicateKeyError(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === DUPLICATE_KEY;
+}
+
+/** Takes and releases unique values by inserting and deleting claim documents. */
+@Injectable()
+export class UniqueClaimService {
+  constructor(@InjectModel(UniqueClaim.name) private readonly claims: Model<UniqueClaim>) {}
+
+  /** True when the value is now owned by `ownerId` (also when it already was). */
+  async claim(kind: ClaimKind, value: string, ownerId: Types.ObjectId): Promise<boolean> {
+    const _id = claimKey(kind, value);
+    try {
+      await this.claims.create({ _id, owner_id: ownerId, claimed_at: new Date() });
+      return true;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      const existing = await this.claims.findById(_id, { owner_id: 1 }).lean();
+      return existing?.owner_id.equals(ownerId) ?? false;
+    }
+  }
+
+  /** Releases the value only if `ownerId` still owns it. */
+  async release(kind: ClaimKind, value: string, ownerId: Types.ObjectId): Promise<void> {
+    await this.claims.deleteOne({ _id: claimKey(kind, value), owner_id: ownerId });
+  }
+
+  /** Releases every value owned by any of the owners. */
+  async releaseOwnedBy(ownerIds: Types.ObjectId[]): Promise<void> {
+    await this.claims.deleteMany({ owner_id: trusted({ $in: ownerIds }) });
+  }
+
+  /** Claims older than the cutoff, for the reconciler to check against their owners. */
+  async findClaimedBefore(cutoff: Date, limit: number): Promise<UniqueClaim[]> {
+    return this.claims.find({ claimed_at: trusted({ $lt: cutoff }) }).sort({ claimed_at: 1 }).limit(limit).lean();
+  }
+
+  async deleteExact(claim: UniqueClaim): Promise<void> {
+    await this.claims.deleteOne({ _id: claim._id, owner_id: claim.owner_id, claimed_at: claim.claimed_at });
+  }
+}

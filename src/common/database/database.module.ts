@@ -1,0 +1,34 @@
+import { Global, Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import mongoose from 'mongoose';
+import { AppConfig } from '../../config/app-config.js';
+
+// Filters never treat user input as operators, and unknown filter keys are an error, not ignored.
+mongoose.set('sanitizeFilter', true);
+mongoose.set('strictQuery', 'throw');
+
+/**
+ * One MongoDB client for the service. Its default connection is the master database; the tenant
+ * database is opened from the same client by the TenantModule.
+ */
+@Global()
+@Module({
+  imports: [
+    MongooseModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        uri: config.mongo.uri,
+        dbName: config.mongo.masterDbName,
+        serverSelectionTimeoutMS: config.mongo.serverSelectionTimeoutMs,
+        connectTimeoutMS: config.mongo.serverSelectionTimeoutMs,
+        socketTimeoutMS: 30_000,
+        // Fail fast with 503 while the database is away instead of queueing requests in memory.
+        bufferCommands: false,
+        retryAttempts: 3,
+        retryDelay: 1000,
+        appName: 'organization-management-service',
+      }),
+    }),
+  ],
+})
+export class DatabaseModule {}

@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { EnvironmentVariables, LogLevel, NodeEnvironment, validateEnvironment } from './environment.js';
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** "90" -> 90, "15m" -> 900, "1h" -> 3600, "2d" -> 172800. */
+export function parseDurationSeconds(value: string): number {
+  const match = /^(\d+)\s*([smhd])?$/.exec(value.trim());
+  if (!match) throw new Error(`Not a duration: ${value}`);
+  return Number(match[1]) * DURATION_UNITS[match[2] ?? 's'];
+}
+
+/** The service's configuration: read once from the environment, validated, then immutable. */
+export class AppConfig {
+  readonly nodeEnv: NodeEnvironment;
+  readonly http: { host: string; port: number; trustProxy: boolean; corsOrigins: string[] };
+  readonly mongo: { uri: string; masterDbName: string; tenantDbName: string; serverSelectionTimeoutMs: number };
+  readonly jwt: { secret: string; ephemeralSecret: boolean; expiresInSeconds: number; issuer: string; audience: string };
+  readonly argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  readonly passwordMinLength: number;
+  readonly loginThrottle: {
+    store: 'mongo' | 'memory';
+    maxAttemptsPerIp: number;
+    maxFailuresPerEmail: number;
+    windowSeconds: number;
+  };
+  readonly logLevel: LogLevel;
+  readonly tenantModelCacheSize: number;
+  readonly lifecycle: { leaseSeconds: number; reconcileIntervalSeconds: number };
+  /** Test-only fault injection: the name of the lifecycle step at which the process exits. */
+  readonly testCrashPoint: string | undefined;
+
+  constructor(env: EnvironmentVariables) {
+    this.nodeEnv = env.NODE_ENV;
+    this.http = {
+      host: env.HOST,
+      port: env.PORT,
+      trustProxy: env.TRUST_PROXY,
+      corsOrigins: (env.CORS_ORIGINS ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    };
+    this.mongo = {
+      uri: env.MONGODB_URI,
+      masterDbName: env.MASTER_DB_NAME,
+      tenantDbName: env.TENANT_DB_NAME,
+      serverSelectionTimeoutMs: env.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
+    };
+    this.jwt = {
+      // Local and test runs without a secret get a random one per process: never a default in the repo.
+      secret: env.JWT_SECRET ?? randomBytes(48).toString('base64url'),
+      ephemeralSecret: env.JWT_SECRET === undefined,
+      expiresInSeconds: parseDurationSeconds(env.JWT_EXPIRES_IN),
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+    };
+    this.argon2 = {
+      memoryCost: env.ARGON2_MEMORY_KIB,
+      timeCost: env.ARGON2_TIME_COST,
+      parallelism: env.ARGON2_PARALLELISM,
+    };
+    this.passwordMinLength = env.PASSWORD_MIN_LENGTH;
+    this.loginThrottle = {
+      store: env.LOGIN_THROTTLE_STORE,
+      maxAttemptsPerIp: env.LOGIN_MAX_ATTEMPTS_PER_IP,
+      maxFailuresPerEmail: env.LOGIN_MAX_FAILURES_PER_EMAIL,
+      windowSeconds: env.LOGIN_WINDOW_SECONDS,
+    };
+    this.logLevel = env.LOG_LEVEL;
+    this.tenantModelCacheSize = env.TENANT_MODEL_CACHE_SIZE;
+    this.lifecycle = {
+      leaseSeconds: env.LIFECYCLE_LEASE_SECONDS,
+      reconcileIntervalSeconds: env.RECONCILE_INTERVAL_SECONDS,
+    };
+    this.testCrashPoint = env.TEST_CRASH_POINT;
+    Object.freeze(this);
+  }
+
+  static fromEnvironment(raw: Record<string, string | undefined>): AppConfig {
+    return new AppConfig(validateEnvironment(raw));
+  }
+}

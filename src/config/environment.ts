@@ -1,0 +1,176 @@
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  validateSync,
+} from 'class-validator';
+
+export const NODE_ENVIRONMENTS = ['development', 'test', 'production'] as const;
+export type NodeEnvironment = (typeof NODE_ENVIRONMENTS)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const DURATION_PATTERN = /^\d+\s*(s|m|h|d)?$/;
+const DB_NAME_PATTERN = /^[A-Za-z0-9_-]{1,38}$/;
+
+const toBoolean = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+
+/** Every environment variable the service reads; `.env.example` documents each one. */
+export class EnvironmentVariables {
+  @IsIn(NODE_ENVIRONMENTS)
+  NODE_ENV: NodeEnvironment = 'development';
+
+  @IsString()
+  HOST = '127.0.0.1';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must start with mongodb:// or mongodb+srv://' })
+  MONGODB_URI: string;
+
+  @Matches(DB_NAME_PATTERN, { message: 'MASTER_DB_NAME must be 1-38 characters of letters, digits, _ or -' })
+  MASTER_DB_NAME = 'master_db';
+
+  @Matches(DB_NAME_PATTERN, { message: 'TENANT_DB_NAME must be 1-38 characters of letters, digits, _ or -' })
+  TENANT_DB_NAME = 'tenant_db';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  MONGODB_SERVER_SELECTION_TIMEOUT_MS = 2000;
+
+  /** Required and at least 32 characters in production (checked in validateEnvironment). */
+  @IsOptional()
+  @IsString()
+  JWT_SECRET?: string;
+
+  @Matches(DURATION_PATTERN, { message: 'JWT_EXPIRES_IN must be a number of seconds or a duration such as 15m, 1h, 1d' })
+  JWT_EXPIRES_IN = '1h';
+
+  @IsString()
+  @MaxLength(200)
+  JWT_ISSUER = 'organization-management-service';
+
+  @IsString()
+  @MaxLength(200)
+  JWT_AUDIENCE = 'organization-management-api';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(8192)
+  @Max(4_194_304)
+  ARGON2_MEMORY_KIB = 19456;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  ARGON2_TIME_COST = 2;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(16)
+  ARGON2_PARALLELISM = 1;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(8)
+  @Max(128)
+  PASSWORD_MIN_LENGTH = 12;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  LOGIN_MAX_ATTEMPTS_PER_IP = 30;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  LOGIN_MAX_FAILURES_PER_EMAIL = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  LOGIN_WINDOW_SECONDS = 900;
+
+  @IsIn(['mongo', 'memory'])
+  LOGIN_THROTTLE_STORE: 'mongo' | 'memory' = 'mongo';
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+
+  @IsOptional()
+  @IsString()
+  CORS_ORIGINS?: string;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  TRUST_PROXY = false;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  TENANT_MODEL_CACHE_SIZE = 500;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  LIFECYCLE_LEASE_SECONDS = 30;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  RECONCILE_INTERVAL_SECONDS = 60;
+
+  @IsOptional()
+  @IsString()
+  TEST_CRASH_POINT?: string;
+}
+
+export class InvalidConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'InvalidConfigurationError';
+  }
+}
+
+/** Parses and validates raw environment variables; throws naming every bad variable. */
+export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
+  const present = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined && value !== ''));
+  const env = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
+  const errors = validateSync(env, { whitelist: false, forbidUnknownValues: false });
+  const problems = errors.flatMap((error) =>
+    Object.values(error.constraints ?? { invalid: `${error.property} is invalid` }),
+  );
+  if (env.NODE_ENV === 'production' && (env.JWT_SECRET?.length ?? 0) < 32) {
+    problems.push('JWT_SECRET is required and must be at least 32 characters when NODE_ENV=production');
+  }
+  if (env.NODE_ENV !== 'test') {
+    if (env.TEST_CRASH_POINT) problems.push('TEST_CRASH_POINT is only allowed when NODE_ENV=test');
+    if (env.LOGIN_THROTTLE_STORE === 'memory') problems.push('LOGIN_THROTTLE_STORE=memory is only allowed when NODE_ENV=test');
+  }
+  if (problems.length > 0) throw new InvalidConfigurationError(problems);
+  return env;
+}

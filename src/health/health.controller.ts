@@ -1,0 +1,31 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckResult, HealthCheckService, MongooseHealthIndicator } from '@nestjs/terminus';
+import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
+
+const READINESS_TIMEOUT_MS = 1000;
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly mongoose: MongooseHealthIndicator,
+  ) {}
+
+  /** Liveness: the process is up and serving. Does not touch the database. */
+  @Get()
+  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: the database answers a ping within a second. */
+  @Get('ready')
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOkResponse({ schema: { example: { status: 'ok', info: { database: { status: 'up' } } } } })
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto })
+  ready(): Promise<HealthCheckResult> {
+    return this.health.check([() => this.mongoose.pingCheck('database', { timeout: READINESS_TIMEOUT_MS })]);
+  }
+}

@@ -1,0 +1,40 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+
+/** The steps between which a lifecycle operation can be interrupted; tests arm one at a time. */
+export const CRASH_POINTS = [
+  'create.after-claims',
+  'create.after-org-insert',
+  'create.after-admin-insert',
+  'create.after-collection',
+  'rename.after-claims',
+  'rename.after-transition',
+  'rename.after-move',
+  'rename.after-admin-changes',
+  'rename.after-finish',
+  'delete.after-transition',
+  'delete.after-drop',
+  'delete.after-admins',
+] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+/**
+ * Fault injection for the crash-recovery tests: when TEST_CRASH_POINT names a step (allowed only
+ * with NODE_ENV=test, checked at start-up), the process is killed abruptly on reaching it.
+ * Otherwise `reach` does nothing.
+ */
+@Injectable()
+export class CrashPoints {
+  private readonly logger = new Logger(CrashPoints.name);
+  private readonly armed: string | undefined;
+
+  constructor(config: AppConfig) {
+    this.armed = config.nodeEnv === 'test' ? config.testCrashPoint : undefined;
+  }
+
+  reach(point: CrashPoint): void {
+    if (this.armed !== point) return;
+    this.logger.warn(`Crash point ${point} reached: killing the process`);
+    process.kill(process.pid, 'SIGKILL');
+  }
+}

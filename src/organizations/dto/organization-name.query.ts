@@ -1,0 +1,19 @@
+import { Transform } from 'class-transformer';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { trimString } from './trim-string.js';
+
+export class OrganizationNameQuery {
+  @Transform(trimString)
+  @IsString()
+  @MaxLength(100)
+  organization_name: string;
+}
+
+/** DELETE /org/delete takes the name in the query string or in a JSON body. */
+export class OptionalOrganizationNameDto {
+  @IsOptional()
+  @Transform(trimString)
+  @IsString()
+  @MaxLength(100)
+  organization_name?: string;
+}

@@ -1,0 +1,52 @@
+import { OrganizationStatus } from '../schemas/organization.schema.js';
+
+/** An organization as clients see it: no credentials, no internal state. */
+export class OrganizationViewDto {
+  id: string;
+  organization_name: string;
+  slug: string;
+  /** The tenant collection that holds the organization's data. */
+  collection_name: string;
+  status: OrganizationStatus;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export class AdminViewDto {
+  id: string;
+  email: string;
+}
+
+export class CreatedOrganizationDto extends OrganizationViewDto {
+  admin: AdminViewDto;
+}
+
+export class OrganizationPageDto {
+  items: OrganizationViewDto[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor: string | null;
+}
+
+export class UpdatedOrganizationDto {
+  message: string;
+  organization: OrganizationViewDto;
+  previous_collection: string;
+  current_collection: string;
+  documents_migrated: number;
+  /** A fresh token: tokens issued before an email or password change stop working. */
+  access_token: string;
+}
+
+export class DeletedOrganizationDto {
+  message: string;
+  organization_name: string;
+  documents_deleted: number;
+}
+
+export class CollectionStatsDto {
+  collection_name: string;
+  documents: number;
+  size_bytes: number;
+  /** Number of indexes on the collection. */
+  indexes: number;
+}

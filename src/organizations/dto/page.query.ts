@@ -1,0 +1,22 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+/** Cursor pagination in `_id` order: pass back `next_cursor` to get the following page. */
+export class PageQuery {
+  /** Page size, 1-100 (default 20). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  limit?: number;
+
+  /** Opaque cursor from a previous page's `next_cursor`. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9a-f]{24}$/, { message: 'cursor is not a valid cursor' })
+  cursor?: string;
+}

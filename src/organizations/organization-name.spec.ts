@@ -1,0 +1,48 @@
+import { organizationNameProblem, slugify, SLUG_MAX_BYTES } from './organization-name.js';
+
+describe('slugify', () => {
+  it.each([
+    ['Acme Corp', 'acme_corp'],
+    ['  Tech Innovations Corp 2.0 ', 'tech_innovations_corp_2_0'],
+    ['Crème Brûlée & Co.', 'creme_brulee_co'],
+    ['ACME', 'acme'],
+    ['a--b__c', 'a_b_c'],
+    ['Москва Трейд', 'москва_треид'],
+    ['東京 株式会社', '東京_株式会社'],
+    ['ﬁnance', 'finance'],
+    ['$weird.name\u0000', 'weird_name'],
+  ])('%j -> %j', (name, expected) => {
+    expect(slugify(name)).toBe(expected);
+  });
+
+  it('maps case and accent variants to the same slug', () => {
+    expect(slugify('Café Noir')).toBe(slugify('CAFE noir'));
+  });
+
+  it('keeps long slugs within the byte limit and distinct', () => {
+    const a = slugify('界'.repeat(99) + 'a');
+    const b = slugify('界'.repeat(99) + 'b');
+    expect(Buffer.byteLength(a)).toBeLessThanOrEqual(SLUG_MAX_BYTES);
+    expect(Buffer.byteLength(b)).toBeLessThanOrEqual(SLUG_MAX_BYTES);
+    expect(a).not.toBe(b);
+    expect(slugify('x'.repeat(100))).toHaveLength(SLUG_MAX_BYTES);
+  });
+
+  it('never yields an illegal collection name part', () => {
+    for (const name of ['system.users', '$cmd', 'a.b', 'é', '٣', 'ǅemal']) {
+      const slug = slugify(name);
+      expect(slug).not.toBe('');
+      expect(slug).not.toMatch(/[$.\u0000]/);
+    }
+  });
+});
+
+describe('organizationNameProblem', () => {
+  it.each(['Acme', 'x', '٣', 'a'.repeat(100)])('accepts %j', (name) => {
+    expect(organizationNameProblem(name)).toBeNull();
+  });
+
+  it.each(['', '   '.trim(), '---', '!!!', 'a'.repeat(101), 'bad\u0007name'])('refuses %j', (name) => {
+    expect(organizationNameProblem(name)).not.toBeNull();
+  });
+});

@@ -1,0 +1,95 @@
+import { BadRequestException, Body, Controller, Delete, Get, Post, Put, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Authenticated, CurrentAdmin } from '../auth/authenticated.decorator.js';
+import type { AuthenticatedAdmin } from '../auth/authenticated-admin.js';
+import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
+import { CreateOrganizationDto } from './dto/create-organization.dto.js';
+import { OptionalOrganizationNameDto, OrganizationNameQuery } from './dto/organization-name.query.js';
+import {
+  CollectionStatsDto,
+  CreatedOrganizationDto,
+  DeletedOrganizationDto,
+  OrganizationPageDto,
+  OrganizationViewDto,
+  UpdatedOrganizationDto,
+} from './dto/organization.view.dto.js';
+import { PageQuery } from './dto/page.query.js';
+import { UpdateOrganizationDto } from './dto/update-organization.dto.js';
+import { OrganizationsService } from './organizations.service.js';
+
+@ApiTags('organizations')
+@ApiBadRequestResponse({ description: 'Invalid input or unknown field', type: ErrorResponseDto })
+@Controller('org')
+export class OrganizationsController {
+  constructor(private readonly organizations: OrganizationsService) {}
+
+  /** Onboard an organization: its admin account and its tenant collection. */
+  @Post('create')
+  @ApiCreatedResponse({ type: CreatedOrganizationDto })
+  @ApiConflictResponse({ description: 'Name (same slug) or email already taken', type: ErrorResponseDto })
+  create(@Body() body: CreateOrganizationDto): Promise<CreatedOrganizationDto> {
+    return this.organizations.create(body);
+  }
+
+  /** Look an organization up by name (any name with the same slug finds it). */
+  @Get('get')
+  @ApiOkResponse({ type: OrganizationViewDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  get(@Query() query: OrganizationNameQuery): Promise<OrganizationViewDto> {
+    return this.organizations.getByName(query.organization_name);
+  }
+
+  /** Organizations in creation order, one page at a time. */
+  @Get('list')
+  @ApiOkResponse({ type: OrganizationPageDto })
+  list(@Query() query: PageQuery): Promise<OrganizationPageDto> {
+    return this.organizations.list(query);
+  }
+
+  /** Rename the token's organization (moving its collection) and/or change its admin's email or password. */
+  @Put('update')
+  @Authenticated()
+  @ApiOkResponse({ type: UpdatedOrganizationDto })
+  @ApiConflictResponse({ description: 'New name or email taken, or another operation in progress', type: ErrorResponseDto })
+  update(@CurrentAdmin() admin: AuthenticatedAdmin, @Body() body: UpdateOrganizationDto): Promise<UpdatedOrganizationDto> {
+    return this.organizations.update(admin, body);
+  }
+
+  /** Delete the token's organization with its collection and admin. Name in the query or the JSON body. */
+  @Delete('delete')
+  @Authenticated()
+  @ApiOkResponse({ type: DeletedOrganizationDto })
+  @ApiForbiddenResponse({ description: 'Not your organization', type: ErrorResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiConflictResponse({ description: 'Another operation in progress', type: ErrorResponseDto })
+  delete(
+    @CurrentAdmin() admin: AuthenticatedAdmin,
+    @Query() query: OptionalOrganizationNameDto,
+    @Body() body: OptionalOrganizationNameDto,
+  ): Promise<DeletedOrganizationDto> {
+    const fromQuery = query.organization_name;
+    const fromBody = body.organization_name;
+    if (fromQuery !== undefined && fromBody !== undefined && fromQuery !== fromBody) {
+      throw new BadRequestException('organization_name differs between query and body');
+    }
+    const name = fromQuery ?? fromBody;
+    if (name === undefined) throw new BadRequestException('organization_name is required (query or JSON body)');
+    return this.organizations.delete(admin, name);
+  }
+
+  /** Size of the token's organization's tenant collection. */
+  @Get('collection/stats')
+  @Authenticated()
+  @ApiOkResponse({ type: CollectionStatsDto })
+  stats(@CurrentAdmin() admin: AuthenticatedAdmin): Promise<CollectionStatsDto> {
+    return this.organizations.collectionStats(admin);
+  }
+}

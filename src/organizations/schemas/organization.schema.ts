@@ -1,0 +1,66 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { HydratedDocument, Schema as MongooseSchema, Types } from 'mongoose';
+import type { AdminCredentialChanges } from '../../auth/admin-accounts.service.js';
+
+/**
+ * Lifecycle states. Every transition is a conditional update on `status`, so exactly one caller
+ * wins it:
+ *   provisioning -> active            (create finished; a stale one is rolled back)
+ *   active -> migrating -> active     (rename; a stale one is rolled forward)
+ *   active -> deleting -> (removed)   (delete; a stale one is rolled forward)
+ */
+export enum OrganizationStatus {
+  Provisioning = 'provisioning',
+  Active = 'active',
+  Migrating = 'migrating',
+  Deleting = 'deleting',
+}
+
+/** The multi-step operation in progress, enough for any instance to finish it after a crash. */
+export interface PendingOperation {
+  kind: 'create' | 'rename' | 'delete';
+  /** Until then the instance that started the operation owns it; after, the reconciler may. */
+  lease_until: Date;
+  to_name?: string;
+  to_slug?: string;
+  to_collection?: string;
+  /** Credential changes that complete together with the rename. */
+  admin_changes?: AdminCredentialChanges;
+}
+
+@Schema({ collection: 'organizations', versionKey: false, timestamps: { createdAt: 'created_at', updatedAt: 'updated_at' } })
+export class Organization {
+  @Prop({ type: String, required: true })
+  name: string;
+
+  @Prop({ type: String, required: true })
+  slug: string;
+
+  @Prop({ type: String, required: true })
+  collection_name: string;
+
+  @Prop({ type: String, enum: Object.values(OrganizationStatus), required: true })
+  status: OrganizationStatus;
+
+  @Prop({ type: Types.ObjectId, required: true })
+  admin_id: Types.ObjectId;
+
+  /** Bumped by every lifecycle transition; tenant writes compare it before and after writing. */
+  @Prop({ type: Number, required: true, default: 0 })
+  lifecycle_epoch: number;
+
+  @Prop({ type: MongooseSchema.Types.Mixed })
+  operation?: PendingOperation;
+
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type OrganizationDocument = HydratedDocument<Organization>;
+export type OrganizationRecord = Organization & { _id: Types.ObjectId };
+
+export const OrganizationSchema = SchemaFactory.createForClass(Organization);
+// GET /org/get and every lookup by name: `{slug}`. Uniqueness itself is claimed in unique_claims.
+OrganizationSchema.index({ slug: 1 }, { unique: true });
+// Reconciler: operations whose lease ran out, `{status: {$in: [...]}, 'operation.lease_until': {$lt: now}}`.
+OrganizationSchema.index({ status: 1, 'operation.lease_until': 1 });

@@ -1,0 +1,45 @@
+import { HttpStatus } from '@nestjs/common';
+import { DomainError } from '../common/errors/domain.error.js';
+
+export const RECORD_MAX_BYTES = 64 * 1024;
+export const RECORD_MAX_DEPTH = 32;
+
+export class InvalidRecordError extends DomainError {
+  readonly status = HttpStatus.BAD_REQUEST;
+}
+
+export class RecordTooLargeError extends DomainError {
+  readonly status = HttpStatus.PAYLOAD_TOO_LARGE;
+  constructor() {
+    super(`A record may be at most ${RECORD_MAX_BYTES} bytes of JSON`);
+  }
+}
+
+/**
+ * Checks a tenant record body: a JSON object of at most 64 KiB whose keys (at any depth) neither
+ * start with `$` nor contain `.`, so stored data can never be read back as a query operator.
+ */
+export function assertValidRecordData(data: unknown): asserts data is Record<string, unknown> {
+  if (!isPlainObject(data)) throw new InvalidRecordError('The record must be a JSON object');
+  if (Buffer.byteLength(JSON.stringify(data)) > RECORD_MAX_BYTES) throw new RecordTooLargeError();
+  checkKeys(data, 'data', 0);
+}
+
+function checkKeys(value: unknown, path: string, depth: number): void {
+  if (depth > RECORD_MAX_DEPTH) throw new InvalidRecordError(`The record is nested deeper than ${RECORD_MAX_DEPTH} levels`);
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => checkKeys(item, `${path}[${index}]`, depth + 1));
+    return;
+  }
+  if (!isPlainObject(value)) return;
+  for (const [key, child] of Object.entries(value)) {
+    if (key.startsWith('$') || key.includes('.') || key.includes('\u0000')) {
+      throw new InvalidRecordError(`Key ${JSON.stringify(key)} at ${path} must not start with $ or contain . or NUL`);
+    }
+    checkKeys(child, `${path}.${key}`, depth + 1);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

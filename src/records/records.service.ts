@@ -1,0 +1,124 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { trusted, Types } from 'mongoose';
+import { AuthenticatedAdmin } from '../auth/authenticated-admin.js';
+import { DomainError } from '../common/errors/domain.error.js';
+import { DEFAULT_PAGE_SIZE, PageQuery } from '../organizations/dto/page.query.js';
+import { OrganizationsService } from '../organizations/organizations.service.js';
+import { OrganizationRecord, OrganizationStatus } from '../organizations/schemas/organization.schema.js';
+import { TenantRecord } from '../tenants/schemas/tenant-record.schema.js';
+import { TenantModelRegistry } from '../tenants/tenant-model.registry.js';
+import { RecordPageDto, RecordViewDto } from './dto/record.view.dto.js';
+import { assertValidRecordData } from './record-data.js';
+
+export class RecordNotFoundError extends DomainError {
+  readonly status = HttpStatus.NOT_FOUND;
+  constructor() {
+    super('Record not found');
+  }
+}
+
+/** Writes are refused while the organization's collection is being moved; reads go on. */
+export class OrganizationMigratingError extends DomainError {
+  readonly status = HttpStatus.CONFLICT;
+  override readonly retryAfterSeconds = 1;
+  constructor() {
+    super('The organization is being migrated; retry the write shortly');
+  }
+}
+
+type TenantRecordLean = TenantRecord & { _id: Types.ObjectId };
+
+/**
+ * The token's organization's own documents, through the TenantModule's per-collection models.
+ *
+ * A write reads the organization's lifecycle epoch before and after writing. An unchanged epoch
+ * proves the write landed before any rename began, so the rename carries it; a changed one means
+ * the write may have raced a rename, so it is undone and answered 409 with Retry-After.
+ */
+@Injectable()
+export class RecordsService {
+  constructor(
+    private readonly organizations: OrganizationsService,
+    private readonly models: TenantModelRegistry,
+  ) {}
+
+  async create(caller: AuthenticatedAdmin, data: unknown): Promise<RecordViewDto> {
+    assertValidRecordData(data);
+    const org = await this.writableOrganization(caller);
+    const _id = new Types.ObjectId();
+    const created = await this.models.modelFor(org.collection_name).create({ _id, data });
+    if (!(await this.epochUnchanged(org))) {
+      await this.undoInsert(caller, org, _id);
+      throw new OrganizationMigratingError();
+    }
+    return toView(created.toObject<TenantRecordLean>());
+  }
+
+  async get(caller: AuthenticatedAdmin, id: string): Promise<RecordViewDto> {
+    const org = await this.organizations.findOwnOrganization(caller);
+    for (const collection of readableCollections(org)) {
+      const found = await this.models.modelFor(collection).findById(id).lean<TenantRecordLean>();
+      if (found) return toView(found);
+    }
+    throw new RecordNotFoundError();
+  }
+
+  async list(caller: AuthenticatedAdmin, query: PageQuery): Promise<RecordPageDto> {
+    const org = await this.organizations.findOwnOrganization(caller);
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const filter = query.cursor ? { _id: trusted({ $gt: new Types.ObjectId(query.cursor) }) } : {};
+    let page: TenantRecordLean[] = [];
+    for (const collection of readableCollections(org)) {
+      page = await this.models.modelFor(collection).find(filter).sort({ _id: 1 }).limit(limit + 1).lean<TenantRecordLean[]>();
+      if (page.length > 0) break;
+    }
+    const items = page.slice(0, limit);
+    return { items: items.map(toView), next_cursor: page.length > limit ? items[items.length - 1]._id.toHexString() : null };
+  }
+
+  async replace(caller: AuthenticatedAdmin, id: string, data: unknown): Promise<RecordViewDto> {
+    assertValidRecordData(data);
+    const org = await this.writableOrganization(caller);
+    const updated = await this.models
+      .modelFor(org.collection_name)
+      .findOneAndUpdate({ _id: id }, { $set: { data } }, { returnDocument: 'after' })
+      .lean<TenantRecordLean>();
+    // A document that was found was changed in place before any move, and moves with its collection.
+    if (updated) return toView(updated);
+    throw (await this.epochUnchanged(org)) ? new RecordNotFoundError() : new OrganizationMigratingError();
+  }
+
+  async delete(caller: AuthenticatedAdmin, id: string): Promise<void> {
+    const org = await this.writableOrganization(caller);
+    const { deletedCount } = await this.models.modelFor(org.collection_name).deleteOne({ _id: id });
+    if (deletedCount === 1) return;
+    throw (await this.epochUnchanged(org)) ? new RecordNotFoundError() : new OrganizationMigratingError();
+  }
+
+  private async writableOrganization(caller: AuthenticatedAdmin): Promise<OrganizationRecord> {
+    const org = await this.organizations.findOwnOrganization(caller);
+    if (org.status !== OrganizationStatus.Active) throw new OrganizationMigratingError();
+    return org;
+  }
+
+  private async epochUnchanged(org: OrganizationRecord): Promise<boolean> {
+    return (await this.organizations.lifecycleEpoch(org._id)) === org.lifecycle_epoch;
+  }
+
+  /** The insert may sit in the old collection, the new one, or an old name recreated by the insert itself. */
+  private async undoInsert(caller: AuthenticatedAdmin, before: OrganizationRecord, id: Types.ObjectId): Promise<void> {
+    const now = await this.organizations.findOwnOrganization(caller).catch(() => before);
+    const collections = new Set([before.collection_name, ...readableCollections(now)]);
+    await Promise.all([...collections].map((collection) => this.models.modelFor(collection).deleteOne({ _id: id })));
+  }
+}
+
+/** Where an organization's documents can be: during a rename, the old collection and then the new. */
+function readableCollections(org: OrganizationRecord): string[] {
+  const target = org.status === OrganizationStatus.Migrating ? org.operation?.to_collection : undefined;
+  return target ? [org.collection_name, target] : [org.collection_name];
+}
+
+function toView(record: TenantRecordLean): RecordViewDto {
+  return { id: record._id.toHexString(), data: record.data, created_at: record.created_at, updated_at: record.updated_at };
+}

@@ -1,0 +1,23 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { HydratedDocument, Schema as MongooseSchema } from 'mongoose';
+
+/** One document of an organization's own data, stored in that organization's collection. */
+@Schema({
+  versionKey: false,
+  minimize: false,
+  timestamps: { createdAt: 'created_at', updatedAt: 'updated_at' },
+  // Tenant collections are created and dropped by TenantCollectionService only.
+  autoCreate: false,
+  autoIndex: false,
+})
+export class TenantRecord {
+  @Prop({ type: MongooseSchema.Types.Mixed, required: true })
+  data: Record<string, unknown>;
+
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type TenantRecordDocument = HydratedDocument<TenantRecord>;
+// Served by the built-in `_id` index only: records are read by id and listed in `_id` order.
+export const TenantRecordSchema = SchemaFactory.createForClass(TenantRecord);

@@ -1,0 +1,148 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Connection, mongo } from 'mongoose';
+import { TenantModelRegistry } from './tenant-model.registry.js';
+import { isTenantCollectionName } from './tenant-collection-name.js';
+import { TENANT_CONNECTION } from './tenant-connection.js';
+
+const NAMESPACE_EXISTS = 48;
+const NAMESPACE_NOT_FOUND = 26;
+const COPY_BATCH_SIZE = 1000;
+
+export interface TenantCollectionStats {
+  collection_name: string;
+  documents: number;
+  size_bytes: number;
+  indexes: number;
+}
+
+export interface MoveResult {
+  documents: number;
+  method: 'renameCollection' | 'copy' | 'already-moved';
+}
+
+/**
+ * Creates, moves, drops and measures tenant collections. Every step is idempotent, so the
+ * lifecycle reconciler can repeat any of them after a crash.
+ */
+@Injectable()
+export class TenantCollectionService {
+  private readonly logger = new Logger(TenantCollectionService.name);
+
+  constructor(
+    @Inject(TENANT_CONNECTION) private readonly connection: Connection,
+    private readonly models: TenantModelRegistry,
+  ) {}
+
+  private get db(): mongo.Db {
+    return this.connection.db as mongo.Db;
+  }
+
+  async create(collectionName: string): Promise<void> {
+    try {
+      await this.db.createCollection(collectionName);
+    } catch (error) {
+      if ((error as mongo.MongoServerError).code !== NAMESPACE_EXISTS) throw error;
+    }
+  }
+
+  async exists(collectionName: string): Promise<boolean> {
+    const found = await this.db.listCollections({ name: collectionName }, { nameOnly: true }).toArray();
+    return found.length > 0;
+  }
+
+  async listTenantCollections(): Promise<string[]> {
+    const all = await this.db.listCollections({}, { nameOnly: true }).toArray();
+    return all.map(({ name }) => name).filter(isTenantCollectionName);
+  }
+
+  async countDocuments(collectionName: string): Promise<number> {
+    return this.db.collection(collectionName).countDocuments();
+  }
+
+  /**
+   * Moves every document of `from` into `to` and removes `from`. Uses `renameCollection`
+   * (metadata only, so its cost does not grow with the data); where the server refuses it,
+   * copies in `_id` order, verifies the count, recreates the indexes and drops `from`.
+   * Safe to call again after an interruption at any point.
+   */
+  async move(from: string, to: string, onProgress?: () => Promise<void>): Promise<MoveResult> {
+    this.models.evict(from);
+    this.models.evict(to);
+    const [fromExists, toExists] = await Promise.all([this.exists(from), this.exists(to)]);
+    if (!fromExists) {
+      if (!toExists) await this.create(to);
+      return { documents: await this.countDocuments(to), method: 'already-moved' };
+    }
+    if (!toExists) {
+      try {
+        await this.db.renameCollection(from, to);
+        return { documents: await this.countDocuments(to), method: 'renameCollection' };
+      } catch (error) {
+        this.logger.warn(`renameCollection ${from} -> ${to} refused (${(error as Error).message}); copying instead`);
+      }
+    }
+    const documents = await this.copy(from, to, onProgress);
+    await this.drop(from);
+    return { documents, method: 'copy' };
+  }
+
+  /** Drops the collection; returns how many documents it held (0 if it did not exist). */
+  async drop(collectionName: string): Promise<number> {
+    this.models.evict(collectionName);
+    if (!(await this.exists(collectionName))) return 0;
+    const documents = await this.countDocuments(collectionName);
+    try {
+      await this.db.dropCollection(collectionName);
+    } catch (error) {
+      if ((error as mongo.MongoServerError).code !== NAMESPACE_NOT_FOUND) throw error;
+    }
+    return documents;
+  }
+
+  async stats(collectionName: string): Promise<TenantCollectionStats> {
+    const stats = await this.db.command({ collStats: collectionName });
+    return {
+      collection_name: collectionName,
+      documents: Number(stats.count ?? 0),
+      size_bytes: Number(stats.size ?? 0),
+      indexes: Number(stats.nindexes ?? 0),
+    };
+  }
+
+  private async copy(from: string, to: string, onProgress?: () => Promise<void>): Promise<number> {
+    const source = this.db.collection(from);
+    const target = this.db.collection(to);
+    let filter: mongo.Filter<mongo.Document> = {};
+    for (;;) {
+      const batch = await source
+        .find(filter)
+        .sort({ _id: 1 })
+        .limit(COPY_BATCH_SIZE)
+        .toArray();
+      if (batch.length === 0) break;
+      await insertIgnoringDuplicates(target, batch);
+      filter = { _id: { $gt: batch[batch.length - 1]._id } };
+      await onProgress?.();
+    }
+    const [sourceCount, targetCount] = await Promise.all([source.countDocuments(), target.countDocuments()]);
+    if (targetCount !== sourceCount) {
+      throw new Error(`Copy of ${from} to ${to} is incomplete: ${targetCount} of ${sourceCount} documents`);
+    }
+    const indexes = (await source.listIndexes().toArray()).filter((index) => index.name !== '_id_');
+    if (indexes.length > 0) {
+      await target.createIndexes(indexes.map(({ key, name, unique }) => ({ key, name, unique })));
+    }
+    return targetCount;
+  }
+}
+
+/** A repeated copy meets documents it already copied: those duplicates are expected. */
+async function insertIgnoringDuplicates(target: mongo.Collection, documents: mongo.Document[]): Promise<void> {
+  try {
+    await target.insertMany(documents, { ordered: false });
+  } catch (error) {
+    const writeErrors = (error as mongo.MongoBulkWriteError).writeErrors;
+    const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+    if (list.length === 0 || list.some((writeError) => writeError.code !== 11000)) throw error;
+  }
+}

@@ -1,0 +1,85 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { randomBytes } from 'node:crypto';
+import mongoose from 'mongoose';
+import request from 'supertest';
+import { AppModule } from '../../src/app.module.js';
+import { configureApp, createHttpAdapter } from '../../src/app.setup.js';
+import { AppConfig } from '../../src/config/app-config.js';
+
+export const TEST_JWT_SECRET = 'e2e-test-secret-that-is-long-enough-0123456789';
+export const STRONG_PASSWORD = 'a-Strong-passphrase-42';
+
+/** Environment of a test instance: its own master and tenant databases, cheap argon2, no logs. */
+export function testEnvironment(overrides: Record<string, string> = {}): Record<string, string> {
+  const suffix = randomBytes(4).toString('hex');
+  return {
+    NODE_ENV: 'test',
+    MONGODB_URI: process.env.MONGODB_URI ?? '',
+    MASTER_DB_NAME: `t_master_${suffix}`,
+    TENANT_DB_NAME: `t_tenant_${suffix}`,
+    JWT_SECRET: TEST_JWT_SECRET,
+    ARGON2_MEMORY_KIB: '8192',
+    ARGON2_TIME_COST: '1',
+    LOG_LEVEL: 'silent',
+    RECONCILE_INTERVAL_SECONDS: '0',
+    ...overrides,
+  };
+}
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  http: () => ReturnType<typeof request>;
+  close: () => Promise<void>;
+}
+
+/** The production AppModule and app setup, on a real database, served in-process. */
+export async function createTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+  const config = AppConfig.fromEnvironment(testEnvironment(overrides));
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(AppConfig)
+    .useValue(config)
+    .compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { logger: false });
+  await configureApp(app, config);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return {
+    app,
+    config,
+    http: () => request(app.getHttpServer()),
+    close: async () => {
+      await dropDatabases(config);
+      await app.close();
+    },
+  };
+}
+
+export async function dropDatabases(config: AppConfig): Promise<void> {
+  const connection = await mongoose.createConnection(config.mongo.uri).asPromise();
+  try {
+    await connection.useDb(config.mongo.masterDbName).dropDatabase();
+    await connection.useDb(config.mongo.tenantDbName).dropDatabase();
+  } finally {
+    await connection.close();
+  }
+}
+
+let counter = 0;
+/** A unique organization name and admin email for one test. */
+export function uniqueOrg(prefix = 'Org'): { organization_name: string; email: string; password: string } {
+  counter += 1;
+  const tag = `${Date.now().toString(36)}${counter}${randomBytes(2).toString('hex')}`;
+  return { organization_name: `${prefix} ${tag}`, email: `admin-${tag}@example.com`, password: STRONG_PASSWORD };
+}
+
+/** Creates an organization and logs its admin in. */
+export async function createOrgWithToken(
+  testApp: TestApp,
+  input = uniqueOrg(),
+): Promise<{ org: Record<string, any>; token: string; input: typeof input }> {
+  const created = await testApp.http().post('/org/create').send(input).expect(201);
+  const login = await testApp.http().post('/admin/login').send({ email: input.email, password: input.password }).expect(200);
+  return { org: created.body, token: login.body.access_token, input };
+}
