@@ -5,6 +5,7 @@ import { ClaimsModule } from '../common/claims/claims.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
 import { CrashPoints } from './crash-points.js';
 import { OrganizationLifecycleService } from './organization-lifecycle.service.js';
+import { OrganizationReconciler } from './organization-reconciler.service.js';
 import { OrganizationsController } from './organizations.controller.js';
 import { OrganizationsService } from './organizations.service.js';
 import { Lease, LeaseSchema } from './schemas/lease.schema.js';
@@ -21,7 +22,7 @@ import { Organization, OrganizationSchema } from './schemas/organization.schema.
     TenantsModule,
   ],
   controllers: [OrganizationsController],
-  providers: [OrganizationsService, OrganizationLifecycleService, CrashPoints],
-  exports: [OrganizationsService],
+  providers: [OrganizationsService, OrganizationLifecycleService, OrganizationReconciler, CrashPoints],
+  exports: [OrganizationsService, OrganizationReconciler],
 })
 export class OrganizationsModule {}

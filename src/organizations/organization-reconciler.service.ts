@@ -1,0 +1,183 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model, trusted } from 'mongoose';
+import { randomUUID } from 'node:crypto';
+import { AdminAccountsService } from '../auth/admin-accounts.service.js';
+import { isDuplicateKeyError, UniqueClaimService } from '../common/claims/unique-claim.service.js';
+import { UniqueClaim } from '../common/claims/schemas/unique-claim.schema.js';
+import { AppConfig } from '../config/app-config.js';
+import { TenantCollectionService } from '../tenants/tenant-collection.service.js';
+import { OrganizationLifecycleService } from './organization-lifecycle.service.js';
+import { Lease } from './schemas/lease.schema.js';
+import { Organization, OrganizationRecord, OrganizationStatus } from './schemas/organization.schema.js';
+
+const RECONCILER_LEASE = 'lifecycle-reconciler';
+const BATCH_SIZE = 200;
+
+export interface ReconcileReport {
+  ran: boolean;
+  rolledBack: number;
+  rolledForward: number;
+  releasedClaims: number;
+  droppedCollections: number;
+  recreatedCollections: number;
+}
+
+/**
+ * Finishes what crashes interrupted, so every organization ends fully in its old or its new state:
+ * - a create whose lease ran out is rolled back (it never answered 201);
+ * - a rename or delete whose lease ran out is rolled forward (its steps are idempotent);
+ * - claims nobody holds, tenant collections no organization references, and missing collections
+ *   of active organizations are cleaned up or recreated.
+ * Runs at start-up and every RECONCILE_INTERVAL_SECONDS, on one instance at a time (lease document).
+ */
+@Injectable()
+export class OrganizationReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OrganizationReconciler.name);
+  private readonly instanceId = randomUUID();
+  private timer?: NodeJS.Timeout;
+  private inFlight?: Promise<ReconcileReport>;
+
+  constructor(
+    @InjectModel(Organization.name) private readonly organizations: Model<Organization>,
+    @InjectModel(Lease.name) private readonly leases: Model<Lease>,
+    private readonly lifecycle: OrganizationLifecycleService,
+    private readonly claims: UniqueClaimService,
+    private readonly admins: AdminAccountsService,
+    private readonly tenants: TenantCollectionService,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    void this.runInBackground();
+    const intervalSeconds = this.config.lifecycle.reconcileIntervalSeconds;
+    if (intervalSeconds > 0) {
+      this.timer = setInterval(() => void this.runInBackground(), intervalSeconds * 1000);
+      this.timer.unref();
+    }
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One pass; concurrent callers share the pass in progress. */
+  reconcile(): Promise<ReconcileReport> {
+    this.inFlight ??= this.pass().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async runInBackground(): Promise<void> {
+    try {
+      const report = await this.reconcile();
+      const changed = report.rolledBack + report.rolledForward + report.releasedClaims + report.droppedCollections + report.recreatedCollections;
+      if (changed > 0) this.logger.log({ report }, 'Reconciled interrupted lifecycle operations');
+    } catch (error) {
+      // The next pass retries; an outage must not take the process down.
+      this.logger.warn({ err: error }, 'Reconciliation pass failed');
+    }
+  }
+
+  private async pass(): Promise<ReconcileReport> {
+    const report: ReconcileReport = { ran: false, rolledBack: 0, rolledForward: 0, releasedClaims: 0, droppedCollections: 0, recreatedCollections: 0 };
+    if (!(await this.acquireLease())) return report;
+    report.ran = true;
+    await this.finishStaleOperations(report);
+    await this.releaseOrphanClaims(report);
+    await this.reconcileCollections(report);
+    return report;
+  }
+
+  private async acquireLease(): Promise<boolean> {
+    const now = new Date();
+    try {
+      await this.leases.findOneAndUpdate(
+        { _id: RECONCILER_LEASE, $or: [{ expires_at: trusted({ $lte: now }) }, { holder: this.instanceId }] },
+        { $set: { holder: this.instanceId, expires_at: new Date(now.getTime() + this.config.lifecycle.leaseSeconds * 1000) } },
+        { upsert: true },
+      );
+      return true;
+    } catch (error) {
+      // Held by another instance: the upsert tried to insert a second lease document.
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  }
+
+  private async finishStaleOperations(report: ReconcileReport): Promise<void> {
+    const stale = await this.organizations
+      .find({
+        status: trusted({ $in: [OrganizationStatus.Provisioning, OrganizationStatus.Migrating, OrganizationStatus.Deleting] }),
+        'operation.lease_until': trusted({ $lt: new Date() }),
+      })
+      .limit(BATCH_SIZE)
+      .lean<OrganizationRecord[]>();
+    for (const org of stale) {
+      const taken = await this.lifecycle.takeOver(org);
+      if (!taken) continue;
+      if (taken.status === OrganizationStatus.Provisioning) {
+        await this.lifecycle.abandonCreate(taken._id, taken.operation?.lease_until);
+        report.rolledBack += 1;
+      } else if (taken.status === OrganizationStatus.Migrating) {
+        await this.lifecycle.completeRename(taken);
+        report.rolledForward += 1;
+      } else {
+        await this.lifecycle.completeDelete(taken);
+        report.rolledForward += 1;
+      }
+    }
+  }
+
+  /** A claim older than a lease whose owner does not hold (or is not about to hold) the value. */
+  private async releaseOrphanClaims(report: ReconcileReport): Promise<void> {
+    const cutoff = new Date(Date.now() - this.config.lifecycle.leaseSeconds * 1000);
+    for (const claim of await this.claims.findClaimedBefore(cutoff, BATCH_SIZE)) {
+      if (await this.isHeld(claim)) continue;
+      await this.claims.deleteExact(claim);
+      report.releasedClaims += 1;
+    }
+  }
+
+  private async isHeld(claim: UniqueClaim): Promise<boolean> {
+    const separator = claim._id.indexOf(':');
+    const kind = claim._id.slice(0, separator);
+    const value = claim._id.slice(separator + 1);
+    if (kind === 'org') {
+      return Boolean(
+        await this.organizations.exists({ _id: claim.owner_id, $or: [{ slug: value }, { 'operation.to_slug': value }] }),
+      );
+    }
+    const admin = await this.admins.findById(claim.owner_id);
+    if (!admin) return false;
+    if (admin.email === value) return true;
+    return Boolean(await this.organizations.exists({ _id: admin.org_id, 'operation.admin_changes.email': value }));
+  }
+
+  /**
+   * Collections are listed before organizations are read: a collection is only ever created after
+   * the organization document naming it, so anything listed and still unreferenced is an orphan.
+   */
+  private async reconcileCollections(report: ReconcileReport): Promise<void> {
+    const existing = new Set(await this.tenants.listTenantCollections());
+    const referenced = new Set<string>();
+    const organizations = await this.organizations
+      .find({}, { collection_name: 1, status: 1, 'operation.to_collection': 1 })
+      .lean<Pick<OrganizationRecord, 'collection_name' | 'status' | 'operation'>[]>();
+    for (const org of organizations) {
+      referenced.add(org.collection_name);
+      if (org.operation?.to_collection) referenced.add(org.operation.to_collection);
+      if (org.status === OrganizationStatus.Active && !existing.has(org.collection_name)) {
+        this.logger.error(`Active organization collection ${org.collection_name} was missing; recreating it empty`);
+        await this.tenants.create(org.collection_name);
+        report.recreatedCollections += 1;
+      }
+    }
+    for (const name of existing) {
+      if (referenced.has(name)) continue;
+      await this.tenants.drop(name);
+      report.droppedCollections += 1;
+    }
+  }
+}
