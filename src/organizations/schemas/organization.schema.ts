@@ -60,6 +60,7 @@ export type OrganizationDocument = HydratedDocument<Organization>;
 export type OrganizationRecord = Organization & { _id: Types.ObjectId };
 
 export const OrganizationSchema = SchemaFactory.createForClass(Organization);
+// GET /org/list and token checks (`findById`) use the built-in `_id` index.
 // GET /org/get and every lookup by name: `{slug}`. Uniqueness itself is claimed in unique_claims.
 OrganizationSchema.index({ slug: 1 }, { unique: true });
 // Reconciler: operations whose lease ran out, `{status: {$in: [...]}, 'operation.lease_until': {$lt: now}}`.
