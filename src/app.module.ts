@@ -6,11 +6,21 @@ import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { LoggingModule } from './common/logging/logging.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
 import { RecordsModule } from './records/records.module.js';
 
 @Module({
-  imports: [AppConfigModule, LoggingModule, DatabaseModule, HealthModule, AuthModule, OrganizationsModule, RecordsModule],
+  imports: [
+    AppConfigModule,
+    LoggingModule,
+    DatabaseModule,
+    MetricsModule,
+    HealthModule,
+    AuthModule,
+    OrganizationsModule,
+    RecordsModule,
+  ],
   providers: [
     {
       provide: APP_PIPE,

@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
-import { AdminAccountsService, AdminCredentialChanges } from '../auth/admin-accounts.service.js';
+import { AdminAccountsService, type AdminCredentialChanges } from '../auth/admin-accounts.service.js';
 import { AdminEmailTakenError } from '../auth/auth.errors.js';
 import { UniqueClaimService } from '../common/claims/unique-claim.service.js';
 import { AppConfig } from '../config/app-config.js';
+import { CountedLifecycleOperation, LifecycleMetrics } from '../metrics/lifecycle-metrics.js';
 import { tenantCollectionName } from '../tenants/tenant-collection-name.js';
 import { TenantCollectionService } from '../tenants/tenant-collection.service.js';
 import { CrashPoints } from './crash-points.js';
 import { OrganizationBusyError, OrganizationNameTakenError } from './organization.errors.js';
-import { Organization, OrganizationRecord, OrganizationStatus, PendingOperation } from './schemas/organization.schema.js';
+import { Organization, type OrganizationRecord, OrganizationStatus, type PendingOperation } from './schemas/organization.schema.js';
 
 export interface RenameOutcome {
   organization: OrganizationRecord;
@@ -31,6 +32,7 @@ export class OrganizationLifecycleService {
     private readonly tenants: TenantCollectionService,
     private readonly crashPoints: CrashPoints,
     private readonly config: AppConfig,
+    readonly lifecycleMetrics: LifecycleMetrics,
   ) {}
 
   leaseUntil(): Date {
@@ -38,6 +40,7 @@ export class OrganizationLifecycleService {
   }
 
   /** Claims name and email, then provisioning -> active. Any failure undoes what was done. */
+  @CountedLifecycleOperation('create')
   async create(input: { name: string; slug: string; email: string; passwordHash: string }): Promise<OrganizationRecord> {
     const orgId = new Types.ObjectId();
     const adminId = new Types.ObjectId();
@@ -104,6 +107,7 @@ export class OrganizationLifecycleService {
   }
 
   /** active -> migrating (claims first), then moves the collection and finishes. */
+  @CountedLifecycleOperation('rename')
   async rename(
     org: OrganizationRecord,
     target: { name: string; slug: string },
@@ -174,6 +178,7 @@ export class OrganizationLifecycleService {
   }
 
   /** active -> deleting, then removes everything. Returns the number of tenant documents removed. */
+  @CountedLifecycleOperation('delete')
   async delete(org: OrganizationRecord): Promise<number> {
     const deleting = await this.organizations
       .findOneAndUpdate(

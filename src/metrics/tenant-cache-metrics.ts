@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { TenantModelRegistry } from '../tenants/tenant-model.registry.js';
+
+/** The tenant model cache's size, capacity and hit rate, read from its own counts at scrape time. */
+@Injectable()
+export class TenantCacheMetrics {
+  constructor(registry: Registry, models: TenantModelRegistry) {
+    new Gauge({
+      name: 'tenant_model_cache_size',
+      help: 'Tenant collection models currently cached.',
+      registers: [registry],
+      collect() {
+        this.set(models.stats.size);
+      },
+    });
+    new Gauge({
+      name: 'tenant_model_cache_capacity',
+      help: 'Most tenant collection models kept (TENANT_MODEL_CACHE_SIZE).',
+      registers: [registry],
+      collect() {
+        this.set(models.stats.capacity);
+      },
+    });
+    new Counter({
+      name: 'tenant_model_cache_lookups_total',
+      help: 'Tenant model lookups since start, by result (hit or miss).',
+      labelNames: ['result'],
+      registers: [registry],
+      collect() {
+        // Mirrors the cache's own monotonic counts.
+        const { hits, misses } = models.stats;
+        this.reset();
+        this.inc({ result: 'hit' }, hits);
+        this.inc({ result: 'miss' }, misses);
+      },
+    });
+    new Gauge({
+      name: 'tenant_model_cache_hit_ratio',
+      help: 'Share of tenant model lookups since start that found a cached model (0 before the first lookup).',
+      registers: [registry],
+      collect() {
+        const { hits, misses } = models.stats;
+        this.set(hits + misses === 0 ? 0 : hits / (hits + misses));
+      },
+    });
+  }
+}
