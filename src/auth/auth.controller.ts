@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Ip, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
 import { AuthService } from './auth.service.js';
@@ -16,8 +16,11 @@ export class AuthController {
   @ApiOkResponse({ type: LoginResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiUnauthorizedResponse({ description: 'Unknown email or wrong password (same answer)', type: ErrorResponseDto })
-  @ApiTooManyRequestsResponse({ description: 'Too many attempts; see Retry-After', type: ErrorResponseDto })
-  login(@Body() body: LoginDto): Promise<LoginResponseDto> {
-    return this.auth.login(body.email, body.password);
+  @ApiTooManyRequestsResponse({
+    description: 'Too many attempts from this client address or for this email; see Retry-After',
+    type: ErrorResponseDto,
+  })
+  login(@Body() body: LoginDto, @Ip() clientAddress: string): Promise<LoginResponseDto> {
+    return this.auth.login(body.email, body.password, clientAddress);
   }
 }

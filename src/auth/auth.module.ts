@@ -7,6 +7,7 @@ import { AdminAccountsService } from './admin-accounts.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { JwtStrategy } from './jwt.strategy.js';
+import { LoginThrottleModule } from './login-throttle/login-throttle.module.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import { Admin, AdminSchema } from './schemas/admin.schema.js';
 
@@ -14,6 +15,7 @@ import { Admin, AdminSchema } from './schemas/admin.schema.js';
   imports: [
     MongooseModule.forFeature([{ name: Admin.name, schema: AdminSchema }]),
     PassportModule,
+    LoginThrottleModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({

@@ -6,6 +6,7 @@ import { AdminAccountsService } from './admin-accounts.service.js';
 import { InvalidCredentialsError } from './auth.errors.js';
 import { AuthenticatedAdmin } from './authenticated-admin.js';
 import { LoginResponseDto } from './dto/login-response.dto.js';
+import { LoginThrottleService } from './login-throttle/login-throttle.service.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import { parseTokenClaims, TokenClaims } from './token-claims.js';
 
@@ -16,13 +17,19 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
+    private readonly throttle: LoginThrottleService,
   ) {}
 
-  /** Same status, body and cost whether the email is unknown or the password is wrong. */
-  async login(email: string, password: string): Promise<LoginResponseDto> {
+  /**
+   * Same status, body and cost whether the email is unknown or the password is wrong. Throttled
+   * per client address and per email before anything is looked up or hashed.
+   */
+  async login(email: string, password: string, clientAddress: string): Promise<LoginResponseDto> {
+    await this.throttle.beginAttempt(clientAddress, email);
     const admin = await this.admins.findByEmail(email);
     const valid = admin ? await this.hasher.verify(admin.password_hash, password) : await this.hasher.verifyDummy(password);
     if (!admin || !valid) throw new InvalidCredentialsError();
+    await this.throttle.recordSuccess(email);
     return this.issueToken({ _id: admin._id, org_id: admin.org_id, credential_version: admin.credential_version });
   }
 

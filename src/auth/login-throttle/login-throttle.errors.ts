@@ -1,0 +1,13 @@
+import { HttpStatus } from '@nestjs/common';
+import { DomainError } from '../../common/errors/domain.error.js';
+
+/** Too many login attempts from one client address, or too many failures for one email. */
+export class TooManyLoginAttemptsError extends DomainError {
+  readonly status = HttpStatus.TOO_MANY_REQUESTS;
+  override readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds: number) {
+    super('Too many login attempts; retry later');
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
