@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsString, MaxLength } from 'class-validator';
+import { Omittable } from './omittable.js';
 import { trimString } from './trim-string.js';
 
 export class OrganizationNameQuery {
@@ -11,7 +12,7 @@ export class OrganizationNameQuery {
 
 /** DELETE /org/delete takes the name in the query string or in a JSON body. */
 export class OptionalOrganizationNameDto {
-  @IsOptional()
+  @Omittable()
   @Transform(trimString)
   @IsString()
   @MaxLength(100)
