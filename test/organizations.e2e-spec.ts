@@ -3,9 +3,6 @@ import { DirectDatabases, openDatabases } from './support/direct-db.js';
 import { expectError } from './support/expect-error.js';
 import { createOrgWithToken, createTestApp, STRONG_PASSWORD, TestApp, uniqueOrg } from './support/test-app.js';
 
-// Many logins come from one address in this suite; login throttling is not what it tests.
-const GENEROUS_LOGIN_LIMITS = { LOGIN_MAX_ATTEMPTS_PER_IP: '10000', LOGIN_MAX_FAILURES_PER_EMAIL: '10000' };
-
 const ORG_VIEW_KEYS = ['collection_name', 'created_at', 'id', 'organization_name', 'slug', 'status', 'updated_at'];
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
@@ -14,7 +11,7 @@ describe('organizations (e2e)', () => {
   let db: DirectDatabases;
 
   beforeAll(async () => {
-    t = await createTestApp(GENEROUS_LOGIN_LIMITS);
+    t = await createTestApp();
     db = await openDatabases(t.config);
   });
 

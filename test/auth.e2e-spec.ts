@@ -1,0 +1,200 @@
+import { JwtService } from '@nestjs/jwt';
+import { expectError } from './support/expect-error.js';
+import { createOrgWithToken, createTestApp, TestApp, uniqueOrg } from './support/test-app.js';
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+const decodePart = (token: string, index: number) => JSON.parse(Buffer.from(token.split('.')[index], 'base64url').toString('utf8'));
+/** The error body without its per-request id, to compare two answers. */
+const withoutRequestId = ({ requestId: _requestId, ...rest }: Record<string, unknown>) => rest;
+
+describe('auth (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const login = (body: Record<string, unknown>) => t.http().post('/admin/login').send(body);
+  const stats = (token: string) => t.http().get('/org/collection/stats').set(bearer(token));
+  const expectRevoked = async (token: string) => expectError(await stats(token), 401, 'Invalid or expired token');
+
+  describe('POST /admin/login', () => {
+    it('answers 200 with the token, its type and lifetime, and the admin and org ids', async () => {
+      const input = uniqueOrg();
+      const created = await t.http().post('/org/create').send(input).expect(201);
+      const res = await login({ email: input.email, password: input.password }).expect(200);
+      expect(res.body).toEqual({
+        access_token: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
+        token_type: 'bearer',
+        expires_in: 3600,
+        admin_id: created.body.admin.id,
+        org_id: created.body.id,
+      });
+      await stats(res.body.access_token).expect(200);
+    });
+
+    it('accepts the email in any case and with surrounding spaces', async () => {
+      const input = uniqueOrg();
+      await t.http().post('/org/create').send(input).expect(201);
+      await login({ email: ` ${input.email.toUpperCase()} `, password: input.password }).expect(200);
+    });
+
+    it('gives an unknown email and a wrong password the same 401 body', async () => {
+      const input = uniqueOrg();
+      await t.http().post('/org/create').send(input).expect(201);
+      const unknown = await login({ email: uniqueOrg().email, password: input.password });
+      const wrong = await login({ email: input.email, password: `${input.password}x` });
+      expectError(unknown, 401, 'Invalid email or password');
+      expectError(wrong, 401, 'Invalid email or password');
+      expect(withoutRequestId(unknown.body)).toEqual(withoutRequestId(wrong.body));
+      expect(unknown.headers['www-authenticate']).toEqual(wrong.headers['www-authenticate']);
+    });
+
+    it('compares the password exactly: no trimming, no truncation, case-sensitive', async () => {
+      const input = { ...uniqueOrg(), password: `${'long-passphrase-'.repeat(8)}END` };
+      await t.http().post('/org/create').send(input).expect(201);
+      for (const variant of [` ${input.password}`, input.password.toUpperCase(), input.password.slice(0, 72), `${input.password.slice(0, -3)}XXX`]) {
+        expectError(await login({ email: input.email, password: variant }), 401);
+      }
+      await login({ email: input.email, password: input.password }).expect(200);
+    });
+
+    it.each([
+      ['no body', undefined],
+      ['no email', { password: 'whatever-password' }],
+      ['no password', { email: 'a@example.com' }],
+      ['an empty password', { email: 'a@example.com', password: '' }],
+      ['an invalid email', { email: 'nope', password: 'whatever-password' }],
+      ['a password over 1024 characters', { email: 'a@example.com', password: 'p'.repeat(1025) }],
+      ['an operator object as email', { email: { $ne: null }, password: 'whatever-password' }],
+      ['an operator object as password', { email: 'a@example.com', password: { $gt: '' } }],
+      ['an unknown field', { email: 'a@example.com', password: 'whatever-password', org_id: 'x' }],
+    ])('answers 400 for %s', async (_label, body) => {
+      expectError(await t.http().post('/admin/login').send(body), 400);
+    });
+  });
+
+  describe('the token', () => {
+    it('is HS256 and carries iss, aud, exp, sub (admin id), org_id and the credential version', async () => {
+      const { token, org } = await createOrgWithToken(t);
+      expect(decodePart(token, 0)).toEqual({ alg: 'HS256', typ: 'JWT' });
+      const claims = decodePart(token, 1);
+      expect(claims).toEqual({
+        iss: t.config.jwt.issuer,
+        aud: t.config.jwt.audience,
+        sub: org.admin.id,
+        org_id: org.id,
+        cv: 1,
+        iat: expect.any(Number),
+        exp: expect.any(Number),
+      });
+      expect(claims.exp - claims.iat).toBe(t.config.jwt.expiresInSeconds);
+      expect(Math.abs(claims.iat - Date.now() / 1000)).toBeLessThan(60);
+    });
+
+    it('stops working when the admin email changes', async () => {
+      const { token } = await createOrgWithToken(t);
+      const res = await t.http().put('/org/update').set(bearer(token)).send({ email: uniqueOrg().email }).expect(200);
+      await expectRevoked(token);
+      expect(decodePart(res.body.access_token, 1).cv).toBe(2);
+      await stats(res.body.access_token).expect(200);
+    });
+
+    it('stops working when the password changes, and so does every other token of that admin', async () => {
+      const { token, input } = await createOrgWithToken(t);
+      const second = (await login({ email: input.email, password: input.password }).expect(200)).body.access_token;
+      await t.http().put('/org/update').set(bearer(token)).send({ password: 'fresh-Strong-passphrase-1' }).expect(200);
+      await expectRevoked(token);
+      await expectRevoked(second);
+    });
+
+    it('stops working when its organization is deleted, even if the name is taken again', async () => {
+      const { token, input } = await createOrgWithToken(t);
+      await t.http().delete('/org/delete').set(bearer(token)).query({ organization_name: input.organization_name }).expect(200);
+      await expectRevoked(token);
+      // Same name and email, a new organization: the old token is still dead.
+      await t.http().post('/org/create').send(input).expect(201);
+      await expectRevoked(token);
+      expectError(await t.http().put('/org/update').set(bearer(token)).send({ organization_name: uniqueOrg().organization_name }), 401);
+      expectError(await t.http().post('/org/records').set(bearer(token)).send({ a: 1 }), 401);
+    });
+
+    it('is refused when signed correctly but naming another organization than its admin', async () => {
+      const a = await createOrgWithToken(t);
+      const b = await createOrgWithToken(t);
+      const forged = await t.app.get(JwtService).signAsync({ sub: a.org.admin.id, org_id: b.org.id, cv: 1 });
+      await expectRevoked(forged);
+      expectError(await t.http().delete('/org/delete').set(bearer(forged)).query({ organization_name: b.input.organization_name }), 401);
+      await t.http().get('/org/get').query({ organization_name: b.input.organization_name }).expect(200);
+    });
+
+    it('is refused when its payload was altered', async () => {
+      const a = await createOrgWithToken(t);
+      const b = await createOrgWithToken(t);
+      const [header, payload, signature] = a.token.split('.');
+      const altered = Buffer.from(JSON.stringify({ ...decodePart(a.token, 1), org_id: b.org.id })).toString('base64url');
+      expect(payload).not.toBe(altered);
+      await expectRevoked(`${header}.${altered}.${signature}`);
+    });
+  });
+
+  describe('a token of org A against org B', () => {
+    let a: Awaited<ReturnType<typeof createOrgWithToken>>;
+    let b: Awaited<ReturnType<typeof createOrgWithToken>>;
+    let recordOfB: { id: string; data: Record<string, unknown> };
+
+    beforeAll(async () => {
+      a = await createOrgWithToken(t);
+      b = await createOrgWithToken(t);
+      recordOfB = (await t.http().post('/org/records').set(bearer(b.token)).send({ secret: 'of B' }).expect(201)).body;
+    });
+
+    const recordOfBIsIntact = async () => {
+      const res = await t.http().get(`/org/records/${recordOfB.id}`).set(bearer(b.token)).expect(200);
+      expect(res.body.data).toEqual({ secret: 'of B' });
+    };
+
+    it("reads only A's collection stats", async () => {
+      const res = await stats(a.token).expect(200);
+      expect(res.body).toMatchObject({ collection_name: a.org.collection_name, documents: 0 });
+    });
+
+    it("cannot delete B (403) and B's data stays", async () => {
+      const res = await t.http().delete('/org/delete').set(bearer(a.token)).send({ organization_name: b.input.organization_name });
+      expectError(res, 403);
+      await t.http().get('/org/get').query({ organization_name: b.input.organization_name }).expect(200);
+      await recordOfBIsIntact();
+    });
+
+    it("cannot take B's name or B's admin email by update (409)", async () => {
+      expectError(await t.http().put('/org/update').set(bearer(a.token)).send({ organization_name: b.input.organization_name }), 409);
+      expectError(await t.http().put('/org/update').set(bearer(a.token)).send({ email: b.input.email }), 409);
+      await stats(b.token).expect(200);
+      await t.http().post('/admin/login').send({ email: b.input.email, password: b.input.password }).expect(200);
+    });
+
+    it("changes only A when A updates, and B's token keeps working", async () => {
+      const renamed = uniqueOrg('A renamed').organization_name;
+      const res = await t.http().put('/org/update').set(bearer(a.token)).send({ organization_name: renamed }).expect(200);
+      expect(res.body.organization.id).toBe(a.org.id);
+      const bNow = await t.http().get('/org/get').query({ organization_name: b.input.organization_name }).expect(200);
+      expect(bNow.body).toMatchObject({ id: b.org.id, organization_name: b.org.organization_name, collection_name: b.org.collection_name });
+      await stats(b.token).expect(200);
+      await recordOfBIsIntact();
+    });
+
+    it("cannot read, replace or delete B's records (404), nor list them", async () => {
+      const path = `/org/records/${recordOfB.id}`;
+      expectError(await t.http().get(path).set(bearer(a.token)), 404);
+      expectError(await t.http().put(path).set(bearer(a.token)).send({ secret: 'overwritten by A' }), 404);
+      expectError(await t.http().delete(path).set(bearer(a.token)), 404);
+      const list = await t.http().get('/org/records').set(bearer(a.token)).expect(200);
+      expect(list.body.items.map((item: { id: string }) => item.id)).not.toContain(recordOfB.id);
+      await recordOfBIsIntact();
+    });
+  });
+});
