@@ -1,0 +1,70 @@
+import { slugify } from '../src/organizations/organization-name.js';
+import { DirectDatabases, openDatabases } from './support/direct-db.js';
+import { expectError } from './support/expect-error.js';
+import { createTestApp, TestApp, uniqueOrg } from './support/test-app.js';
+
+const PARALLEL = 20;
+
+describe('concurrent creates (e2e)', () => {
+  let t: TestApp;
+  let db: DirectDatabases;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    db = await openDatabases(t.config);
+  });
+
+  afterAll(async () => {
+    await db.close();
+    await t.close();
+  });
+
+  const createAll = (inputs: ReturnType<typeof uniqueOrg>[]) =>
+    Promise.all(inputs.map((input) => t.http().post('/org/create').send(input).then((res) => res)));
+  const claimsFor = (keys: string[]) => db.master.collection<{ _id: string }>('unique_claims').countDocuments({ _id: { $in: keys } });
+
+  it(`${PARALLEL} parallel creates of one name: one 201, the rest 409, one org, one admin, one collection`, async () => {
+    const name = uniqueOrg('Race').organization_name;
+    const slug = slugify(name);
+    // Same organization under different spellings, each with its own admin email.
+    const spellings = [name, name.toUpperCase(), name.toLowerCase(), `  ${name}  `];
+    const inputs = Array.from({ length: PARALLEL }, (_, i) => ({ ...uniqueOrg(), organization_name: spellings[i % spellings.length] }));
+
+    const responses = await createAll(inputs);
+
+    const winners = responses.filter((res) => res.status === 201);
+    expect(winners).toHaveLength(1);
+    responses.filter((res) => res.status !== 201).forEach((res) => expectError(res, 409, 'An organization with this name already exists'));
+    expect(winners[0].body.slug).toBe(slug);
+
+    expect(await db.master.collection('organizations').countDocuments({ slug })).toBe(1);
+    const emails = inputs.map((input) => input.email);
+    expect(await db.master.collection('admins').countDocuments({ email: { $in: emails } })).toBe(1);
+    expect((await db.tenantCollections()).filter((name) => name === `org_${slug}`)).toHaveLength(1);
+    // The losers left no claim on their emails: each can sign up again.
+    expect(await claimsFor(emails.map((email) => `email:${email}`))).toBe(1);
+    const loser = inputs.find((input) => input.email !== winners[0].body.admin.email)!;
+    await t.http().post('/org/create').send({ ...uniqueOrg(), email: loser.email }).expect(201);
+  });
+
+  it(`${PARALLEL} parallel creates of different names with one email: one 201, the rest 409`, async () => {
+    const email = uniqueOrg().email;
+    const inputs = Array.from({ length: PARALLEL }, (_, i) => ({ ...uniqueOrg(`Same email ${i}`), email }));
+
+    const responses = await createAll(inputs);
+
+    const winners = responses.filter((res) => res.status === 201);
+    expect(winners).toHaveLength(1);
+    responses.filter((res) => res.status !== 201).forEach((res) => expectError(res, 409, 'An admin with this email already exists'));
+
+    const slugs = inputs.map((input) => slugify(input.organization_name));
+    expect(await db.master.collection('organizations').countDocuments({ slug: { $in: slugs } })).toBe(1);
+    expect(await db.master.collection('admins').countDocuments({ email })).toBe(1);
+    const collections = await db.tenantCollections();
+    expect(slugs.filter((slug) => collections.includes(`org_${slug}`))).toEqual([winners[0].body.slug]);
+    // The losers' names were released: one claim left, and a loser's name can be created now.
+    expect(await claimsFor(slugs.map((slug) => `org:${slug}`))).toBe(1);
+    const loser = inputs.find((input) => input.organization_name !== winners[0].body.organization_name)!;
+    await t.http().post('/org/create').send({ ...uniqueOrg(), organization_name: loser.organization_name }).expect(201);
+  });
+});
