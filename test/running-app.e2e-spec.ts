@@ -1,0 +1,170 @@
+import { AppConfig } from '../src/config/app-config.js';
+import { expectError, ResponseLike } from './support/expect-error.js';
+import { ServiceProcess, startServiceProcess } from './support/service-process.js';
+import { dropDatabases, testEnvironment, uniqueOrg } from './support/test-app.js';
+
+/** Every endpoint of the API, and whether it takes a bearer token. */
+const ENDPOINTS: [method: string, path: string, protectedByToken: boolean][] = [
+  ['post', '/org/create', false],
+  ['post', '/admin/login', false],
+  ['get', '/org/get', false],
+  ['get', '/org/list', false],
+  ['put', '/org/update', true],
+  ['delete', '/org/delete', true],
+  ['get', '/org/collection/stats', true],
+  ['post', '/org/records', true],
+  ['get', '/org/records', true],
+  ['get', '/org/records/{id}', true],
+  ['put', '/org/records/{id}', true],
+  ['delete', '/org/records/{id}', true],
+  ['get', '/health', false],
+  ['get', '/health/ready', false],
+];
+
+interface Answer extends ResponseLike {
+  body: any;
+  headers: Record<string, string>;
+}
+
+/** The built service (`node dist/main.js`) in a process of its own, driven over real HTTP. */
+describe('the running service (e2e, child process)', () => {
+  const env = testEnvironment();
+  let service: ServiceProcess;
+
+  beforeAll(async () => {
+    service = await startServiceProcess(env);
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await dropDatabases(AppConfig.fromEnvironment(env));
+  });
+
+  const call = async (method: string, path: string, options: { body?: unknown; token?: string; raw?: string } = {}): Promise<Answer> => {
+    const headers: Record<string, string> = {};
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.body !== undefined || options.raw !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${service.baseUrl}${path}`, {
+      method,
+      headers,
+      body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+    });
+    const text = await response.text();
+    const isJson = response.headers.get('content-type')?.includes('application/json');
+    return { status: response.status, headers: Object.fromEntries(response.headers), body: isJson ? JSON.parse(text) : text };
+  };
+
+  it('answers /health and /health/ready', async () => {
+    const live = await call('GET', '/health');
+    expect({ status: live.status, body: live.body }).toEqual({ status: 200, body: { status: 'ok' } });
+    const ready = await call('GET', '/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+    expect(live.headers['x-request-id']).toEqual(expect.any(String));
+  });
+
+  it('runs an organization through create, login, records, rename, stats and delete', async () => {
+    const input = uniqueOrg('Process');
+    const created = await call('POST', '/org/create', { body: input });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ organization_name: input.organization_name, status: 'active', admin: { email: input.email } });
+
+    const login = await call('POST', '/admin/login', { body: { email: input.email, password: input.password } });
+    expect(login.status).toBe(200);
+    expect(login.body).toMatchObject({ token_type: 'bearer', org_id: created.body.id, admin_id: created.body.admin.id });
+    const token: string = login.body.access_token;
+
+    const record = await call('POST', '/org/records', { token, body: { sku: 'A-1', qty: 3 } });
+    expect(record.status).toBe(201);
+    expect(record.body.data).toEqual({ sku: 'A-1', qty: 3 });
+    expect((await call('POST', '/org/records', { token, body: { sku: 'B-2' } })).status).toBe(201);
+
+    const renamedTo = uniqueOrg('Process renamed').organization_name;
+    const updated = await call('PUT', '/org/update', { token, body: { organization_name: renamedTo } });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({
+      previous_collection: created.body.collection_name,
+      current_collection: updated.body.organization.collection_name,
+      documents_migrated: 2,
+    });
+
+    const fetched = await call('GET', `/org/records/${record.body.id}`, { token });
+    expect({ status: fetched.status, data: fetched.body.data }).toEqual({ status: 200, data: { sku: 'A-1', qty: 3 } });
+    const stats = await call('GET', '/org/collection/stats', { token });
+    expect(stats.body).toMatchObject({ collection_name: updated.body.current_collection, documents: 2 });
+    const found = await call('GET', `/org/get?organization_name=${encodeURIComponent(renamedTo)}`);
+    expect(found.body).toMatchObject({ id: created.body.id, organization_name: renamedTo });
+
+    const deleted = await call('DELETE', '/org/delete', { token, body: { organization_name: renamedTo } });
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toEqual({ message: expect.any(String), organization_name: renamedTo, documents_deleted: 2 });
+    expectError(await call('GET', '/org/collection/stats', { token }), 401);
+    expectError(await call('GET', `/org/get?organization_name=${encodeURIComponent(renamedTo)}`), 404);
+  });
+
+  it('answers errors in the one error shape over real HTTP', async () => {
+    expectError(await call('GET', '/no/such/route'), 404);
+    expectError(await call('POST', '/org/create', { raw: '{"organization_name": ' }), 400);
+    expectError(await call('POST', '/org/create', { body: { organization_name: 'x', email: 'bad', password: 'short' } }), 400);
+    expectError(await call('PUT', '/org/update', { body: { organization_name: 'x' } }), 401);
+  });
+
+  it('serves Swagger UI at /docs', async () => {
+    const docs = await call('GET', '/docs');
+    expect(docs.status).toBe(200);
+    expect(docs.headers['content-type']).toMatch(/text\/html/);
+    expect(docs.body).toMatch(/swagger-ui/i);
+  });
+
+  it('lists every endpoint in /docs-json, with bearer security exactly on the protected ones', async () => {
+    const res = await call('GET', '/docs-json');
+    expect(res.status).toBe(200);
+    const document = res.body;
+    expect(document.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    for (const [method, path, protectedByToken] of ENDPOINTS) {
+      const operation = document.paths[path]?.[method];
+      expect({ method, path, documented: operation !== undefined }).toEqual({ method, path, documented: true });
+      expect({ method, path, security: operation.security ?? [] }).toEqual({ method, path, security: protectedByToken ? [{ bearer: [] }] : [] });
+      if (protectedByToken) expect(operation.responses['401']).toBeDefined();
+    }
+  });
+
+  it('documents request and response schemas (the Swagger plugin ran on the build)', async () => {
+    const { body: document } = await call('GET', '/docs-json');
+    const ref = (schemaName: string) => ({ $ref: `#/components/schemas/${schemaName}` });
+    expect(document.paths['/org/create'].post.requestBody.content['application/json'].schema).toEqual(ref('CreateOrganizationDto'));
+    expect(document.paths['/org/create'].post.responses['201'].content['application/json'].schema).toEqual(ref('CreatedOrganizationDto'));
+    expect(document.paths['/admin/login'].post.responses['200'].content['application/json'].schema).toEqual(ref('LoginResponseDto'));
+    const create = document.components.schemas.CreateOrganizationDto;
+    expect(Object.keys(create.properties).sort()).toEqual(['email', 'organization_name', 'password']);
+    expect([...create.required].sort()).toEqual(['email', 'organization_name', 'password']);
+    expect(document.components.schemas.UpdateOrganizationDto.required ?? []).toEqual([]);
+    expect(Object.keys(document.components.schemas.ErrorResponseDto.properties).sort()).toEqual(['error', 'message', 'requestId', 'statusCode']);
+  });
+});
+
+describe('the service with a bad configuration (child process)', () => {
+  /** Starts the service expecting it to refuse; answers what it printed, or fails if it came up. */
+  const startupFailure = async (overrides: Record<string, string>): Promise<string> =>
+    startServiceProcess(testEnvironment(overrides)).then(
+      async (service) => {
+        await service.stop();
+        throw new Error('The service started despite a bad configuration');
+      },
+      (error: Error) => error.message,
+    );
+
+  it.each([
+    ['a short JWT_SECRET in production', { NODE_ENV: 'production', JWT_SECRET: 'too-short' }, 'JWT_SECRET'],
+    ['no JWT_SECRET in production', { NODE_ENV: 'production', JWT_SECRET: '' }, 'JWT_SECRET'],
+    ['a non-numeric ARGON2_MEMORY_KIB', { ARGON2_MEMORY_KIB: 'abc' }, 'ARGON2_MEMORY_KIB'],
+    ['a MONGODB_URI that is not a MongoDB URI', { MONGODB_URI: 'http://127.0.0.1:1' }, 'MONGODB_URI'],
+    ['an unknown NODE_ENV', { NODE_ENV: 'staging' }, 'NODE_ENV'],
+  ])('exits non-zero naming the variable for %s', async (_label, overrides, variable) => {
+    const message = await startupFailure(overrides);
+    expect(message).toMatch(/exited during start-up \(1\)/);
+    expect(message).toContain('Invalid configuration');
+    expect(message).toContain(variable);
+    expect(message).not.toMatch(/^\s+at /m);
+  });
+});
