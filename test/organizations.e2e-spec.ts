@@ -171,6 +171,13 @@ describe('organizations (e2e)', () => {
       expectError(await getOrg(input.organization_name), 404);
     });
 
+    it('refuses a body over 64 KiB (413) and stores nothing', async () => {
+      const input = uniqueOrg();
+      const res = await t.http().post('/org/create').send({ ...input, password: `${input.password}${'x'.repeat(70_000)}` });
+      expectError(res, 413);
+      expectError(await getOrg(input.organization_name), 404);
+    });
+
     it('refuses malformed JSON (400)', async () => {
       const res = await t.http().post('/org/create').set('Content-Type', 'application/json').send('{"organization_name": ');
       expectError(res, 400);
@@ -345,6 +352,14 @@ describe('organizations (e2e)', () => {
       await login(newEmail, input.password).expect(200);
       // The old email is free for a new organization.
       await t.http().post('/org/create').send({ ...uniqueOrg(), email: input.email }).expect(201);
+    });
+
+    it('treats the current email in another case as no change: the token keeps working', async () => {
+      const { token, input } = await createOrgWithToken(t);
+      const res = await t.http().put('/org/update').set(bearer(token)).send({ email: input.email.toUpperCase() }).expect(200);
+      await t.http().get('/org/collection/stats').set(bearer(token)).expect(200);
+      await t.http().get('/org/collection/stats').set(bearer(res.body.access_token)).expect(200);
+      await login(input.email, input.password).expect(200);
     });
 
     it('changes the password: stored as a new argon2id hash, old password and old token refused', async () => {
