@@ -1,9 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { ExtractJwt, Strategy } from 'passport-jwt';
+import type { IncomingMessage } from 'node:http';
+import { Strategy } from 'passport-jwt';
 import { AppConfig } from '../config/app-config.js';
 import { AuthService } from './auth.service.js';
 import { AuthenticatedAdmin } from './authenticated-admin.js';
+
+// Exactly `Bearer <three base64url parts>`: anything else around the token is refused.
+const BEARER_TOKEN = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
+
+function bearerToken(request: IncomingMessage): string | null {
+  const header = request.headers.authorization;
+  return typeof header === 'string' ? (BEARER_TOKEN.exec(header)?.[1] ?? null) : null;
+}
 
 /** Verifies HS256 bearer tokens (algorithm pinned; iss, aud and exp required), then the credential version. */
 @Injectable()
@@ -13,7 +22,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     private readonly auth: AuthService,
   ) {
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      jwtFromRequest: bearerToken,
       secretOrKey: config.jwt.secret,
       algorithms: ['HS256'],
       issuer: config.jwt.issuer,
