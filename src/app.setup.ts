@@ -3,6 +3,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { BEARER_AUTH_NAME } from './auth/authenticated.decorator.js';
+import { answerUndeclaredMethods } from './common/http/method-not-allowed.js';
+import { documentValidationRules } from './common/openapi/validation-rules.js';
 import { assignRequestId, REQUEST_ID_HEADER } from './common/http/request-id.js';
 import { AppConfig } from './config/app-config.js';
 import { RECORD_MAX_BYTES } from './records/record-data.js';
@@ -40,14 +42,17 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
       },
     },
   });
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Organization Management Service')
-      .setDescription('Multi-tenant organizations, their admins and their data. Errors: {statusCode, error, message, requestId}.')
-      .setVersion('1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_AUTH_NAME)
-      .build(),
+  answerUndeclaredMethods(app.getHttpAdapter().getInstance());
+  const document = documentValidationRules(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Organization Management Service')
+        .setDescription('Multi-tenant organizations, their admins and their data. Errors: {statusCode, error, message, requestId}.')
+        .setVersion('1.0')
+        .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_AUTH_NAME)
+        .build(),
+    ),
   );
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',

@@ -1,4 +1,6 @@
 export const PASSWORD_MAX_LENGTH = 1024;
+/** PASSWORD_MIN_LENGTH's default, as the API docs state it. */
+export const DEFAULT_PASSWORD_MIN_LENGTH = 12;
 
 /**
  * The most common passwords that are long enough to pass a length rule (from public breach

@@ -1,4 +1,4 @@
-import { organizationNameProblem, slugify, SLUG_MAX_BYTES } from './organization-name.js';
+import { ORGANIZATION_NAME_PATTERN, organizationNameProblem, slugify, SLUG_MAX_BYTES } from './organization-name.js';
 
 describe('slugify', () => {
   it.each([
@@ -44,5 +44,19 @@ describe('organizationNameProblem', () => {
 
   it.each(['', '   '.trim(), '---', '!!!', 'a'.repeat(101), 'bad\u0007name'])('refuses %j', (name) => {
     expect(organizationNameProblem(name)).not.toBeNull();
+  });
+});
+
+describe('ORGANIZATION_NAME_PATTERN', () => {
+  const pattern = new RegExp(ORGANIZATION_NAME_PATTERN, 'u');
+
+  it.each(['Acme', ' Acme Corp ', '\tx\n', '東京', '٣', '½', 'a-b.c', '\u00a0Zürich\u3000'])('matches %j like the rule does', (name) => {
+    expect(pattern.test(name)).toBe(true);
+    expect(organizationNameProblem(name.trim())).toBeNull();
+  });
+
+  it.each(['', '   ', '---', 'a\u0000b', 'bad\u0007name', 'x\u0085y', '\u001fa'])('refuses %j like the rule does', (name) => {
+    expect(pattern.test(name)).toBe(false);
+    expect(organizationNameProblem(name.trim())).not.toBeNull();
   });
 });

@@ -7,6 +7,13 @@ const HASH_SUFFIX_LENGTH = 8;
 const HAS_LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 const CONTROL_CHARACTERS = /\p{Cc}/u;
 
+/** What String.prototype.trim removes. */
+const TRIMMED = String.raw`[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]`;
+/** Not a control character (category Cc), spelled out for regex engines without \p{Cc}. */
+const NOT_CONTROL = String.raw`[^\u0000-\u001f\u007f-\u009f]`;
+/** The character rules of organizationNameProblem as an OpenAPI (ECMA-262) pattern, for the API docs. */
+export const ORGANIZATION_NAME_PATTERN = String.raw`^${TRIMMED}*${NOT_CONTROL}*[\p{L}\p{N}]${NOT_CONTROL}*${TRIMMED}*$`;
+
 /** Why a name is refused, or null when it is acceptable (after trimming). */
 export function organizationNameProblem(name: string): string | null {
   const length = [...name].length;

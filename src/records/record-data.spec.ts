@@ -13,6 +13,8 @@ describe('assertValidRecordData', () => {
     ['a nested operator key', { a: { b: { $ne: null } } }],
     ['an operator key inside an array', { a: [{ $where: 'sleep(1)' }] }],
     ['a dotted key', { 'a.b': 1 }],
+    ['an array inside an array', { a: [1, [2]] }],
+    ['an array inside an array inside an object in an array', { a: [{ b: [[]] }] }],
   ])('refuses %s', (_label, data) => {
     expect(() => assertValidRecordData(data)).toThrow(InvalidRecordError);
   });

@@ -18,6 +18,8 @@ export class RecordTooLargeError extends DomainError {
 /**
  * Checks a tenant record body: a JSON object of at most 64 KiB whose keys (at any depth) neither
  * start with `$` nor contain `.`, so stored data can never be read back as a query operator.
+ * Arrays directly inside arrays are refused too: FerretDB cannot store them (MongoDB can), and a
+ * record must be storable on every server the service supports.
  */
 export function assertValidRecordData(data: unknown): asserts data is Record<string, unknown> {
   if (!isPlainObject(data)) throw new InvalidRecordError('The record must be a JSON object');
@@ -28,7 +30,10 @@ export function assertValidRecordData(data: unknown): asserts data is Record<str
 function checkKeys(value: unknown, path: string, depth: number): void {
   if (depth > RECORD_MAX_DEPTH) throw new InvalidRecordError(`The record is nested deeper than ${RECORD_MAX_DEPTH} levels`);
   if (Array.isArray(value)) {
-    value.forEach((item, index) => checkKeys(item, `${path}[${index}]`, depth + 1));
+    value.forEach((item, index) => {
+      if (Array.isArray(item)) throw new InvalidRecordError(`${path}[${index}] is an array inside an array, which is not supported`);
+      checkKeys(item, `${path}[${index}]`, depth + 1);
+    });
     return;
   }
   if (!isPlainObject(value)) return;

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
@@ -7,6 +8,7 @@ export const MAX_PAGE_SIZE = 100;
 /** Cursor pagination in `_id` order: pass back `next_cursor` to get the following page. */
 export class PageQuery {
   /** Page size, 1-100 (default 20). */
+  @ApiPropertyOptional({ type: 'integer' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
