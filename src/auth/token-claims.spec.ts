@@ -1,22 +1,25 @@
 import { parseTokenClaims } from './token-claims.js';
 
 const valid = { sub: '507f191e810c19729de860ea', org_id: '507f1f77bcf86cd799439011', cv: 3 };
+/** A verified payload as the JWT layer hands it over: the claims plus the registered ones. */
+const payload = { ...valid, iat: 1, exp: 2 };
 
 describe('parseTokenClaims', () => {
   it('accepts well-formed claims', () => {
-    expect(parseTokenClaims({ ...valid, iat: 1, exp: 2 })).toEqual(valid);
+    expect(parseTokenClaims(payload)).toEqual(valid);
   });
 
   it.each([
     ['no payload', null],
     ['a string payload', 'abc'],
-    ['missing org_id', { sub: valid.sub, cv: 1 }],
-    ['org_id not an object id', { ...valid, org_id: 'acme' }],
-    ['sub as operator object', { ...valid, sub: { $ne: null } }],
-    ['missing credential version', { sub: valid.sub, org_id: valid.org_id }],
-    ['fractional credential version', { ...valid, cv: 1.5 }],
-    ['credential version as string', { ...valid, cv: '3' }],
-    ['upper-case hex id', { ...valid, sub: valid.sub.toUpperCase() }],
+    ['missing org_id', { ...payload, org_id: undefined }],
+    ['org_id not an object id', { ...payload, org_id: 'acme' }],
+    ['sub as operator object', { ...payload, sub: { $ne: null } }],
+    ['missing credential version', { ...payload, cv: undefined }],
+    ['fractional credential version', { ...payload, cv: 1.5 }],
+    ['credential version as string', { ...payload, cv: '3' }],
+    ['no expiry', { ...payload, exp: undefined }],
+    ['upper-case hex id', { ...payload, sub: valid.sub.toUpperCase() }],
   ])('refuses %s', (_label, payload) => {
     expect(parseTokenClaims(payload)).toBeNull();
   });
