@@ -1,0 +1,111 @@
+import mongoose from 'mongoose';
+import { DirectDatabases, openDatabases } from './support/direct-db.js';
+import { expectError } from './support/expect-error.js';
+import { storedData } from './support/stored-data.js';
+import { createOrgWithToken, createTestApp, TestApp, uniqueOrg } from './support/test-app.js';
+
+const OPERATORS: Record<string, unknown>[] = [
+  { $ne: null },
+  { $gt: '' },
+  { $regex: '.*' },
+  { $where: 'sleep(1000) || true' },
+  { $in: ['a@example.com'] },
+];
+
+type Method = 'post' | 'put' | 'delete';
+
+describe('operator objects in input (e2e)', () => {
+  let t: TestApp;
+  let db: DirectDatabases;
+  let token: string;
+  let admin: ReturnType<typeof uniqueOrg>;
+  let recordId: string;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    db = await openDatabases(t.config);
+    const created = await createOrgWithToken(t);
+    ({ token } = created);
+    admin = created.input;
+    recordId = (await t.http().post('/org/records').set('Authorization', `Bearer ${token}`).send({ n: 1 }).expect(201)).body.id;
+  });
+
+  afterAll(async () => {
+    await db.close();
+    await t.close();
+  });
+
+  const bodyFields: [string, Method, string, boolean, string, () => Record<string, unknown>][] = [
+    ['create', 'post', '/org/create', false, 'organization_name', () => uniqueOrg()],
+    ['create', 'post', '/org/create', false, 'email', () => uniqueOrg()],
+    ['create', 'post', '/org/create', false, 'password', () => uniqueOrg()],
+    ['login', 'post', '/admin/login', false, 'email', () => ({ email: admin.email, password: admin.password })],
+    ['login', 'post', '/admin/login', false, 'password', () => ({ email: admin.email, password: admin.password })],
+    ['update', 'put', '/org/update', true, 'organization_name', () => ({})],
+    ['update', 'put', '/org/update', true, 'email', () => ({})],
+    ['update', 'put', '/org/update', true, 'password', () => ({})],
+    ['delete', 'delete', '/org/delete', true, 'organization_name', () => ({})],
+  ];
+  const bodyCases = bodyFields.flatMap(([label, method, path, authenticated, field, valid]) =>
+    OPERATORS.map((operator) => [`${label} ${field} = ${JSON.stringify(operator)}`, method, path, authenticated, field, operator, valid] as const),
+  );
+
+  it.each(bodyCases)('refuses %s with 400 and stores nothing', async (_label, method, path, authenticated, field, operator, valid) => {
+    const before = await storedData(db);
+    const request = t.http()[method](path);
+    const body = { ...valid(), [field]: operator };
+    const response = await (authenticated ? request.set('Authorization', `Bearer ${token}`) : request).send(body);
+    expectError(response, 400);
+    expect(await storedData(db)).toEqual(before);
+  });
+
+  it('runs Mongoose with sanitizeFilter and strictQuery "throw", at a version with the 2025 $where fixes', () => {
+    expect(mongoose.get('sanitizeFilter')).toBe(true);
+    expect(mongoose.get('strictQuery')).toBe('throw');
+    // CVE-2024-53900 and CVE-2025-23061 ($where inside populate match) are fixed from 8.9.5 on.
+    const [major, minor, patch] = mongoose.version.split('.').map(Number);
+    expect(major * 1e6 + minor * 1e3 + patch).toBeGreaterThanOrEqual(8_009_005);
+  });
+
+  it('does not log anyone in with operators for both email and password', async () => {
+    const response = await t.http().post('/admin/login').send({ email: { $ne: null }, password: { $ne: null } });
+    expectError(response, 400);
+    expect(response.body.access_token).toBeUndefined();
+  });
+
+  it.each([
+    ['get', '/org/get?organization_name[$ne]=x', false],
+    ['get', '/org/get?organization_name[$gt]=', false],
+    ['get', '/org/get?organization_name[$regex]=.*', false],
+    ['get', '/org/list?cursor[$gt]=000000000000000000000000', false],
+    ['get', '/org/list?limit[$gt]=0', false],
+    ['get', '/org/records?cursor[$ne]=x', true],
+    ['delete', '/org/delete?organization_name[$ne]=x', true],
+    ['get', `/org/records/${encodeURIComponent('{"$ne":null}')}`, true],
+    ['put', `/org/records/${encodeURIComponent('{"$gt":""}')}`, true],
+    ['delete', `/org/records/${encodeURIComponent('{"$ne":null}')}`, true],
+  ] as const)('refuses %s %s with 400 and stores nothing', async (method, path, authenticated) => {
+    const before = await storedData(db);
+    const request = t.http()[method](path);
+    const response = await (authenticated ? request.set('Authorization', `Bearer ${token}`) : request).send(method === 'put' ? { a: 1 } : undefined);
+    expectError(response, 400);
+    expect(await storedData(db)).toEqual(before);
+  });
+
+  it('reads operator text in a query string as a plain name, never as a filter', async () => {
+    const response = await t.http().get('/org/get').query({ organization_name: '{"$ne": null}' });
+    expectError(response, 404);
+  });
+
+  it.each([
+    ['a top-level operator', { $set: { status: 'deleting' } }],
+    ['an operator in a value', { a: { $gt: '' } }],
+    ['an operator inside an array', { a: [{ $where: 'sleep(1000)' }] }],
+    ['a dotted key', { 'data.owner': 'x' }],
+  ])('refuses a record with %s (create and replace) and stores nothing', async (_label, data) => {
+    const before = await storedData(db);
+    expectError(await t.http().post('/org/records').set('Authorization', `Bearer ${token}`).send(data), 400);
+    expectError(await t.http().put(`/org/records/${recordId}`).set('Authorization', `Bearer ${token}`).send(data), 400);
+    expect(await storedData(db)).toEqual(before);
+  });
+});
