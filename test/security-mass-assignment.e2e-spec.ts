@@ -1,0 +1,95 @@
+import { Types } from 'mongoose';
+import { DirectDatabases, openDatabases } from './support/direct-db.js';
+import { expectError } from './support/expect-error.js';
+import { storedData } from './support/stored-data.js';
+import { createOrgWithToken, createTestApp, TestApp, uniqueOrg } from './support/test-app.js';
+
+const FOREIGN_ID = new Types.ObjectId().toHexString();
+/** Fields a client must never set: identities, ownership, lifecycle state, credentials, roles. */
+const PRIVILEGED_FIELDS: Record<string, unknown> = {
+  _id: FOREIGN_ID,
+  org_id: FOREIGN_ID,
+  admin_id: FOREIGN_ID,
+  status: 'deleting',
+  password_hash: '$argon2id$v=19$m=8192,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g',
+  credential_version: 99,
+  role: 'superadmin',
+  slug: 'hijacked',
+  collection_name: 'org_hijacked',
+  lifecycle_epoch: 0,
+  created_at: '1970-01-01T00:00:00.000Z',
+  $set: { status: 'active' },
+};
+
+describe('mass assignment (e2e)', () => {
+  let t: TestApp;
+  let db: DirectDatabases;
+  let token: string;
+  let input: ReturnType<typeof uniqueOrg>;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    db = await openDatabases(t.config);
+    ({ token, input } = await createOrgWithToken(t));
+  });
+
+  afterAll(async () => {
+    await db.close();
+    await t.close();
+  });
+
+  const fieldCases = Object.entries(PRIVILEGED_FIELDS);
+
+  it.each(fieldCases)('refuses %s in POST /org/create and stores nothing', async (field, value) => {
+    const before = await storedData(db);
+    expectError(await t.http().post('/org/create').send({ ...uniqueOrg(), [field]: value }), 400);
+    expect(await storedData(db)).toEqual(before);
+  });
+
+  it.each(fieldCases)('refuses %s in PUT /org/update and stores nothing', async (field, value) => {
+    const before = await storedData(db);
+    const response = await t.http().put('/org/update').set('Authorization', `Bearer ${token}`).send({ organization_name: 'Renamed By Attacker', [field]: value });
+    expectError(response, 400);
+    expect(await storedData(db)).toEqual(before);
+  });
+
+  it.each(fieldCases)('refuses %s in POST /admin/login and DELETE /org/delete', async (field, value) => {
+    const before = await storedData(db);
+    expectError(await t.http().post('/admin/login').send({ email: input.email, password: input.password, [field]: value }), 400);
+    const deletion = await t
+      .http()
+      .delete('/org/delete')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ organization_name: input.organization_name, [field]: value });
+    expectError(deletion, 400);
+    expect(await storedData(db)).toEqual(before);
+  });
+
+  it('keeps every field of a record body inside its data: none reaches the stored document itself', async () => {
+    const { $set: _operator, ...plain } = PRIVILEGED_FIELDS;
+    const created = await t.http().post('/org/records').set('Authorization', `Bearer ${token}`).send(plain).expect(201);
+    const replaced = await t.http().put(`/org/records/${created.body.id}`).set('Authorization', `Bearer ${token}`).send(plain).expect(200);
+    expect(created.body.id).not.toBe(FOREIGN_ID);
+    expect(replaced.body.data).toEqual(plain);
+
+    const collection = (await t.http().get('/org/collection/stats').set('Authorization', `Bearer ${token}`).expect(200)).body.collection_name;
+    const stored = await db.tenant.collection(collection).findOne({ _id: new Types.ObjectId(created.body.id) });
+    expect(Object.keys(stored!).sort()).toEqual(['_id', 'created_at', 'data', 'updated_at']);
+    expect(stored!.data).toEqual(plain);
+    expect(stored!.created_at.getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect(await db.tenant.collection(collection).countDocuments({ _id: new Types.ObjectId(FOREIGN_ID) })).toBe(0);
+  });
+
+  it('never returns credentials or internal state: create, login, get and list answer without them', async () => {
+    const fresh = uniqueOrg();
+    const responses = [
+      await t.http().post('/org/create').send(fresh).expect(201),
+      await t.http().post('/admin/login').send({ email: fresh.email, password: fresh.password }).expect(200),
+      await t.http().get('/org/get').query({ organization_name: fresh.organization_name }).expect(200),
+      await t.http().get('/org/list').query({ limit: 100 }).expect(200),
+    ];
+    for (const response of responses) {
+      expect(JSON.stringify(response.body)).not.toMatch(/password|argon2|credential_version|lifecycle_epoch|"operation"/);
+    }
+  });
+});
