@@ -1,0 +1,112 @@
+import { createOrgWithToken, createTestApp, TestApp } from './support/test-app.js';
+
+type Response = { status: number; headers: Record<string, string>; body: Record<string, unknown> };
+
+const SECURITY_HEADERS: Record<string, RegExp> = {
+  'content-security-policy': /default-src 'self'/,
+  'strict-transport-security': /max-age=\d+/,
+  'x-content-type-options': /^nosniff$/,
+  'x-frame-options': /^SAMEORIGIN$/,
+  'referrer-policy': /^no-referrer$/,
+  'cross-origin-opener-policy': /^same-origin$/,
+  'cross-origin-resource-policy': /^same-origin$/,
+};
+
+function expectSecurityHeaders(response: Response): void {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect([name, response.headers[name]]).toEqual([name, expect.stringMatching(value)]);
+  expect(response.headers['x-powered-by']).toBeUndefined();
+  expect(response.headers['x-request-id']).toEqual(expect.any(String));
+  if (response.status >= 400) expect(response.body.requestId).toBe(response.headers['x-request-id']);
+}
+
+describe('response headers (e2e)', () => {
+  let t: TestApp;
+  let token: string;
+
+  beforeAll(async () => {
+    t = await createTestApp({ TRUST_PROXY: 'true', LOGIN_MAX_ATTEMPTS_PER_IP: '1' });
+    ({ token } = await createOrgWithToken(t));
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it.each<[string, () => Promise<Response>, number]>([
+    ['a success', () => t.http().get('/health'), 200],
+    ['an authenticated success', () => t.http().get('/org/collection/stats').set('Authorization', `Bearer ${token}`), 200],
+    ['the API document', () => t.http().get('/docs-json'), 200],
+    ['a validation error', () => t.http().get('/org/list?limit=0'), 400],
+    ['a missing token', () => t.http().get('/org/collection/stats'), 401],
+    ['an unknown route', () => t.http().get('/no/such/route'), 404],
+    ['an undeclared method', () => t.http().patch('/org/create'), 405],
+    ['an oversized body', () => t.http().post('/org/create').send({ organization_name: 'x'.repeat(70_000) }), 413],
+    [
+      'a throttled login',
+      async () => {
+        const login = () => t.http().post('/admin/login').set('X-Forwarded-For', '192.0.2.200').send({ email: 'h@example.com', password: 'p-123456789012' });
+        await login();
+        return login();
+      },
+      429,
+    ],
+  ])('sets the security headers and X-Request-Id on %s', async (_label, send, status) => {
+    const response = await send();
+    expect(response.status).toBe(status);
+    expectSecurityHeaders(response);
+  });
+
+  it('answers an undeclared method on a known path with 405 and Allow, and an unknown path with 404', async () => {
+    const trace = await t.http().trace('/org/records');
+    expect(trace.status).toBe(405);
+    expect(trace.headers.allow).toBe('GET, HEAD, POST');
+    const patch = await t.http().patch('/org/records/6b0000000000000000000000');
+    expect(patch.status).toBe(405);
+    expect(patch.headers.allow).toBe('DELETE, GET, HEAD, PUT');
+    expect((await t.http().trace('/org/nothing-here')).status).toBe(404);
+  });
+
+  it('keeps a sane incoming X-Request-Id and replaces anything else', async () => {
+    const kept = await t.http().get('/health').set('X-Request-Id', 'client-trace-42');
+    expect(kept.headers['x-request-id']).toBe('client-trace-42');
+    const replaced = await t.http().get('/org/list?limit=0').set('X-Request-Id', '<script>alert(1)</script>');
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(replaced.body.requestId).toBe(replaced.headers['x-request-id']);
+  });
+
+  it('sends no CORS headers by default, to simple requests or preflights', async () => {
+    const simple = await t.http().get('/org/list').set('Origin', 'https://evil.example');
+    expect(simple.headers['access-control-allow-origin']).toBeUndefined();
+    const preflight = await t.http().options('/org/list').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'GET');
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    expect(preflight.headers['access-control-allow-methods']).toBeUndefined();
+  });
+});
+
+describe('CORS when CORS_ORIGINS is set (e2e)', () => {
+  const ALLOWED = 'https://app.example.com';
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ CORS_ORIGINS: `${ALLOWED}, https://admin.example.com` });
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('allows the listed origins, preflight included', async () => {
+    const simple = await t.http().get('/org/list').set('Origin', ALLOWED).expect(200);
+    expect(simple.headers['access-control-allow-origin']).toBe(ALLOWED);
+    const preflight = await t.http().options('/org/update').set('Origin', ALLOWED).set('Access-Control-Request-Method', 'PUT');
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe(ALLOWED);
+  });
+
+  it('does not allow other origins', async () => {
+    const simple = await t.http().get('/org/list').set('Origin', 'https://evil.example').expect(200);
+    expect(simple.headers['access-control-allow-origin']).toBeUndefined();
+    const preflight = await t.http().options('/org/update').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'PUT');
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
