@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import mongoose from 'mongoose';
 import type { Connection, mongo } from 'mongoose';
 import { TenantModelRegistry } from './tenant-model.registry.js';
 import { isTenantCollectionName } from './tenant-collection-name.js';
@@ -7,6 +8,8 @@ import { TENANT_CONNECTION } from './tenant-connection.js';
 const NAMESPACE_EXISTS = 48;
 const NAMESPACE_NOT_FOUND = 26;
 const COPY_BATCH_SIZE = 1000;
+/** Passes that reconcile racing writes after the bulk copy; in practice one or two suffice. */
+const COPY_CATCH_UP_PASSES = 5;
 
 export interface TenantCollectionStats {
   collection_name: string;
@@ -62,7 +65,8 @@ export class TenantCollectionService {
   /**
    * Moves every document of `from` into `to` and removes `from`. Uses `renameCollection`
    * (metadata only, so its cost does not grow with the data); where the server refuses it,
-   * copies in `_id` order, verifies the count, recreates the indexes and drops `from`.
+   * copies in `_id` order, verifies that both hold the same `_id`s, recreates the indexes and
+   * drops `from`.
    * Safe to call again after an interruption at any point.
    */
   async move(from: string, to: string, onProgress?: () => Promise<void>): Promise<MoveResult> {
@@ -109,30 +113,66 @@ export class TenantCollectionService {
     };
   }
 
+  /**
+   * Makes `to` hold exactly the documents of `from`. After the bulk copy, the two `_id` sets are
+   * compared until they agree: a records write that was in flight when the rename began can still
+   * land in (or be undone from) `from` while it is copied, and the count alone would let such a
+   * write through or, worse, never match again so that the rename could not finish.
+   */
   private async copy(from: string, to: string, onProgress?: () => Promise<void>): Promise<number> {
     const source = this.db.collection(from);
     const target = this.db.collection(to);
-    let filter: mongo.Filter<mongo.Document> = {};
-    for (;;) {
-      const batch = await source
-        .find(filter)
-        .sort({ _id: 1 })
-        .limit(COPY_BATCH_SIZE)
-        .toArray();
-      if (batch.length === 0) break;
-      await insertIgnoringDuplicates(target, batch);
-      filter = { _id: { $gt: batch[batch.length - 1]._id } };
-      await onProgress?.();
+    await copyDocuments(source, target, {}, onProgress);
+    for (let pass = 0; pass < COPY_CATCH_UP_PASSES; pass += 1) {
+      const [sourceIds, targetIds] = await Promise.all([idsOf(source), idsOf(target)]);
+      const missing = [...sourceIds].filter(([key]) => !targetIds.has(key)).map(([, id]) => id);
+      const extra = [...targetIds].filter(([key]) => !sourceIds.has(key)).map(([, id]) => id);
+      if (missing.length === 0 && extra.length === 0) {
+        await copyIndexes(source, target);
+        return sourceIds.size;
+      }
+      if (extra.length > 0) await target.deleteMany({ _id: { $in: extra } });
+      if (missing.length > 0) await copyDocuments(source, target, { _id: { $in: missing } }, onProgress);
     }
-    const [sourceCount, targetCount] = await Promise.all([source.countDocuments(), target.countDocuments()]);
-    if (targetCount !== sourceCount) {
-      throw new Error(`Copy of ${from} to ${to} is incomplete: ${targetCount} of ${sourceCount} documents`);
-    }
-    const indexes = (await source.listIndexes().toArray()).filter((index) => index.name !== '_id_');
-    if (indexes.length > 0) {
-      await target.createIndexes(indexes.map(({ key, name, unique }) => ({ key, name, unique })));
-    }
-    return targetCount;
+    throw new Error(`Copy of ${from} to ${to} did not settle after ${COPY_CATCH_UP_PASSES} passes`);
+  }
+}
+
+/**
+ * Inserts the matching documents of `source` into `target` in batches, from one cursor in `_id`
+ * order (not a `{_id: {$gt: last}}` query per batch, which FerretDB answers by scanning the whole
+ * collection each time).
+ */
+async function copyDocuments(
+  source: mongo.Collection,
+  target: mongo.Collection,
+  filter: mongo.Filter<mongo.Document>,
+  onProgress?: () => Promise<void>,
+): Promise<void> {
+  let batch: mongo.Document[] = [];
+  for await (const document of source.find(filter).sort({ _id: 1 }).batchSize(COPY_BATCH_SIZE)) {
+    batch.push(document);
+    if (batch.length < COPY_BATCH_SIZE) continue;
+    await insertIgnoringDuplicates(target, batch);
+    batch = [];
+    await onProgress?.();
+  }
+  if (batch.length > 0) await insertIgnoringDuplicates(target, batch);
+}
+
+/** Every `_id` of the collection, keyed by its canonical Extended JSON form. */
+async function idsOf(collection: mongo.Collection): Promise<Map<string, mongo.ObjectId>> {
+  const ids = new Map<string, mongo.ObjectId>();
+  for await (const { _id } of collection.find({}, { projection: { _id: 1 } }).batchSize(COPY_BATCH_SIZE)) {
+    ids.set(mongoose.mongo.BSON.EJSON.stringify({ _id }, { relaxed: false }), _id);
+  }
+  return ids;
+}
+
+async function copyIndexes(source: mongo.Collection, target: mongo.Collection): Promise<void> {
+  const indexes = (await source.listIndexes().toArray()).filter((index) => index.name !== '_id_');
+  if (indexes.length > 0) {
+    await target.createIndexes(indexes.map(({ key, name, unique }) => ({ key, name, unique })));
   }
 }
 
