@@ -33,7 +33,10 @@ type TenantRecordLean = TenantRecord & { _id: Types.ObjectId };
  *
  * A write reads the organization's lifecycle epoch before and after writing. An unchanged epoch
  * proves the write landed before any rename began, so the rename carries it; a changed one means
- * the write may have raced a rename, so it is undone and answered 409 with Retry-After.
+ * the write may have raced a rename, so it is answered 409 with Retry-After (an insert is also
+ * undone). This holds for replace and delete too: a rename that copies documents may already have
+ * read the old version, so a change that lands after the rename began is not reported as done.
+ * Replace and delete are idempotent, so retrying them after such a 409 is safe.
  */
 @Injectable()
 export class RecordsService {
@@ -83,16 +86,16 @@ export class RecordsService {
       .modelFor(org.collection_name)
       .findOneAndUpdate({ _id: id }, { $set: { data } }, { returnDocument: 'after' })
       .lean<TenantRecordLean>();
-    // A document that was found was changed in place before any move, and moves with its collection.
-    if (updated) return toView(updated);
-    throw (await this.epochUnchanged(org)) ? new RecordNotFoundError() : new OrganizationMigratingError();
+    if (!(await this.epochUnchanged(org))) throw new OrganizationMigratingError();
+    if (!updated) throw new RecordNotFoundError();
+    return toView(updated);
   }
 
   async delete(caller: AuthenticatedAdmin, id: string): Promise<void> {
     const org = await this.writableOrganization(caller);
     const { deletedCount } = await this.models.modelFor(org.collection_name).deleteOne({ _id: id });
-    if (deletedCount === 1) return;
-    throw (await this.epochUnchanged(org)) ? new RecordNotFoundError() : new OrganizationMigratingError();
+    if (!(await this.epochUnchanged(org))) throw new OrganizationMigratingError();
+    if (deletedCount !== 1) throw new RecordNotFoundError();
   }
 
   private async writableOrganization(caller: AuthenticatedAdmin): Promise<OrganizationRecord> {
