@@ -22,6 +22,14 @@ export interface RenameOutcome {
  * The multi-step operations on an organization as a state machine stored on its document. Each
  * transition is a conditional update that one caller wins; each step after it is idempotent, so
  * whoever holds the operation's lease (the request, or the reconciler after a crash) can finish it.
+ *
+ * Transitions that concurrent callers contend for (start a rename or a delete, finish or abandon a
+ * create) are first won by inserting a ticket for the epoch they leave (`transition:<org>:<epoch>`):
+ * FerretDB's SQLite backend applies concurrent conditional updates of one document without
+ * isolation, so several callers could each "win" the update itself, while only one insert of a
+ * unique key succeeds everywhere. The update then also requires that epoch, so a caller that read
+ * the organization before a whole rename went by (active -> migrating -> active) cannot act on it.
+ * The reconciler releases tickets once they are a lease old.
  */
 @Injectable()
 export class OrganizationLifecycleService {
@@ -67,13 +75,15 @@ export class OrganizationLifecycleService {
       this.crashPoints.reach('create.after-admin-insert');
       await this.tenants.create(collectionName);
       this.crashPoints.reach('create.after-collection');
-      const active = await this.organizations
-        .findOneAndUpdate(
-          { _id: orgId, status: OrganizationStatus.Provisioning },
-          { $set: { status: OrganizationStatus.Active }, $unset: { operation: 1 }, $inc: { lifecycle_epoch: 1 } },
-          { returnDocument: 'after' },
-        )
-        .lean<OrganizationRecord>();
+      const active = (await this.winTransition(orgId, 0))
+        ? await this.organizations
+            .findOneAndUpdate(
+              { _id: orgId, status: OrganizationStatus.Provisioning, lifecycle_epoch: 0 },
+              { $set: { status: OrganizationStatus.Active }, $unset: { operation: 1 }, $inc: { lifecycle_epoch: 1 } },
+              { returnDocument: 'after' },
+            )
+            .lean<OrganizationRecord>()
+        : null;
       // Only if the reconciler took over a create that outlived its lease.
       if (!active) throw new OrganizationBusyError('Organization creation was interrupted; retry');
       return active;
@@ -85,18 +95,20 @@ export class OrganizationLifecycleService {
 
   /** Turns a create that cannot finish into a delete and completes it. */
   async abandonCreate(orgId: Types.ObjectId, expectedLeaseUntil?: Date): Promise<void> {
-    const filter: Record<string, unknown> = { _id: orgId, status: OrganizationStatus.Provisioning };
+    const filter: Record<string, unknown> = { _id: orgId, status: OrganizationStatus.Provisioning, lifecycle_epoch: 0 };
     if (expectedLeaseUntil) filter['operation.lease_until'] = expectedLeaseUntil;
-    const deleting = await this.organizations
-      .findOneAndUpdate(
-        filter,
-        {
-          $set: { status: OrganizationStatus.Deleting, operation: { kind: 'delete', lease_until: this.leaseUntil() } },
-          $inc: { lifecycle_epoch: 1 },
-        },
-        { returnDocument: 'after' },
-      )
-      .lean<OrganizationRecord>();
+    const deleting = (await this.winTransition(orgId, 0))
+      ? await this.organizations
+          .findOneAndUpdate(
+            filter,
+            {
+              $set: { status: OrganizationStatus.Deleting, operation: { kind: 'delete', lease_until: this.leaseUntil() } },
+              $inc: { lifecycle_epoch: 1 },
+            },
+            { returnDocument: 'after' },
+          )
+          .lean<OrganizationRecord>()
+      : null;
     if (deleting) {
       await this.completeDelete(deleting);
     } else if (!expectedLeaseUntil) {
@@ -128,13 +140,15 @@ export class OrganizationLifecycleService {
       to_collection: tenantCollectionName(target.slug),
       ...(adminChanges ? { admin_changes: adminChanges } : {}),
     };
-    const migrating = await this.organizations
-      .findOneAndUpdate(
-        { _id: org._id, status: OrganizationStatus.Active },
-        { $set: { status: OrganizationStatus.Migrating, operation }, $inc: { lifecycle_epoch: 1 } },
-        { returnDocument: 'after' },
-      )
-      .lean<OrganizationRecord>();
+    const migrating = (await this.winTransition(org._id, org.lifecycle_epoch))
+      ? await this.organizations
+          .findOneAndUpdate(
+            { _id: org._id, status: OrganizationStatus.Active, lifecycle_epoch: org.lifecycle_epoch },
+            { $set: { status: OrganizationStatus.Migrating, operation }, $inc: { lifecycle_epoch: 1 } },
+            { returnDocument: 'after' },
+          )
+          .lean<OrganizationRecord>()
+      : null;
     if (!migrating) {
       await this.claims.release('org', target.slug, org._id);
       if (adminChanges?.email) await this.claims.release('email', adminChanges.email, org.admin_id);
@@ -180,16 +194,18 @@ export class OrganizationLifecycleService {
   /** active -> deleting, then removes everything. Returns the number of tenant documents removed. */
   @CountedLifecycleOperation('delete')
   async delete(org: OrganizationRecord): Promise<number> {
-    const deleting = await this.organizations
-      .findOneAndUpdate(
-        { _id: org._id, status: OrganizationStatus.Active },
-        {
-          $set: { status: OrganizationStatus.Deleting, operation: { kind: 'delete', lease_until: this.leaseUntil() } },
-          $inc: { lifecycle_epoch: 1 },
-        },
-        { returnDocument: 'after' },
-      )
-      .lean<OrganizationRecord>();
+    const deleting = (await this.winTransition(org._id, org.lifecycle_epoch))
+      ? await this.organizations
+          .findOneAndUpdate(
+            { _id: org._id, status: OrganizationStatus.Active, lifecycle_epoch: org.lifecycle_epoch },
+            {
+              $set: { status: OrganizationStatus.Deleting, operation: { kind: 'delete', lease_until: this.leaseUntil() } },
+              $inc: { lifecycle_epoch: 1 },
+            },
+            { returnDocument: 'after' },
+          )
+          .lean<OrganizationRecord>()
+      : null;
     if (!deleting) throw new OrganizationBusyError();
     this.crashPoints.reach('delete.after-transition');
     return this.completeDelete(deleting);
@@ -216,6 +232,11 @@ export class OrganizationLifecycleService {
         { returnDocument: 'after' },
       )
       .lean<OrganizationRecord>();
+  }
+
+  /** True for the one caller that may move the organization on from `epoch` (see the class comment). */
+  private winTransition(orgId: Types.ObjectId, epoch: number): Promise<boolean> {
+    return this.claims.claim('transition', `${orgId.toHexString()}:${epoch}`, new Types.ObjectId());
   }
 
   private async renewLease(orgId: Types.ObjectId): Promise<void> {

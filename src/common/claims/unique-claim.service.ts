@@ -3,7 +3,8 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
 import { UniqueClaim } from './schemas/unique-claim.schema.js';
 
-export type ClaimKind = 'org' | 'email';
+/** A unique organization slug, a unique admin email, or the right to one lifecycle transition. */
+export type ClaimKind = 'org' | 'email' | 'transition';
 
 export const claimKey = (kind: ClaimKind, value: string) => `${kind}:${value}`;
 
