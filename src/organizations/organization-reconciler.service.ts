@@ -90,20 +90,32 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
     return report;
   }
 
+  /**
+   * The lease is a sequence of terms, each a document inserted under a unique `_id`: whoever sees
+   * the latest term expired (or held by itself) inserts the next one, and only one such insert
+   * succeeds. A conditional update would not do: FerretDB's SQLite backend lets several concurrent
+   * conditional updates of one document all succeed.
+   */
   private async acquireLease(): Promise<boolean> {
     const now = new Date();
+    const latest = await this.leases.findOne({ name: RECONCILER_LEASE }).sort({ term: -1 }).lean<Lease>();
+    if (latest && latest.holder !== this.instanceId && latest.expires_at > now) return false;
+    const term = (latest?.term ?? 0) + 1;
     try {
-      await this.leases.findOneAndUpdate(
-        { _id: RECONCILER_LEASE, $or: [{ expires_at: trusted({ $lte: now }) }, { holder: this.instanceId }] },
-        { $set: { holder: this.instanceId, expires_at: new Date(now.getTime() + this.config.lifecycle.leaseSeconds * 1000) } },
-        { upsert: true },
-      );
-      return true;
+      await this.leases.create({
+        _id: `${RECONCILER_LEASE}:${term}`,
+        name: RECONCILER_LEASE,
+        term,
+        holder: this.instanceId,
+        expires_at: new Date(now.getTime() + this.config.lifecycle.leaseSeconds * 1000),
+      });
     } catch (error) {
-      // Held by another instance: the upsert tried to insert a second lease document.
+      // Another instance took this term first.
       if (isDuplicateKeyError(error)) return false;
       throw error;
     }
+    await this.leases.deleteMany({ name: RECONCILER_LEASE, term: trusted({ $lt: term }) });
+    return true;
   }
 
   private async finishStaleOperations(report: ReconcileReport): Promise<void> {
