@@ -58,8 +58,12 @@ export class TenantCollectionService {
     return all.map(({ name }) => name).filter(isTenantCollectionName);
   }
 
+  /**
+   * From the collection's metadata (collStats), so a rename's cost does not grow with its data:
+   * FerretDB answers countDocuments by reading every document (about 5 s for 100k).
+   */
   async countDocuments(collectionName: string): Promise<number> {
-    return this.db.collection(collectionName).countDocuments();
+    return (await this.stats(collectionName)).documents;
   }
 
   /**
