@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
+import { CROSS_INSTANCE_STALENESS_MS, ExpiringCache } from '../common/cache/expiring-cache.js';
 import { Admin, AdminRecord } from './schemas/admin.schema.js';
 
 /** Target values of a credential change; setting them twice has the effect of once. */
@@ -15,9 +16,22 @@ export interface CredentialState {
   credential_version: number;
 }
 
+/** Enough for every admin active within the staleness bound on a busy instance; ~100 bytes each. */
+const CREDENTIAL_CACHE_ENTRIES = 10_000;
+
 /** Admin accounts in the master database. */
 @Injectable()
 export class AdminAccountsService {
+  /**
+   * Credential states recently read, so that an authenticated request does not cost a database
+   * round trip. Every change below invalidates it; other instances see a change within
+   * CROSS_INSTANCE_STALENESS_MS.
+   */
+  private readonly credentialStates = new ExpiringCache<CredentialState>({
+    ttlMs: CROSS_INSTANCE_STALENESS_MS,
+    maxEntries: CREDENTIAL_CACHE_ENTRIES,
+  });
+
   constructor(@InjectModel(Admin.name) private readonly admins: Model<Admin>) {}
 
   async create(admin: { _id: Types.ObjectId; org_id: Types.ObjectId; email: string; password_hash: string }): Promise<void> {
@@ -34,25 +48,32 @@ export class AdminAccountsService {
 
   /** What a token's claims are checked against on every authenticated request. */
   credentialState(adminId: string): Promise<CredentialState | null> {
-    return this.admins.findById(adminId, { _id: 0, org_id: 1, credential_version: 1 }).lean<CredentialState>();
+    return this.credentialStates.getOrLoad(adminId, () =>
+      this.admins.findById(adminId, { _id: 0, org_id: 1, credential_version: 1 }).lean<CredentialState>(),
+    );
   }
 
   /** Idempotent: sets the target values, so a repeat after a crash changes nothing more. */
   async applyChanges(adminId: Types.ObjectId, changes: AdminCredentialChanges): Promise<void> {
     await this.admins.updateOne({ _id: adminId }, { $set: { ...changes } });
+    this.credentialStates.invalidate(adminId.toHexString());
   }
 
   /** Applies the changes only if no other change happened since `expectedVersion`. */
   async applyChangesIfVersion(adminId: Types.ObjectId, expectedVersion: number, changes: AdminCredentialChanges): Promise<boolean> {
     const result = await this.admins.updateOne({ _id: adminId, credential_version: expectedVersion }, { $set: { ...changes } });
+    this.credentialStates.invalidate(adminId.toHexString());
     return result.matchedCount === 1;
   }
 
   async deleteByOrganization(orgId: Types.ObjectId): Promise<void> {
     await this.admins.deleteMany({ org_id: orgId });
+    // Which admins those were is not known here; deletes are rare enough to forget them all.
+    this.credentialStates.invalidate();
   }
 
   async deleteById(adminId: Types.ObjectId): Promise<void> {
     await this.admins.deleteOne({ _id: adminId });
+    this.credentialStates.invalidate(adminId.toHexString());
   }
 }

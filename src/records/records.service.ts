@@ -58,12 +58,20 @@ export class RecordsService {
   }
 
   async get(caller: AuthenticatedAdmin, id: string): Promise<RecordViewDto> {
-    const org = await this.organizations.findOwnOrganization(caller);
+    const found =
+      (await this.findRecord(await this.organizations.recentOwnOrganization(caller), id)) ??
+      // The recently read organization may have been renamed since: a miss is confirmed against its current state.
+      (await this.findRecord(await this.organizations.findOwnOrganization(caller), id));
+    if (!found) throw new RecordNotFoundError();
+    return toView(found);
+  }
+
+  private async findRecord(org: OrganizationRecord, id: string): Promise<TenantRecordLean | null> {
     for (const collection of readableCollections(org)) {
       const found = await this.models.modelFor(collection).findById(id).lean<TenantRecordLean>();
-      if (found) return toView(found);
+      if (found) return found;
     }
-    throw new RecordNotFoundError();
+    return null;
   }
 
   async list(caller: AuthenticatedAdmin, query: PageQuery): Promise<RecordPageDto> {

@@ -1,0 +1,79 @@
+import { ExpiringCache } from './expiring-cache.js';
+
+describe('ExpiringCache', () => {
+  let clock: number;
+  const cache = (maxEntries = 10) => new ExpiringCache<string>({ ttlMs: 1000, maxEntries, now: () => clock });
+  /** A loader that counts its calls. */
+  const loader = (value: string | null) => {
+    const load = async () => {
+      load.calls += 1;
+      return value;
+    };
+    load.calls = 0;
+    return load;
+  };
+
+  beforeEach(() => {
+    clock = 0;
+  });
+
+  it('serves a loaded value until its time to live has passed, then loads again', async () => {
+    const c = cache();
+    const load = loader('v1');
+    expect(await c.getOrLoad('k', load)).toBe('v1');
+    clock = 999;
+    expect(await c.getOrLoad('k', load)).toBe('v1');
+    expect(load.calls).toBe(1);
+    clock = 1000;
+    expect(await c.getOrLoad('k', loader('v2'))).toBe('v2');
+  });
+
+  it('does not cache a null result', async () => {
+    const c = cache();
+    const load = loader(null);
+    expect(await c.getOrLoad('k', load)).toBeNull();
+    expect(await c.getOrLoad('k', load)).toBeNull();
+    expect(load.calls).toBe(2);
+    expect(c.size).toBe(0);
+  });
+
+  it('loads again right after one key or every key is invalidated', async () => {
+    const c = cache();
+    await c.getOrLoad('a', loader('a1'));
+    await c.getOrLoad('b', loader('b1'));
+    c.invalidate('a');
+    expect(await c.getOrLoad('a', loader('a2'))).toBe('a2');
+    expect(await c.getOrLoad('b', loader('b2'))).toBe('b1');
+    c.invalidate();
+    expect(await c.getOrLoad('b', loader('b3'))).toBe('b3');
+  });
+
+  it('does not store a value whose load was in flight when the cache was invalidated', async () => {
+    const c = cache();
+    let finishLoad: (value: string) => void = () => undefined;
+    const inFlight = c.getOrLoad('k', () => new Promise<string>((resolve) => (finishLoad = resolve)));
+    c.invalidate('other-key');
+    finishLoad('read before the change');
+    expect(await inFlight).toBe('read before the change');
+    expect(await c.getOrLoad('k', loader('read after the change'))).toBe('read after the change');
+  });
+
+  it('keeps at most maxEntries, dropping the oldest first', async () => {
+    const c = cache(2);
+    await c.getOrLoad('a', loader('a'));
+    await c.getOrLoad('b', loader('b'));
+    await c.getOrLoad('c', loader('c'));
+    expect(c.size).toBe(2);
+    expect(await c.getOrLoad('a', loader('a again'))).toBe('a again');
+    expect(await c.getOrLoad('c', loader('c again'))).toBe('c');
+  });
+
+  it('drops expired entries as new ones are stored', async () => {
+    const c = cache();
+    await c.getOrLoad('a', loader('a'));
+    await c.getOrLoad('b', loader('b'));
+    clock = 1500;
+    await c.getOrLoad('c', loader('c'));
+    expect(c.size).toBe(1);
+  });
+});
