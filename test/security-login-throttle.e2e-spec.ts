@@ -82,9 +82,11 @@ describe('login throttling (e2e)', () => {
     const responses = await Promise.all(
       Array.from({ length: 20 }, () => login(t, { email: input.email, password: WRONG_PASSWORD }, freshAddress())),
     );
-    const statuses = responses.map(({ status }) => status).sort();
-    expect(statuses.filter((status) => status === 401)).toHaveLength(MAX_FAILURES_PER_EMAIL);
-    expect(statuses.filter((status) => status === 429)).toHaveLength(20 - MAX_FAILURES_PER_EMAIL);
+    const statuses = responses.map(({ status }) => status);
+    // Concurrent attempts may also refuse one another, so fewer than the limit can get through.
+    expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(MAX_FAILURES_PER_EMAIL);
+    expect(statuses.filter((status) => status !== 401 && status !== 429)).toEqual([]);
+    expectThrottled(await login(t, { email: input.email, password: input.password }, freshAddress()), WINDOW_SECONDS);
   });
 
   it('throttles an unknown email exactly like a known one', async () => {
@@ -105,25 +107,25 @@ describe('login throttling (e2e)', () => {
     }
   });
 
-  it('keeps its counters in the master database, keyed without the raw email, and sweeps ended windows', async () => {
+  it('keeps its attempts in the master database, keyed without the raw email, and sweeps old ones', async () => {
     const input = await createOrg();
     await login(t, { email: input.email, password: WRONG_PASSWORD }, freshAddress()).expect(401);
     const db = await openDatabases(t.config);
     try {
-      const counters = db.master.collection<{ _id: string; count: number; window_ends: Date }>('login_throttle');
-      const all = await counters.find({}).toArray();
-      expect(all.some(({ _id }) => _id.startsWith('email:'))).toBe(true);
-      expect(all.some(({ _id }) => _id.startsWith('ip:198.51.100.'))).toBe(true);
+      const attempts = db.master.collection<{ key: string; at: Date }>('login_attempts');
+      const all = await attempts.find({}).toArray();
+      expect(all.some(({ key }) => key.startsWith('email:'))).toBe(true);
+      expect(all.some(({ key }) => key.startsWith('ip:198.51.100.'))).toBe(true);
       expect(JSON.stringify(all)).not.toContain(input.email);
       const removed = await t.app.get(LoginThrottleService).sweep(new Date(Date.now() + (WINDOW_SECONDS + 1) * 1000));
       expect(removed).toBe(all.length);
-      expect(await counters.countDocuments({})).toBe(0);
+      expect(await attempts.countDocuments({})).toBe(0);
     } finally {
       await db.close();
     }
   });
 
-  it('shares the counters between two instances on the same database', async () => {
+  it('shares the attempts between two instances on the same database', async () => {
     const second = await createTestApp({
       ...limits,
       MASTER_DB_NAME: t.config.mongo.masterDbName,

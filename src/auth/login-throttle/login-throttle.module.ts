@@ -6,16 +6,16 @@ import { LoginThrottleService } from './login-throttle.service.js';
 import { LoginThrottleStore } from './login-throttle.store.js';
 import { MemoryLoginThrottleStore } from './memory-login-throttle.store.js';
 import { MongoLoginThrottleStore } from './mongo-login-throttle.store.js';
-import { LoginCounter, LoginCounterSchema } from './schemas/login-counter.schema.js';
+import { LoginAttempt, LoginAttemptSchema } from './schemas/login-attempt.schema.js';
 
 @Module({
-  imports: [MongooseModule.forFeature([{ name: LoginCounter.name, schema: LoginCounterSchema }])],
+  imports: [MongooseModule.forFeature([{ name: LoginAttempt.name, schema: LoginAttemptSchema }])],
   providers: [
     {
       provide: LoginThrottleStore,
-      inject: [AppConfig, getModelToken(LoginCounter.name)],
-      useFactory: (config: AppConfig, counters: Model<LoginCounter>): LoginThrottleStore =>
-        config.loginThrottle.store === 'memory' ? new MemoryLoginThrottleStore() : new MongoLoginThrottleStore(counters),
+      inject: [AppConfig, getModelToken(LoginAttempt.name)],
+      useFactory: (config: AppConfig, attempts: Model<LoginAttempt>): LoginThrottleStore =>
+        config.loginThrottle.store === 'memory' ? new MemoryLoginThrottleStore() : new MongoLoginThrottleStore(attempts),
     },
     LoginThrottleService,
   ],

@@ -71,7 +71,15 @@ describe('LoginThrottleService', () => {
     await refusal(service.beginAttempt('2001:db8:5:6:ffff::1', 'x@example.com', at(1)));
   });
 
-  it('sweeps only ended windows', async () => {
+  it('slides: an attempt counts for one window from its own time', async () => {
+    const service = throttle();
+    for (const second of [0, 300, 600]) await service.beginAttempt(`198.51.100.${second % 250}`, 'user@example.com', at(second));
+    expect((await refusal(service.beginAttempt('192.0.2.1', 'user@example.com', at(700)))).retryAfterSeconds).toBe(200);
+    await expect(service.beginAttempt('192.0.2.2', 'user@example.com', at(WINDOW_SECONDS + 1))).resolves.toBeUndefined();
+    expect((await refusal(service.beginAttempt('192.0.2.3', 'user@example.com', at(WINDOW_SECONDS + 2)))).retryAfterSeconds).toBe(298);
+  });
+
+  it('sweeps only attempts that left the window', async () => {
     const service = throttle();
     await service.beginAttempt('198.51.100.1', 'a@example.com', at(0));
     await service.beginAttempt('198.51.100.2', 'b@example.com', at(500));

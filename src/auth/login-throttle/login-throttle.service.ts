@@ -3,21 +3,21 @@ import { createHash } from 'node:crypto';
 import { AppConfig } from '../../config/app-config.js';
 import { clientAddressKey } from './client-address.js';
 import { TooManyLoginAttemptsError } from './login-throttle.errors.js';
-import { LoginThrottleStore, ThrottleCounter } from './login-throttle.store.js';
+import { LoginThrottleStore } from './login-throttle.store.js';
 
-/** Ended windows are swept this often at most (and at least once per window). */
+/** Attempts that left the window are swept this often at most (and at least once per window). */
 const MAX_SWEEP_INTERVAL_MS = 60_000;
 
 /**
- * Brute-force limits on POST /admin/login, in fixed windows of LOGIN_WINDOW_SECONDS:
+ * Brute-force limits on POST /admin/login, in a sliding window of LOGIN_WINDOW_SECONDS:
  * - per client address, every attempt counts (LOGIN_MAX_ATTEMPTS_PER_IP);
  * - per email, every attempt since the last success counts (LOGIN_MAX_FAILURES_PER_EMAIL).
- * The email counter is taken before the password is checked, so parallel guesses cannot overshoot
- * the limit, and a success resets it; so it counts failures. Over a limit the answer is 429 with
- * Retry-After, before any database lookup of the admin or any password hashing.
+ * The email's attempt is recorded before the password is checked, so parallel guesses cannot
+ * overshoot the limit, and a success forgets the email's attempts; so it counts failures. Over a
+ * limit the answer is 429 with Retry-After, before any lookup of the admin or password hashing.
  *
- * A window's end is fixed when it opens: attempts refused during it never extend it, so a locked
- * email opens again at most LOGIN_WINDOW_SECONDS after its first counted failure.
+ * Refused attempts are not recorded, so they never extend a lock: a locked key opens again at most
+ * LOGIN_WINDOW_SECONDS after the last attempt that was let through.
  */
 @Injectable()
 export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -35,10 +35,8 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
   /** Counts a login attempt; throws TooManyLoginAttemptsError when a limit is exceeded. */
   async beginAttempt(clientAddress: string, email: string, now = new Date()): Promise<void> {
     const { maxAttemptsPerIp, maxFailuresPerEmail } = this.config.loginThrottle;
-    const perAddress = await this.store.hit(addressKey(clientAddress), this.windowMs, now);
-    if (perAddress.count > maxAttemptsPerIp) throw new TooManyLoginAttemptsError(retryAfterSeconds(perAddress, now));
-    const perEmail = await this.store.hit(emailKey(email), this.windowMs, now);
-    if (perEmail.count > maxFailuresPerEmail) throw new TooManyLoginAttemptsError(retryAfterSeconds(perEmail, now));
+    await this.take(addressKey(clientAddress), maxAttemptsPerIp, now);
+    await this.take(emailKey(email), maxFailuresPerEmail, now);
   }
 
   /** The email's password was right: its failures no longer count. */
@@ -46,8 +44,9 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
     await this.store.reset(emailKey(email));
   }
 
+  /** Removes the attempts that left the window; returns how many. */
   async sweep(now = new Date()): Promise<number> {
-    return this.store.sweep(now);
+    return this.store.sweep(new Date(now.getTime() - this.windowMs));
   }
 
   onApplicationBootstrap(): void {
@@ -60,6 +59,26 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
   onModuleDestroy(): void {
     clearInterval(this.sweepTimer);
   }
+
+  /** Records an attempt against `key` unless that exceeds `limit` attempts in the window. */
+  private async take(key: string, limit: number, now: Date): Promise<void> {
+    const since = new Date(now.getTime() - this.windowMs);
+    // At the limit already: refused without being recorded.
+    if ((await this.store.count(key, since)) < limit) {
+      await this.store.record(key, now);
+      // Counted after recording: of any number of concurrent attempts, at most `limit` pass.
+      if ((await this.store.count(key, since)) <= limit) return;
+    }
+    throw new TooManyLoginAttemptsError(await this.retryAfterSeconds(key, limit, since, now));
+  }
+
+  /** Seconds until enough of the key's oldest attempts have left the window to let one more in. */
+  private async retryAfterSeconds(key: string, limit: number, since: Date, now: Date): Promise<number> {
+    const count = await this.store.count(key, since);
+    const freeingAttempt = await this.store.attemptAt(key, since, Math.max(0, count - limit));
+    const waitMs = freeingAttempt ? freeingAttempt.getTime() + this.windowMs - now.getTime() : 0;
+    return Math.max(1, Math.ceil(waitMs / 1000));
+  }
 }
 
 function addressKey(clientAddress: string): string {
@@ -69,8 +88,4 @@ function addressKey(clientAddress: string): string {
 /** Hashed, so attacker-chosen addresses are not stored as given. */
 function emailKey(email: string): string {
   return `email:${createHash('sha256').update(email).digest('base64url')}`;
-}
-
-function retryAfterSeconds(counter: ThrottleCounter, now: Date): number {
-  return Math.max(1, Math.ceil((counter.windowEndsAt.getTime() - now.getTime()) / 1000));
 }

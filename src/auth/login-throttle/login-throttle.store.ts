@@ -1,20 +1,20 @@
-/** One counter's state after a hit: how many hits its current window holds and when that window ends. */
-export interface ThrottleCounter {
-  count: number;
-  windowEndsAt: Date;
-}
-
 /**
- * Fixed-window hit counters keyed by string. A window opens at a key's first hit after the
- * previous window ended and lasts `windowMs`; hits inside it never move its end.
+ * Login attempts per key (a client address or an email), each recorded with its time. Counting
+ * after recording is what makes the limit hold under concurrency, on any server that makes a
+ * completed insert visible to later reads: no read-modify-write of a shared counter is needed.
  */
 export abstract class LoginThrottleStore {
-  /** Counts one hit against `key` and returns the counter including it. */
-  abstract hit(key: string, windowMs: number, now: Date): Promise<ThrottleCounter>;
+  abstract record(key: string, at: Date): Promise<void>;
 
-  /** Forgets the key's counter. */
+  /** How many attempts against `key` are later than `since`. */
+  abstract count(key: string, since: Date): Promise<number>;
+
+  /** The time of the `index`-th (0-based, oldest first) attempt against `key` later than `since`. */
+  abstract attemptAt(key: string, since: Date, index: number): Promise<Date | null>;
+
+  /** Forgets every attempt against `key`. */
   abstract reset(key: string): Promise<void>;
 
-  /** Removes counters whose window has ended; returns how many were removed. */
-  abstract sweep(now: Date): Promise<number>;
+  /** Removes the attempts at or before `cutoff`; returns how many. */
+  abstract sweep(cutoff: Date): Promise<number>;
 }

@@ -1,31 +1,42 @@
-import { LoginThrottleStore, ThrottleCounter } from './login-throttle.store.js';
+import { LoginThrottleStore } from './login-throttle.store.js';
 
-/** Counters in this process only: for tests (LOGIN_THROTTLE_STORE=memory needs NODE_ENV=test). */
+/** Attempts in this process only: for tests (LOGIN_THROTTLE_STORE=memory needs NODE_ENV=test). */
 export class MemoryLoginThrottleStore extends LoginThrottleStore {
-  private readonly counters = new Map<string, ThrottleCounter>();
+  /** Per key, attempt times in ascending order. */
+  private readonly attempts = new Map<string, number[]>();
 
-  async hit(key: string, windowMs: number, now: Date): Promise<ThrottleCounter> {
-    const current = this.counters.get(key);
-    const counter =
-      current && current.windowEndsAt > now
-        ? { count: current.count + 1, windowEndsAt: current.windowEndsAt }
-        : { count: 1, windowEndsAt: new Date(now.getTime() + windowMs) };
-    this.counters.set(key, counter);
-    return { ...counter };
+  async record(key: string, at: Date): Promise<void> {
+    const times = this.attempts.get(key) ?? [];
+    times.push(at.getTime());
+    times.sort((a, b) => a - b);
+    this.attempts.set(key, times);
+  }
+
+  async count(key: string, since: Date): Promise<number> {
+    return this.inWindow(key, since).length;
+  }
+
+  async attemptAt(key: string, since: Date, index: number): Promise<Date | null> {
+    const time = this.inWindow(key, since)[index];
+    return time === undefined ? null : new Date(time);
   }
 
   async reset(key: string): Promise<void> {
-    this.counters.delete(key);
+    this.attempts.delete(key);
   }
 
-  async sweep(now: Date): Promise<number> {
+  async sweep(cutoff: Date): Promise<number> {
     let removed = 0;
-    for (const [key, counter] of this.counters) {
-      if (counter.windowEndsAt <= now) {
-        this.counters.delete(key);
-        removed += 1;
-      }
+    for (const [key, times] of this.attempts) {
+      const kept = times.filter((time) => time > cutoff.getTime());
+      removed += times.length - kept.length;
+      if (kept.length > 0) this.attempts.set(key, kept);
+      else this.attempts.delete(key);
     }
     return removed;
+  }
+
+  private inWindow(key: string, since: Date): number[] {
+    return (this.attempts.get(key) ?? []).filter((time) => time > since.getTime());
   }
 }

@@ -1,56 +1,39 @@
 import { Model, trusted } from 'mongoose';
-import { isDuplicateKeyError } from '../../common/claims/unique-claim.service.js';
-import { LoginThrottleStore, ThrottleCounter } from './login-throttle.store.js';
-import { LoginCounter } from './schemas/login-counter.schema.js';
-
-/** A hit races at most one other first hit or window restart per round; three rounds are plenty. */
-const MAX_ROUNDS = 3;
+import { LoginThrottleStore } from './login-throttle.store.js';
+import { LoginAttempt } from './schemas/login-attempt.schema.js';
 
 /**
- * Counters in the master database, shared by every instance. Each hit is one atomic update:
- * `$inc` inside the current window, or a conditional restart of an ended window, or an insert of a
- * new counter (whose duplicate-key error means another instance inserted first: count again).
+ * Attempts in the master database, shared by every instance. Only inserts, counts and deletes:
+ * FerretDB does not apply concurrent `$inc` updates of one document atomically, inserts it does.
  */
 export class MongoLoginThrottleStore extends LoginThrottleStore {
-  constructor(private readonly counters: Model<LoginCounter>) {
+  constructor(private readonly attempts: Model<LoginAttempt>) {
     super();
   }
 
-  async hit(key: string, windowMs: number, now: Date): Promise<ThrottleCounter> {
-    const windowEnds = new Date(now.getTime() + windowMs);
-    for (let round = 0; round < MAX_ROUNDS; round += 1) {
-      const counted = await this.counters
-        .findOneAndUpdate({ _id: key, window_ends: trusted({ $gt: now }) }, { $inc: { count: 1 } }, { returnDocument: 'after' })
-        .lean<LoginCounter>();
-      if (counted) return toCounter(counted);
-      const restarted = await this.counters
-        .findOneAndUpdate(
-          { _id: key, window_ends: trusted({ $lte: now }) },
-          { $set: { count: 1, window_ends: windowEnds } },
-          { returnDocument: 'after' },
-        )
-        .lean<LoginCounter>();
-      if (restarted) return toCounter(restarted);
-      try {
-        await this.counters.create({ _id: key, count: 1, window_ends: windowEnds });
-        return { count: 1, windowEndsAt: windowEnds };
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-      }
-    }
-    throw new Error(`Login throttle counter ${key} kept changing under contention`);
+  async record(key: string, at: Date): Promise<void> {
+    await this.attempts.create({ key, at });
+  }
+
+  count(key: string, since: Date): Promise<number> {
+    return this.attempts.countDocuments({ key, at: trusted({ $gt: since }) });
+  }
+
+  async attemptAt(key: string, since: Date, index: number): Promise<Date | null> {
+    const attempt = await this.attempts
+      .findOne({ key, at: trusted({ $gt: since }) }, { _id: 0, at: 1 })
+      .sort({ at: 1 })
+      .skip(index)
+      .lean<Pick<LoginAttempt, 'at'>>();
+    return attempt?.at ?? null;
   }
 
   async reset(key: string): Promise<void> {
-    await this.counters.deleteOne({ _id: key });
+    await this.attempts.deleteMany({ key });
   }
 
-  async sweep(now: Date): Promise<number> {
-    const { deletedCount } = await this.counters.deleteMany({ window_ends: trusted({ $lte: now }) });
+  async sweep(cutoff: Date): Promise<number> {
+    const { deletedCount } = await this.attempts.deleteMany({ at: trusted({ $lte: cutoff }) });
     return deletedCount;
   }
-}
-
-function toCounter(record: LoginCounter): ThrottleCounter {
-  return { count: record.count, windowEndsAt: record.window_ends };
 }
