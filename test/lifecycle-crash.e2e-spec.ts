@@ -5,7 +5,7 @@ import { tenantCollectionName } from '../src/tenants/tenant-collection-name.js';
 import { DirectDatabases, openDatabases } from './support/direct-db.js';
 import { expectError } from './support/expect-error.js';
 import { FetchClient, fetchClient } from './support/fetch-client.js';
-import { idsIn, lifecycleProblems, LifecycleState, readLifecycleState, seedRecords, waitUntilSettled } from './support/lifecycle-state.js';
+import { idsIn, lifecycleProblems, LifecycleState, readLifecycleState, seedRecords, waitFor, waitUntilSettled } from './support/lifecycle-state.js';
 import { ServiceProcess, startServiceProcess } from './support/service-process.js';
 import { dropDatabases, testEnvironment, uniqueOrg } from './support/test-app.js';
 
@@ -30,8 +30,10 @@ const SCENARIOS: Scenario[] = [
   { point: 'create.after-org-insert', outcome: 'old' },
   { point: 'create.after-admin-insert', outcome: 'old' },
   { point: 'create.after-collection', outcome: 'old' },
+  { point: 'create.after-ticket', outcome: 'old' },
   { point: 'rename.after-claims', outcome: 'old' },
   { point: 'rename.after-claims', withCredentials: true, outcome: 'old' },
+  { point: 'rename.after-ticket', withCredentials: true, outcome: 'old' },
   { point: 'rename.after-transition', outcome: 'new' },
   { point: 'rename.after-transition', withCredentials: true, outcome: 'new' },
   { point: 'rename.after-move', outcome: 'new' },
@@ -220,6 +222,19 @@ describe('crash-safe organization lifecycle (built service, killed at every cras
         const fresh = await api.request('POST', '/admin/login', { body: { email, password } });
         expect(fresh.status).toBe(200);
         await expectWorking(api, db, { token: fresh.body.access_token, ids: org.ids }, collection);
+        if (outcome === 'old') {
+          // Nothing the crashed rename took (name, email, transition ticket) blocks doing it again.
+          const retried = await waitFor(
+            async () => {
+              const res = await api.request('PUT', '/org/update', { token: fresh.body.access_token, body: { organization_name: renamed.organization_name } });
+              if (res.status === 409) expect(res.headers['retry-after']).toMatch(/^\d+$/);
+              return res.status === 409 ? undefined : res;
+            },
+            () => 'the rename to be accepted again',
+          );
+          expect(retried.status).toBe(200);
+          expect(await idsIn(db, tenantCollectionName(slugify(renamed.organization_name)))).toEqual(org.ids);
+        }
       } finally {
         await service?.stop();
         await db.close();

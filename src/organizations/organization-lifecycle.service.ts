@@ -75,7 +75,9 @@ export class OrganizationLifecycleService {
       this.crashPoints.reach('create.after-admin-insert');
       await this.tenants.create(collectionName);
       this.crashPoints.reach('create.after-collection');
-      const active = (await this.winTransition(orgId, 0))
+      const won = await this.winTransition(orgId, 0);
+      this.crashPoints.reach('create.after-ticket');
+      const active = won
         ? await this.organizations
             .findOneAndUpdate(
               { _id: orgId, status: OrganizationStatus.Provisioning, lifecycle_epoch: 0 },
@@ -140,7 +142,9 @@ export class OrganizationLifecycleService {
       to_collection: tenantCollectionName(target.slug),
       ...(adminChanges ? { admin_changes: adminChanges } : {}),
     };
-    const migrating = (await this.winTransition(org._id, org.lifecycle_epoch))
+    const won = await this.winTransition(org._id, org.lifecycle_epoch);
+    this.crashPoints.reach('rename.after-ticket');
+    const migrating = won
       ? await this.organizations
           .findOneAndUpdate(
             { _id: org._id, status: OrganizationStatus.Active, lifecycle_epoch: org.lifecycle_epoch },
