@@ -150,23 +150,25 @@ export async function startFerretDb({ port, dataDir } = {}) {
   };
 }
 
+async function main([command, portArg, dataDirArg]) {
+  if (command === 'ensure') {
+    console.log(ensureBinary());
+  } else if (command === 'run') {
+    const server = await startFerretDb({ port: portArg ? Number(portArg) : 27018, dataDir: dataDirArg ?? '.local/ferretdb' });
+    log(`FerretDB ${FERRETDB_VERSION} (pid ${server.pid}) on ${server.uri}, data in ${server.dataDir}`);
+    const shutdown = () => server.stop().then(() => process.exit(0));
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
+  } else {
+    console.error('usage: node scripts/ferretdb.mjs ensure | run [port] [dataDir]');
+    process.exit(2);
+  }
+}
+
+// No top-level await: Jest loads this module with require() for its global setup.
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const [command, portArg, dataDirArg] = process.argv.slice(2);
-  try {
-    if (command === 'ensure') {
-      console.log(ensureBinary());
-    } else if (command === 'run') {
-      const server = await startFerretDb({ port: portArg ? Number(portArg) : 27018, dataDir: dataDirArg ?? '.local/ferretdb' });
-      log(`FerretDB ${FERRETDB_VERSION} (pid ${server.pid}) on ${server.uri}, data in ${server.dataDir}`);
-      const shutdown = () => server.stop().then(() => process.exit(0));
-      process.on('SIGINT', shutdown);
-      process.on('SIGTERM', shutdown);
-    } else {
-      console.error('usage: node scripts/ferretdb.mjs ensure | run [port] [dataDir]');
-      process.exit(2);
-    }
-  } catch (error) {
+  main(process.argv.slice(2)).catch((error) => {
     log(error.message);
     process.exit(1);
-  }
+  });
 }
