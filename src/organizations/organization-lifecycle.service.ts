@@ -8,7 +8,7 @@ import { AppConfig } from '../config/app-config.js';
 import { CountedLifecycleOperation, LifecycleMetrics } from '../metrics/lifecycle-metrics.js';
 import { tenantCollectionName } from '../tenants/tenant-collection-name.js';
 import { TenantCollectionService } from '../tenants/tenant-collection.service.js';
-import { CrashPoints } from './crash-points.js';
+import { CrashPoint, CrashPoints } from './crash-points.js';
 import { OrganizationBusyError, OrganizationNameTakenError } from './organization.errors.js';
 import { Organization, type OrganizationRecord, OrganizationStatus, type PendingOperation } from './schemas/organization.schema.js';
 
@@ -29,7 +29,7 @@ export interface RenameOutcome {
  * isolation, so several callers could each "win" the update itself, while only one insert of a
  * unique key succeeds everywhere. The update then also requires that epoch, so a caller that read
  * the organization before a whole rename went by (active -> migrating -> active) cannot act on it.
- * The reconciler releases tickets once they are a lease old.
+ * A crash can leave a ticket behind: the reconciler releases those once they are a lease old.
  */
 @Injectable()
 export class OrganizationLifecycleService {
@@ -75,17 +75,15 @@ export class OrganizationLifecycleService {
       this.crashPoints.reach('create.after-admin-insert');
       await this.tenants.create(collectionName);
       this.crashPoints.reach('create.after-collection');
-      const won = await this.winTransition(orgId, 0);
-      this.crashPoints.reach('create.after-ticket');
-      const active = won
-        ? await this.organizations
-            .findOneAndUpdate(
-              { _id: orgId, status: OrganizationStatus.Provisioning, lifecycle_epoch: 0 },
-              { $set: { status: OrganizationStatus.Active }, $unset: { operation: 1 }, $inc: { lifecycle_epoch: 1 } },
-              { returnDocument: 'after' },
-            )
-            .lean<OrganizationRecord>()
-        : null;
+      const active = await this.transitionFrom(orgId, 0, 'create.after-ticket', () =>
+        this.organizations
+          .findOneAndUpdate(
+            { _id: orgId, status: OrganizationStatus.Provisioning, lifecycle_epoch: 0 },
+            { $set: { status: OrganizationStatus.Active }, $unset: { operation: 1 }, $inc: { lifecycle_epoch: 1 } },
+            { returnDocument: 'after' },
+          )
+          .lean<OrganizationRecord>(),
+      );
       // Only if the reconciler took over a create that outlived its lease.
       if (!active) throw new OrganizationBusyError('Organization creation was interrupted; retry');
       return active;
@@ -99,18 +97,18 @@ export class OrganizationLifecycleService {
   async abandonCreate(orgId: Types.ObjectId, expectedLeaseUntil?: Date): Promise<void> {
     const filter: Record<string, unknown> = { _id: orgId, status: OrganizationStatus.Provisioning, lifecycle_epoch: 0 };
     if (expectedLeaseUntil) filter['operation.lease_until'] = expectedLeaseUntil;
-    const deleting = (await this.winTransition(orgId, 0))
-      ? await this.organizations
-          .findOneAndUpdate(
-            filter,
-            {
-              $set: { status: OrganizationStatus.Deleting, operation: { kind: 'delete', lease_until: this.leaseUntil() } },
-              $inc: { lifecycle_epoch: 1 },
-            },
-            { returnDocument: 'after' },
-          )
-          .lean<OrganizationRecord>()
-      : null;
+    const deleting = await this.transitionFrom(orgId, 0, undefined, () =>
+      this.organizations
+        .findOneAndUpdate(
+          filter,
+          {
+            $set: { status: OrganizationStatus.Deleting, operation: { kind: 'delete', lease_until: this.leaseUntil() } },
+            $inc: { lifecycle_epoch: 1 },
+          },
+          { returnDocument: 'after' },
+        )
+        .lean<OrganizationRecord>(),
+    );
     if (deleting) {
       await this.completeDelete(deleting);
     } else if (!expectedLeaseUntil) {
@@ -142,17 +140,15 @@ export class OrganizationLifecycleService {
       to_collection: tenantCollectionName(target.slug),
       ...(adminChanges ? { admin_changes: adminChanges } : {}),
     };
-    const won = await this.winTransition(org._id, org.lifecycle_epoch);
-    this.crashPoints.reach('rename.after-ticket');
-    const migrating = won
-      ? await this.organizations
-          .findOneAndUpdate(
-            { _id: org._id, status: OrganizationStatus.Active, lifecycle_epoch: org.lifecycle_epoch },
-            { $set: { status: OrganizationStatus.Migrating, operation }, $inc: { lifecycle_epoch: 1 } },
-            { returnDocument: 'after' },
-          )
-          .lean<OrganizationRecord>()
-      : null;
+    const migrating = await this.transitionFrom(org._id, org.lifecycle_epoch, 'rename.after-ticket', () =>
+      this.organizations
+        .findOneAndUpdate(
+          { _id: org._id, status: OrganizationStatus.Active, lifecycle_epoch: org.lifecycle_epoch },
+          { $set: { status: OrganizationStatus.Migrating, operation }, $inc: { lifecycle_epoch: 1 } },
+          { returnDocument: 'after' },
+        )
+        .lean<OrganizationRecord>(),
+    );
     if (!migrating) {
       await this.claims.release('org', target.slug, org._id);
       if (adminChanges?.email) await this.claims.release('email', adminChanges.email, org.admin_id);
@@ -198,18 +194,18 @@ export class OrganizationLifecycleService {
   /** active -> deleting, then removes everything. Returns the number of tenant documents removed. */
   @CountedLifecycleOperation('delete')
   async delete(org: OrganizationRecord): Promise<number> {
-    const deleting = (await this.winTransition(org._id, org.lifecycle_epoch))
-      ? await this.organizations
-          .findOneAndUpdate(
-            { _id: org._id, status: OrganizationStatus.Active, lifecycle_epoch: org.lifecycle_epoch },
-            {
-              $set: { status: OrganizationStatus.Deleting, operation: { kind: 'delete', lease_until: this.leaseUntil() } },
-              $inc: { lifecycle_epoch: 1 },
-            },
-            { returnDocument: 'after' },
-          )
-          .lean<OrganizationRecord>()
-      : null;
+    const deleting = await this.transitionFrom(org._id, org.lifecycle_epoch, undefined, () =>
+      this.organizations
+        .findOneAndUpdate(
+          { _id: org._id, status: OrganizationStatus.Active, lifecycle_epoch: org.lifecycle_epoch },
+          {
+            $set: { status: OrganizationStatus.Deleting, operation: { kind: 'delete', lease_until: this.leaseUntil() } },
+            $inc: { lifecycle_epoch: 1 },
+          },
+          { returnDocument: 'after' },
+        )
+        .lean<OrganizationRecord>(),
+    );
     if (!deleting) throw new OrganizationBusyError();
     this.crashPoints.reach('delete.after-transition');
     return this.completeDelete(deleting);
@@ -238,9 +234,25 @@ export class OrganizationLifecycleService {
       .lean<OrganizationRecord>();
   }
 
-  /** True for the one caller that may move the organization on from `epoch` (see the class comment). */
-  private winTransition(orgId: Types.ObjectId, epoch: number): Promise<boolean> {
-    return this.claims.claim('transition', `${orgId.toHexString()}:${epoch}`, new Types.ObjectId());
+  /**
+   * Runs `transition` (a conditional update that leaves `epoch`) only for the one caller that wins
+   * the ticket of that epoch (see the class comment); null for the others. Once the update is
+   * written, its epoch condition alone refuses anyone who read the old epoch, so the ticket is
+   * released. After an error it is kept (the write may still land) for the reconciler to release.
+   */
+  private async transitionFrom(
+    orgId: Types.ObjectId,
+    epoch: number,
+    crashPoint: CrashPoint | undefined,
+    transition: () => Promise<OrganizationRecord | null>,
+  ): Promise<OrganizationRecord | null> {
+    const ticket = `${orgId.toHexString()}:${epoch}`;
+    const holder = new Types.ObjectId();
+    if (!(await this.claims.claim('transition', ticket, holder))) return null;
+    if (crashPoint) this.crashPoints.reach(crashPoint);
+    const result = await transition();
+    await this.claims.release('transition', ticket, holder);
+    return result;
   }
 
   private async renewLease(orgId: Types.ObjectId): Promise<void> {

@@ -142,9 +142,13 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
     }
   }
 
-  /** A claim older than a lease whose owner does not hold (or is not about to hold) the value. */
+  /**
+   * A claim older than a lease whose owner does not hold (or is not about to hold) the value. A
+   * transition ticket that old was left by a crash between winning a transition and writing it.
+   */
   private async releaseOrphanClaims(report: ReconcileReport): Promise<void> {
     const cutoff = new Date(Date.now() - this.config.lifecycle.leaseSeconds * 1000);
+    report.releasedClaims += await this.claims.releaseKindClaimedBefore('transition', cutoff);
     for (const claim of await this.claims.findClaimedBefore(cutoff, BATCH_SIZE)) {
       if (await this.isHeld(claim)) continue;
       await this.claims.deleteExact(claim);
@@ -156,8 +160,6 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
     const separator = claim._id.indexOf(':');
     const kind = claim._id.slice(0, separator);
     const value = claim._id.slice(separator + 1);
-    // A lease-old transition ticket has done its work: its transition was written, or its holder died.
-    if (kind === 'transition') return false;
     if (kind === 'org') {
       return Boolean(
         await this.organizations.exists({ _id: claim.owner_id, $or: [{ slug: value }, { 'operation.to_slug': value }] }),

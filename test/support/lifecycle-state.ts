@@ -70,10 +70,7 @@ export function lifecycleProblems(state: LifecycleState): string[] {
   for (const name of collections) {
     if (!referenced.has(name)) problems.push(`collection ${name} belongs to no organization`);
   }
-  // Transition tickets outlive their transition by up to a lease; they say nothing about state.
-  const actualClaims = new Map(
-    state.claims.filter((claim) => !claim._id.startsWith('transition:')).map((claim) => [claim._id, claim.owner_id.toHexString()]),
-  );
+  const actualClaims = new Map(state.claims.map((claim) => [claim._id, claim.owner_id.toHexString()]));
   for (const [key, owner] of expectedClaims) {
     if (actualClaims.get(key) !== owner) problems.push(`claim ${key} is ${actualClaims.has(key) ? 'held by another owner' : 'missing'}`);
   }

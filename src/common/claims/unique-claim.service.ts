@@ -47,6 +47,15 @@ export class UniqueClaimService {
     return this.claims.find({ claimed_at: trusted({ $lt: cutoff }) }).sort({ claimed_at: 1 }).limit(limit).lean();
   }
 
+  /** Releases every claim of the kind taken before the cutoff; returns how many. */
+  async releaseKindClaimedBefore(kind: ClaimKind, cutoff: Date): Promise<number> {
+    const { deletedCount } = await this.claims.deleteMany({
+      _id: trusted({ $regex: `^${kind}:` }),
+      claimed_at: trusted({ $lt: cutoff }),
+    });
+    return deletedCount;
+  }
+
   async deleteExact(claim: UniqueClaim): Promise<void> {
     await this.claims.deleteOne({ _id: claim._id, owner_id: claim.owner_id, claimed_at: claim.claimed_at });
   }
