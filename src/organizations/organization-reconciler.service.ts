@@ -37,6 +37,8 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
   private readonly instanceId = randomUUID();
   private timer?: NodeJS.Timeout;
   private inFlight?: Promise<ReconcileReport>;
+  /** Where the walk over all claims resumes (see releaseOrphanClaims). */
+  private claimWalkPosition?: UniqueClaim;
 
   constructor(
     @InjectModel(Organization.name) private readonly organizations: Model<Organization>,
@@ -145,11 +147,20 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
   /**
    * A claim older than a lease whose owner does not hold (or is not about to hold) the value. A
    * transition ticket that old was left by a crash between winning a transition and writing it.
+   *
+   * Held claims are all old, so reading only the oldest page would never reach the rest. Each pass
+   * checks the newest page (where a crash that just happened left its claims) and the next page
+   * of a walk from the oldest claim on, so every claim is checked within a bounded number of passes.
    */
   private async releaseOrphanClaims(report: ReconcileReport): Promise<void> {
     const cutoff = new Date(Date.now() - this.config.lifecycle.leaseSeconds * 1000);
     report.releasedClaims += await this.claims.releaseKindClaimedBefore('transition', cutoff);
-    for (const claim of await this.claims.findClaimedBefore(cutoff, BATCH_SIZE)) {
+    const newest = await this.claims.findClaimedBefore(cutoff, BATCH_SIZE, { newestFirst: true });
+    const next = await this.claims.findClaimedBefore(cutoff, BATCH_SIZE, { after: this.claimWalkPosition });
+    // A short page reached the newest claims: the next pass starts the walk again from the oldest.
+    this.claimWalkPosition = next.length === BATCH_SIZE ? next[next.length - 1] : undefined;
+    const pages = new Map([...newest, ...next].map((claim) => [claim._id, claim]));
+    for (const claim of pages.values()) {
       if (await this.isHeld(claim)) continue;
       await this.claims.deleteExact(claim);
       report.releasedClaims += 1;

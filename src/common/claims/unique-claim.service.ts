@@ -42,9 +42,18 @@ export class UniqueClaimService {
     await this.claims.deleteMany({ owner_id: trusted({ $in: ownerIds }) });
   }
 
-  /** Claims older than the cutoff, for the reconciler to check against their owners. */
-  async findClaimedBefore(cutoff: Date, limit: number): Promise<UniqueClaim[]> {
-    return this.claims.find({ claimed_at: trusted({ $lt: cutoff }) }).sort({ claimed_at: 1 }).limit(limit).lean();
+  /**
+   * A page of the claims taken before the cutoff, for the reconciler to check against their
+   * owners: oldest first after `after` (the previous page's last claim), or the newest ones.
+   */
+  async findClaimedBefore(cutoff: Date, limit: number, page: { after?: UniqueClaim; newestFirst?: boolean } = {}): Promise<UniqueClaim[]> {
+    const { after, newestFirst = false } = page;
+    const filter: Record<string, unknown> = { claimed_at: trusted({ $lt: cutoff }) };
+    if (after) {
+      filter.$or = [{ claimed_at: trusted({ $gt: after.claimed_at }) }, { claimed_at: after.claimed_at, _id: trusted({ $gt: after._id }) }];
+    }
+    const direction = newestFirst ? -1 : 1;
+    return this.claims.find(filter).sort({ claimed_at: direction, _id: direction }).limit(limit).lean();
   }
 
   /** Releases every claim of the kind taken before the cutoff; returns how many. */

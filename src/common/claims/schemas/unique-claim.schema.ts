@@ -21,7 +21,7 @@ export class UniqueClaim {
 
 export type UniqueClaimDocument = HydratedDocument<UniqueClaim>;
 export const UniqueClaimSchema = SchemaFactory.createForClass(UniqueClaim);
-// Reconciler: stale claims, `claimed_at < cutoff`.
-UniqueClaimSchema.index({ claimed_at: 1 });
+// Reconciler: claims taken before a cutoff, `claimed_at < cutoff`, paged by `{claimed_at, _id}` either way or by `_id` prefix.
+UniqueClaimSchema.index({ claimed_at: 1, _id: 1 });
 // Deleting an organization releases every claim of its org and admin: `{owner_id: {$in: [...]}}`.
 UniqueClaimSchema.index({ owner_id: 1 });
