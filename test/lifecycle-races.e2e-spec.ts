@@ -291,49 +291,4 @@ describe('lifecycle races (e2e)', () => {
       await tenants.drop(target);
     });
   });
-
-  describe('two instances on the same databases', () => {
-    let first: TestApp;
-    let second: TestApp;
-    let shared: DirectDatabases;
-
-    beforeAll(async () => {
-      first = await createTestApp({ LIFECYCLE_LEASE_SECONDS: '1' });
-      second = await createTestApp({
-        MASTER_DB_NAME: first.config.mongo.masterDbName,
-        TENANT_DB_NAME: first.config.mongo.tenantDbName,
-        LIFECYCLE_LEASE_SECONDS: '1',
-      });
-      shared = await openDatabases(first.config);
-    });
-
-    afterAll(async () => {
-      await shared.close();
-      await second.app.close();
-      await first.close();
-    });
-
-    it('let only one of them hold the reconciler lease at a time', async () => {
-      const leases = shared.master.collection<{ expires_at: Date; term: number }>('leases');
-      for (let round = 0; round < 3; round += 1) {
-        // Start every round from an expired lease, so both instances are entitled to take it.
-        await waitFor(
-          async () => {
-            const [latest] = await leases.find().sort({ term: -1 }).limit(1).toArray();
-            return !latest || latest.expires_at.getTime() < Date.now() ? true : undefined;
-          },
-          () => 'the reconciler lease to expire',
-        );
-        const reports = await Promise.all([first, second].map((instance) => instance.app.get(OrganizationReconciler).reconcile()));
-        expect(reports.filter((report) => report.ran)).toHaveLength(1);
-        const holder = reports[0].ran ? first : second;
-        const other = holder === first ? second : first;
-        // While the term lasts, the holder renews it and the other instance stays out.
-        const [renewed, refused] = await Promise.all([holder, other].map((instance) => instance.app.get(OrganizationReconciler).reconcile()));
-        expect(refused.ran).toBe(false);
-        expect(renewed.ran).toBe(true);
-      }
-      expect(await leases.countDocuments()).toBe(1);
-    });
-  });
 });

@@ -1,0 +1,101 @@
+import { Types } from 'mongoose';
+import { OrganizationReconciler } from '../src/organizations/organization-reconciler.service.js';
+import { DirectDatabases, openDatabases } from './support/direct-db.js';
+import { lifecycleProblems, readLifecycleState, StoredClaim, waitFor } from './support/lifecycle-state.js';
+import { createTestApp, TestApp, uniqueOrg } from './support/test-app.js';
+
+/** More organizations than one page of the reconciler's claim checks holds claims of (two each). */
+const ORGANIZATIONS = 110;
+
+describe('lifecycle reconciler (e2e)', () => {
+  describe('with many organizations', () => {
+    let t: TestApp;
+    let db: DirectDatabases;
+
+    beforeAll(async () => {
+      t = await createTestApp({ LIFECYCLE_LEASE_SECONDS: '1' });
+      db = await openDatabases(t.config);
+    });
+
+    afterAll(async () => {
+      await db.close();
+      await t.close();
+    });
+
+    it('releases orphan claims wherever they sit among the held ones', async () => {
+      for (let start = 0; start < ORGANIZATIONS; start += 10) {
+        await Promise.all(Array.from({ length: 10 }, () => t.http().post('/org/create').send(uniqueOrg('Many')).expect(201)));
+      }
+      const claims = db.master.collection<StoredClaim & { claimed_at: Date }>('unique_claims');
+      const held = await claims.find().sort({ claimed_at: 1 }).toArray();
+      expect(held).toHaveLength(2 * ORGANIZATIONS);
+      const newestHeld = held[held.length - 1].claimed_at.getTime();
+      // What crashes leave: claims whose owner holds nothing, one older than every held claim, one
+      // among them, and one newer than all of them (a crash right after claiming).
+      const orphans = [
+        { _id: 'org:orphan_oldest', owner_id: new Types.ObjectId(), claimed_at: new Date(held[0].claimed_at.getTime() - 60_000) },
+        { _id: 'email:orphan-middle@example.com', owner_id: new Types.ObjectId(), claimed_at: held[ORGANIZATIONS].claimed_at },
+        { _id: 'org:orphan_newest', owner_id: new Types.ObjectId(), claimed_at: new Date(newestHeld + 1) },
+      ];
+      await claims.insertMany(orphans);
+      // The reconciler only judges claims older than a lease (1 s here).
+      await waitFor(async () => (Date.now() > newestHeld + 1500 ? true : undefined), () => 'the claims to be a lease old');
+
+      const report = await t.app.get(OrganizationReconciler).reconcile();
+
+      expect(report.releasedClaims).toBe(orphans.length);
+      expect(await claims.countDocuments({ _id: { $in: orphans.map((orphan) => orphan._id) } })).toBe(0);
+      expect(lifecycleProblems(await readLifecycleState(db))).toEqual([]);
+      // Later passes walk on through the held claims and release none of them.
+      for (let pass = 0; pass < 3; pass += 1) {
+        expect((await t.app.get(OrganizationReconciler).reconcile()).releasedClaims).toBe(0);
+      }
+      expect(await claims.countDocuments()).toBe(2 * ORGANIZATIONS);
+    }, 120_000);
+  });
+
+  describe('two instances on the same databases', () => {
+    let first: TestApp;
+    let second: TestApp;
+    let shared: DirectDatabases;
+
+    beforeAll(async () => {
+      first = await createTestApp({ LIFECYCLE_LEASE_SECONDS: '1' });
+      second = await createTestApp({
+        MASTER_DB_NAME: first.config.mongo.masterDbName,
+        TENANT_DB_NAME: first.config.mongo.tenantDbName,
+        LIFECYCLE_LEASE_SECONDS: '1',
+      });
+      shared = await openDatabases(first.config);
+    });
+
+    afterAll(async () => {
+      await shared.close();
+      await second.app.close();
+      await first.close();
+    });
+
+    it('let only one of them hold the reconciler lease at a time', async () => {
+      const leases = shared.master.collection<{ expires_at: Date; term: number }>('leases');
+      for (let round = 0; round < 3; round += 1) {
+        // Start every round from an expired lease, so both instances are entitled to take it.
+        await waitFor(
+          async () => {
+            const [latest] = await leases.find().sort({ term: -1 }).limit(1).toArray();
+            return !latest || latest.expires_at.getTime() < Date.now() ? true : undefined;
+          },
+          () => 'the reconciler lease to expire',
+        );
+        const reports = await Promise.all([first, second].map((instance) => instance.app.get(OrganizationReconciler).reconcile()));
+        expect(reports.filter((report) => report.ran)).toHaveLength(1);
+        const holder = reports[0].ran ? first : second;
+        const other = holder === first ? second : first;
+        // While the term lasts, the holder renews it and the other instance stays out.
+        const [renewed, refused] = await Promise.all([holder, other].map((instance) => instance.app.get(OrganizationReconciler).reconcile()));
+        expect(refused.ran).toBe(false);
+        expect(renewed.ran).toBe(true);
+      }
+      expect(await leases.countDocuments()).toBe(1);
+    });
+  });
+});
