@@ -109,6 +109,47 @@ describe('lifecycle races (e2e)', () => {
     await expectSettled();
   });
 
+  it('applies exactly one of several concurrent password changes', async () => {
+    const subject = await createOrgWithToken(t);
+    const passwords = Array.from({ length: 6 }, (_, index) => `concurrent-passphrase-${index}-x`);
+    const responses = await Promise.all(
+      passwords.map((password) => t.http().put('/org/update').set(auth(subject.token)).send({ password })),
+    );
+    const winners = responses.filter((res) => res.status === 200);
+    expect(winners).toHaveLength(1);
+    // Losers were refused by the ticket (409) or, once the winner had changed the credentials, by the token check (401).
+    for (const loser of responses.filter((res) => res.status !== 200)) expectError(loser, loser.status === 401 ? 401 : 409);
+    const admin = await db.master.collection('admins').findOne({ org_id: new Types.ObjectId(subject.org.id) });
+    expect(admin?.credential_version).toBe(2);
+    const winningPassword = passwords[responses.indexOf(winners[0])];
+    await t.http().post('/admin/login').send({ email: subject.input.email, password: winningPassword }).expect(200);
+    await t.http().get('/org/collection/stats').set(auth(winners[0].body.access_token)).expect(200);
+    await t.http().get('/org/collection/stats').set(auth(subject.token)).expect(401);
+  });
+
+  it('never lets a change of spelling undo a rename that runs at the same time', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const subject = await orgWithRecords(20);
+      const newName = uniqueOrg('Moved').organization_name;
+      const respelled = subject.input.organization_name.toUpperCase();
+      const [renamed, recased] = await Promise.all([
+        t.http().put('/org/update').set(auth(subject.token)).send({ organization_name: newName }),
+        t.http().put('/org/update').set(auth(subject.token)).send({ organization_name: respelled }),
+      ]);
+      const stored = await storedOrg(subject.org.id);
+      expect([renamed.status, recased.status]).toContain(200);
+      if (renamed.status === 200) {
+        expect(stored).toMatchObject({ slug: slugify(newName), collection_name: tenantCollectionName(slugify(newName)), status: 'active' });
+      } else {
+        expectError(renamed, 409);
+        expect(stored).toMatchObject({ name: respelled, slug: subject.org.slug, collection_name: subject.org.collection_name });
+      }
+      expect(slugify(stored!.name)).toBe(stored!.slug);
+      expect(await idsIn(db, stored!.collection_name)).toEqual(subject.ids);
+      await expectSettled();
+    }
+  });
+
   it('refuses a delete, a second rename and record writes while a rename runs, and keeps serving reads', async () => {
     const subject = await orgWithRecords(300);
     const newName = uniqueOrg('Held').organization_name;

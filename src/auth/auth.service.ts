@@ -53,6 +53,6 @@ export class AuthService {
     if (!claims) return null;
     const state = await this.admins.credentialState(claims.sub);
     if (!state || state.credential_version !== claims.cv || state.org_id.toHexString() !== claims.org_id) return null;
-    return { adminId: claims.sub, orgId: claims.org_id };
+    return { adminId: claims.sub, orgId: claims.org_id, credentialVersion: claims.cv };
   }
 }

@@ -2,4 +2,6 @@
 export interface AuthenticatedAdmin {
   adminId: string;
   orgId: string;
+  /** The credential version the token was issued for (equal to the stored one when it was checked). */
+  credentialVersion: number;
 }

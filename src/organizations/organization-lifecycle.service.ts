@@ -191,6 +191,38 @@ export class OrganizationLifecycleService {
     return { organization: active, previous_collection: org.collection_name, documents_migrated: moved.documents };
   }
 
+  /** Same slug, another spelling: only the name changes, won like any transition. */
+  async changeDisplayName(org: OrganizationRecord, name: string): Promise<OrganizationRecord> {
+    const renamed = await this.transitionFrom(org._id, org.lifecycle_epoch, undefined, () =>
+      this.organizations
+        .findOneAndUpdate(
+          { _id: org._id, status: OrganizationStatus.Active, lifecycle_epoch: org.lifecycle_epoch },
+          { $set: { name }, $inc: { lifecycle_epoch: 1 } },
+          { returnDocument: 'after' },
+        )
+        .lean<OrganizationRecord>(),
+    );
+    if (!renamed) throw new OrganizationBusyError();
+    return renamed;
+  }
+
+  /**
+   * Email and/or password change without a rename. The admin's credential version plays the
+   * epoch's part: one ticket per version, so of two concurrent changes exactly one applies.
+   */
+  async changeCredentials(adminId: Types.ObjectId, previousEmail: string, changes: AdminCredentialChanges): Promise<void> {
+    if (changes.email && !(await this.claims.claim('email', changes.email, adminId))) throw new AdminEmailTakenError();
+    const expectedVersion = changes.credential_version - 1;
+    const applied = await this.withTicket(`${adminId.toHexString()}:cv${expectedVersion}`, undefined, () =>
+      this.admins.applyChangesIfVersion(adminId, expectedVersion, changes),
+    );
+    if (!applied) {
+      if (changes.email) await this.claims.release('email', changes.email, adminId);
+      throw new OrganizationBusyError('The credentials were changed concurrently; retry');
+    }
+    if (changes.email) await this.claims.release('email', previousEmail, adminId);
+  }
+
   /** active -> deleting, then removes everything. Returns the number of tenant documents removed. */
   @CountedLifecycleOperation('delete')
   async delete(org: OrganizationRecord): Promise<number> {
@@ -240,17 +272,21 @@ export class OrganizationLifecycleService {
    * written, its epoch condition alone refuses anyone who read the old epoch, so the ticket is
    * released. After an error it is kept (the write may still land) for the reconciler to release.
    */
-  private async transitionFrom(
+  private transitionFrom(
     orgId: Types.ObjectId,
     epoch: number,
     crashPoint: CrashPoint | undefined,
     transition: () => Promise<OrganizationRecord | null>,
   ): Promise<OrganizationRecord | null> {
-    const ticket = `${orgId.toHexString()}:${epoch}`;
+    return this.withTicket(`${orgId.toHexString()}:${epoch}`, crashPoint, transition);
+  }
+
+  /** Runs `change` only for the one caller that inserts the ticket; null for everyone else. */
+  private async withTicket<T>(ticket: string, crashPoint: CrashPoint | undefined, change: () => Promise<T>): Promise<T | null> {
     const holder = new Types.ObjectId();
     if (!(await this.claims.claim('transition', ticket, holder))) return null;
     if (crashPoint) this.crashPoints.reach(crashPoint);
-    const result = await transition();
+    const result = await change();
     await this.claims.release('transition', ticket, holder);
     return result;
   }

@@ -2,13 +2,12 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
 import { AdminAccountsService, AdminCredentialChanges } from '../auth/admin-accounts.service.js';
-import { AdminEmailTakenError, InvalidTokenError, WeakPasswordError } from '../auth/auth.errors.js';
+import { InvalidTokenError, WeakPasswordError } from '../auth/auth.errors.js';
 import { AuthService } from '../auth/auth.service.js';
 import { AuthenticatedAdmin } from '../auth/authenticated-admin.js';
 import { PasswordHasher } from '../auth/password-hasher.service.js';
 import { passwordProblem } from '../auth/password-policy.js';
 import { CROSS_INSTANCE_STALENESS_MS, ExpiringCache } from '../common/cache/expiring-cache.js';
-import { UniqueClaimService } from '../common/claims/unique-claim.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { TenantCollectionService } from '../tenants/tenant-collection.service.js';
 import {
@@ -50,7 +49,6 @@ export class OrganizationsService {
     private readonly lifecycle: OrganizationLifecycleService,
     private readonly tenants: TenantCollectionService,
     private readonly admins: AdminAccountsService,
-    private readonly claims: UniqueClaimService,
     private readonly hasher: PasswordHasher,
     private readonly auth: AuthService,
     private readonly config: AppConfig,
@@ -92,7 +90,8 @@ export class OrganizationsService {
     const org = await this.findOwnOrganization(caller);
     if (org.status !== OrganizationStatus.Active) throw new OrganizationBusyError();
     const admin = await this.admins.findById(org.admin_id);
-    if (!admin) throw new InvalidTokenError();
+    // A change is authorised by the credentials the token was issued for, not by whatever they became since.
+    if (!admin || admin.credential_version !== caller.credentialVersion) throw new InvalidTokenError();
     const credentialChanges = await this.credentialChanges(admin, email, password);
 
     let outcome = { organization: org, previous_collection: org.collection_name, documents_migrated: 0 };
@@ -100,8 +99,8 @@ export class OrganizationsService {
       if (newSlug !== undefined && newName !== undefined && newSlug !== org.slug) {
         outcome = await this.lifecycle.rename(org, { name: newName, slug: newSlug }, credentialChanges, admin.email);
       } else {
-        if (credentialChanges) await this.changeCredentials(org, admin.email, credentialChanges);
-        if (newName !== undefined && newName !== org.name) outcome.organization = await this.changeDisplayName(org, newName);
+        if (credentialChanges) await this.lifecycle.changeCredentials(org.admin_id, admin.email, credentialChanges);
+        if (newName !== undefined && newName !== org.name) outcome.organization = await this.lifecycle.changeDisplayName(org, newName);
       }
     } finally {
       this.recentOrganizations.invalidate(caller.orgId);
@@ -186,25 +185,6 @@ export class OrganizationsService {
       ...(password !== undefined ? { password_hash: await this.hasher.hash(password) } : {}),
       credential_version: admin.credential_version + 1,
     };
-  }
-
-  /** Email and/or password change without a rename: one conditional update of the admin. */
-  private async changeCredentials(org: OrganizationRecord, previousEmail: string, changes: AdminCredentialChanges): Promise<void> {
-    if (changes.email && !(await this.claims.claim('email', changes.email, org.admin_id))) throw new AdminEmailTakenError();
-    const applied = await this.admins.applyChangesIfVersion(org.admin_id, changes.credential_version - 1, changes);
-    if (!applied) {
-      if (changes.email) await this.claims.release('email', changes.email, org.admin_id);
-      throw new OrganizationBusyError('The credentials were changed concurrently; retry');
-    }
-    if (changes.email) await this.claims.release('email', previousEmail, org.admin_id);
-  }
-
-  private async changeDisplayName(org: OrganizationRecord, name: string): Promise<OrganizationRecord> {
-    const updated = await this.organizations
-      .findOneAndUpdate({ _id: org._id, status: OrganizationStatus.Active }, { $set: { name } }, { returnDocument: 'after' })
-      .lean<OrganizationRecord>();
-    if (!updated) throw new OrganizationBusyError();
-    return updated;
   }
 }
 
