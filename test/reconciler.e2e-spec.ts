@@ -52,6 +52,22 @@ describe('lifecycle reconciler (e2e)', () => {
       }
       expect(await claims.countDocuments()).toBe(2 * ORGANIZATIONS);
     }, 120_000);
+
+    it('drops an unreferenced tenant collection only while nobody holds its slug', async () => {
+      const claims = db.master.collection<StoredClaim & { claimed_at: Date }>('unique_claims');
+      await db.tenant.createCollection('org_contested');
+      // An organization being created under this slug holds its claim before it writes anything.
+      await claims.insertOne({ _id: 'org:contested', owner_id: new Types.ObjectId(), claimed_at: new Date() });
+      const reconciler = t.app.get(OrganizationReconciler);
+
+      expect((await reconciler.reconcile()).droppedCollections).toBe(0);
+      expect(await db.tenantCollections()).toContain('org_contested');
+
+      await claims.deleteOne({ _id: 'org:contested' });
+      expect((await reconciler.reconcile()).droppedCollections).toBe(1);
+      expect(await db.tenantCollections()).not.toContain('org_contested');
+      expect(await claims.countDocuments({ _id: 'org:contested' })).toBe(0);
+    });
   });
 
   describe('two instances on the same databases', () => {

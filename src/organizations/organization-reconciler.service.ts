@@ -1,11 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, trusted } from 'mongoose';
+import { Model, trusted, Types } from 'mongoose';
 import { randomUUID } from 'node:crypto';
 import { AdminAccountsService } from '../auth/admin-accounts.service.js';
 import { isDuplicateKeyError, UniqueClaimService } from '../common/claims/unique-claim.service.js';
 import { UniqueClaim } from '../common/claims/schemas/unique-claim.schema.js';
 import { AppConfig } from '../config/app-config.js';
+import { slugOfTenantCollection } from '../tenants/tenant-collection-name.js';
 import { TenantCollectionService } from '../tenants/tenant-collection.service.js';
 import { OrganizationLifecycleService } from './organization-lifecycle.service.js';
 import { Lease } from './schemas/lease.schema.js';
@@ -184,7 +185,9 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
 
   /**
    * Collections are listed before organizations are read: a collection is only ever created after
-   * the organization document naming it, so anything listed and still unreferenced is an orphan.
+   * the organization document naming it, so anything listed and unreferenced looks orphaned. Its
+   * name may be taken by a new organization meanwhile, so it is dropped only while the reconciler
+   * itself holds the slug's claim: no organization can then own or create that collection.
    */
   private async reconcileCollections(report: ReconcileReport): Promise<void> {
     const existing = new Set(await this.tenants.listTenantCollections());
@@ -195,7 +198,8 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
     for (const org of organizations) {
       referenced.add(org.collection_name);
       if (org.operation?.to_collection) referenced.add(org.operation.to_collection);
-      if (org.status === OrganizationStatus.Active && !existing.has(org.collection_name)) {
+      // Listed before this organization was created or renamed into the name? Then it exists now.
+      if (org.status === OrganizationStatus.Active && !existing.has(org.collection_name) && !(await this.tenants.exists(org.collection_name))) {
         this.logger.error(`Active organization collection ${org.collection_name} was missing; recreating it empty`);
         await this.tenants.create(org.collection_name);
         report.recreatedCollections += 1;
@@ -203,8 +207,19 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
     }
     for (const name of existing) {
       if (referenced.has(name)) continue;
-      await this.tenants.drop(name);
-      report.droppedCollections += 1;
+      if (await this.dropWhileHoldingSlug(name)) report.droppedCollections += 1;
     }
+  }
+
+  private async dropWhileHoldingSlug(collectionName: string): Promise<boolean> {
+    const slug = slugOfTenantCollection(collectionName);
+    const holder = new Types.ObjectId();
+    if (!(await this.claims.claim('org', slug, holder))) return false;
+    try {
+      await this.tenants.drop(collectionName);
+    } finally {
+      await this.claims.release('org', slug, holder);
+    }
+    return true;
   }
 }

@@ -8,3 +8,8 @@ export function tenantCollectionName(slug: string): string {
 export function isTenantCollectionName(name: string): boolean {
   return name.startsWith(TENANT_COLLECTION_PREFIX) && name.length > TENANT_COLLECTION_PREFIX.length;
 }
+
+/** The slug a tenant collection belongs to (inverse of tenantCollectionName). */
+export function slugOfTenantCollection(name: string): string {
+  return name.slice(TENANT_COLLECTION_PREFIX.length);
+}
