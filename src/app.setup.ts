@@ -39,6 +39,8 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
         styleSrc: ["'self'", "'unsafe-inline'"],
         scriptSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
+        // TLS is the proxy's business: upgrading would break /docs served over plain HTTP.
+        upgradeInsecureRequests: null,
       },
     },
   });

@@ -3,7 +3,8 @@ import { createOrgWithToken, createTestApp, TestApp } from './support/test-app.j
 type Response = { status: number; headers: Record<string, string>; body: Record<string, unknown> };
 
 const SECURITY_HEADERS: Record<string, RegExp> = {
-  'content-security-policy': /default-src 'self'/,
+  // No upgrade-insecure-requests: Swagger UI must load over plain HTTP behind a TLS-terminating proxy.
+  'content-security-policy': /^(?!.*upgrade-insecure-requests).*default-src 'self'/,
   'strict-transport-security': /max-age=\d+/,
   'x-content-type-options': /^nosniff$/,
   'x-frame-options': /^SAMEORIGIN$/,
