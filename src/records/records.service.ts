@@ -116,11 +116,16 @@ export class RecordsService {
     return (await this.organizations.lifecycleEpoch(org._id)) === org.lifecycle_epoch;
   }
 
-  /** The insert may sit in the old collection, the new one, or an old name recreated by the insert itself. */
+  /**
+   * The insert may sit in the old collection, the new one, or an old name recreated by the insert
+   * itself. A move only ever carries documents from the old collection to the new one, so deleting
+   * in that same order, one after the other, cannot miss a document that moves in between.
+   */
   private async undoInsert(caller: AuthenticatedAdmin, before: OrganizationRecord, id: Types.ObjectId): Promise<void> {
     const now = await this.organizations.findOwnOrganization(caller).catch(() => before);
-    const collections = new Set([before.collection_name, ...readableCollections(now)]);
-    await Promise.all([...collections].map((collection) => this.models.modelFor(collection).deleteOne({ _id: id })));
+    for (const collection of new Set([before.collection_name, ...readableCollections(now)])) {
+      await this.models.modelFor(collection).deleteOne({ _id: id });
+    }
   }
 }
 
