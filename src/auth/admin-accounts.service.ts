@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
 import { CROSS_INSTANCE_STALENESS_MS, ExpiringCache } from '../common/cache/expiring-cache.js';
+import { UniqueClaimService } from '../common/claims/unique-claim.service.js';
 import { Admin, AdminRecord } from './schemas/admin.schema.js';
 
 /** Target values of a credential change; setting them twice has the effect of once. */
@@ -32,14 +33,22 @@ export class AdminAccountsService {
     maxEntries: CREDENTIAL_CACHE_ENTRIES,
   });
 
-  constructor(@InjectModel(Admin.name) private readonly admins: Model<Admin>) {}
+  constructor(
+    @InjectModel(Admin.name) private readonly admins: Model<Admin>,
+    private readonly claims: UniqueClaimService,
+  ) {}
 
   async create(admin: { _id: Types.ObjectId; org_id: Types.ObjectId; email: string; password_hash: string }): Promise<void> {
     await this.admins.create({ ...admin, credential_version: 1 });
   }
 
-  findByEmail(email: string): Promise<AdminRecord | null> {
-    return this.admins.findOne({ email }, { org_id: 1, email: 1, password_hash: 1, credential_version: 1 }).lean<AdminRecord>();
+  /** Through the email's claim, then the admin by `_id`: two primary-key reads on every server. */
+  async findByEmail(email: string): Promise<AdminRecord | null> {
+    const ownerId = await this.claims.ownerOf('email', email);
+    if (!ownerId) return null;
+    const admin = await this.findById(ownerId);
+    // A claim taken for a change still in progress names an admin that does not have the email yet.
+    return admin?.email === email ? admin : null;
   }
 
   findById(adminId: Types.ObjectId): Promise<AdminRecord | null> {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
+import { ClaimsModule } from '../common/claims/claims.module.js';
 import { MongooseModule } from '@nestjs/mongoose';
 import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '../config/app-config.js';
@@ -16,6 +17,7 @@ import { Admin, AdminSchema } from './schemas/admin.schema.js';
     MongooseModule.forFeature([{ name: Admin.name, schema: AdminSchema }]),
     PassportModule,
     LoginThrottleModule,
+    ClaimsModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({

@@ -8,6 +8,7 @@ import { AuthenticatedAdmin } from '../auth/authenticated-admin.js';
 import { PasswordHasher } from '../auth/password-hasher.service.js';
 import { passwordProblem } from '../auth/password-policy.js';
 import { CROSS_INSTANCE_STALENESS_MS, ExpiringCache } from '../common/cache/expiring-cache.js';
+import { UniqueClaimService } from '../common/claims/unique-claim.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { TenantCollectionService } from '../tenants/tenant-collection.service.js';
 import {
@@ -49,6 +50,7 @@ export class OrganizationsService {
     private readonly lifecycle: OrganizationLifecycleService,
     private readonly tenants: TenantCollectionService,
     private readonly admins: AdminAccountsService,
+    private readonly claims: UniqueClaimService,
     private readonly hasher: PasswordHasher,
     private readonly auth: AuthService,
     private readonly config: AppConfig,
@@ -157,8 +159,11 @@ export class OrganizationsService {
 
   private async findVisibleByName(name: string): Promise<OrganizationRecord> {
     const slug = this.checkedSlug(name);
-    const org = await this.organizations.findOne({ slug }).lean<OrganizationRecord>();
-    if (!org || !VISIBLE_STATUSES.includes(org.status)) throw new OrganizationNotFoundError();
+    // Through the slug's claim and then by `_id`: primary-key reads on every server (see UniqueClaimService.ownerOf).
+    const ownerId = await this.claims.ownerOf('org', slug);
+    const org = ownerId ? await this.organizations.findById(ownerId).lean<OrganizationRecord>() : null;
+    // The claim of a rename in progress names an organization that does not have the slug yet.
+    if (!org || org.slug !== slug || !VISIBLE_STATUSES.includes(org.status)) throw new OrganizationNotFoundError();
     return org;
   }
 

@@ -26,7 +26,8 @@ export type AdminDocument = HydratedDocument<Admin>;
 export type AdminRecord = Admin & { _id: Types.ObjectId };
 
 export const AdminSchema = SchemaFactory.createForClass(Admin);
-// POST /admin/login: `{email}`.
+// No query filters on email (login looks it up through unique_claims by `_id`); this unique index is
+// MongoDB's backstop against two admins ever sharing an email.
 AdminSchema.index({ email: 1 }, { unique: true });
 // Organization delete and update: `{org_id}`.
 AdminSchema.index({ org_id: 1 });

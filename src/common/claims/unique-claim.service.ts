@@ -32,6 +32,16 @@ export class UniqueClaimService {
     }
   }
 
+  /**
+   * Who owns the value, read by `_id`. Doubles as the lookup path for slugs and emails: every
+   * MongoDB-compatible server answers an `_id` lookup from its primary key (FerretDB's SQLite
+   * backend pushes down only `_id` filters and scans the collection for any other field).
+   */
+  async ownerOf(kind: ClaimKind, value: string): Promise<Types.ObjectId | null> {
+    const claim = await this.claims.findById(claimKey(kind, value), { _id: 0, owner_id: 1 }).lean<{ owner_id: Types.ObjectId }>();
+    return claim?.owner_id ?? null;
+  }
+
   /** Releases the value only if `ownerId` still owns it. */
   async release(kind: ClaimKind, value: string, ownerId: Types.ObjectId): Promise<void> {
     await this.claims.deleteOne({ _id: claimKey(kind, value), owner_id: ownerId });

@@ -61,7 +61,8 @@ export type OrganizationRecord = Organization & { _id: Types.ObjectId };
 
 export const OrganizationSchema = SchemaFactory.createForClass(Organization);
 // GET /org/list and token checks (`findById`) use the built-in `_id` index.
-// GET /org/get and every lookup by name: `{slug}`. Uniqueness itself is claimed in unique_claims.
+// No query filters on slug (names are looked up through unique_claims by `_id`); this unique index is
+// MongoDB's backstop against two organizations ever sharing a slug.
 OrganizationSchema.index({ slug: 1 }, { unique: true });
 // Reconciler: operations whose lease ran out, `{status: {$in: [...]}, 'operation.lease_until': {$lt: now}}`.
 OrganizationSchema.index({ status: 1, 'operation.lease_until': 1 });
