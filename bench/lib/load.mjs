@@ -1,0 +1,75 @@
+// Load generation (autocannon, in process) and the statistics the report shows.
+import autocannon from 'autocannon';
+import http from 'node:http';
+
+/**
+ * One timed run against one URL. Throughput counts only 2xx answers; any other answer is
+ * reported, because a run that drew errors measured the error path, not the scenario.
+ */
+export async function runLoad({ url, method = 'GET', headers = {}, body, connections, seconds }) {
+  const result = await autocannon({
+    url,
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    connections,
+    duration: seconds,
+  });
+  const ok = Object.entries(result.statusCodeStats ?? {})
+    .filter(([status]) => status.startsWith('2'))
+    .reduce((sum, [, { count }]) => sum + Number(count), 0);
+  return {
+    requests: ok,
+    perSecond: ok / result.duration,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, Number(count)])),
+  };
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Median with its spread (lowest and highest run). */
+export function summarize(values) {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), runs: values };
+}
+
+/**
+ * Unloaded latency of `once` (an async call answering true on success): one call at a time for
+ * `seconds`, each timed with a high-resolution clock (autocannon's histogram keeps whole
+ * milliseconds only).
+ */
+export async function measureLatency({ seconds, once }) {
+  const samples = [];
+  let failures = 0;
+  const deadline = performance.now() + seconds * 1000;
+  while (performance.now() < deadline) {
+    const started = performance.now();
+    if (await once()) samples.push(performance.now() - started);
+    else failures += 1;
+  }
+  samples.sort((a, b) => a - b);
+  const at = (fraction) => samples[Math.min(samples.length - 1, Math.floor(fraction * samples.length))];
+  return { requests: samples.length, failures, p50Ms: at(0.5), p99Ms: at(0.99) };
+}
+
+/** A GET over one keep-alive connection, for measureLatency; answers true on 200. */
+export function httpGetter(url) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const once = () =>
+    new Promise((resolve, reject) => {
+      http
+        .get(url, { agent }, (response) => {
+          response.resume();
+          response.once('end', () => resolve(response.statusCode === 200));
+        })
+        .once('error', reject);
+    });
+  return { once, close: () => agent.destroy() };
+}

@@ -1,0 +1,121 @@
+// Starting and stopping what the bench runs: every child is tracked by PID and stopped at the end,
+// also when the bench fails or is interrupted.
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const children = new Set();
+
+function track(child, label) {
+  children.add({ child, label });
+  child.once('exit', () => {
+    for (const entry of children) if (entry.child === child) children.delete(entry);
+  });
+  return child;
+}
+
+/** Stops one child by PID: SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
+export function stopChild(child, graceMs = 10_000) {
+  return new Promise((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export async function stopAllChildren() {
+  await Promise.all([...children].map(({ child }) => stopChild(child)));
+}
+
+/** Compiles src/ with the project's build tsconfig into `outDir`, leaving dist/ alone. */
+export function buildService(root, outDir) {
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`Build failed:\n${result.stdout}${result.stderr}`);
+  return join(outDir, 'main.js');
+}
+
+/**
+ * Starts the built service on 127.0.0.1 and waits until /health/ready answers 200.
+ * With `profileDir`, Node writes a CPU profile there when the service exits.
+ */
+export async function startService({ label, entry, env, port, profileDir }) {
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const child = track(
+    spawn(process.execPath, [...nodeArgs, entry], {
+      env: { PATH: process.env.PATH ?? '', ...env, HOST: '127.0.0.1', PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+    label,
+  );
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${label} exited during start-up:\n${output}`);
+    const ready = await fetch(`${baseUrl}/health/ready`).then((r) => r.ok, () => false);
+    if (ready) return { label, baseUrl, pid: child.pid, child, output: () => output };
+    await new Promise((wake) => setTimeout(wake, 200));
+  }
+  throw new Error(`${label} was not ready within 60 s:\n${output}`);
+}
+
+/** Forks a baseline server script and waits for its 'listening' message. */
+export async function startBaseline(label, script, args) {
+  const child = track(fork(script, args.map(String), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), label);
+  await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`${label} exited with code ${code} during start-up`)));
+  });
+  return { label, pid: child.pid, child };
+}
+
+/** Runs a script to completion and parses the JSON line it prints. */
+export function runJsonScript(label, script, args, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = track(
+      spawn(process.execPath, [script, ...args.map(String)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] }),
+      label,
+    );
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.once('close', (code) => (code === 0 ? resolve(JSON.parse(output)) : reject(new Error(`${label} exited with code ${code}`))));
+  });
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) a process has used so far, from /proc; null where unavailable. */
+export function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/** Waits until the process has used under 20 ms of CPU in 250 ms (at most `timeoutMs`), so work
+ * a scenario left queued (e.g. slow queries still running) does not count against the next one. */
+export async function waitUntilIdle(pid, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let previous = cpuSeconds(pid);
+  while (previous !== null && Date.now() < deadline) {
+    await new Promise((wake) => setTimeout(wake, 250));
+    const now = cpuSeconds(pid);
+    if (now - previous < 0.02) return;
+    previous = now;
+  }
+}

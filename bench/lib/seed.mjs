@@ -1,0 +1,95 @@
+// Data written straight into the databases, in the shape the service itself writes, for the
+// scenarios that need thousands of organizations or documents (creating them over HTTP would
+// spend the bench's time budget on argon2 hashes). Slugs, collection names and claim keys come
+// from the service's own compiled code.
+import mongoose from 'mongoose';
+import { createHmac } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+
+const { ObjectId } = mongoose.mongo;
+const BATCH = 1000;
+
+export async function serviceNaming(distDir) {
+  const load = (path) => import(pathToFileURL(join(distDir, path)).href);
+  const [{ slugify }, { tenantCollectionName }, { claimKey }] = await Promise.all([
+    load('organizations/organization-name.js'),
+    load('tenants/tenant-collection-name.js'),
+    load('common/claims/unique-claim.service.js'),
+  ]);
+  return { slugify, tenantCollectionName, claimKey };
+}
+
+/**
+ * Active organizations named `${prefix} 00000`..., each with its admin, its name and email claims
+ * and its (empty) tenant collection. All admins share one password hash: the bench never logs
+ * them in, it signs their tokens (see signToken).
+ */
+export async function seedOrganizations({ master, tenant, naming, prefix, count, passwordHash }) {
+  const seeded = [];
+  for (let start = 0; start < count; start += BATCH) {
+    const organizations = [];
+    const admins = [];
+    const claims = [];
+    const now = new Date();
+    for (let i = start; i < Math.min(count, start + BATCH); i += 1) {
+      const name = `${prefix} ${String(i).padStart(5, '0')}`;
+      const slug = naming.slugify(name);
+      const email = `${slug}@bench.example`;
+      const orgId = new ObjectId();
+      const adminId = new ObjectId();
+      const collection = naming.tenantCollectionName(slug);
+      organizations.push({
+        _id: orgId,
+        name,
+        slug,
+        collection_name: collection,
+        status: 'active',
+        admin_id: adminId,
+        lifecycle_epoch: 1,
+        created_at: now,
+        updated_at: now,
+      });
+      admins.push({ _id: adminId, org_id: orgId, email, password_hash: passwordHash, credential_version: 1, created_at: now, updated_at: now });
+      claims.push({ _id: naming.claimKey('org', slug), owner_id: orgId, claimed_at: now });
+      claims.push({ _id: naming.claimKey('email', email), owner_id: adminId, claimed_at: now });
+      seeded.push({ name, slug, collection, orgId: orgId.toHexString(), adminId: adminId.toHexString() });
+    }
+    await Promise.all([
+      master.collection('organizations').insertMany(organizations, { ordered: false }),
+      master.collection('admins').insertMany(admins, { ordered: false }),
+      master.collection('unique_claims').insertMany(claims, { ordered: false }),
+    ]);
+  }
+  await forEachLimited(seeded, 8, ({ collection }) => tenant.createCollection(collection));
+  return seeded;
+}
+
+/** `count` record documents (`{_id, data, created_at, updated_at}`) in one tenant collection. */
+export async function insertRecords(tenant, collection, count) {
+  for (let start = 0; start < count; start += BATCH) {
+    const now = new Date();
+    const documents = [];
+    for (let i = start; i < Math.min(count, start + BATCH); i += 1) {
+      documents.push({ _id: new ObjectId(), data: { sku: `SKU-${i}`, qty: i % 17, tags: ['bench', `batch-${start / BATCH}`] }, created_at: now, updated_at: now });
+    }
+    await tenant.collection(collection).insertMany(documents, { ordered: false });
+  }
+}
+
+/** An HS256 token with the claims the service issues, signed with the secret the bench gave it. */
+export function signToken({ secret, issuer, audience, adminId, orgId, credentialVersion = 1, ttlSeconds = 3600 }) {
+  const encode = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const iat = Math.floor(Date.now() / 1000);
+  const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub: adminId, org_id: orgId, cv: credentialVersion, iat, exp: iat + ttlSeconds, iss: issuer, aud: audience })}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
+
+/** Runs `task` over `items` with at most `limit` in flight. */
+export async function forEachLimited(items, limit, task) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -1,0 +1,431 @@
+#!/usr/bin/env node
+// npm run bench: builds the service into .local/bench/dist, starts FerretDB and two production-mode
+// service instances (10 and 10,000 organizations) plus the baseline servers on free 127.0.0.1
+// ports, runs every scenario, stops everything it started, writes bench/results/<time>.json and
+// rewrites the generated part of BENCHMARKS.md.
+//
+// Optional environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per run (default 4),
+// BENCH_CPU_PROFILE=1 (CPU profiles of both service instances into .local/bench/profiles).
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const WORK = join(ROOT, '.local', 'bench');
+
+const settings = {
+  rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+  seconds: Number(process.env.BENCH_SECONDS ?? 4),
+  warmupSeconds: 1,
+  latencySeconds: 3,
+  connections: 16,
+  smallOrgCount: 10,
+  largeOrgCount: 10_000,
+  renameSizes: [1_000, 10_000, 100_000],
+  renameRepeats: 3,
+  memoryCheckpoints: [1_000, 10_000],
+  tenantModelCacheSize: 500,
+  argon2: { memoryKiB: 19456, timeCost: 2, parallelism: 1 },
+  // Far above what the login scenario sends, so that it measures logins and not 429s; with a
+  // 1 s window the throttle keeps about as many attempts per address as its default limit allows.
+  loginLimits: { perIp: 10_000, perEmail: 10_000, windowSeconds: 1 },
+  // The reconciler's periodic pass is not a request path, and on FerretDB its cost grows with the
+  // number of organizations (see BENCHMARKS.md); its start-up pass still runs.
+  reconcileIntervalSeconds: 0,
+};
+
+const benchStarted = performance.now();
+const log = (message) => process.stderr.write(`[bench ${((performance.now() - benchStarted) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
+
+if (!existsSync(join(ROOT, 'node_modules', 'autocannon'))) {
+  log('installing dependencies (npm install)');
+  const installed = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: ROOT, stdio: 'inherit' });
+  if (installed.status !== 0) throw new Error('npm install failed');
+}
+
+const { default: mongoose } = await import('mongoose');
+const { startFerretDb, freePort, FERRETDB_VERSION } = await import('../scripts/ferretdb.mjs');
+const { buildService, cpuSeconds, startService, startBaseline, runJsonScript, stopAllChildren, stopChild, waitUntilIdle } = await import(
+  './lib/processes.mjs'
+);
+const { runLoad, measureLatency, httpGetter, summarize } = await import('./lib/load.mjs');
+const { serviceNaming, seedOrganizations, insertRecords, signToken, forEachLimited } = await import('./lib/seed.mjs');
+const { evaluateTargets, renderReport, writeBenchmarksMd } = await import('./lib/report.mjs');
+
+const ISSUER = 'organization-management-service';
+const AUDIENCE = 'organization-management-api';
+const BENCH_PASSWORD = 'bench-correct-horse-battery';
+
+let ferret;
+let client;
+
+async function main() {
+  const startedAt = new Date();
+  rmSync(join(WORK, 'dist'), { recursive: true, force: true });
+  log('building the service into .local/bench/dist');
+  const entry = buildService(ROOT, join(WORK, 'dist'));
+  const naming = await serviceNaming(join(WORK, 'dist'));
+
+  ferret = await startFerretDb();
+  log(`FerretDB ${FERRETDB_VERSION} (pid ${ferret.pid}) on ${ferret.uri}`);
+  client = await new mongoose.mongo.MongoClient(ferret.uri).connect();
+
+  const jwtSecret = randomBytes(36).toString('base64url');
+  const serviceEnv = (name) => ({
+    NODE_ENV: 'production',
+    MONGODB_URI: ferret.uri,
+    MASTER_DB_NAME: `bench_${name}_master`,
+    TENANT_DB_NAME: `bench_${name}_tenant`,
+    JWT_SECRET: jwtSecret,
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: AUDIENCE,
+    LOG_LEVEL: 'warn',
+    ARGON2_MEMORY_KIB: String(settings.argon2.memoryKiB),
+    ARGON2_TIME_COST: String(settings.argon2.timeCost),
+    ARGON2_PARALLELISM: String(settings.argon2.parallelism),
+    LOGIN_MAX_ATTEMPTS_PER_IP: String(settings.loginLimits.perIp),
+    LOGIN_MAX_FAILURES_PER_EMAIL: String(settings.loginLimits.perEmail),
+    LOGIN_WINDOW_SECONDS: String(settings.loginLimits.windowSeconds),
+    TENANT_MODEL_CACHE_SIZE: String(settings.tenantModelCacheSize),
+    RECONCILE_INTERVAL_SECONDS: String(settings.reconcileIntervalSeconds),
+  });
+  const profileDir = process.env.BENCH_CPU_PROFILE ? join(WORK, 'profiles') : undefined;
+  const [small, large] = await Promise.all(
+    ['small', 'large'].map(async (name) =>
+      startService({ label: `service (${name})`, entry, env: serviceEnv(name), port: await freePort(), profileDir }),
+    ),
+  );
+  log(`service instances: small pid ${small.pid} ${small.baseUrl}, large pid ${large.pid} ${large.baseUrl}`);
+  const databases = (name) => ({ master: client.db(`bench_${name}_master`), tenant: client.db(`bench_${name}_tenant`) });
+  await Promise.all([waitForIndexes(databases('small').master), waitForIndexes(databases('large').master)]);
+
+  // The small instance: one organization made through the API (login, records), 9 seeded.
+  const mainOrg = { organization_name: 'Bench Main', email: 'bench-main@bench.example', password: BENCH_PASSWORD };
+  const created = await call(small, 'POST', '/org/create', { body: mainOrg, expect: 201 });
+  const mainToken = (await call(small, 'POST', '/admin/login', { body: { email: mainOrg.email, password: mainOrg.password }, expect: 200 })).access_token;
+  const record = await call(small, 'POST', '/org/records', { token: mainToken, body: { sku: 'A-1', qty: 3, tags: ['bench'] }, expect: 201 });
+  const passwordHash = (await databases('small').master.collection('admins').findOne({ email: mainOrg.email })).password_hash;
+
+  log(`seeding ${settings.smallOrgCount - 1} + ${settings.largeOrgCount} organizations`);
+  let seedStarted = performance.now();
+  const smallOrgs = await seedOrganizations({ ...databases('small'), naming, prefix: 'Bench Small', count: settings.smallOrgCount - 1, passwordHash });
+  const largeOrgs = await seedOrganizations({ ...databases('large'), naming, prefix: 'Bench Large', count: settings.largeOrgCount, passwordHash });
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  log(`seeded in ${seedSeconds.toFixed(1)} s`);
+
+  const frameworkFloorPort = await freePort();
+  const frameworkFloor = await startBaseline('framework floor', join(ROOT, 'bench/baselines/framework-floor.mjs'), [frameworkFloorPort]);
+  const dataFloorPort = await freePort();
+  const dataFloor = await startBaseline('data floor', join(ROOT, 'bench/baselines/data-floor.mjs'), [
+    dataFloorPort,
+    ferret.uri,
+    'bench_small_tenant',
+    created.collection_name,
+    record.id,
+  ]);
+  const frameworkFloorUrl = `http://127.0.0.1:${frameworkFloorPort}`;
+  const dataFloorUrl = `http://127.0.0.1:${dataFloorPort}`;
+
+  const orgGetPath = (name) => `/org/get?organization_name=${encodeURIComponent(name)}`;
+  const smallLookup = smallOrgs[Math.floor(smallOrgs.length / 2)].name;
+  const largeLookup = largeOrgs[Math.floor(largeOrgs.length / 2)].name;
+  const auth = { authorization: `Bearer ${mainToken}` };
+  const c = settings.connections;
+
+  /** Throughput scenarios, run in interleaved rounds so a noisy moment hits them all alike. */
+  const scenarios = [
+    { key: 'framework_floor', server: frameworkFloor, load: { url: `${frameworkFloorUrl}/health` } },
+    { key: 'health', server: small, load: { url: `${small.baseUrl}/health` } },
+    { key: 'data_floor', server: dataFloor, load: { url: `${dataFloorUrl}/` } },
+    { key: 'org_get_10', server: small, load: { url: `${small.baseUrl}${orgGetPath(smallLookup)}` } },
+    { key: 'record_read', server: small, load: { url: `${small.baseUrl}/org/records/${record.id}`, headers: auth } },
+    {
+      key: 'record_create',
+      server: small,
+      load: { url: `${small.baseUrl}/org/records`, method: 'POST', headers: auth, body: { sku: 'B-2', qty: 1, tags: ['bench'] } },
+    },
+    {
+      key: 'login',
+      server: small,
+      load: { url: `${small.baseUrl}/admin/login`, method: 'POST', body: { email: mainOrg.email, password: mainOrg.password } },
+      // The delay histogram is reset by every scrape: one scrape before and one after bound the run.
+      before: () => scrapeMetrics(small),
+      after: async (run) => ({ ...run, eventLoopP99Ms: (await scrapeMetrics(small)).nodejs_eventloop_lag_p99_seconds * 1000 }),
+    },
+    {
+      key: 'hash_ceiling',
+      // The better of the two raw configurations: Node's default four libuv threads, and one per core.
+      run: async (seconds) => {
+        const loop = (env) =>
+          runJsonScript(
+            'hash ceiling',
+            join(ROOT, 'bench/baselines/hash-ceiling.mjs'),
+            [settings.argon2.memoryKiB, settings.argon2.timeCost, settings.argon2.parallelism, c, seconds],
+            env,
+          );
+        const defaultPool = (await loop({})).perSecond;
+        const threadPerCore = (await loop({ UV_THREADPOOL_SIZE: String(os.availableParallelism()) })).perSecond;
+        return { perSecond: Math.max(defaultPool, threadPerCore), defaultPool, threadPerCore };
+      },
+    },
+  ];
+  // Last in each round: on FerretDB its queries outlast the run, and the next scenario waits for them.
+  scenarios.push({ key: 'org_get_10k', server: large, load: { url: `${large.baseUrl}${orgGetPath(largeLookup)}` } });
+  const runScenario = async (scenario, seconds) => {
+    await Promise.all([waitUntilIdle(ferret.pid), scenario.server && waitUntilIdle(scenario.server.pid)]);
+    if (scenario.run) return scenario.run(seconds);
+    await scenario.before?.();
+    const cpuBefore = cpuReading(scenario.server.pid);
+    const run = await runLoad({ ...scenario.load, connections: c, seconds });
+    const withCpu = { ...run, cpuMicrosPerRequest: cpuPerRequest(cpuBefore, cpuReading(scenario.server.pid), run.requests) };
+    return scenario.after ? scenario.after(withCpu) : withCpu;
+  };
+  /** CPU seconds so far of the process serving the scenario, the database and the load generator (this process). */
+  const cpuReading = (serverPid) => {
+    const own = process.cpuUsage();
+    return { server: cpuSeconds(serverPid), database: cpuSeconds(ferret.pid), loadGenerator: (own.user + own.system) / 1e6 };
+  };
+  const cpuPerRequest = (before, after, requests) =>
+    Object.fromEntries(
+      Object.keys(before).map((part) => [
+        part,
+        before[part] === null || after[part] === null || requests === 0 ? null : ((after[part] - before[part]) / requests) * 1e6,
+      ]),
+    );
+
+  log(`warm-up: ${settings.warmupSeconds} s per scenario`);
+  for (const scenario of scenarios.filter((s) => !s.run)) await runScenario(scenario, settings.warmupSeconds);
+  const runs = Object.fromEntries(scenarios.map(({ key }) => [key, []]));
+  const latencyRuns = { org_get_10: [], org_get_10k: [], driver_slug_10: [], driver_slug_10k: [] };
+  const latencyProbes = [
+    ['org_get_10', () => httpGetter(`${small.baseUrl}${orgGetPath(smallLookup)}`)],
+    ['org_get_10k', () => httpGetter(`${large.baseUrl}${orgGetPath(largeLookup)}`)],
+    // The same lookup by the driver alone: how the database itself scales with the count.
+    ['driver_slug_10', () => slugLookup(databases('small').master, naming.slugify(smallLookup))],
+    ['driver_slug_10k', () => slugLookup(databases('large').master, naming.slugify(largeLookup))],
+  ];
+  for (let round = 1; round <= settings.rounds; round += 1) {
+    for (const scenario of scenarios) {
+      log(`round ${round}/${settings.rounds}: ${scenario.key}`);
+      runs[scenario.key].push(await runScenario(scenario, settings.seconds));
+    }
+    for (const [key, open] of latencyProbes) {
+      log(`round ${round}/${settings.rounds}: ${key} latency (one at a time)`);
+      await waitUntilIdle(ferret.pid);
+      const probe = open();
+      latencyRuns[key].push(await measureLatency({ once: probe.once, seconds: settings.latencySeconds }));
+      probe.close();
+    }
+  }
+
+  const queryPlans = {
+    organizationBySlug: await queryPlan(databases('large').master, { slug: naming.slugify(largeLookup) }),
+    organizationById: await queryPlan(databases('large').master, { _id: new mongoose.mongo.ObjectId(largeOrgs[0].orgId) }),
+  };
+
+  log('rename scenario');
+  const renames = [];
+  for (const size of settings.renameSizes) {
+    const org = { organization_name: `Bench Rename ${size}`, email: `bench-rename-${size}@bench.example`, password: BENCH_PASSWORD };
+    const renamed = await call(small, 'POST', '/org/create', { body: org, expect: 201 });
+    let token = (await call(small, 'POST', '/admin/login', { body: { email: org.email, password: org.password }, expect: 200 })).access_token;
+    await insertRecords(databases('small').tenant, renamed.collection_name, size);
+    const seconds = [];
+    let collection = renamed.collection_name;
+    for (let i = 1; i <= settings.renameRepeats; i += 1) {
+      const started = performance.now();
+      const result = await call(small, 'PUT', '/org/update', { token, body: { organization_name: `Bench Rename ${size} r${i}` }, expect: 200 });
+      seconds.push((performance.now() - started) / 1000);
+      if (result.documents_migrated !== size) throw new Error(`rename moved ${result.documents_migrated} of ${size} documents`);
+      token = result.access_token;
+      collection = result.current_collection;
+    }
+    // The two database commands a rename is made of, timed alone through the driver: the
+    // metadata-only move and the document count the response reports (collStats).
+    const tenant = databases('small').tenant;
+    const renameMs = [];
+    const countMs = [];
+    for (let i = 0; i < settings.renameRepeats; i += 1) {
+      let started = performance.now();
+      await tenant.renameCollection(collection, `${collection}_probe`);
+      renameMs.push(performance.now() - started);
+      await tenant.renameCollection(`${collection}_probe`, collection);
+      started = performance.now();
+      await tenant.command({ collStats: collection });
+      countMs.push(performance.now() - started);
+    }
+    renames.push({
+      documents: size,
+      seconds: summarize(seconds),
+      documentsPerSecond: summarize(seconds.map((s) => size / s)),
+      driverRenameCollectionMs: summarize(renameMs),
+      driverCollStatsMs: summarize(countMs),
+    });
+  }
+
+  log('memory scenario');
+  const memory = [{ organizationsUsed: 0, ...(await memoryReading(large)) }];
+  let used = 0;
+  for (const checkpoint of settings.memoryCheckpoints) {
+    await forEachLimited(largeOrgs.slice(used, checkpoint), c, async (org) => {
+      const token = signToken({ secret: jwtSecret, issuer: ISSUER, audience: AUDIENCE, adminId: org.adminId, orgId: org.orgId });
+      await call(large, 'GET', '/org/records?limit=1', { token, expect: 200 });
+    });
+    used = checkpoint;
+    memory.push({ organizationsUsed: used, ...(await memoryReading(large)) });
+  }
+
+  await Promise.all([stopChild(frameworkFloor.child), stopChild(dataFloor.child), stopChild(small.child), stopChild(large.child)]);
+
+  const throughput = Object.fromEntries(
+    Object.entries(runs).map(([key, list]) => [
+      key,
+      {
+        perSecond: summarize(list.map((r) => r.perSecond)),
+        ...(list[0].latencyP50Ms === undefined ? {} : { latencyP50Ms: summarize(list.map((r) => r.latencyP50Ms)), latencyP99Ms: summarize(list.map((r) => r.latencyP99Ms)) }),
+        ...(list[0].eventLoopP99Ms === undefined ? {} : { eventLoopP99Ms: summarize(list.map((r) => r.eventLoopP99Ms)) }),
+        ...(list[0].threadPerCore === undefined
+          ? {}
+          : { defaultPool: summarize(list.map((r) => r.defaultPool)), threadPerCore: summarize(list.map((r) => r.threadPerCore)) }),
+        ...(list[0].cpuMicrosPerRequest === undefined
+          ? {}
+          : {
+              cpuMicrosPerRequest: Object.fromEntries(
+                Object.keys(list[0].cpuMicrosPerRequest).map((part) => [part, summarize(list.map((r) => r.cpuMicrosPerRequest[part] ?? NaN))]),
+              ),
+            }),
+        non2xx: list.reduce((sum, r) => sum + (r.non2xx ?? 0), 0),
+        errors: list.reduce((sum, r) => sum + (r.errors ?? 0), 0),
+      },
+    ]),
+  );
+  const latency = Object.fromEntries(
+    Object.entries(latencyRuns).map(([key, list]) => [
+      key,
+      { p50Ms: summarize(list.map((r) => r.p50Ms)), p99Ms: summarize(list.map((r) => r.p99Ms)), failures: list.reduce((s, r) => s + r.failures, 0) },
+    ]),
+  );
+  const results = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: machineInfo(),
+    settings,
+    seedSeconds,
+    throughput,
+    latency,
+    queryPlans,
+    renames,
+    memory,
+  };
+  results.targets = evaluateTargets(results);
+
+  const file = join(ROOT, 'bench', 'results', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  const report = renderReport(results, relative(ROOT, file));
+  writeBenchmarksMd(join(ROOT, 'BENCHMARKS.md'), report);
+  process.stdout.write(`${report}\n`);
+  log(`results: ${relative(ROOT, file)}; BENCHMARKS.md rewritten`);
+}
+
+/** One HTTP call to a service instance; fails the bench on an unexpected status. */
+async function call(instance, method, path, { token, body, expect }) {
+  const response = await fetch(`${instance.baseUrl}${path}`, {
+    method,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  if (response.status !== expect) throw new Error(`${method} ${path}: expected ${expect}, got ${response.status}: ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+function slugLookup(master, slug) {
+  return { once: async () => (await master.collection('organizations').findOne({ slug })) !== null, close: () => undefined };
+}
+
+/** What the database says it does for a query on organizations (FerretDB: the SQLite plan). */
+async function queryPlan(master, filter) {
+  const plan = await master.collection('organizations').find(filter).explain();
+  return JSON.stringify({ plan: plan.queryPlanner?.Plan ?? plan.queryPlanner?.winningPlan, filterPushdown: plan.filterPushdown });
+}
+
+/** Unlabelled series of a /metrics scrape, by name. */
+async function scrapeMetrics(instance) {
+  const text = await (await fetch(`${instance.baseUrl}/metrics`)).text();
+  const values = {};
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*) (\S+)$/.exec(line);
+    if (match) values[match[1]] = Number(match[2]);
+  }
+  return values;
+}
+
+async function memoryReading(instance) {
+  const metrics = await scrapeMetrics(instance);
+  return {
+    residentMiB: metrics.process_resident_memory_bytes / 2 ** 20,
+    heapUsedMiB: metrics.nodejs_heap_size_used_bytes / 2 ** 20,
+    tenantModelCacheSize: metrics.tenant_model_cache_size,
+  };
+}
+
+/** Mongoose builds the master indexes in the background after start-up; measure only once they exist. */
+async function waitForIndexes(master) {
+  const wanted = [
+    ['organizations', 'slug_1'],
+    ['admins', 'email_1'],
+  ];
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const present = await Promise.all(
+      wanted.map(([collection, index]) =>
+        master.collection(collection).indexes().then((list) => list.some((i) => i.name === index), () => false),
+      ),
+    );
+    if (present.every(Boolean)) return;
+    await new Promise((wake) => setTimeout(wake, 200));
+  }
+  throw new Error('the service did not create its master indexes within 30 s');
+}
+
+function machineInfo() {
+  const cpus = os.cpus();
+  return {
+    cores: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    database: `FerretDB ${FERRETDB_VERSION} (SQLite backend), same machine`,
+    loadAverageAtStart: os.loadavg().map((value) => Math.round(value * 100) / 100),
+  };
+}
+
+async function cleanUp() {
+  await client?.close().catch(() => undefined);
+  await stopAllChildren();
+  if (ferret) {
+    await ferret.stop();
+    rmSync(ferret.dataDir, { recursive: true, force: true });
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    log(`${signal}: stopping everything the bench started`);
+    cleanUp().finally(() => process.exit(130));
+  });
+}
+
+try {
+  await main();
+  await cleanUp();
+} catch (error) {
+  log(`failed: ${error instanceof Error ? error.stack : error}`);
+  await cleanUp();
+  process.exitCode = 1;
+}
