@@ -199,13 +199,13 @@ async function main() {
   log(`warm-up: ${settings.warmupSeconds} s per scenario`);
   for (const scenario of scenarios.filter((s) => !s.run)) await runScenario(scenario, settings.warmupSeconds);
   const runs = Object.fromEntries(scenarios.map(({ key }) => [key, []]));
-  const latencyRuns = { org_get_10: [], org_get_10k: [], driver_slug_10: [], driver_slug_10k: [] };
+  const latencyRuns = { org_get_10: [], org_get_10k: [], driver_lookup_10: [], driver_lookup_10k: [] };
   const latencyProbes = [
     ['org_get_10', () => httpGetter(`${small.baseUrl}${orgGetPath(smallLookup)}`)],
     ['org_get_10k', () => httpGetter(`${large.baseUrl}${orgGetPath(largeLookup)}`)],
-    // The same lookup by the driver alone: how the database itself scales with the count.
-    ['driver_slug_10', () => slugLookup(databases('small').master, naming.slugify(smallLookup))],
-    ['driver_slug_10k', () => slugLookup(databases('large').master, naming.slugify(largeLookup))],
+    // The same reads by the driver alone: how the database itself scales with the count.
+    ['driver_lookup_10', () => nameLookup(databases('small').master, naming.claimKey('org', naming.slugify(smallLookup)))],
+    ['driver_lookup_10k', () => nameLookup(databases('large').master, naming.claimKey('org', naming.slugify(largeLookup)))],
   ];
   for (let round = 1; round <= settings.rounds; round += 1) {
     for (const scenario of scenarios) {
@@ -222,8 +222,9 @@ async function main() {
   }
 
   const queryPlans = {
-    organizationBySlug: await queryPlan(databases('large').master, { slug: naming.slugify(largeLookup) }),
-    organizationById: await queryPlan(databases('large').master, { _id: new mongoose.mongo.ObjectId(largeOrgs[0].orgId) }),
+    claimById: await queryPlan(databases('large').master, 'unique_claims', { _id: naming.claimKey('org', naming.slugify(largeLookup)) }),
+    organizationById: await queryPlan(databases('large').master, 'organizations', { _id: new mongoose.mongo.ObjectId(largeOrgs[0].orgId) }),
+    organizationBySlug: await queryPlan(databases('large').master, 'organizations', { slug: naming.slugify(largeLookup) }),
   };
 
   log('rename scenario');
@@ -343,13 +344,18 @@ async function call(instance, method, path, { token, body, expect }) {
   return text ? JSON.parse(text) : undefined;
 }
 
-function slugLookup(master, slug) {
-  return { once: async () => (await master.collection('organizations').findOne({ slug })) !== null, close: () => undefined };
+/** The reads GET /org/get makes, by the driver: the name's claim by `_id`, then its owner by `_id`. */
+function nameLookup(master, claimId) {
+  const once = async () => {
+    const claim = await master.collection('unique_claims').findOne({ _id: claimId });
+    return claim !== null && (await master.collection('organizations').findOne({ _id: claim.owner_id })) !== null;
+  };
+  return { once, close: () => undefined };
 }
 
-/** What the database says it does for a query on organizations (FerretDB: the SQLite plan). */
-async function queryPlan(master, filter) {
-  const plan = await master.collection('organizations').find(filter).explain();
+/** What the database says it does for a query (FerretDB: the SQLite plan). */
+async function queryPlan(master, collection, filter) {
+  const plan = await master.collection(collection).find(filter).explain();
   return JSON.stringify({ plan: plan.queryPlanner?.Plan ?? plan.queryPlanner?.winningPlan, filterPushdown: plan.filterPushdown });
 }
 
