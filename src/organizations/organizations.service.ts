@@ -7,7 +7,6 @@ import { AuthService } from '../auth/auth.service.js';
 import { AuthenticatedAdmin } from '../auth/authenticated-admin.js';
 import { PasswordHasher } from '../auth/password-hasher.service.js';
 import { passwordProblem } from '../auth/password-policy.js';
-import { CROSS_INSTANCE_STALENESS_MS, ExpiringCache } from '../common/cache/expiring-cache.js';
 import { UniqueClaimService } from '../common/claims/unique-claim.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { TenantCollectionService } from '../tenants/tenant-collection.service.js';
@@ -34,17 +33,8 @@ import { Organization, OrganizationRecord, OrganizationStatus } from './schemas/
 /** Organizations in these states exist for clients; the others are mid-create or mid-delete. */
 const VISIBLE_STATUSES = [OrganizationStatus.Active, OrganizationStatus.Migrating];
 
-/** Organizations whose records are read within the staleness bound on a busy instance; ~1 KB each. */
-const RECENT_ORGANIZATION_ENTRIES = 10_000;
-
 @Injectable()
 export class OrganizationsService {
-  /** See recentOwnOrganization. */
-  private readonly recentOrganizations = new ExpiringCache<OrganizationRecord>({
-    ttlMs: CROSS_INSTANCE_STALENESS_MS,
-    maxEntries: RECENT_ORGANIZATION_ENTRIES,
-  });
-
   constructor(
     @InjectModel(Organization.name) private readonly organizations: Model<Organization>,
     private readonly lifecycle: OrganizationLifecycleService,
@@ -97,15 +87,11 @@ export class OrganizationsService {
     const credentialChanges = await this.credentialChanges(admin, email, password);
 
     let outcome = { organization: org, previous_collection: org.collection_name, documents_migrated: 0 };
-    try {
-      if (newSlug !== undefined && newName !== undefined && newSlug !== org.slug) {
-        outcome = await this.lifecycle.rename(org, { name: newName, slug: newSlug }, credentialChanges, admin.email);
-      } else {
-        if (credentialChanges) await this.lifecycle.changeCredentials(org.admin_id, admin.email, credentialChanges);
-        if (newName !== undefined && newName !== org.name) outcome.organization = await this.lifecycle.changeDisplayName(org, newName);
-      }
-    } finally {
-      this.recentOrganizations.invalidate(caller.orgId);
+    if (newSlug !== undefined && newName !== undefined && newSlug !== org.slug) {
+      outcome = await this.lifecycle.rename(org, { name: newName, slug: newSlug }, credentialChanges, admin.email);
+    } else {
+      if (credentialChanges) await this.lifecycle.changeCredentials(org.admin_id, admin.email, credentialChanges);
+      if (newName !== undefined && newName !== org.name) outcome.organization = await this.lifecycle.changeDisplayName(org, newName);
     }
     const token = await this.auth.issueToken({
       _id: admin._id,
@@ -126,7 +112,7 @@ export class OrganizationsService {
     const org = await this.findVisibleByName(name);
     if (org._id.toHexString() !== caller.orgId) throw new NotYourOrganizationError();
     if (org.status !== OrganizationStatus.Active) throw new OrganizationBusyError();
-    const documents = await this.lifecycle.delete(org).finally(() => this.recentOrganizations.invalidate(caller.orgId));
+    const documents = await this.lifecycle.delete(org);
     return { message: 'Organization deleted', organization_name: org.name, documents_deleted: documents };
   }
 
@@ -140,15 +126,6 @@ export class OrganizationsService {
     const org = await this.organizations.findById(caller.orgId).lean<OrganizationRecord>();
     if (!org || !VISIBLE_STATUSES.includes(org.status)) throw new InvalidTokenError();
     return org;
-  }
-
-  /**
-   * The caller's organization as read at most CROSS_INSTANCE_STALENESS_MS ago, for record reads:
-   * it spares them a database round trip. Renames and deletes made through this instance clear it
-   * at once; a writer must still read the organization itself (findOwnOrganization).
-   */
-  recentOwnOrganization(caller: AuthenticatedAdmin): Promise<OrganizationRecord> {
-    return this.recentOrganizations.getOrLoad(caller.orgId, () => this.findOwnOrganization(caller));
   }
 
   /** The organization's current lifecycle epoch (null once it is gone). */

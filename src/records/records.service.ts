@@ -57,11 +57,12 @@ export class RecordsService {
     return toView(created.toObject<TenantRecordLean>());
   }
 
+  /**
+   * Always against the organization as stored now, never a cached copy: another instance may have
+   * renamed it and a new organization may already own its old collection name.
+   */
   async get(caller: AuthenticatedAdmin, id: string): Promise<RecordViewDto> {
-    const found =
-      (await this.findRecord(await this.organizations.recentOwnOrganization(caller), id)) ??
-      // The recently read organization may have been renamed since: a miss is confirmed against its current state.
-      (await this.findRecord(await this.organizations.findOwnOrganization(caller), id));
+    const found = await this.findRecord(await this.organizations.findOwnOrganization(caller), id);
     if (!found) throw new RecordNotFoundError();
     return toView(found);
   }
