@@ -1,7 +1,6 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { trusted, Types } from 'mongoose';
 import { AuthenticatedAdmin } from '../auth/authenticated-admin.js';
-import { DomainError } from '../common/errors/domain.error.js';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../organizations/dto/page.query.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import { OrganizationRecord, OrganizationStatus } from '../organizations/schemas/organization.schema.js';
@@ -9,22 +8,7 @@ import { TenantRecord } from '../tenants/schemas/tenant-record.schema.js';
 import { TenantModelRegistry } from '../tenants/tenant-model.registry.js';
 import { RecordPageDto, RecordViewDto } from './dto/record.view.dto.js';
 import { assertValidRecordData } from './record-data.js';
-
-export class RecordNotFoundError extends DomainError {
-  readonly status = HttpStatus.NOT_FOUND;
-  constructor() {
-    super('Record not found');
-  }
-}
-
-/** Writes are refused while the organization's collection is being moved; reads go on. */
-export class OrganizationMigratingError extends DomainError {
-  readonly status = HttpStatus.CONFLICT;
-  override readonly retryAfterSeconds = 1;
-  constructor() {
-    super('The organization is being migrated; retry the write shortly');
-  }
-}
+import { OrganizationMigratingError, RecordNotFoundError } from './records.errors.js';
 
 type TenantRecordLean = TenantRecord & { _id: Types.ObjectId };
 
