@@ -1,6 +1,6 @@
-import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { BEARER_AUTH_NAME } from './auth/authenticated.decorator.js';
 import { answerUndeclaredMethods } from './common/http/method-not-allowed.js';
@@ -31,7 +31,8 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   if (config.http.corsOrigins.length > 0) app.enableCors({ origin: config.http.corsOrigins });
-  await app.register(helmet, {
+  // Built once: @fastify/helmet rebuilt the middleware (parsing every directive) on each request.
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -44,6 +45,10 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
       },
     },
   });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)));
   answerUndeclaredMethods(app.getHttpAdapter().getInstance());
   const document = documentValidationRules(
     SwaggerModule.createDocument(

@@ -1,5 +1,8 @@
+import type { Connection } from 'mongoose';
+import { Types } from 'mongoose';
 import request from 'supertest';
 import { CROSS_INSTANCE_STALENESS_MS } from '../src/common/cache/expiring-cache.js';
+import { TENANT_CONNECTION } from '../src/tenants/tenant-connection.js';
 import { expectError } from './support/expect-error.js';
 import { ServiceProcess, startServiceProcess } from './support/service-process.js';
 import { createOrgWithToken, createTestApp, TestApp, testEnvironment, uniqueOrg } from './support/test-app.js';
@@ -7,9 +10,11 @@ import { createOrgWithToken, createTestApp, TestApp, testEnvironment, uniqueOrg 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 /**
- * Authenticated requests serve the admin's credential state and, for record reads, the
- * organization from short-lived per-instance caches. These tests warm the caches first and prove
- * that no change is missed: at once on the instance that made it, within the bound on another.
+ * Authenticated requests serve the admin's credential state from a short-lived per-instance cache;
+ * record reads try the collections remembered for the organization, and name and email lookups the
+ * owner seen last, each checked against what it finds. These tests warm the caches first and prove
+ * that no change is missed: at once on the instance that made it, within the bound on another
+ * where the bound applies, and that a remembered collection never yields another organization's record.
  */
 describe('request caches (e2e)', () => {
   let a: TestApp;
@@ -73,12 +78,72 @@ describe('request caches (e2e)', () => {
     });
   });
 
+  describe('record reads through the collections remembered for an organization', () => {
+    const storeDirectly = (collection: string, document: Record<string, unknown>) =>
+      a.app
+        .get<Connection>(TENANT_CONNECTION)
+        .collection(collection)
+        .insertOne({ created_at: new Date(), updated_at: new Date(), ...document });
+
+    it('never answer with a document that names another organization as its owner', async () => {
+      const { token, recordId } = await orgWithRecord(a);
+      const own = await readRecord(a, token, recordId).expect(200);
+      const collection = (await a.http().get('/org/collection/stats').set(bearer(token)).expect(200)).body.collection_name as string;
+      const foreignId = new Types.ObjectId();
+      await storeDirectly(collection, { _id: foreignId, org_id: new Types.ObjectId(), data: { secret: 'of another organization' } });
+      expectError(await readRecord(a, token, foreignId.toHexString()), 404, 'Record not found');
+      expect((await readRecord(a, token, recordId).expect(200)).body).toEqual(own.body);
+    });
+
+    it('never read another organization\'s record through an old collection name that organization now owns', async () => {
+      const { token, input, recordId } = await orgWithRecord(a);
+      await a.http().put('/org/update').set(bearer(token)).send({ organization_name: uniqueOrg('Moved').organization_name }).expect(200);
+      // A new organization under the old name gets the old collection name, and a record in it.
+      const successor = await createOrgWithToken(a, { ...uniqueOrg('Successor'), organization_name: input.organization_name });
+      const theirs = await a.http().post('/org/records').set(bearer(successor.token)).send({ owner: 'successor' }).expect(201);
+      expectError(await readRecord(a, token, theirs.body.id), 404, 'Record not found');
+      await readRecord(a, token, recordId).expect(200);
+      await readRecord(a, successor.token, theirs.body.id).expect(200);
+    });
+
+    it('read a record stored before records named their owner, from the organization\'s own collection', async () => {
+      const { token } = await orgWithRecord(a);
+      const collection = (await a.http().get('/org/collection/stats').set(bearer(token)).expect(200)).body.collection_name as string;
+      const legacyId = new Types.ObjectId();
+      await storeDirectly(collection, { _id: legacyId, data: { stored: 'before org_id' } });
+      const read = await readRecord(a, token, legacyId.toHexString()).expect(200);
+      expect(read.body.data).toEqual({ stored: 'before org_id' });
+    });
+  });
+
   describe('on another instance', () => {
     it('reads a record at once after a rename made elsewhere (a miss is checked against the current state)', async () => {
       const { token, recordId } = await orgWithRecord(b);
       await a.http().put('/org/update').set(bearer(token)).send({ organization_name: uniqueOrg('Moved').organization_name }).expect(200);
       const read = await readRecord(b, token, recordId).expect(200);
       expect(read.body.id).toBe(recordId);
+    });
+
+    it('finds an organization by name through its current owner at once after a rename and a reuse of the name made elsewhere', async () => {
+      const { org, token, input } = await createOrgWithToken(a);
+      const byName = (t: Pick<TestApp, 'http'>, name: string) => t.http().get('/org/get').query({ organization_name: name });
+      expect((await byName(b, input.organization_name).expect(200)).body.id).toBe(org.id);
+      const newName = uniqueOrg('Moved').organization_name;
+      await a.http().put('/org/update').set(bearer(token)).send({ organization_name: newName }).expect(200);
+      expectError(await byName(b, input.organization_name), 404);
+      expect((await byName(b, newName).expect(200)).body.id).toBe(org.id);
+      const successor = await createOrgWithToken(a, { ...uniqueOrg('Successor'), organization_name: input.organization_name });
+      expect((await byName(b, input.organization_name).expect(200)).body.id).toBe(successor.org.id);
+    });
+
+    it('logs in by the current email at once after an email change made elsewhere', async () => {
+      const { token, input } = await createOrgWithToken(a);
+      const login = (email: string) => b.http().post('/admin/login').send({ email, password: input.password });
+      await login(input.email).expect(200);
+      const newEmail = uniqueOrg().email;
+      await a.http().put('/org/update').set(bearer(token)).send({ email: newEmail }).expect(200);
+      expectError(await login(input.email), 401);
+      await login(newEmail).expect(200);
     });
 
     it('refuses a warm token within the staleness bound after a password change made elsewhere', async () => {

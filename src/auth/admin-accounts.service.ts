@@ -42,13 +42,10 @@ export class AdminAccountsService {
     await this.admins.create({ ...admin, credential_version: 1 });
   }
 
-  /** Through the email's claim, then the admin by `_id`: two primary-key reads on every server. */
-  async findByEmail(email: string): Promise<AdminRecord | null> {
-    const ownerId = await this.claims.ownerOf('email', email);
-    if (!ownerId) return null;
-    const admin = await this.findById(ownerId);
+  /** Through the email's claim (or its last seen owner), then the admin by `_id`: primary-key reads on every server. */
+  findByEmail(email: string): Promise<AdminRecord | null> {
     // A claim taken for a change still in progress names an admin that does not have the email yet.
-    return admin?.email === email ? admin : null;
+    return this.claims.findHolder('email', email, (adminId) => this.findById(adminId), (admin) => admin.email === email);
   }
 
   findById(adminId: Types.ObjectId): Promise<AdminRecord | null> {

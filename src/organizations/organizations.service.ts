@@ -136,11 +136,16 @@ export class OrganizationsService {
 
   private async findVisibleByName(name: string): Promise<OrganizationRecord> {
     const slug = this.checkedSlug(name);
-    // Through the slug's claim and then by `_id`: primary-key reads on every server (see UniqueClaimService.ownerOf).
-    const ownerId = await this.claims.ownerOf('org', slug);
-    const org = ownerId ? await this.organizations.findById(ownerId).lean<OrganizationRecord>() : null;
-    // The claim of a rename in progress names an organization that does not have the slug yet.
-    if (!org || org.slug !== slug || !VISIBLE_STATUSES.includes(org.status)) throw new OrganizationNotFoundError();
+    // Through the slug's claim (or its last seen owner) and then by `_id`: primary-key reads on every
+    // server (see UniqueClaimService). The claim of a rename in progress names an
+    // organization that does not have the slug yet.
+    const org = await this.claims.findHolder(
+      'org',
+      slug,
+      (orgId) => this.organizations.findById(orgId).lean<OrganizationRecord>(),
+      (candidate) => candidate.slug === slug && VISIBLE_STATUSES.includes(candidate.status),
+    );
+    if (!org) throw new OrganizationNotFoundError();
     return org;
   }
 

@@ -76,4 +76,17 @@ describe('ExpiringCache', () => {
     await c.getOrLoad('c', loader('c'));
     expect(c.size).toBe(1);
   });
+
+  it('peeks without loading, and serves what set stored until it expires', async () => {
+    const c = cache();
+    expect(c.peek('a')).toBeUndefined();
+    c.set('a', 'stored');
+    clock = 999;
+    expect(c.peek('a')).toBe('stored');
+    const load = loader('loaded');
+    expect(await c.getOrLoad('a', load)).toBe('stored');
+    expect(load.calls).toBe(0);
+    clock = 1000;
+    expect(c.peek('a')).toBeUndefined();
+  });
 });

@@ -33,6 +33,17 @@ export class ExpiringCache<V> {
     return value;
   }
 
+  /** The cached value if it has not expired; never loads. */
+  peek(key: string): V | undefined {
+    const entry = this.entries.get(key);
+    return entry && entry.expiresAt > this.now() ? entry.value : undefined;
+  }
+
+  /** Stores a value read elsewhere, as a load would. */
+  set(key: string, value: V): void {
+    this.store(key, value);
+  }
+
   /** Forgets one key, or every key when none is given. */
   invalidate(key?: string): void {
     this.generation += 1;

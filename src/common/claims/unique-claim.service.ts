@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
+import { ExpiringCache } from '../cache/expiring-cache.js';
 import { UniqueClaim } from './schemas/unique-claim.schema.js';
 
 /** A unique organization slug, a unique admin email, or the right to one lifecycle transition. */
@@ -10,6 +11,10 @@ export const claimKey = (kind: ClaimKind, value: string) => `${kind}:${value}`;
 
 const DUPLICATE_KEY = 11000;
 
+/** How long a value's last seen owner is tried first. Hits are verified, so this only limits memory turnover. */
+const RECENT_OWNER_TTL_MS = 60_000;
+const RECENT_OWNER_ENTRIES = 10_000;
+
 export function isDuplicateKeyError(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 }
@@ -17,6 +22,8 @@ export function isDuplicateKeyError(error: unknown): boolean {
 /** Takes and releases unique values by inserting and deleting claim documents. */
 @Injectable()
 export class UniqueClaimService {
+  private readonly recentOwners = new ExpiringCache<Types.ObjectId>({ ttlMs: RECENT_OWNER_TTL_MS, maxEntries: RECENT_OWNER_ENTRIES });
+
   constructor(@InjectModel(UniqueClaim.name) private readonly claims: Model<UniqueClaim>) {}
 
   /** True when the value is now owned by `ownerId` (also when it already was). */
@@ -37,9 +44,35 @@ export class UniqueClaimService {
    * MongoDB-compatible server answers an `_id` lookup from its primary key (FerretDB's SQLite
    * backend pushes down only `_id` filters and scans the collection for any other field).
    */
-  async ownerOf(kind: ClaimKind, value: string): Promise<Types.ObjectId | null> {
+  private async ownerOf(kind: ClaimKind, value: string): Promise<Types.ObjectId | null> {
     const claim = await this.claims.findById(claimKey(kind, value), { _id: 0, owner_id: 1 }).lean<{ owner_id: Types.ObjectId }>();
     return claim?.owner_id ?? null;
+  }
+
+  /**
+   * The document that holds the value now, or null. The owner seen last time is loaded first and
+   * accepted only if `holds` confirms that its document, as stored now, has the value; otherwise
+   * the claim is read as usual. The owner's own document is the authority, so a hit is never stale,
+   * and it costs one primary-key read instead of two.
+   */
+  async findHolder<T>(
+    kind: ClaimKind,
+    value: string,
+    load: (ownerId: Types.ObjectId) => Promise<T | null>,
+    holds: (document: T) => boolean,
+  ): Promise<T | null> {
+    const key = claimKey(kind, value);
+    const recentOwner = this.recentOwners.peek(key);
+    if (recentOwner) {
+      const document = await load(recentOwner);
+      if (document && holds(document)) return document;
+      this.recentOwners.invalidate(key);
+    }
+    const ownerId = await this.ownerOf(kind, value);
+    const document = ownerId ? await load(ownerId) : null;
+    if (!ownerId || !document || !holds(document)) return null;
+    this.recentOwners.set(key, ownerId);
+    return document;
   }
 
   /** Releases the value only if `ownerId` still owns it. */

@@ -1,5 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { HydratedDocument, Schema as MongooseSchema } from 'mongoose';
+import { HydratedDocument, Schema as MongooseSchema, Types } from 'mongoose';
 
 /** One document of an organization's own data, stored in that organization's collection. */
 @Schema({
@@ -11,6 +11,15 @@ import { HydratedDocument, Schema as MongooseSchema } from 'mongoose';
   autoIndex: false,
 })
 export class TenantRecord {
+  /**
+   * The organization the record belongs to. A read through a collection name remembered from a
+   * moment ago checks it, because by now that name may belong to another organization. Records
+   * written before this field existed have none and are read only through the organization's
+   * current collection.
+   */
+  @Prop({ type: MongooseSchema.Types.ObjectId })
+  org_id?: Types.ObjectId;
+
   @Prop({ type: MongooseSchema.Types.Mixed, required: true })
   data: Record<string, unknown>;
 
