@@ -168,19 +168,23 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
     }
   }
 
+  /** Reads owners by `_id` alone and compares here: FerretDB scans every organization for any other filter. */
   private async isHeld(claim: UniqueClaim): Promise<boolean> {
     const separator = claim._id.indexOf(':');
     const kind = claim._id.slice(0, separator);
     const value = claim._id.slice(separator + 1);
     if (kind === 'org') {
-      return Boolean(
-        await this.organizations.exists({ _id: claim.owner_id, $or: [{ slug: value }, { 'operation.to_slug': value }] }),
-      );
+      const org = await this.pendingState(claim.owner_id);
+      return org?.slug === value || org?.operation?.to_slug === value;
     }
     const admin = await this.admins.findById(claim.owner_id);
     if (!admin) return false;
     if (admin.email === value) return true;
-    return Boolean(await this.organizations.exists({ _id: admin.org_id, 'operation.admin_changes.email': value }));
+    return (await this.pendingState(admin.org_id))?.operation?.admin_changes?.email === value;
+  }
+
+  private pendingState(orgId: Types.ObjectId): Promise<Pick<OrganizationRecord, 'slug' | 'operation'> | null> {
+    return this.organizations.findById(orgId, { slug: 1, operation: 1 }).lean<Pick<OrganizationRecord, 'slug' | 'operation'>>();
   }
 
   /**
