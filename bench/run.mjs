@@ -344,11 +344,15 @@ async function call(instance, method, path, { token, body, expect }) {
   return text ? JSON.parse(text) : undefined;
 }
 
-/** The reads GET /org/get makes, by the driver: the name's claim by `_id`, then its owner by `_id`. */
+/**
+ * The read a repeated GET /org/get makes, by the driver: the organization by `_id` (the service
+ * remembers which organization held the name and checks that it still does).
+ */
 function nameLookup(master, claimId) {
+  let ownerId;
   const once = async () => {
-    const claim = await master.collection('unique_claims').findOne({ _id: claimId });
-    return claim !== null && (await master.collection('organizations').findOne({ _id: claim.owner_id })) !== null;
+    ownerId ??= (await master.collection('unique_claims').findOne({ _id: claimId }))?.owner_id;
+    return ownerId !== undefined && (await master.collection('organizations').findOne({ _id: ownerId })) !== null;
   };
   return { once, close: () => undefined };
 }

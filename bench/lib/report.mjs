@@ -131,8 +131,8 @@ export function renderReport(results, resultFile) {
   for (const [key, what, count] of [
     ['org_get_10', 'GET /org/get over HTTP', '10'],
     ['org_get_10k', 'GET /org/get over HTTP', '10,000'],
-    ['driver_lookup_10', 'the driver alone: the same two reads (claim by `_id`, organization by `_id`)', '10'],
-    ['driver_lookup_10k', 'the driver alone: the same two reads (claim by `_id`, organization by `_id`)', '10,000'],
+    ['driver_lookup_10', 'the driver alone: the same read (organization by `_id`)', '10'],
+    ['driver_lookup_10k', 'the driver alone: the same read (organization by `_id`)', '10,000'],
   ]) {
     const row = latency[key];
     lines.push(`| ${what} | ${count} | ${fixed(row.p50Ms.median, 3)} | ${spread(row.p50Ms, 3)} | ${fixed(row.p99Ms.median, 3)} |`);

@@ -21,14 +21,14 @@ import { Admin, AdminSchema } from './schemas/admin.schema.js';
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        secret: config.jwt.secret,
+        // Signing only (passport-jwt verifies); a KeyObject, see AppConfig.jwt.key.
+        privateKey: config.jwt.key,
         signOptions: {
           algorithm: 'HS256',
           expiresIn: config.jwt.expiresInSeconds,
           issuer: config.jwt.issuer,
           audience: config.jwt.audience,
         },
-        verifyOptions: { algorithms: ['HS256'], issuer: config.jwt.issuer, audience: config.jwt.audience },
       }),
     }),
   ],

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { createSecretKey } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Strategy } from 'passport-jwt';
 import { AppConfig } from '../config/app-config.js';
@@ -24,10 +23,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   ) {
     super({
       jwtFromRequest: bearerToken,
-      // Given a string, jsonwebtoken first tries to parse it as a PEM public key and builds a secret
-      // key only once that throws, on every request (a tenth of a record read's CPU time). A
-      // KeyObject skips both; passport-jwt passes it through, though its types predate KeyObject.
-      secretOrKey: createSecretKey(Buffer.from(config.jwt.secret)) as unknown as Buffer,
+      // A KeyObject, not the string (see AppConfig.jwt.key: a tenth of a record read's CPU time);
+      // passport-jwt passes it through, though its types predate KeyObject.
+      secretOrKey: config.jwt.key as unknown as Buffer,
       algorithms: ['HS256'],
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, KeyObject, randomBytes } from 'node:crypto';
 import { EnvironmentVariables, LogLevel, NodeEnvironment, validateEnvironment } from './environment.js';
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
@@ -15,7 +15,14 @@ export class AppConfig {
   readonly nodeEnv: NodeEnvironment;
   readonly http: { host: string; port: number; trustProxy: boolean; corsOrigins: string[] };
   readonly mongo: { uri: string; masterDbName: string; tenantDbName: string; serverSelectionTimeoutMs: number };
-  readonly jwt: { secret: string; ephemeralSecret: boolean; expiresInSeconds: number; issuer: string; audience: string };
+  readonly jwt: {
+    secret: string;
+    /** The secret as a key object, built once: given a string, jsonwebtoken first tries to parse it as a PEM key and throws. */
+    key: KeyObject;
+    ephemeralSecret: boolean; expiresInSeconds: number;
+    issuer: string;
+    audience: string;
+  };
   readonly argon2: { memoryCost: number; timeCost: number; parallelism: number };
   readonly passwordMinLength: number;
   readonly loginThrottle: {
@@ -47,9 +54,11 @@ export class AppConfig {
       tenantDbName: env.TENANT_DB_NAME,
       serverSelectionTimeoutMs: env.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
     };
+    // Local and test runs without a secret get a random one per process: never a default in the repo.
+    const secret = env.JWT_SECRET ?? randomBytes(48).toString('base64url');
     this.jwt = {
-      // Local and test runs without a secret get a random one per process: never a default in the repo.
-      secret: env.JWT_SECRET ?? randomBytes(48).toString('base64url'),
+      secret,
+      key: createSecretKey(Buffer.from(secret)),
       ephemeralSecret: env.JWT_SECRET === undefined,
       expiresInSeconds: parseDurationSeconds(env.JWT_EXPIRES_IN),
       issuer: env.JWT_ISSUER,
