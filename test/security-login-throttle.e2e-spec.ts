@@ -1,5 +1,7 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import mongoose from 'mongoose';
 import { LoginThrottleService } from '../src/auth/login-throttle/login-throttle.service.js';
-import { createTestApp, TestApp, uniqueOrg } from './support/test-app.js';
+import { createTestApp, TestApp, testEnvironment, uniqueOrg } from './support/test-app.js';
 import { openDatabases } from './support/direct-db.js';
 
 const MAX_ATTEMPTS_PER_IP = 5;
@@ -10,6 +12,22 @@ const WRONG_PASSWORD = 'not-the-right-password-1';
 /** A TEST-NET address per call, so each test starts with a fresh per-address budget. */
 let nextAddress = 0;
 const freshAddress = () => `198.51.100.${(nextAddress += 1)}`;
+
+/** The end of the current throttle window, in epoch ms (windows are aligned to the epoch). */
+function windowEnd(windowSeconds: number): number {
+  const windowMs = windowSeconds * 1000;
+  return (Math.floor(Date.now() / windowMs) + 1) * windowMs;
+}
+
+/**
+ * Waits for the next window unless `neededMs` are left in this one, so that a test's attempts are
+ * not split by a window boundary (which would give them a second budget). Returns the window's end.
+ */
+async function startWithinOneWindow(windowSeconds: number, neededMs: number): Promise<number> {
+  const left = windowEnd(windowSeconds) - Date.now();
+  if (left < neededMs) await delay(left + 10);
+  return windowEnd(windowSeconds);
+}
 
 function login(t: TestApp, body: { email: string; password: string }, address: string) {
   return t.http().post('/admin/login').set('X-Forwarded-For', address).send(body);
@@ -47,6 +65,10 @@ describe('login throttling (e2e)', () => {
     await t.close();
   });
 
+  beforeEach(async () => {
+    await startWithinOneWindow(WINDOW_SECONDS, 15_000);
+  });
+
   async function createOrg() {
     const input = uniqueOrg('Throttle');
     await t.http().post('/org/create').send(input).expect(201);
@@ -77,16 +99,15 @@ describe('login throttling (e2e)', () => {
     await login(t, { email: other.email, password: other.password }, freshAddress()).expect(200);
   });
 
-  it('lets no more guesses through than the limit when they arrive all at once', async () => {
+  it('lets exactly the limit of guesses through when they arrive all at once, Retry-After within the window', async () => {
     const input = await createOrg();
+    const secondsLeft = Math.ceil((windowEnd(WINDOW_SECONDS) - Date.now()) / 1000);
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () => login(t, { email: input.email, password: WRONG_PASSWORD }, freshAddress())),
+      Array.from({ length: 3 * MAX_FAILURES_PER_EMAIL }, () => login(t, { email: input.email, password: WRONG_PASSWORD }, freshAddress())),
     );
-    const statuses = responses.map(({ status }) => status);
-    // Concurrent attempts may also refuse one another, so fewer than the limit can get through.
-    expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(MAX_FAILURES_PER_EMAIL);
-    expect(statuses.filter((status) => status !== 401 && status !== 429)).toEqual([]);
-    expectThrottled(await login(t, { email: input.email, password: input.password }, freshAddress()), WINDOW_SECONDS);
+    expect(responses.filter(({ status }) => status === 401)).toHaveLength(MAX_FAILURES_PER_EMAIL);
+    for (const response of responses.filter(({ status }) => status !== 401)) expectThrottled(response, secondsLeft);
+    expectThrottled(await login(t, { email: input.email, password: input.password }, freshAddress()), secondsLeft);
   });
 
   it('throttles an unknown email exactly like a known one', async () => {
@@ -97,44 +118,56 @@ describe('login throttling (e2e)', () => {
     expectThrottled(await login(t, { email: unknown, password: WRONG_PASSWORD }, freshAddress()), WINDOW_SECONDS);
   });
 
-  it('resets the per-email failures on a successful login', async () => {
+  it('counts only failures against an email: successes never use its budget, earlier failures keep counting', async () => {
     const input = await createOrg();
-    for (let round = 0; round < 2; round += 1) {
-      for (let i = 0; i < MAX_FAILURES_PER_EMAIL - 1; i += 1) {
-        await login(t, { email: input.email, password: WRONG_PASSWORD }, freshAddress()).expect(401);
-      }
-      await login(t, { email: input.email, password: input.password }, freshAddress()).expect(200);
-    }
+    const right = { email: input.email, password: input.password };
+    const wrong = { email: input.email, password: WRONG_PASSWORD };
+    for (let i = 0; i < MAX_FAILURES_PER_EMAIL + 5; i += 1) await login(t, right, freshAddress()).expect(200);
+    for (let i = 0; i < MAX_FAILURES_PER_EMAIL - 1; i += 1) await login(t, wrong, freshAddress()).expect(401);
+    await login(t, right, freshAddress()).expect(200);
+    await login(t, wrong, freshAddress()).expect(401);
+    expectThrottled(await login(t, right, freshAddress()), WINDOW_SECONDS);
   });
 
-  it('keeps its attempts in the master database, keyed without the raw email, and sweeps old ones', async () => {
+  it('keeps one slot document per attempt let through in the master database, without the raw email, swept after the window', async () => {
     const input = await createOrg();
-    await login(t, { email: input.email, password: WRONG_PASSWORD }, freshAddress()).expect(401);
+    const address = freshAddress();
+    const end = windowEnd(WINDOW_SECONDS);
+    await login(t, { email: input.email, password: WRONG_PASSWORD }, address).expect(401);
+    const window = end / (WINDOW_SECONDS * 1000) - 1;
     const db = await openDatabases(t.config);
     try {
-      const attempts = db.master.collection<{ key: string; at: Date }>('login_attempts');
+      const attempts = db.master.collection<{ _id: string; expires_at: Date }>('login_attempts');
       const all = await attempts.find({}).toArray();
-      expect(all.some(({ key }) => key.startsWith('email:'))).toBe(true);
-      expect(all.some(({ key }) => key.startsWith('ip:198.51.100.'))).toBe(true);
+      expect(all).toEqual(expect.arrayContaining([{ _id: `ip:${address}|${window}|0`, expires_at: new Date(end) }]));
+      const emailSlot = new RegExp(`^email:[\\w-]{43}\\|${window}\\|\\d+$`);
+      expect(all).toEqual(expect.arrayContaining([{ _id: expect.stringMatching(emailSlot), expires_at: new Date(end) }]));
       expect(JSON.stringify(all)).not.toContain(input.email);
-      const removed = await t.app.get(LoginThrottleService).sweep(new Date(Date.now() + (WINDOW_SECONDS + 1) * 1000));
-      expect(removed).toBe(all.length);
+
+      const throttle = t.app.get(LoginThrottleService);
+      expect(await throttle.sweep(new Date(end - 1))).toBe(0);
+      expect(await throttle.sweep(new Date(end))).toBe(all.length);
       expect(await attempts.countDocuments({})).toBe(0);
     } finally {
       await db.close();
     }
   });
 
-  it('shares the attempts between two instances on the same database', async () => {
-    const second = await createTestApp({
-      ...limits,
-      MASTER_DB_NAME: t.config.mongo.masterDbName,
-      TENANT_DB_NAME: t.config.mongo.tenantDbName,
+  describe('with a second instance on the same database', () => {
+    let second: TestApp;
+
+    beforeAll(async () => {
+      const { masterDbName, tenantDbName } = t.config.mongo;
+      second = await createTestApp({ ...limits, MASTER_DB_NAME: masterDbName, TENANT_DB_NAME: tenantDbName });
     });
-    try {
+
+    afterAll(async () => {
+      await second.app.close();
+    });
+
+    it('shares the limits: attempts on either instance count on both', async () => {
       const input = await createOrg();
-      const instances = [t, second, t];
-      for (const instance of instances) {
+      for (const instance of [t, second, t]) {
         await login(instance, { email: input.email, password: WRONG_PASSWORD }, freshAddress()).expect(401);
       }
       expectThrottled(await login(second, { email: input.email, password: input.password }, freshAddress()), WINDOW_SECONDS);
@@ -145,9 +178,28 @@ describe('login throttling (e2e)', () => {
         await login(i % 2 === 0 ? t : second, { email: `spread-${i}@example.com`, password: WRONG_PASSWORD }, address).expect(401);
       }
       expectThrottled(await login(second, { email: 'spread-x@example.com', password: WRONG_PASSWORD }, address), WINDOW_SECONDS);
-    } finally {
-      await second.app.close();
-    }
+    });
+
+    it('lets no more than the limit through of concurrent guesses spread over both', async () => {
+      const input = await createOrg();
+      const responses = await Promise.all(
+        Array.from({ length: 3 * MAX_FAILURES_PER_EMAIL }, (_, i) =>
+          login(i % 2 === 0 ? t : second, { email: input.email, password: WRONG_PASSWORD }, freshAddress()),
+        ),
+      );
+      // Each instance sees at least `limit` guesses, so every slot is tried and exactly one guess wins each.
+      expect(responses.filter(({ status }) => status === 401)).toHaveLength(MAX_FAILURES_PER_EMAIL);
+      for (const response of responses.filter(({ status }) => status !== 401)) expectThrottled(response, WINDOW_SECONDS);
+    });
+
+    it('reuses on one instance an email slot a success gave back on the other', async () => {
+      const input = await createOrg();
+      await login(t, { email: input.email, password: input.password }, freshAddress()).expect(200);
+      for (let i = 0; i < MAX_FAILURES_PER_EMAIL; i += 1) {
+        await login(second, { email: input.email, password: WRONG_PASSWORD }, freshAddress()).expect(401);
+      }
+      expectThrottled(await login(second, { email: input.email, password: input.password }, freshAddress()), WINDOW_SECONDS);
+    });
   });
 });
 
@@ -163,6 +215,7 @@ describe('login throttling without a trusted proxy (e2e)', () => {
   });
 
   it('ignores X-Forwarded-For, so a client cannot pick a fresh address per attempt', async () => {
+    await startWithinOneWindow(WINDOW_SECONDS, 15_000);
     for (let i = 0; i < MAX_ATTEMPTS_PER_IP; i += 1) {
       await login(t, { email: `x${i}@example.com`, password: WRONG_PASSWORD }, freshAddress()).expect(401);
     }
@@ -182,22 +235,52 @@ describe('login lockout bound (e2e)', () => {
     await t.close();
   });
 
-  it('lets the owner in once the window ends, however often the attacker kept trying during it', async () => {
+  it('lets the owner in when the window ends, not before, however often the attacker kept trying', async () => {
     const input = uniqueOrg('Lockout');
     await t.http().post('/org/create').send(input).expect(201);
+    const end = await startWithinOneWindow(SHORT_WINDOW_SECONDS, 1_500);
     for (let i = 0; i < MAX_FAILURES_PER_EMAIL; i += 1) {
       await login(t, { email: input.email, password: WRONG_PASSWORD }, freshAddress()).expect(401);
     }
-    const lockedAt = Date.now();
     expectThrottled(await login(t, { email: input.email, password: WRONG_PASSWORD }, freshAddress()), SHORT_WINDOW_SECONDS);
 
     // The attacker keeps hammering during the lock; the owner polls with the right password.
-    const deadline = lockedAt + (SHORT_WINDOW_SECONDS + 3) * 1000;
+    const deadline = end + 3_000;
     let status = 429;
     while (status === 429 && Date.now() < deadline) {
       await login(t, { email: input.email, password: WRONG_PASSWORD }, freshAddress());
       status = (await login(t, { email: input.email, password: input.password }, freshAddress())).status;
     }
     expect(status).toBe(200);
+    expect(Date.now()).toBeGreaterThanOrEqual(end);
+  });
+});
+
+describe('login_attempts left by the earlier one-document-per-attempt layout (e2e)', () => {
+  it('drops its indexes at start-up and sweeps its documents', async () => {
+    const environment = testEnvironment(limits);
+    const connection = await mongoose.createConnection(environment.MONGODB_URI).asPromise();
+    const legacy = connection.useDb(environment.MASTER_DB_NAME).collection('login_attempts');
+    await legacy.insertMany([
+      { key: 'ip:198.51.100.250', at: new Date() },
+      { key: 'email:bGVnYWN5', at: new Date() },
+    ]);
+    await legacy.createIndex({ key: 1, at: 1 });
+    await legacy.createIndex({ at: 1 });
+    const t = await createTestApp({ ...limits, MASTER_DB_NAME: environment.MASTER_DB_NAME, TENANT_DB_NAME: environment.TENANT_DB_NAME });
+    try {
+      const indexNames = (await legacy.indexes()).map(({ name }) => name);
+      expect(indexNames).not.toContain('key_1_at_1');
+      expect(indexNames).not.toContain('at_1');
+
+      await startWithinOneWindow(WINDOW_SECONDS, 15_000);
+      await login(t, { email: 'nobody@example.com', password: WRONG_PASSWORD }, freshAddress()).expect(401);
+      expect(await t.app.get(LoginThrottleService).sweep()).toBe(2);
+      expect(await legacy.countDocuments({ key: { $exists: true } })).toBe(0);
+      expect(await legacy.countDocuments({ expires_at: { $exists: true } })).toBe(2);
+    } finally {
+      await t.close();
+      await connection.close();
+    }
   });
 });

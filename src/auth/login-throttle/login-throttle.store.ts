@@ -1,20 +1,15 @@
 /**
- * Login attempts per key (a client address or an email), each recorded with its time. Counting
- * after recording is what makes the limit hold under concurrency, on any server that makes a
- * completed insert visible to later reads: no read-modify-write of a shared counter is needed.
+ * Occupied login slots, each named by its `_id` (`<key>|<window>|<n>`). Occupying is an insert that
+ * fails when the slot is taken, so of any number of concurrent attempts on any number of instances
+ * exactly one gets each slot, with no read-then-write and no counter update.
  */
 export abstract class LoginThrottleStore {
-  abstract record(key: string, at: Date): Promise<void>;
+  /** Occupies slot `id` until `expiresAt`; false when it is occupied already. */
+  abstract occupy(id: string, expiresAt: Date): Promise<boolean>;
 
-  /** How many attempts against `key` are later than `since`. */
-  abstract count(key: string, since: Date): Promise<number>;
+  /** Frees slot `id` (a successful login gives its email slot back). */
+  abstract release(id: string): Promise<void>;
 
-  /** The time of the `index`-th (0-based, oldest first) attempt against `key` later than `since`. */
-  abstract attemptAt(key: string, since: Date, index: number): Promise<Date | null>;
-
-  /** Forgets every attempt against `key`. */
-  abstract reset(key: string): Promise<void>;
-
-  /** Removes the attempts at or before `cutoff`; returns how many. */
-  abstract sweep(cutoff: Date): Promise<number>;
+  /** Removes the slots that expired at or before `now`; returns how many documents went. */
+  abstract sweep(now: Date): Promise<number>;
 }

@@ -1,20 +1,21 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 
-/** One login attempt counted against one client address or one email. */
+/** A login attempt let through: the slot it occupies in its key's window. */
 @Schema({ collection: 'login_attempts', versionKey: false })
 export class LoginAttempt {
-  /** `ip:<address or IPv6 /64>` or `email:<sha-256 of the address>`. */
+  /**
+   * `<key>|<window>|<slot>`: the key is `ip:<address or IPv6 /64>` or `email:<sha-256 of the
+   * address>`, the window is `floor(time / LOGIN_WINDOW_SECONDS)`, the slot 0 to the key's limit - 1.
+   */
   @Prop({ type: String, required: true })
-  key: string;
+  _id: string;
 
+  /** The end of the window; the slot stops counting then and is swept afterwards. */
   @Prop({ type: Date, required: true })
-  at: Date;
+  expires_at: Date;
 }
 
 export const LoginAttemptSchema = SchemaFactory.createForClass(LoginAttempt);
-// Counting a key's attempts in the window and finding its oldest ones: `{key, at: {$gt: since}}`
-// sorted by `at`; a reset after a successful login: `{key}`.
-LoginAttemptSchema.index({ key: 1, at: 1 });
-// Sweep of attempts that left the window, `{at: {$lte: cutoff}}` (FerretDB refuses TTL indexes,
-// so expiry is this query rather than expireAfterSeconds).
-LoginAttemptSchema.index({ at: 1 });
+// The periodic sweep, `{$or: [{expires_at: {$lte: now}}, {expires_at: {$exists: false}}]}`
+// (FerretDB refuses TTL indexes, so expiry is this query rather than expireAfterSeconds).
+LoginAttemptSchema.index({ expires_at: 1 });
