@@ -26,11 +26,14 @@ describe('mass assignment (e2e)', () => {
   let db: DirectDatabases;
   let token: string;
   let input: ReturnType<typeof uniqueOrg>;
+  let orgId: string;
 
   beforeAll(async () => {
     t = await createTestApp();
     db = await openDatabases(t.config);
-    ({ token, input } = await createOrgWithToken(t));
+    let org: Record<string, any>;
+    ({ token, input, org } = await createOrgWithToken(t));
+    orgId = org.id;
   });
 
   afterAll(async () => {
@@ -74,7 +77,9 @@ describe('mass assignment (e2e)', () => {
 
     const collection = (await t.http().get('/org/collection/stats').set('Authorization', `Bearer ${token}`).expect(200)).body.collection_name;
     const stored = await db.tenant.collection(collection).findOne({ _id: new Types.ObjectId(created.body.id) });
-    expect(Object.keys(stored!).sort()).toEqual(['_id', 'created_at', 'data', 'updated_at']);
+    expect(Object.keys(stored!).sort()).toEqual(['_id', 'created_at', 'data', 'org_id', 'updated_at']);
+    // The owner is the token's organization, whatever `org_id` the body carried.
+    expect(stored!.org_id.toHexString()).toBe(orgId);
     expect(stored!.data).toEqual(plain);
     expect(stored!.created_at.getTime()).toBeGreaterThan(Date.now() - 60_000);
     expect(await db.tenant.collection(collection).countDocuments({ _id: new Types.ObjectId(FOREIGN_ID) })).toBe(0);
