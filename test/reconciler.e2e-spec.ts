@@ -53,6 +53,48 @@ describe('lifecycle reconciler (e2e)', () => {
       expect(await claims.countDocuments()).toBe(2 * ORGANIZATIONS);
     }, 120_000);
 
+    it('keeps the claims of a rename in progress: the new slug and the admin\'s new email', async () => {
+      const created = await t.http().post('/org/create').send(uniqueOrg('Pending')).expect(201);
+      const orgId = new Types.ObjectId(created.body.id as string);
+      const organizations = db.master.collection('organizations');
+      const claims = db.master.collection<StoredClaim & { claimed_at: Date }>('unique_claims');
+      // A rename that claimed its targets, still within its lease (so not the reconciler's to finish).
+      await organizations.updateOne(
+        { _id: orgId },
+        {
+          $set: {
+            status: 'migrating',
+            operation: {
+              kind: 'rename',
+              lease_until: new Date(Date.now() + 3_600_000),
+              to_name: 'Pending Target',
+              to_slug: 'pending_target',
+              to_collection: 'org_pending_target',
+              admin_changes: { email: 'pending-target@example.com', credential_version: 2 },
+            },
+          },
+        },
+      );
+      const longAgo = new Date(Date.now() - 2_000);
+      const pending = [
+        { _id: 'org:pending_target', owner_id: orgId, claimed_at: longAgo },
+        { _id: 'email:pending-target@example.com', owner_id: new Types.ObjectId(created.body.admin.id as string), claimed_at: longAgo },
+      ];
+      const orphan = { _id: 'org:pending_orphan', owner_id: new Types.ObjectId(), claimed_at: longAgo };
+      await claims.insertMany([...pending, orphan]);
+
+      const report = await t.app.get(OrganizationReconciler).reconcile();
+
+      expect(report.releasedClaims).toBe(1);
+      expect(await claims.countDocuments({ _id: orphan._id })).toBe(0);
+      expect((await claims.find({ _id: { $in: pending.map((claim) => claim._id) } }).toArray()).map((claim) => claim._id).sort()).toEqual(
+        pending.map((claim) => claim._id).sort(),
+      );
+      // Back to the state the next test expects: no rename in progress.
+      await organizations.updateOne({ _id: orgId }, { $set: { status: 'active' }, $unset: { operation: 1 } });
+      await claims.deleteMany({ _id: { $in: pending.map((claim) => claim._id) } });
+    });
+
     it('drops an unreferenced tenant collection only while nobody holds its slug', async () => {
       const claims = db.master.collection<StoredClaim & { claimed_at: Date }>('unique_claims');
       await db.tenant.createCollection('org_contested');

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, Types } from 'mongoose';
+import { Model, trusted, Types } from 'mongoose';
 import { CROSS_INSTANCE_STALENESS_MS, ExpiringCache } from '../common/cache/expiring-cache.js';
 import { UniqueClaimService } from '../common/claims/unique-claim.service.js';
 import { Admin, AdminRecord } from './schemas/admin.schema.js';
@@ -50,6 +50,14 @@ export class AdminAccountsService {
 
   findById(adminId: Types.ObjectId): Promise<AdminRecord | null> {
     return this.admins.findById(adminId, { org_id: 1, email: 1, password_hash: 1, credential_version: 1 }).lean<AdminRecord>();
+  }
+
+  /** The admins with these ids that exist, by id (hex). */
+  async findByIds(adminIds: Types.ObjectId[]): Promise<Map<string, Pick<AdminRecord, '_id' | 'org_id' | 'email'>>> {
+    const admins = await this.admins
+      .find({ _id: trusted({ $in: adminIds }) }, { org_id: 1, email: 1 })
+      .lean<Pick<AdminRecord, '_id' | 'org_id' | 'email'>[]>();
+    return new Map(admins.map((admin) => [admin._id.toHexString(), admin]));
   }
 
   /** What a token's claims are checked against on every authenticated request. */

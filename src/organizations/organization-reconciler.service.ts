@@ -161,30 +161,48 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
     // A short page reached the newest claims: the next pass starts the walk again from the oldest.
     this.claimWalkPosition = next.length === BATCH_SIZE ? next[next.length - 1] : undefined;
     const pages = new Map([...newest, ...next].map((claim) => [claim._id, claim]));
+    const held = await this.heldClaims([...pages.values()]);
     for (const claim of pages.values()) {
-      if (await this.isHeld(claim)) continue;
+      if (held.has(claim._id)) continue;
       await this.claims.deleteExact(claim);
       report.releasedClaims += 1;
     }
   }
 
-  /** Reads owners by `_id` alone and compares here: FerretDB scans every organization for any other filter. */
-  private async isHeld(claim: UniqueClaim): Promise<boolean> {
-    const separator = claim._id.indexOf(':');
-    const kind = claim._id.slice(0, separator);
-    const value = claim._id.slice(separator + 1);
-    if (kind === 'org') {
-      const org = await this.pendingState(claim.owner_id);
-      return org?.slug === value || org?.operation?.to_slug === value;
+  /**
+   * Which of the claims their owner holds or is about to hold: an organization its slug or the
+   * slug a rename moves it to, an admin its email or the email a pending change gives it. Owners
+   * are read in one query per kind rather than one per claim.
+   */
+  private async heldClaims(claims: UniqueClaim[]): Promise<Set<string>> {
+    const parsed = claims.map((claim) => {
+      const separator = claim._id.indexOf(':');
+      return { claim, kind: claim._id.slice(0, separator), value: claim._id.slice(separator + 1) };
+    });
+    const admins = await this.admins.findByIds(parsed.filter(({ kind }) => kind === 'email').map(({ claim }) => claim.owner_id));
+    const orgIds = [
+      ...parsed.filter(({ kind }) => kind === 'org').map(({ claim }) => claim.owner_id),
+      ...[...admins.values()].map((admin) => admin.org_id),
+    ];
+    const orgs = new Map(
+      (
+        await this.organizations
+          .find({ _id: trusted({ $in: orgIds }) }, { slug: 1, operation: 1 })
+          .lean<Pick<OrganizationRecord, '_id' | 'slug' | 'operation'>[]>()
+      ).map((org) => [org._id.toHexString(), org]),
+    );
+    const held = new Set<string>();
+    for (const { claim, kind, value } of parsed) {
+      if (kind === 'org') {
+        const org = orgs.get(claim.owner_id.toHexString());
+        if (org?.slug === value || org?.operation?.to_slug === value) held.add(claim._id);
+        continue;
+      }
+      const admin = admins.get(claim.owner_id.toHexString());
+      const pendingEmail = admin ? orgs.get(admin.org_id.toHexString())?.operation?.admin_changes?.email : undefined;
+      if (admin?.email === value || pendingEmail === value) held.add(claim._id);
     }
-    const admin = await this.admins.findById(claim.owner_id);
-    if (!admin) return false;
-    if (admin.email === value) return true;
-    return (await this.pendingState(admin.org_id))?.operation?.admin_changes?.email === value;
-  }
-
-  private pendingState(orgId: Types.ObjectId): Promise<Pick<OrganizationRecord, 'slug' | 'operation'> | null> {
-    return this.organizations.findById(orgId, { slug: 1, operation: 1 }).lean<Pick<OrganizationRecord, 'slug' | 'operation'>>();
+    return held;
   }
 
   /**
