@@ -11,13 +11,13 @@ export const claimKey = (kind: ClaimKind, value: string) => `${kind}:${value}`;
 
 const DUPLICATE_KEY = 11000;
 
-/** How long a value's last seen owner is tried first. Hits are verified, so this only limits memory turnover. */
-const RECENT_OWNER_TTL_MS = 60_000;
-const RECENT_OWNER_ENTRIES = 10_000;
-
 export function isDuplicateKeyError(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 }
+
+/** How long a value's last seen owner is tried first. Hits are verified, so this only limits memory turnover. */
+const RECENT_OWNER_TTL_MS = 60_000;
+const RECENT_OWNER_ENTRIES = 10_000;
 
 /** Takes and releases unique values by inserting and deleting claim documents. */
 @Injectable()
