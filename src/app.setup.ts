@@ -7,7 +7,7 @@ import { answerUndeclaredMethods } from './common/http/method-not-allowed.js';
 import { documentValidationRules } from './common/openapi/validation-rules.js';
 import { assignRequestId, REQUEST_ID_HEADER } from './common/http/request-id.js';
 import { AppConfig } from './config/app-config.js';
-import { RECORD_MAX_BYTES } from './records/record-data.js';
+import { RECORD_MAX_BYTES } from './records/record-limits.js';
 
 /** The HTTP server: Fastify with a body limit that fits the largest allowed record. */
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {

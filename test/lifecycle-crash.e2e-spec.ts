@@ -1,5 +1,5 @@
 import { AppConfig } from '../src/config/app-config.js';
-import { CRASH_POINTS, CrashPoint } from '../src/organizations/crash-points.js';
+import { CRASH_POINTS, CrashPoint } from '../src/organizations/lifecycle/crash-points.js';
 import { slugify } from '../src/organizations/organization-name.js';
 import { tenantCollectionName } from '../src/tenants/tenant-collection-name.js';
 import { DirectDatabases, openDatabases } from './support/direct-db.js';
@@ -135,7 +135,7 @@ describe('crash-safe organization lifecycle (built service, killed at every cras
         bystander.ids.sort();
         const subject: OrgUnderTest | undefined =
           operation === 'create' ? undefined : { ...(await createOrg(api, 'Subject')), ids: [] };
-        if (subject) subject.ids = await seedRecords(db, subject.collection, SEEDED_RECORDS);
+        if (subject) subject.ids = await seedRecords(db, subject.collection, subject.id, SEEDED_RECORDS);
         if (operation === 'create') {
           await service.stop();
           service = await startServiceProcess({ ...env, TEST_CRASH_POINT: point });

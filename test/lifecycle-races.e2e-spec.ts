@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { OrganizationReconciler } from '../src/organizations/organization-reconciler.service.js';
+import { OrganizationReconciler } from '../src/organizations/lifecycle/organization-reconciler.service.js';
 import { slugify } from '../src/organizations/organization-name.js';
 import { tenantCollectionName } from '../src/tenants/tenant-collection-name.js';
 import { TenantCollectionService } from '../src/tenants/tenant-collection.service.js';
@@ -23,7 +23,7 @@ describe('lifecycle races (e2e)', () => {
   /** An organization with seeded records, its token, and the ids of its records. */
   async function orgWithRecords(count: number) {
     const created = await createOrgWithToken(t);
-    const ids = await seedRecords(db, created.org.collection_name, count);
+    const ids = await seedRecords(db, created.org.collection_name, created.org.id, count);
     return { ...created, ids };
   }
 
@@ -265,14 +265,16 @@ describe('lifecycle races (e2e)', () => {
   describe('TenantCollectionService.move copy fallback', () => {
     let tenants: TenantCollectionService;
 
-    beforeAll(() => {
+    beforeAll(async () => {
       tenants = t.app.get(TenantCollectionService);
+      // The start-up reconcile pass would drop these unreferenced collections: let it finish first.
+      await t.app.get(OrganizationReconciler).reconcile();
     });
 
     async function sourceWithIndex(count: number) {
       const source = `org_move_src_${new Types.ObjectId().toHexString()}`;
       await tenants.create(source);
-      const ids = await seedRecords(db, source, count, 1000);
+      const ids = await seedRecords(db, source, new Types.ObjectId().toHexString(), count, 1000);
       await db.tenant.collection(source).createIndex({ 'data.n': 1 }, { name: 'by_n', unique: true });
       return { source, ids };
     }
@@ -295,7 +297,13 @@ describe('lifecycle races (e2e)', () => {
       expect(await indexesOf(target)).toEqual(sourceIndexes);
       expect(await tenants.exists(source)).toBe(false);
       const sample = await db.tenant.collection(target).findOne({ _id: new Types.ObjectId(ids[1234]) });
-      expect(sample).toEqual({ _id: new Types.ObjectId(ids[1234]), data: expect.any(Object), created_at: expect.any(Date), updated_at: expect.any(Date) });
+      expect(sample).toEqual({
+        _id: new Types.ObjectId(ids[1234]),
+        org_id: expect.any(Types.ObjectId),
+        data: expect.any(Object),
+        created_at: expect.any(Date),
+        updated_at: expect.any(Date),
+      });
       await tenants.drop(target);
     });
 

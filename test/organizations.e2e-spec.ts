@@ -1,4 +1,4 @@
-import { OrganizationStatus } from '../src/organizations/schemas/organization.schema.js';
+import { OrganizationStatus } from '../src/organizations/persistence/organization.schema.js';
 import { DirectDatabases, openDatabases } from './support/direct-db.js';
 import { expectError } from './support/expect-error.js';
 import { createOrgWithToken, createTestApp, STRONG_PASSWORD, TestApp, uniqueOrg } from './support/test-app.js';

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { OrganizationReconciler } from '../src/organizations/organization-reconciler.service.js';
+import { OrganizationReconciler } from '../src/organizations/lifecycle/organization-reconciler.service.js';
 import { DirectDatabases, openDatabases } from './support/direct-db.js';
 import { lifecycleProblems, readLifecycleState, StoredClaim, waitFor } from './support/lifecycle-state.js';
 import { createTestApp, TestApp, uniqueOrg } from './support/test-app.js';

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { RECORD_MAX_BYTES } from '../src/records/record-data.js';
+import { RECORD_MAX_BYTES } from '../src/records/record-limits.js';
 import { tenantCollectionName } from '../src/tenants/tenant-collection-name.js';
 import { DirectDatabases, openDatabases } from './support/direct-db.js';
 import { expectError } from './support/expect-error.js';

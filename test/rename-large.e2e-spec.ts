@@ -22,7 +22,7 @@ describe('rename of an organization holding 100k documents (e2e)', () => {
 
   it('moves every document to the new collection', async () => {
     const { org, token } = await createOrgWithToken(t);
-    const ids = await seedRecords(db, org.collection_name, DOCUMENTS);
+    const ids = await seedRecords(db, org.collection_name, org.id, DOCUMENTS);
     const newName = uniqueOrg('Large renamed').organization_name;
     const newCollection = tenantCollectionName(slugify(newName));
 

@@ -106,13 +106,12 @@ describe('request caches (e2e)', () => {
       await readRecord(a, successor.token, theirs.body.id).expect(200);
     });
 
-    it('read a record stored before records named their owner, from the organization\'s own collection', async () => {
+    it('never answer with a document that names no owner, even in the organization\'s own collection', async () => {
       const { token } = await orgWithRecord(a);
       const collection = (await a.http().get('/org/collection/stats').set(bearer(token)).expect(200)).body.collection_name as string;
-      const legacyId = new Types.ObjectId();
-      await storeDirectly(collection, { _id: legacyId, data: { stored: 'before org_id' } });
-      const read = await readRecord(a, token, legacyId.toHexString()).expect(200);
-      expect(read.body.data).toEqual({ stored: 'before org_id' });
+      const ownerlessId = new Types.ObjectId();
+      await storeDirectly(collection, { _id: ownerlessId, data: { stored: 'without org_id' } });
+      expectError(await readRecord(a, token, ownerlessId.toHexString()), 404, 'Record not found');
     });
   });
 

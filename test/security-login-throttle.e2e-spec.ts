@@ -255,32 +255,3 @@ describe('login lockout bound (e2e)', () => {
     expect(Date.now()).toBeGreaterThanOrEqual(end);
   });
 });
-
-describe('login_attempts left by the earlier one-document-per-attempt layout (e2e)', () => {
-  it('drops its indexes at start-up and sweeps its documents', async () => {
-    const environment = testEnvironment(limits);
-    const connection = await mongoose.createConnection(environment.MONGODB_URI).asPromise();
-    const legacy = connection.useDb(environment.MASTER_DB_NAME).collection('login_attempts');
-    await legacy.insertMany([
-      { key: 'ip:198.51.100.250', at: new Date() },
-      { key: 'email:bGVnYWN5', at: new Date() },
-    ]);
-    await legacy.createIndex({ key: 1, at: 1 });
-    await legacy.createIndex({ at: 1 });
-    const t = await createTestApp({ ...limits, MASTER_DB_NAME: environment.MASTER_DB_NAME, TENANT_DB_NAME: environment.TENANT_DB_NAME });
-    try {
-      const indexNames = (await legacy.indexes()).map(({ name }) => name);
-      expect(indexNames).not.toContain('key_1_at_1');
-      expect(indexNames).not.toContain('at_1');
-
-      await startWithinOneWindow(WINDOW_SECONDS, 15_000);
-      await login(t, { email: 'nobody@example.com', password: WRONG_PASSWORD }, freshAddress()).expect(401);
-      expect(await t.app.get(LoginThrottleService).sweep()).toBe(2);
-      expect(await legacy.countDocuments({ key: { $exists: true } })).toBe(0);
-      expect(await legacy.countDocuments({ expires_at: { $exists: true } })).toBe(2);
-    } finally {
-      await t.close();
-      await connection.close();
-    }
-  });
-});

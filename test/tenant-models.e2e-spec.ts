@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import { TENANT_CONNECTION } from '../src/tenants/tenant-connection.js';
-import { TenantModelRegistry } from '../src/tenants/tenant-model.registry.js';
+import { TenantModelRegistry } from '../src/tenants/persistence/tenant-model.registry.js';
 import { DirectDatabases, openDatabases } from './support/direct-db.js';
 import { createOrgWithToken, createTestApp, TestApp, uniqueOrg } from './support/test-app.js';
 

@@ -1,26 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import { Model, trusted, Types } from 'mongoose';
 import { CROSS_INSTANCE_STALENESS_MS, ExpiringCache } from '../common/cache/expiring-cache.js';
-import { UniqueClaimService } from '../common/claims/unique-claim.service.js';
-import { Admin, AdminRecord } from './schemas/admin.schema.js';
+import type { ObjectId } from '../common/database/object-id.js';
+import { UniqueValueLookup } from '../common/uniqueness/unique-value-lookup.service.js';
+import {
+  AdminAccountsRepository,
+  type AdminCredentialChanges,
+  type AdminSummary,
+  type CredentialState,
+} from './persistence/admin-accounts.repository.js';
+import type { AdminRecord } from './persistence/admin.schema.js';
 
-/** Target values of a credential change; setting them twice has the effect of once. */
-export interface AdminCredentialChanges {
-  email?: string;
-  password_hash?: string;
-  credential_version: number;
-}
+export type { AdminCredentialChanges, CredentialState } from './persistence/admin-accounts.repository.js';
 
-export interface CredentialState {
-  org_id: Types.ObjectId;
-  credential_version: number;
-}
-
-/** Enough for every admin active within the staleness bound on a busy instance; ~100 bytes each. */
+/** Enough for every admin active within the staleness bound on a busy instance. */
 const CREDENTIAL_CACHE_ENTRIES = 10_000;
 
-/** Admin accounts in the master database. */
+/** Admin accounts, with the credential state every authenticated request checks kept close. */
 @Injectable()
 export class AdminAccountsService {
   /**
@@ -34,60 +29,49 @@ export class AdminAccountsService {
   });
 
   constructor(
-    @InjectModel(Admin.name) private readonly admins: Model<Admin>,
-    private readonly claims: UniqueClaimService,
+    private readonly admins: AdminAccountsRepository,
+    private readonly uniqueValues: UniqueValueLookup,
   ) {}
 
-  async create(admin: { _id: Types.ObjectId; org_id: Types.ObjectId; email: string; password_hash: string }): Promise<void> {
-    await this.admins.create({ ...admin, credential_version: 1 });
+  create(admin: { _id: ObjectId; org_id: ObjectId; email: string; password_hash: string }): Promise<void> {
+    return this.admins.insert(admin);
   }
 
   /** Through the email's claim (or its last seen owner), then the admin by `_id`: primary-key reads on every server. */
   findByEmail(email: string): Promise<AdminRecord | null> {
     // A claim taken for a change still in progress names an admin that does not have the email yet.
-    return this.claims.findHolder('email', email, (adminId) => this.findById(adminId), (admin) => admin.email === email);
+    return this.uniqueValues.findHolder('email', email, (adminId) => this.admins.findById(adminId), (admin) => admin.email === email);
   }
 
-  findById(adminId: Types.ObjectId): Promise<AdminRecord | null> {
-    return this.admins.findById(adminId, { org_id: 1, email: 1, password_hash: 1, credential_version: 1 }).lean<AdminRecord>();
+  findById(adminId: ObjectId): Promise<AdminRecord | null> {
+    return this.admins.findById(adminId);
   }
 
   /** The admins with these ids that exist, by id (hex). */
-  async findByIds(adminIds: Types.ObjectId[]): Promise<Map<string, Pick<AdminRecord, '_id' | 'org_id' | 'email'>>> {
-    const admins = await this.admins
-      .find({ _id: trusted({ $in: adminIds }) }, { org_id: 1, email: 1 })
-      .lean<Pick<AdminRecord, '_id' | 'org_id' | 'email'>[]>();
+  async findByIds(adminIds: ObjectId[]): Promise<Map<string, AdminSummary>> {
+    const admins = await this.admins.findSummaries(adminIds);
     return new Map(admins.map((admin) => [admin._id.toHexString(), admin]));
   }
 
   /** What a token's claims are checked against on every authenticated request. */
   credentialState(adminId: string): Promise<CredentialState | null> {
-    return this.credentialStates.getOrLoad(adminId, () =>
-      this.admins.findById(adminId, { _id: 0, org_id: 1, credential_version: 1 }).lean<CredentialState>(),
-    );
+    return this.credentialStates.getOrLoad(adminId, () => this.admins.findCredentialState(adminId));
   }
 
-  /** Idempotent: sets the target values, so a repeat after a crash changes nothing more. */
-  async applyChanges(adminId: Types.ObjectId, changes: AdminCredentialChanges): Promise<void> {
-    await this.admins.updateOne({ _id: adminId }, { $set: { ...changes } });
+  async applyChanges(adminId: ObjectId, changes: AdminCredentialChanges): Promise<void> {
+    await this.admins.applyChanges(adminId, changes);
     this.credentialStates.invalidate(adminId.toHexString());
   }
 
-  /** Applies the changes only if no other change happened since `expectedVersion`. */
-  async applyChangesIfVersion(adminId: Types.ObjectId, expectedVersion: number, changes: AdminCredentialChanges): Promise<boolean> {
-    const result = await this.admins.updateOne({ _id: adminId, credential_version: expectedVersion }, { $set: { ...changes } });
+  async applyChangesIfVersion(adminId: ObjectId, expectedVersion: number, changes: AdminCredentialChanges): Promise<boolean> {
+    const applied = await this.admins.applyChangesIfVersion(adminId, expectedVersion, changes);
     this.credentialStates.invalidate(adminId.toHexString());
-    return result.matchedCount === 1;
+    return applied;
   }
 
-  async deleteByOrganization(orgId: Types.ObjectId): Promise<void> {
-    await this.admins.deleteMany({ org_id: orgId });
+  async deleteByOrganization(orgId: ObjectId): Promise<void> {
+    await this.admins.deleteByOrganization(orgId);
     // Which admins those were is not known here; deletes are rare enough to forget them all.
     this.credentialStates.invalidate();
-  }
-
-  async deleteById(adminId: Types.ObjectId): Promise<void> {
-    await this.admins.deleteOne({ _id: adminId });
-    this.credentialStates.invalidate(adminId.toHexString());
   }
 }

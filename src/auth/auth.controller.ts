@@ -4,6 +4,7 @@ import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
 import { AuthService } from './auth.service.js';
 import { LoginResponseDto } from './dto/login-response.dto.js';
 import { LoginDto } from './dto/login.dto.js';
+import { Public } from './public.decorator.js';
 
 @ApiTags('auth')
 @Controller('admin')
@@ -12,6 +13,7 @@ export class AuthController {
 
   /** Exchange an admin's email and password for a bearer token. */
   @Post('login')
+  @Public()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: LoginResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })

@@ -1,23 +1,26 @@
 import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { ClaimsModule } from '../common/claims/claims.module.js';
 import { MongooseModule } from '@nestjs/mongoose';
 import { PassportModule } from '@nestjs/passport';
+import { UniquenessModule } from '../common/uniqueness/uniqueness.module.js';
 import { AppConfig } from '../config/app-config.js';
 import { AdminAccountsService } from './admin-accounts.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginThrottleModule } from './login-throttle/login-throttle.module.js';
 import { PasswordHasher } from './password-hasher.service.js';
-import { Admin, AdminSchema } from './schemas/admin.schema.js';
+import { AdminAccountsRepository } from './persistence/admin-accounts.repository.js';
+import { Admin, AdminSchema } from './persistence/admin.schema.js';
 
 @Module({
   imports: [
     MongooseModule.forFeature([{ name: Admin.name, schema: AdminSchema }]),
     PassportModule,
     LoginThrottleModule,
-    ClaimsModule,
+    UniquenessModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
@@ -33,7 +36,15 @@ import { Admin, AdminSchema } from './schemas/admin.schema.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, AdminAccountsService, PasswordHasher, JwtStrategy],
+  providers: [
+    AuthService,
+    AdminAccountsRepository,
+    AdminAccountsService,
+    PasswordHasher,
+    JwtStrategy,
+    // Deny by default: every route of the app needs a token unless marked @Public().
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+  ],
   exports: [AuthService, AdminAccountsService, PasswordHasher],
 })
 export class AuthModule {}

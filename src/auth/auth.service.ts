@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { Types } from 'mongoose';
+import type { ObjectId } from '../common/database/object-id.js';
 import { AppConfig } from '../config/app-config.js';
 import { AdminAccountsService } from './admin-accounts.service.js';
 import { InvalidCredentialsError } from './auth.errors.js';
@@ -33,7 +33,7 @@ export class AuthService {
     return this.issueToken({ _id: admin._id, org_id: admin.org_id, credential_version: admin.credential_version });
   }
 
-  async issueToken(admin: { _id: Types.ObjectId; org_id: Types.ObjectId; credential_version: number }): Promise<LoginResponseDto> {
+  async issueToken(admin: { _id: ObjectId; org_id: ObjectId; credential_version: number }): Promise<LoginResponseDto> {
     const claims: TokenClaims = { sub: admin._id.toHexString(), org_id: admin.org_id.toHexString(), cv: admin.credential_version };
     return {
       access_token: await this.jwt.signAsync(claims),

@@ -23,8 +23,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   ) {
     super({
       jwtFromRequest: bearerToken,
-      // A KeyObject, not the string (see AppConfig.jwt.key: a tenth of a record read's CPU time);
-      // passport-jwt passes it through, though its types predate KeyObject.
+      // A KeyObject, not the string (see AppConfig.jwt.key); passport-jwt passes it through,
+      // though its types predate KeyObject.
       secretOrKey: config.jwt.key as unknown as Buffer,
       algorithms: ['HS256'],
       issuer: config.jwt.issuer,

@@ -13,9 +13,8 @@ export class PasswordHasher implements OnModuleInit {
   private dummyHash: string;
   /**
    * One hash per core at a time. argon2 is memory-hard: more at once than cores (libuv runs four)
-   * makes them evict each other from the CPU caches, and takes every core from the event loop.
-   * Measured on 2 cores at the default cost: 2 at a time verify ~15% more per second than 4, and
-   * the event loop's p99 delay under login load falls by half (BENCHMARKS.md).
+   * makes them evict each other from the CPU caches, and takes every core from the event loop
+   * (BENCHMARKS.md has the figures).
    */
   private readonly slots = pLimit(availableParallelism());
 

@@ -1,4 +1,4 @@
-import { Types } from 'mongoose';
+import { isObjectIdHex } from '../common/database/object-id.js';
 
 /** What a token asserts beyond the registered claims (iss, aud, exp, iat) the JWT layer checks. */
 export interface TokenClaims {
@@ -19,8 +19,4 @@ export function parseTokenClaims(payload: unknown): TokenClaims | null {
   if (typeof org_id !== 'string' || !isObjectIdHex(org_id)) return null;
   if (typeof cv !== 'number' || !Number.isSafeInteger(cv) || cv < 1) return null;
   return { sub, org_id, cv };
-}
-
-export function isObjectIdHex(value: string): boolean {
-  return /^[0-9a-f]{24}$/.test(value) && Types.ObjectId.isValid(value);
 }

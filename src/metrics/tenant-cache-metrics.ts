@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { TenantModelRegistry } from '../tenants/tenant-model.registry.js';
+import { TenantModelRegistry } from '../tenants/persistence/tenant-model.registry.js';
 
 /** The tenant model cache's size, capacity and hit rate, read from its own counts at scrape time. */
 @Injectable()

@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Delete, Get, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Post, Put, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -10,9 +10,11 @@ import {
 } from '@nestjs/swagger';
 import { Authenticated, CurrentAdmin } from '../auth/authenticated.decorator.js';
 import type { AuthenticatedAdmin } from '../auth/authenticated-admin.js';
+import { Public } from '../auth/public.decorator.js';
+import { PageQuery } from '../common/paging/page.query.js';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
 import { CreateOrganizationDto } from './dto/create-organization.dto.js';
-import { OptionalOrganizationNameDto, OrganizationNameQuery } from './dto/organization-name.query.js';
+import { OptionalOrganizationNameDto, OrganizationNameQuery, organizationNameToDelete } from './dto/organization-name.query.js';
 import {
   CollectionStatsDto,
   CreatedOrganizationDto,
@@ -21,7 +23,6 @@ import {
   OrganizationViewDto,
   UpdatedOrganizationDto,
 } from './dto/organization.view.dto.js';
-import { PageQuery } from './dto/page.query.js';
 import { UpdateOrganizationDto } from './dto/update-organization.dto.js';
 import { OrganizationsService } from './organizations.service.js';
 
@@ -33,6 +34,7 @@ export class OrganizationsController {
 
   /** Onboard an organization: its admin account and its tenant collection. */
   @Post('create')
+  @Public()
   @ApiCreatedResponse({ type: CreatedOrganizationDto })
   @ApiConflictResponse({ description: 'Name (same slug) or email already taken', type: ErrorResponseDto })
   create(@Body() body: CreateOrganizationDto): Promise<CreatedOrganizationDto> {
@@ -41,6 +43,7 @@ export class OrganizationsController {
 
   /** Look an organization up by name (any name with the same slug finds it). */
   @Get('get')
+  @Public()
   @ApiOkResponse({ type: OrganizationViewDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   get(@Query() query: OrganizationNameQuery): Promise<OrganizationViewDto> {
@@ -49,6 +52,7 @@ export class OrganizationsController {
 
   /** Organizations in creation order, one page at a time. */
   @Get('list')
+  @Public()
   @ApiOkResponse({ type: OrganizationPageDto })
   list(@Query() query: PageQuery): Promise<OrganizationPageDto> {
     return this.organizations.list(query);
@@ -75,14 +79,7 @@ export class OrganizationsController {
     @Query() query: OptionalOrganizationNameDto,
     @Body() body: OptionalOrganizationNameDto,
   ): Promise<DeletedOrganizationDto> {
-    const fromQuery = query.organization_name;
-    const fromBody = body.organization_name;
-    if (fromQuery !== undefined && fromBody !== undefined && fromQuery !== fromBody) {
-      throw new BadRequestException('organization_name differs between query and body');
-    }
-    const name = fromQuery ?? fromBody;
-    if (name === undefined) throw new BadRequestException('organization_name is required (query or JSON body)');
-    return this.organizations.delete(admin, name);
+    return this.organizations.delete(admin, organizationNameToDelete(query, body));
   }
 
   /** Size of the token's organization's tenant collection. */

@@ -1,13 +1,14 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import { Model, trusted, Types } from 'mongoose';
+import { Injectable } from '@nestjs/common';
 import { AdminAccountsService, AdminCredentialChanges } from '../auth/admin-accounts.service.js';
 import { InvalidTokenError, WeakPasswordError } from '../auth/auth.errors.js';
 import { AuthService } from '../auth/auth.service.js';
 import { AuthenticatedAdmin } from '../auth/authenticated-admin.js';
 import { PasswordHasher } from '../auth/password-hasher.service.js';
 import { passwordProblem } from '../auth/password-policy.js';
-import { UniqueClaimService } from '../common/claims/unique-claim.service.js';
+import { type ObjectId, toObjectId } from '../common/database/object-id.js';
+import { DEFAULT_PAGE_SIZE, PageQuery } from '../common/paging/page.query.js';
+import { toPage } from '../common/paging/page.js';
+import { UniqueValueLookup } from '../common/uniqueness/unique-value-lookup.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { TenantCollectionService } from '../tenants/tenant-collection.service.js';
 import {
@@ -18,9 +19,8 @@ import {
   OrganizationViewDto,
   UpdatedOrganizationDto,
 } from './dto/organization.view.dto.js';
-import { DEFAULT_PAGE_SIZE, PageQuery } from './dto/page.query.js';
 import { UpdateOrganizationDto } from './dto/update-organization.dto.js';
-import { OrganizationLifecycleService } from './organization-lifecycle.service.js';
+import { OrganizationLifecycleService } from './lifecycle/organization-lifecycle.service.js';
 import { organizationNameProblem, slugify } from './organization-name.js';
 import {
   InvalidOrganizationInputError,
@@ -28,19 +28,17 @@ import {
   OrganizationBusyError,
   OrganizationNotFoundError,
 } from './organization.errors.js';
-import { Organization, OrganizationRecord, OrganizationStatus } from './schemas/organization.schema.js';
-
-/** Organizations in these states exist for clients; the others are mid-create or mid-delete. */
-const VISIBLE_STATUSES = [OrganizationStatus.Active, OrganizationStatus.Migrating];
+import { type OrganizationRecord, OrganizationStatus } from './persistence/organization.schema.js';
+import { OrganizationsRepository, VISIBLE_STATUSES } from './persistence/organizations.repository.js';
 
 @Injectable()
 export class OrganizationsService {
   constructor(
-    @InjectModel(Organization.name) private readonly organizations: Model<Organization>,
+    private readonly organizations: OrganizationsRepository,
     private readonly lifecycle: OrganizationLifecycleService,
     private readonly tenants: TenantCollectionService,
     private readonly admins: AdminAccountsService,
-    private readonly claims: UniqueClaimService,
+    private readonly uniqueValues: UniqueValueLookup,
     private readonly hasher: PasswordHasher,
     private readonly auth: AuthService,
     private readonly config: AppConfig,
@@ -60,21 +58,15 @@ export class OrganizationsService {
 
   async list(query: PageQuery): Promise<OrganizationPageDto> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const filter: Record<string, unknown> = { status: trusted({ $in: VISIBLE_STATUSES }) };
-    if (query.cursor) filter._id = trusted({ $gt: new Types.ObjectId(query.cursor) });
     // One extra document tells whether another page exists.
-    const page = await this.organizations.find(filter).sort({ _id: 1 }).limit(limit + 1).lean<OrganizationRecord[]>();
-    const items = page.slice(0, limit);
-    return {
-      items: items.map(toView),
-      next_cursor: page.length > limit ? items[items.length - 1]._id.toHexString() : null,
-    };
+    const documents = await this.organizations.pageVisible(query.cursor ? toObjectId(query.cursor) : undefined, limit + 1);
+    return toPage(documents, limit, toView);
   }
 
   async update(caller: AuthenticatedAdmin, changes: UpdateOrganizationDto): Promise<UpdatedOrganizationDto> {
     const { organization_name: newName, email, password } = changes;
     if (newName === undefined && email === undefined && password === undefined) {
-      throw new BadRequestException('Provide at least one of organization_name, email, password');
+      throw new InvalidOrganizationInputError('Provide at least one of organization_name, email, password');
     }
     const newSlug = newName === undefined ? undefined : this.checkedSlug(newName);
     if (password !== undefined) this.checkPassword(password);
@@ -123,26 +115,24 @@ export class OrganizationsService {
 
   /** The caller's organization; a token whose organization is gone or going is no longer valid. */
   async findOwnOrganization(caller: AuthenticatedAdmin): Promise<OrganizationRecord> {
-    const org = await this.organizations.findById(caller.orgId).lean<OrganizationRecord>();
+    const org = await this.organizations.findById(caller.orgId);
     if (!org || !VISIBLE_STATUSES.includes(org.status)) throw new InvalidTokenError();
     return org;
   }
 
   /** The organization's current lifecycle epoch (null once it is gone). */
-  async lifecycleEpoch(orgId: Types.ObjectId): Promise<number | null> {
-    const org = await this.organizations.findById(orgId, { _id: 0, lifecycle_epoch: 1 }).lean<{ lifecycle_epoch: number }>();
-    return org?.lifecycle_epoch ?? null;
+  lifecycleEpoch(orgId: ObjectId): Promise<number | null> {
+    return this.organizations.lifecycleEpoch(orgId);
   }
 
   private async findVisibleByName(name: string): Promise<OrganizationRecord> {
     const slug = this.checkedSlug(name);
     // Through the slug's claim (or its last seen owner) and then by `_id`: primary-key reads on every
-    // server (see UniqueClaimService). The claim of a rename in progress names an
-    // organization that does not have the slug yet.
-    const org = await this.claims.findHolder(
+    // server. The claim of a rename in progress names an organization that does not have the slug yet.
+    const org = await this.uniqueValues.findHolder(
       'org',
       slug,
-      (orgId) => this.organizations.findById(orgId).lean<OrganizationRecord>(),
+      (orgId) => this.organizations.findById(orgId),
       (candidate) => candidate.slug === slug && VISIBLE_STATUSES.includes(candidate.status),
     );
     if (!org) throw new OrganizationNotFoundError();

@@ -1,4 +1,6 @@
-import { assertValidRecordData, InvalidRecordError, RECORD_MAX_BYTES, RecordTooLargeError } from './record-data.js';
+import { assertValidRecordData } from './record-data.js';
+import { RECORD_MAX_BYTES } from './record-limits.js';
+import { InvalidRecordError, RecordTooLargeError } from './records.errors.js';
 
 describe('assertValidRecordData', () => {
   it('accepts nested JSON objects', () => {

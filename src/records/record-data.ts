@@ -1,19 +1,5 @@
-import { HttpStatus } from '@nestjs/common';
-import { DomainError } from '../common/errors/domain.error.js';
-
-export const RECORD_MAX_BYTES = 64 * 1024;
-export const RECORD_MAX_DEPTH = 32;
-
-export class InvalidRecordError extends DomainError {
-  readonly status = HttpStatus.BAD_REQUEST;
-}
-
-export class RecordTooLargeError extends DomainError {
-  readonly status = HttpStatus.PAYLOAD_TOO_LARGE;
-  constructor() {
-    super(`A record may be at most ${RECORD_MAX_BYTES} bytes of JSON`);
-  }
-}
+import { RECORD_MAX_BYTES, RECORD_MAX_DEPTH } from './record-limits.js';
+import { InvalidRecordError, RecordTooLargeError } from './records.errors.js';
 
 /**
  * Checks a tenant record body: a JSON object of at most 64 KiB whose keys (at any depth) neither

@@ -13,7 +13,7 @@ import {
 import { Authenticated, CurrentAdmin } from '../auth/authenticated.decorator.js';
 import type { AuthenticatedAdmin } from '../auth/authenticated-admin.js';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
-import { PageQuery } from '../organizations/dto/page.query.js';
+import { PageQuery } from '../common/paging/page.query.js';
 import { RecordIdParamDto } from './dto/record-id.param.dto.js';
 import { RecordPageDto, RecordViewDto } from './dto/record.view.dto.js';
 import { RecordsService } from './records.service.js';

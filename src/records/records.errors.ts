@@ -1,18 +1,15 @@
-import { HttpStatus } from '@nestjs/common';
-import { DomainError } from '../common/errors/domain.error.js';
+import { domainError, ErrorCode, InvalidInputError } from '../common/errors/domain.error.js';
+import { RECORD_MAX_BYTES } from './record-limits.js';
 
-export class RecordNotFoundError extends DomainError {
-  readonly status = HttpStatus.NOT_FOUND;
-  constructor() {
-    super('Record not found');
-  }
-}
+export class RecordNotFoundError extends domainError(ErrorCode.RecordNotFound, 'Record not found') {}
 
 /** Writes are refused while the organization's collection is being moved; reads go on. */
-export class OrganizationMigratingError extends DomainError {
-  readonly status = HttpStatus.CONFLICT;
-  override readonly retryAfterSeconds = 1;
-  constructor() {
-    super('The organization is being migrated; retry the write shortly');
-  }
-}
+export class OrganizationMigratingError extends domainError(
+  ErrorCode.OrganizationMigrating,
+  'The organization is being migrated; retry the write shortly',
+  1,
+) {}
+
+export class InvalidRecordError extends InvalidInputError {}
+
+export class RecordTooLargeError extends domainError(ErrorCode.RecordTooLarge, `A record may be at most ${RECORD_MAX_BYTES} bytes of JSON`) {}

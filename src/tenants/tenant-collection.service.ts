@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import mongoose from 'mongoose';
 import type { Connection, mongo } from 'mongoose';
-import { TenantModelRegistry } from './tenant-model.registry.js';
+import { hasMongoErrorCode, MongoErrorCode } from '../common/database/mongo-errors.js';
+import { TenantModelRegistry } from './persistence/tenant-model.registry.js';
 import { isTenantCollectionName } from './tenant-collection-name.js';
 import { TENANT_CONNECTION } from './tenant-connection.js';
 
-const NAMESPACE_EXISTS = 48;
-const NAMESPACE_NOT_FOUND = 26;
 const COPY_BATCH_SIZE = 1000;
 /** Passes that reconcile racing writes after the bulk copy; in practice one or two suffice. */
 const COPY_CATCH_UP_PASSES = 5;
@@ -44,7 +43,7 @@ export class TenantCollectionService {
     try {
       await this.db.createCollection(collectionName);
     } catch (error) {
-      if ((error as mongo.MongoServerError).code !== NAMESPACE_EXISTS) throw error;
+      if (!hasMongoErrorCode(error, MongoErrorCode.NamespaceExists)) throw error;
     }
   }
 
@@ -60,7 +59,7 @@ export class TenantCollectionService {
 
   /**
    * From the collection's metadata (collStats), so a rename's cost does not grow with its data:
-   * FerretDB answers countDocuments by reading every document (about 5 s for 100k).
+   * FerretDB answers countDocuments by reading every document.
    */
   async countDocuments(collectionName: string): Promise<number> {
     return (await this.stats(collectionName)).documents;
@@ -102,7 +101,7 @@ export class TenantCollectionService {
     try {
       await this.db.dropCollection(collectionName);
     } catch (error) {
-      if ((error as mongo.MongoServerError).code !== NAMESPACE_NOT_FOUND) throw error;
+      if (!hasMongoErrorCode(error, MongoErrorCode.NamespaceNotFound)) throw error;
     }
     return documents;
   }
@@ -187,6 +186,6 @@ async function insertIgnoringDuplicates(target: mongo.Collection, documents: mon
   } catch (error) {
     const writeErrors = (error as mongo.MongoBulkWriteError).writeErrors;
     const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-    if (list.length === 0 || list.some((writeError) => writeError.code !== 11000)) throw error;
+    if (list.length === 0 || list.some((writeError) => writeError.code !== MongoErrorCode.DuplicateKey)) throw error;
   }
 }

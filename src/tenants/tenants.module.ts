@@ -4,7 +4,8 @@ import type { Connection } from 'mongoose';
 import { AppConfig } from '../config/app-config.js';
 import { TenantCollectionService } from './tenant-collection.service.js';
 import { TENANT_CONNECTION } from './tenant-connection.js';
-import { TenantModelRegistry } from './tenant-model.registry.js';
+import { TenantModelRegistry } from './persistence/tenant-model.registry.js';
+import { TenantRecordsRepository } from './persistence/tenant-records.repository.js';
 
 /** Owns the tenant database: the only module that names, creates, moves or drops tenant collections. */
 @Module({
@@ -17,7 +18,8 @@ import { TenantModelRegistry } from './tenant-model.registry.js';
     },
     TenantModelRegistry,
     TenantCollectionService,
+    TenantRecordsRepository,
   ],
-  exports: [TenantModelRegistry, TenantCollectionService],
+  exports: [TenantModelRegistry, TenantCollectionService, TenantRecordsRepository],
 })
 export class TenantsModule {}

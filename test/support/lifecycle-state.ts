@@ -30,23 +30,26 @@ export interface LifecycleState {
   organizations: StoredOrganization[];
   admins: StoredAdmin[];
   claims: StoredClaim[];
+  /** Ids of transition tickets still taken. */
+  tickets: string[];
   tenantCollections: string[];
 }
 
 export async function readLifecycleState(db: DirectDatabases): Promise<LifecycleState> {
-  const [organizations, admins, claims, tenantCollections] = await Promise.all([
+  const [organizations, admins, claims, tickets, tenantCollections] = await Promise.all([
     db.master.collection<StoredOrganization>('organizations').find().toArray(),
     db.master.collection<StoredAdmin>('admins').find().toArray(),
     db.master.collection<StoredClaim>('unique_claims').find().toArray(),
+    db.master.collection<{ _id: string }>('transition_tickets').find().toArray(),
     db.tenantCollections(),
   ]);
-  return { organizations, admins, claims, tenantCollections };
+  return { organizations, admins, claims, tickets: tickets.map((ticket) => ticket._id), tenantCollections };
 }
 
 /**
  * What a settled system must never show: an organization mid-operation, a missing or orphan
- * collection, an organization without its admin (or the reverse), or a claim that does not
- * match exactly one current slug or email with its owner.
+ * collection, an organization without its admin (or the reverse), a claim that does not
+ * match exactly one current slug or email with its owner, or a transition ticket still taken.
  */
 export function lifecycleProblems(state: LifecycleState): string[] {
   const problems: string[] = [];
@@ -77,6 +80,7 @@ export function lifecycleProblems(state: LifecycleState): string[] {
   for (const key of actualClaims.keys()) {
     if (!expectedClaims.has(key)) problems.push(`claim ${key} is left over`);
   }
+  for (const ticket of state.tickets) problems.push(`transition ticket ${ticket} is left over`);
   return problems;
 }
 
@@ -110,13 +114,14 @@ export async function idsIn(db: DirectDatabases, collection: string): Promise<st
   return documents.map((document) => (document._id as Types.ObjectId).toHexString()).sort();
 }
 
-/** Inserts `count` records shaped as the records API stores them, in batches; returns their sorted ids. */
-export async function seedRecords(db: DirectDatabases, collection: string, count: number, batchSize = 5000): Promise<string[]> {
+/** Inserts `count` records of the organization, shaped as the records API stores them, in batches; returns their sorted ids. */
+export async function seedRecords(db: DirectDatabases, collection: string, orgId: string, count: number, batchSize = 5000): Promise<string[]> {
   const ids: string[] = [];
   for (let start = 0; start < count; start += batchSize) {
     const now = new Date();
     const batch = Array.from({ length: Math.min(batchSize, count - start) }, (_, offset) => ({
       _id: new Types.ObjectId(),
+      org_id: new Types.ObjectId(orgId),
       data: { n: start + offset, label: `record ${start + offset}` },
       created_at: now,
       updated_at: now,

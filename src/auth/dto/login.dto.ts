@@ -1,17 +1,15 @@
-import { Transform } from 'class-transformer';
-import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
-import { normalizeEmail } from '../email.js';
+import { IsString, MaxLength, MinLength } from 'class-validator';
+import { PASSWORD_MAX_LENGTH } from '../password-policy.js';
+import { EmailField } from './credential-fields.js';
 
 export class LoginDto {
   /** Admin email (case-insensitive). */
-  @Transform(normalizeEmail)
-  @IsEmail()
-  @MaxLength(254)
+  @EmailField()
   email: string;
 
   /** Admin password. */
   @IsString()
   @MinLength(1)
-  @MaxLength(1024)
+  @MaxLength(PASSWORD_MAX_LENGTH)
   password: string;
 }

@@ -1,9 +1,8 @@
-import { HttpStatus } from '@nestjs/common';
-import { DomainError } from '../../common/errors/domain.error.js';
+import { DomainError, ErrorCode } from '../../common/errors/domain.error.js';
 
 /** Too many login attempts from one client address, or too many failures for one email. */
 export class TooManyLoginAttemptsError extends DomainError {
-  readonly status = HttpStatus.TOO_MANY_REQUESTS;
+  readonly code = ErrorCode.TooManyAttempts;
   override readonly retryAfterSeconds: number;
 
   constructor(retryAfterSeconds: number) {

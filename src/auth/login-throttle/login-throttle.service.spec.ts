@@ -1,3 +1,4 @@
+import { ErrorCode } from '../../common/errors/domain.error.js';
 import { AppConfig } from '../../config/app-config.js';
 import { TooManyLoginAttemptsError } from './login-throttle.errors.js';
 import { LoginThrottleService } from './login-throttle.service.js';
@@ -60,7 +61,7 @@ describe('LoginThrottleService', () => {
     const service = throttle();
     for (let i = 0; i < MAX_ATTEMPTS_PER_IP; i += 1) await service.beginAttempt('198.51.100.1', `user${i}@example.com`, at(i));
     const error = await refusal(service.beginAttempt('198.51.100.1', 'other@example.com', at(100)));
-    expect(error.status).toBe(429);
+    expect(error.code).toBe(ErrorCode.TooManyAttempts);
     expect(error.retryAfterSeconds).toBe(WINDOW_SECONDS - 100);
     await expect(service.beginAttempt('198.51.100.2', 'other@example.com', at(100))).resolves.toBeUndefined();
   });

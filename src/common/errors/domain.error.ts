@@ -1,11 +1,26 @@
-import { HttpStatus } from '@nestjs/common';
-
 /**
- * A rule of the service was broken. Each subclass names one rule and carries the HTTP status it
- * maps to; DomainExceptionFilter turns it into the standard error body.
+ * Stable codes of the rules the service enforces. Each maps to one HTTP status in
+ * AllExceptionsFilter, the only place that knows HTTP.
  */
+export enum ErrorCode {
+  InvalidInput = 'invalid_input',
+  InvalidCredentials = 'invalid_credentials',
+  InvalidToken = 'invalid_token',
+  NotYourOrganization = 'not_your_organization',
+  OrganizationNotFound = 'organization_not_found',
+  RecordNotFound = 'record_not_found',
+  OrganizationNameTaken = 'organization_name_taken',
+  EmailTaken = 'email_taken',
+  OrganizationBusy = 'organization_busy',
+  OrganizationMigrating = 'organization_migrating',
+  RecordTooLarge = 'record_too_large',
+  TooManyAttempts = 'too_many_attempts',
+  DatabaseUnavailable = 'database_unavailable',
+}
+
+/** A rule of the service was broken. Each subclass names one rule by its code. */
 export abstract class DomainError extends Error {
-  abstract readonly status: HttpStatus;
+  abstract readonly code: ErrorCode;
   /** Seconds the client should wait before retrying, sent as Retry-After. */
   readonly retryAfterSeconds?: number;
 
@@ -15,11 +30,23 @@ export abstract class DomainError extends Error {
   }
 }
 
-export class DatabaseUnavailableError extends DomainError {
-  readonly status = HttpStatus.SERVICE_UNAVAILABLE;
-  override readonly retryAfterSeconds = 5;
-
-  constructor() {
-    super('The database is unavailable; retry shortly');
-  }
+/**
+ * A DomainError class for a rule with one fixed message:
+ * `class OrganizationNotFoundError extends domainError(ErrorCode.OrganizationNotFound, 'Organization not found') {}`.
+ */
+export function domainError(code: ErrorCode, message: string, retryAfterSeconds?: number) {
+  return class extends DomainError {
+    readonly code = code;
+    override readonly retryAfterSeconds = retryAfterSeconds;
+    constructor(detail: string = message) {
+      super(detail);
+    }
+  };
 }
+
+/** Input that passed the DTO's shape rules but breaks a rule of the domain. */
+export class InvalidInputError extends DomainError {
+  readonly code = ErrorCode.InvalidInput;
+}
+
+export class DatabaseUnavailableError extends domainError(ErrorCode.DatabaseUnavailable, 'The database is unavailable; retry shortly', 5) {}

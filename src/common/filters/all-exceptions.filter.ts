@@ -1,23 +1,28 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import mongoose from 'mongoose';
-import { DatabaseUnavailableError, DomainError } from '../errors/domain.error.js';
+import { isDatabaseUnavailable } from '../database/mongo-errors.js';
+import { DatabaseUnavailableError, DomainError, ErrorCode } from '../errors/domain.error.js';
 import { errorBody } from './error-body.js';
 
-const UNAVAILABLE_MONGO_ERRORS = new Set([
-  'MongoServerSelectionError',
-  'MongoNetworkError',
-  'MongoNetworkTimeoutError',
-  'MongoNotConnectedError',
-  'MongoTopologyClosedError',
-  'MongoPoolClearedError',
-]);
+/** The one place where a domain rule becomes an HTTP status. */
+const HTTP_STATUS_OF: Record<ErrorCode, HttpStatus> = {
+  [ErrorCode.InvalidInput]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.InvalidCredentials]: HttpStatus.UNAUTHORIZED,
+  [ErrorCode.InvalidToken]: HttpStatus.UNAUTHORIZED,
+  [ErrorCode.NotYourOrganization]: HttpStatus.FORBIDDEN,
+  [ErrorCode.OrganizationNotFound]: HttpStatus.NOT_FOUND,
+  [ErrorCode.RecordNotFound]: HttpStatus.NOT_FOUND,
+  [ErrorCode.OrganizationNameTaken]: HttpStatus.CONFLICT,
+  [ErrorCode.EmailTaken]: HttpStatus.CONFLICT,
+  [ErrorCode.OrganizationBusy]: HttpStatus.CONFLICT,
+  [ErrorCode.OrganizationMigrating]: HttpStatus.CONFLICT,
+  [ErrorCode.RecordTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
+  [ErrorCode.TooManyAttempts]: HttpStatus.TOO_MANY_REQUESTS,
+  [ErrorCode.DatabaseUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,
+};
 
-/** True when the error means "the database cannot be reached", not "the query was wrong". */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (UNAVAILABLE_MONGO_ERRORS.has(error.name)) return true;
-  return error instanceof mongoose.mongo.MongoError && (error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('ResetPool'));
+export function httpStatusOf(code: ErrorCode): HttpStatus {
+  return HTTP_STATUS_OF[code];
 }
 
 interface Mapped {
@@ -27,8 +32,8 @@ interface Mapped {
 }
 
 /**
- * Maps every error to `{statusCode, error, message, requestId}`: domain errors by their declared
- * status, Nest HTTP exceptions as they are, Fastify's own 4xx (body too large, bad JSON) by
+ * Maps every error to `{statusCode, error, message, requestId}`: domain errors by their code,
+ * Nest HTTP exceptions (validation) as they are, Fastify's own 4xx (body too large, bad JSON) by
  * their status, a lost database to 503, and anything else to a 500 without details.
  */
 @Catch()
@@ -48,15 +53,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   private map(exception: unknown): Mapped {
-    if (exception instanceof DomainError) {
-      return { status: exception.status, message: exception.message, retryAfterSeconds: exception.retryAfterSeconds };
-    }
+    if (isDatabaseUnavailable(exception)) return fromDomainError(new DatabaseUnavailableError());
+    if (exception instanceof DomainError) return fromDomainError(exception);
     if (exception instanceof HttpException) {
       return { status: exception.getStatus(), message: httpExceptionMessage(exception) };
-    }
-    if (isDatabaseUnavailable(exception)) {
-      const unavailable = new DatabaseUnavailableError();
-      return { status: unavailable.status, message: unavailable.message, retryAfterSeconds: unavailable.retryAfterSeconds };
     }
     const status = (exception as { statusCode?: unknown } | null)?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -64,6 +64,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     return { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
   }
+}
+
+function fromDomainError(error: DomainError): Mapped {
+  return { status: httpStatusOf(error.code), message: error.message, retryAfterSeconds: error.retryAfterSeconds };
 }
 
 function httpExceptionMessage(exception: HttpException): string {

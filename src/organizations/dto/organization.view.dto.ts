@@ -1,4 +1,4 @@
-import { OrganizationStatus } from '../schemas/organization.schema.js';
+import { OrganizationStatus } from '../persistence/organization.schema.js';
 
 /** An organization as clients see it: no credentials, no internal state. */
 export class OrganizationViewDto {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
+import { AppConfig } from '../../config/app-config.js';
 
 /** The steps between which a lifecycle operation can be interrupted; tests arm one at a time. */
 export const CRASH_POINTS = [

@@ -1,5 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { HydratedDocument, Types } from 'mongoose';
+import { Types } from 'mongoose';
 
 @Schema({ collection: 'admins', versionKey: false, timestamps: { createdAt: 'created_at', updatedAt: 'updated_at' } })
 export class Admin {
@@ -22,7 +22,6 @@ export class Admin {
   updated_at: Date;
 }
 
-export type AdminDocument = HydratedDocument<Admin>;
 export type AdminRecord = Admin & { _id: Types.ObjectId };
 
 export const AdminSchema = SchemaFactory.createForClass(Admin);

@@ -1,16 +1,16 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import { Model, trusted, Types } from 'mongoose';
 import { randomUUID } from 'node:crypto';
-import { AdminAccountsService } from '../auth/admin-accounts.service.js';
-import { isDuplicateKeyError, UniqueClaimService } from '../common/claims/unique-claim.service.js';
-import { UniqueClaim } from '../common/claims/schemas/unique-claim.schema.js';
-import { AppConfig } from '../config/app-config.js';
-import { slugOfTenantCollection } from '../tenants/tenant-collection-name.js';
-import { TenantCollectionService } from '../tenants/tenant-collection.service.js';
+import { AdminAccountsService } from '../../auth/admin-accounts.service.js';
+import { newObjectId } from '../../common/database/object-id.js';
+import { LeasesRepository } from '../../common/locks/leases.repository.js';
+import { TransitionTicketsRepository } from '../../common/locks/transition-tickets.repository.js';
+import { StoredClaim, UniqueClaimsRepository } from '../../common/uniqueness/unique-claims.repository.js';
+import { AppConfig } from '../../config/app-config.js';
+import { slugOfTenantCollection } from '../../tenants/tenant-collection-name.js';
+import { TenantCollectionService } from '../../tenants/tenant-collection.service.js';
+import { OrganizationStatus } from '../persistence/organization.schema.js';
+import { OrganizationsRepository } from '../persistence/organizations.repository.js';
 import { OrganizationLifecycleService } from './organization-lifecycle.service.js';
-import { Lease } from './schemas/lease.schema.js';
-import { Organization, OrganizationRecord, OrganizationStatus } from './schemas/organization.schema.js';
 
 const RECONCILER_LEASE = 'lifecycle-reconciler';
 const BATCH_SIZE = 200;
@@ -39,13 +39,14 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
   private timer?: NodeJS.Timeout;
   private inFlight?: Promise<ReconcileReport>;
   /** Where the walk over all claims resumes (see releaseOrphanClaims). */
-  private claimWalkPosition?: UniqueClaim;
+  private claimWalkPosition?: StoredClaim;
 
   constructor(
-    @InjectModel(Organization.name) private readonly organizations: Model<Organization>,
-    @InjectModel(Lease.name) private readonly leases: Model<Lease>,
+    private readonly organizations: OrganizationsRepository,
+    private readonly leases: LeasesRepository,
+    private readonly tickets: TransitionTicketsRepository,
     private readonly lifecycle: OrganizationLifecycleService,
-    private readonly claims: UniqueClaimService,
+    private readonly claims: UniqueClaimsRepository,
     private readonly admins: AdminAccountsService,
     private readonly tenants: TenantCollectionService,
     private readonly config: AppConfig,
@@ -93,44 +94,14 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
     return report;
   }
 
-  /**
-   * The lease is a sequence of terms, each a document inserted under a unique `_id`: whoever sees
-   * the latest term expired (or held by itself) inserts the next one, and only one such insert
-   * succeeds. A conditional update would not do: FerretDB's SQLite backend lets several concurrent
-   * conditional updates of one document all succeed.
-   */
-  private async acquireLease(): Promise<boolean> {
-    const now = new Date();
-    const latest = await this.leases.findOne({ name: RECONCILER_LEASE }).sort({ term: -1 }).lean<Lease>();
-    if (latest && latest.holder !== this.instanceId && latest.expires_at > now) return false;
-    const term = (latest?.term ?? 0) + 1;
-    try {
-      await this.leases.create({
-        _id: `${RECONCILER_LEASE}:${term}`,
-        name: RECONCILER_LEASE,
-        term,
-        holder: this.instanceId,
-        expires_at: new Date(now.getTime() + this.config.lifecycle.leaseSeconds * 1000),
-      });
-    } catch (error) {
-      // Another instance took this term first.
-      if (isDuplicateKeyError(error)) return false;
-      throw error;
-    }
-    await this.leases.deleteMany({ name: RECONCILER_LEASE, term: trusted({ $lt: term }) });
-    return true;
+  private acquireLease(): Promise<boolean> {
+    return this.leases.acquire(RECONCILER_LEASE, this.instanceId, this.config.lifecycle.leaseSeconds);
   }
 
   private async finishStaleOperations(report: ReconcileReport): Promise<void> {
-    const stale = await this.organizations
-      .find({
-        status: trusted({ $in: [OrganizationStatus.Provisioning, OrganizationStatus.Migrating, OrganizationStatus.Deleting] }),
-        'operation.lease_until': trusted({ $lt: new Date() }),
-      })
-      .limit(BATCH_SIZE)
-      .lean<OrganizationRecord[]>();
+    const stale = await this.organizations.findExpiredOperations(new Date(), BATCH_SIZE);
     for (const org of stale) {
-      const taken = await this.lifecycle.takeOver(org);
+      const taken = await this.lifecycle.takeOverExpired(org);
       if (!taken) continue;
       if (taken.status === OrganizationStatus.Provisioning) {
         await this.lifecycle.abandonCreate(taken._id, taken.operation?.lease_until);
@@ -155,16 +126,16 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
    */
   private async releaseOrphanClaims(report: ReconcileReport): Promise<void> {
     const cutoff = new Date(Date.now() - this.config.lifecycle.leaseSeconds * 1000);
-    report.releasedClaims += await this.claims.releaseKindClaimedBefore('transition', cutoff);
+    report.releasedClaims += await this.tickets.releaseTakenBefore(cutoff);
     const newest = await this.claims.findClaimedBefore(cutoff, BATCH_SIZE, { newestFirst: true });
     const next = await this.claims.findClaimedBefore(cutoff, BATCH_SIZE, { after: this.claimWalkPosition });
     // A short page reached the newest claims: the next pass starts the walk again from the oldest.
     this.claimWalkPosition = next.length === BATCH_SIZE ? next[next.length - 1] : undefined;
-    const pages = new Map([...newest, ...next].map((claim) => [claim._id, claim]));
+    const pages = new Map([...newest, ...next].map((claim) => [claim.key, claim]));
     const held = await this.heldClaims([...pages.values()]);
-    for (const claim of pages.values()) {
-      if (held.has(claim._id)) continue;
-      await this.claims.deleteExact(claim);
+    for (const [id, claim] of pages) {
+      if (held.has(id)) continue;
+      await this.claims.releaseExactly(claim);
       report.releasedClaims += 1;
     }
   }
@@ -174,33 +145,21 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
    * slug a rename moves it to, an admin its email or the email a pending change gives it. Owners
    * are read in one query per kind rather than one per claim.
    */
-  private async heldClaims(claims: UniqueClaim[]): Promise<Set<string>> {
-    const parsed = claims.map((claim) => {
-      const separator = claim._id.indexOf(':');
-      return { claim, kind: claim._id.slice(0, separator), value: claim._id.slice(separator + 1) };
-    });
-    const admins = await this.admins.findByIds(parsed.filter(({ kind }) => kind === 'email').map(({ claim }) => claim.owner_id));
-    const orgIds = [
-      ...parsed.filter(({ kind }) => kind === 'org').map(({ claim }) => claim.owner_id),
-      ...[...admins.values()].map((admin) => admin.org_id),
-    ];
-    const orgs = new Map(
-      (
-        await this.organizations
-          .find({ _id: trusted({ $in: orgIds }) }, { slug: 1, operation: 1 })
-          .lean<Pick<OrganizationRecord, '_id' | 'slug' | 'operation'>[]>()
-      ).map((org) => [org._id.toHexString(), org]),
-    );
+  private async heldClaims(claims: StoredClaim[]): Promise<Set<string>> {
+    const admins = await this.admins.findByIds(claims.filter(({ kind }) => kind === 'email').map(({ ownerId }) => ownerId));
+    const orgIds = [...claims.filter(({ kind }) => kind === 'org').map(({ ownerId }) => ownerId), ...[...admins.values()].map((admin) => admin.org_id)];
+    const orgs = new Map((await this.organizations.findClaimedValues(orgIds)).map((org) => [org._id.toHexString(), org]));
     const held = new Set<string>();
-    for (const { claim, kind, value } of parsed) {
+    for (const claim of claims) {
+      const { kind, value, ownerId } = claim;
       if (kind === 'org') {
-        const org = orgs.get(claim.owner_id.toHexString());
-        if (org?.slug === value || org?.operation?.to_slug === value) held.add(claim._id);
+        const org = orgs.get(ownerId.toHexString());
+        if (org?.slug === value || org?.operation?.to_slug === value) held.add(claim.key);
         continue;
       }
-      const admin = admins.get(claim.owner_id.toHexString());
+      const admin = admins.get(ownerId.toHexString());
       const pendingEmail = admin ? orgs.get(admin.org_id.toHexString())?.operation?.admin_changes?.email : undefined;
-      if (admin?.email === value || pendingEmail === value) held.add(claim._id);
+      if (admin?.email === value || pendingEmail === value) held.add(claim.key);
     }
     return held;
   }
@@ -214,10 +173,7 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
   private async reconcileCollections(report: ReconcileReport): Promise<void> {
     const existing = new Set(await this.tenants.listTenantCollections());
     const referenced = new Set<string>();
-    const organizations = await this.organizations
-      .find({}, { collection_name: 1, status: 1, 'operation.to_collection': 1 })
-      .lean<Pick<OrganizationRecord, 'collection_name' | 'status' | 'operation'>[]>();
-    for (const org of organizations) {
+    for (const org of await this.organizations.findCollectionReferences()) {
       referenced.add(org.collection_name);
       if (org.operation?.to_collection) referenced.add(org.operation.to_collection);
       // Listed before this organization was created or renamed into the name? Then it exists now.
@@ -235,7 +191,7 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
 
   private async dropWhileHoldingSlug(collectionName: string): Promise<boolean> {
     const slug = slugOfTenantCollection(collectionName);
-    const holder = new Types.ObjectId();
+    const holder = newObjectId();
     if (!(await this.claims.claim('org', slug, holder))) return false;
     try {
       await this.tenants.drop(collectionName);

@@ -16,6 +16,5 @@ export class LoginAttempt {
 }
 
 export const LoginAttemptSchema = SchemaFactory.createForClass(LoginAttempt);
-// The periodic sweep, `{$or: [{expires_at: {$lte: now}}, {expires_at: {$exists: false}}]}`
-// (FerretDB refuses TTL indexes, so expiry is this query rather than expireAfterSeconds).
+// The periodic sweep, `{expires_at: {$lte: now}}` (FerretDB refuses TTL indexes, so expiry is a query).
 LoginAttemptSchema.index({ expires_at: 1 });

@@ -1,5 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { HydratedDocument, Schema as MongooseSchema, Types } from 'mongoose';
+import { Schema as MongooseSchema, Types } from 'mongoose';
 
 /** One document of an organization's own data, stored in that organization's collection. */
 @Schema({
@@ -13,12 +13,10 @@ import { HydratedDocument, Schema as MongooseSchema, Types } from 'mongoose';
 export class TenantRecord {
   /**
    * The organization the record belongs to. A read through a collection name remembered from a
-   * moment ago checks it, because by now that name may belong to another organization. Records
-   * written before this field existed have none and are read only through the organization's
-   * current collection.
+   * moment ago checks it, because by now that name may belong to another organization.
    */
-  @Prop({ type: MongooseSchema.Types.ObjectId })
-  org_id?: Types.ObjectId;
+  @Prop({ type: MongooseSchema.Types.ObjectId, required: true })
+  org_id: Types.ObjectId;
 
   @Prop({ type: MongooseSchema.Types.Mixed, required: true })
   data: Record<string, unknown>;
@@ -27,6 +25,6 @@ export class TenantRecord {
   updated_at: Date;
 }
 
-export type TenantRecordDocument = HydratedDocument<TenantRecord>;
+export type StoredTenantRecord = TenantRecord & { _id: Types.ObjectId };
 // Served by the built-in `_id` index only: records are read by id and listed in `_id` order.
 export const TenantRecordSchema = SchemaFactory.createForClass(TenantRecord);

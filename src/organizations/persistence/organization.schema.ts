@@ -1,10 +1,9 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { HydratedDocument, Schema as MongooseSchema, Types } from 'mongoose';
-import type { AdminCredentialChanges } from '../../auth/admin-accounts.service.js';
+import { Schema as MongooseSchema, Types } from 'mongoose';
+import type { AdminCredentialChanges } from '../../auth/persistence/admin-accounts.repository.js';
 
 /**
- * Lifecycle states. Every transition is a conditional update on `status`, so exactly one caller
- * wins it:
+ * Lifecycle states (see OrganizationLifecycleService for how each transition is won):
  *   provisioning -> active            (create finished; a stale one is rolled back)
  *   active -> migrating -> active     (rename; a stale one is rolled forward)
  *   active -> deleting -> (removed)   (delete; a stale one is rolled forward)
@@ -56,11 +55,10 @@ export class Organization {
   updated_at: Date;
 }
 
-export type OrganizationDocument = HydratedDocument<Organization>;
 export type OrganizationRecord = Organization & { _id: Types.ObjectId };
 
 export const OrganizationSchema = SchemaFactory.createForClass(Organization);
-// GET /org/list and token checks (`findById`) use the built-in `_id` index.
+// GET /org/list pages and every by-id read use the built-in `_id` index.
 // No query filters on slug (names are looked up through unique_claims by `_id`); this unique index is
 // MongoDB's backstop against two organizations ever sharing a slug.
 OrganizationSchema.index({ slug: 1 }, { unique: true });

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Connection, Model } from 'mongoose';
-import { AppConfig } from '../config/app-config.js';
-import { TenantRecord, TenantRecordSchema } from './schemas/tenant-record.schema.js';
-import { TENANT_CONNECTION } from './tenant-connection.js';
+import { AppConfig } from '../../config/app-config.js';
+import { TenantRecord, TenantRecordSchema } from './tenant-record.schema.js';
+import { TENANT_CONNECTION } from '../tenant-connection.js';
 
 export type TenantRecordModel = Model<TenantRecord>;
 

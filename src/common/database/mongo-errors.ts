@@ -1,0 +1,34 @@
+import mongoose from 'mongoose';
+
+/** The server error codes the service reacts to. */
+export enum MongoErrorCode {
+  NamespaceNotFound = 26,
+  IndexNotFound = 27,
+  NamespaceExists = 48,
+  DuplicateKey = 11000,
+}
+
+export function hasMongoErrorCode(error: unknown, code: MongoErrorCode): boolean {
+  return (error as { code?: unknown } | null)?.code === code;
+}
+
+/** An insert refused by a unique index: the value (or `_id`) is taken. */
+export function isDuplicateKeyError(error: unknown): boolean {
+  return hasMongoErrorCode(error, MongoErrorCode.DuplicateKey);
+}
+
+const UNAVAILABLE_ERROR_NAMES = new Set([
+  'MongoServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+]);
+
+/** True when the error means "the database cannot be reached", not "the query was wrong". */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (UNAVAILABLE_ERROR_NAMES.has(error.name)) return true;
+  return error instanceof mongoose.mongo.MongoError && (error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('ResetPool'));
+}

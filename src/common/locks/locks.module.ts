@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { Lease, LeaseSchema } from './lease.schema.js';
+import { LeasesRepository } from './leases.repository.js';
+import { TransitionTicket, TransitionTicketSchema } from './transition-ticket.schema.js';
+import { TransitionTicketsRepository } from './transition-tickets.repository.js';
+
+/** Mutual exclusion between instances, each lock won by inserting a unique `_id`. */
+@Module({
+  imports: [
+    MongooseModule.forFeature([
+      { name: Lease.name, schema: LeaseSchema },
+      { name: TransitionTicket.name, schema: TransitionTicketSchema },
+    ]),
+  ],
+  providers: [LeasesRepository, TransitionTicketsRepository],
+  exports: [LeasesRepository, TransitionTicketsRepository],
+})
+export class LocksModule {}

@@ -1,0 +1,236 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AdminAccountsService, type AdminCredentialChanges } from '../../auth/admin-accounts.service.js';
+import { AdminEmailTakenError } from '../../auth/auth.errors.js';
+import { newObjectId, type ObjectId } from '../../common/database/object-id.js';
+import { TransitionTicketsRepository } from '../../common/locks/transition-tickets.repository.js';
+import { UniqueClaimsRepository } from '../../common/uniqueness/unique-claims.repository.js';
+import { AppConfig } from '../../config/app-config.js';
+import { CountedLifecycleOperation, LifecycleMetrics } from '../../metrics/lifecycle-metrics.js';
+import { tenantCollectionName } from '../../tenants/tenant-collection-name.js';
+import { TenantCollectionService } from '../../tenants/tenant-collection.service.js';
+import { OrganizationBusyError, OrganizationNameTakenError } from '../organization.errors.js';
+import type { OrganizationRecord, PendingOperation } from '../persistence/organization.schema.js';
+import { OrganizationsRepository } from '../persistence/organizations.repository.js';
+import { CrashPoint, CrashPoints } from './crash-points.js';
+
+export interface RenameOutcome {
+  organization: OrganizationRecord;
+  previous_collection: string;
+  documents_migrated: number;
+}
+
+/**
+ * The multi-step operations on an organization as a state machine stored on its document. Each
+ * step after a transition is idempotent, so whoever holds the operation's lease (the request, or
+ * the reconciler after a crash) can finish it.
+ *
+ * Transitions that concurrent callers contend for (start a rename or a delete, finish or abandon a
+ * create, change a spelling or credentials) are first won by inserting a ticket for the epoch they
+ * leave: FerretDB applies concurrent conditional updates of one document without isolation, so
+ * several callers could each "win" the update itself, while only one insert of a unique `_id`
+ * succeeds everywhere. The update then also requires that epoch, so a caller that read the
+ * organization before a whole rename went by (active -> migrating -> active) cannot act on it.
+ * A crash can leave a ticket behind: the reconciler releases those once they are a lease old.
+ */
+@Injectable()
+export class OrganizationLifecycleService {
+  constructor(
+    private readonly organizations: OrganizationsRepository,
+    private readonly uniqueClaims: UniqueClaimsRepository,
+    private readonly tickets: TransitionTicketsRepository,
+    private readonly admins: AdminAccountsService,
+    private readonly tenants: TenantCollectionService,
+    private readonly crashPoints: CrashPoints,
+    private readonly config: AppConfig,
+    readonly lifecycleMetrics: LifecycleMetrics,
+  ) {}
+
+  leaseUntil(): Date {
+    return new Date(Date.now() + this.config.lifecycle.leaseSeconds * 1000);
+  }
+
+  /** Claims name and email, then provisioning -> active. Any failure undoes what was done. */
+  @CountedLifecycleOperation('create')
+  async create(input: { name: string; slug: string; email: string; passwordHash: string }): Promise<OrganizationRecord> {
+    const orgId = newObjectId();
+    const adminId = newObjectId();
+    if (!(await this.uniqueClaims.claim('org', input.slug, orgId))) throw new OrganizationNameTakenError();
+    if (!(await this.uniqueClaims.claim('email', input.email, adminId))) {
+      await this.uniqueClaims.release('org', input.slug, orgId);
+      throw new AdminEmailTakenError();
+    }
+    this.crashPoints.reach('create.after-claims');
+    const collectionName = tenantCollectionName(input.slug);
+    try {
+      await this.organizations.insertProvisioning({
+        _id: orgId,
+        name: input.name,
+        slug: input.slug,
+        collection_name: collectionName,
+        admin_id: adminId,
+        lease_until: this.leaseUntil(),
+      });
+      this.crashPoints.reach('create.after-org-insert');
+      await this.admins.create({ _id: adminId, org_id: orgId, email: input.email, password_hash: input.passwordHash });
+      this.crashPoints.reach('create.after-admin-insert');
+      await this.tenants.create(collectionName);
+      this.crashPoints.reach('create.after-collection');
+      const active = await this.leaveEpoch(orgId, 0, 'create.after-ticket', () => this.organizations.markActive(orgId));
+      // Only if the reconciler took over a create that outlived its lease.
+      if (!active) throw new OrganizationBusyError('Organization creation was interrupted; retry');
+      return active;
+    } catch (error) {
+      await this.abandonCreate(orgId);
+      throw error;
+    }
+  }
+
+  /** Turns a create that cannot finish into a delete and completes it. */
+  async abandonCreate(orgId: ObjectId, expectedLeaseUntil?: Date): Promise<void> {
+    const deleting = await this.leaveEpoch(orgId, 0, undefined, () =>
+      this.organizations.abandonCreate(orgId, this.leaseUntil(), expectedLeaseUntil),
+    );
+    if (deleting) {
+      await this.completeDelete(deleting);
+    } else if (!expectedLeaseUntil && !(await this.organizations.exists(orgId))) {
+      // The organization document was never written: only the claims exist.
+      await this.uniqueClaims.releaseOwnedBy([orgId]);
+    }
+  }
+
+  /** active -> migrating (claims first), then moves the collection and finishes. */
+  @CountedLifecycleOperation('rename')
+  async rename(
+    org: OrganizationRecord,
+    target: { name: string; slug: string },
+    adminChanges?: AdminCredentialChanges,
+    previousEmail?: string,
+  ): Promise<RenameOutcome> {
+    if (!(await this.uniqueClaims.claim('org', target.slug, org._id))) throw new OrganizationNameTakenError();
+    if (adminChanges?.email && !(await this.uniqueClaims.claim('email', adminChanges.email, org.admin_id))) {
+      await this.uniqueClaims.release('org', target.slug, org._id);
+      throw new AdminEmailTakenError();
+    }
+    this.crashPoints.reach('rename.after-claims');
+    const operation: PendingOperation = {
+      kind: 'rename',
+      lease_until: this.leaseUntil(),
+      to_name: target.name,
+      to_slug: target.slug,
+      to_collection: tenantCollectionName(target.slug),
+      ...(adminChanges ? { admin_changes: adminChanges } : {}),
+    };
+    const migrating = await this.leaveEpoch(org._id, org.lifecycle_epoch, 'rename.after-ticket', () =>
+      this.organizations.beginRename(org, operation),
+    );
+    if (!migrating) {
+      await this.uniqueClaims.release('org', target.slug, org._id);
+      if (adminChanges?.email) await this.uniqueClaims.release('email', adminChanges.email, org.admin_id);
+      throw new OrganizationBusyError();
+    }
+    this.crashPoints.reach('rename.after-transition');
+    const outcome = await this.completeRename(migrating);
+    if (previousEmail && adminChanges?.email && previousEmail !== adminChanges.email) {
+      await this.uniqueClaims.release('email', previousEmail, org.admin_id);
+    }
+    return outcome;
+  }
+
+  /** Rolls a rename forward from wherever it stopped: move, admin changes, migrating -> active. */
+  async completeRename(org: OrganizationRecord): Promise<RenameOutcome> {
+    const operation = org.operation as Required<Pick<PendingOperation, 'to_name' | 'to_slug' | 'to_collection'>> & PendingOperation;
+    const moved = await this.tenants.move(org.collection_name, operation.to_collection, () =>
+      this.organizations.renewRenameLease(org._id, this.leaseUntil()),
+    );
+    this.crashPoints.reach('rename.after-move');
+    if (operation.admin_changes) await this.admins.applyChanges(org.admin_id, operation.admin_changes);
+    this.crashPoints.reach('rename.after-admin-changes');
+    const active = await this.organizations.finishRename(org._id, {
+      name: operation.to_name,
+      slug: operation.to_slug,
+      collection_name: operation.to_collection,
+    });
+    if (!active) throw new OrganizationBusyError('The rename was finished by another instance');
+    this.crashPoints.reach('rename.after-finish');
+    if (org.slug !== operation.to_slug) await this.uniqueClaims.release('org', org.slug, org._id);
+    return { organization: active, previous_collection: org.collection_name, documents_migrated: moved.documents };
+  }
+
+  /** Same slug, another spelling: only the name changes, won like any transition. */
+  async changeDisplayName(org: OrganizationRecord, name: string): Promise<OrganizationRecord> {
+    const renamed = await this.leaveEpoch(org._id, org.lifecycle_epoch, undefined, () => this.organizations.changeName(org, name));
+    if (!renamed) throw new OrganizationBusyError();
+    return renamed;
+  }
+
+  /**
+   * Email and/or password change without a rename. The admin's credential version plays the
+   * epoch's part: one ticket per version, so of two concurrent changes exactly one applies.
+   */
+  async changeCredentials(adminId: ObjectId, previousEmail: string, changes: AdminCredentialChanges): Promise<void> {
+    if (changes.email && !(await this.uniqueClaims.claim('email', changes.email, adminId))) throw new AdminEmailTakenError();
+    const expectedVersion = changes.credential_version - 1;
+    const applied = await this.withTicket(`${adminId.toHexString()}:cv${expectedVersion}`, undefined, () =>
+      this.admins.applyChangesIfVersion(adminId, expectedVersion, changes),
+    );
+    if (!applied) {
+      if (changes.email) await this.uniqueClaims.release('email', changes.email, adminId);
+      throw new OrganizationBusyError('The credentials were changed concurrently; retry');
+    }
+    if (changes.email) await this.uniqueClaims.release('email', previousEmail, adminId);
+  }
+
+  /** active -> deleting, then removes everything. Returns the number of tenant documents removed. */
+  @CountedLifecycleOperation('delete')
+  async delete(org: OrganizationRecord): Promise<number> {
+    const deleting = await this.leaveEpoch(org._id, org.lifecycle_epoch, undefined, () =>
+      this.organizations.beginDelete(org, this.leaseUntil()),
+    );
+    if (!deleting) throw new OrganizationBusyError();
+    this.crashPoints.reach('delete.after-transition');
+    return this.completeDelete(deleting);
+  }
+
+  /** Rolls a delete forward: drop the collection, remove admins, the organization, its claims. */
+  async completeDelete(org: OrganizationRecord): Promise<number> {
+    let documents = await this.tenants.drop(org.collection_name);
+    if (org.operation?.to_collection) documents += await this.tenants.drop(org.operation.to_collection);
+    this.crashPoints.reach('delete.after-drop');
+    await this.admins.deleteByOrganization(org._id);
+    this.crashPoints.reach('delete.after-admins');
+    await this.organizations.removeDeleting(org._id);
+    await this.uniqueClaims.releaseOwnedBy([org._id, org.admin_id]);
+    return documents;
+  }
+
+  /** Takes over an operation whose lease ran out; null when another instance got there first. */
+  takeOverExpired(org: OrganizationRecord): Promise<OrganizationRecord | null> {
+    return this.organizations.takeOverExpired(org, this.leaseUntil());
+  }
+
+  /**
+   * Runs `transition` (a conditional update that leaves `epoch`) only for the one caller that wins
+   * the ticket of that epoch; null for the others. Once the update is written, its epoch condition
+   * alone refuses anyone who read the old epoch, so the ticket is released. After an error it is
+   * kept (the write may still land) for the reconciler to release.
+   */
+  private leaveEpoch(
+    orgId: ObjectId,
+    epoch: number,
+    crashPoint: CrashPoint | undefined,
+    transition: () => Promise<OrganizationRecord | null>,
+  ): Promise<OrganizationRecord | null> {
+    return this.withTicket(`${orgId.toHexString()}:${epoch}`, crashPoint, transition);
+  }
+
+  /** Runs `change` only for the one caller that inserts the ticket; null for everyone else. */
+  private async withTicket<T>(ticket: string, crashPoint: CrashPoint | undefined, change: () => Promise<T>): Promise<T | null> {
+    const holder = randomUUID();
+    if (!(await this.tickets.take(ticket, holder))) return null;
+    if (crashPoint) this.crashPoints.reach(crashPoint);
+    const result = await change();
+    await this.tickets.release(ticket, holder);
+    return result;
+  }
+}

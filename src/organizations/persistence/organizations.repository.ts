@@ -1,0 +1,162 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model, trusted } from 'mongoose';
+import type { ObjectId } from '../../common/database/object-id.js';
+import { Organization, type OrganizationRecord, OrganizationStatus, type PendingOperation } from './organization.schema.js';
+
+/** Organizations in these states exist for clients; the others are mid-create or mid-delete. */
+export const VISIBLE_STATUSES: readonly OrganizationStatus[] = [OrganizationStatus.Active, OrganizationStatus.Migrating];
+
+/** Where an organization's tenant collections are referenced, for the reconciler. */
+export type CollectionReference = Pick<OrganizationRecord, 'collection_name' | 'status' | 'operation'>;
+export type ClaimedValues = Pick<OrganizationRecord, '_id' | 'slug' | 'operation'>;
+
+/**
+ * The `organizations` collection. Every lifecycle transition is one named conditional update that
+ * also requires the epoch it leaves and bumps it; it returns the document as written, or null when
+ * the organization was not in the expected state. Which caller may attempt a transition is
+ * decided before, by a transition ticket (see OrganizationLifecycleService).
+ */
+@Injectable()
+export class OrganizationsRepository {
+  constructor(@InjectModel(Organization.name) private readonly organizations: Model<Organization>) {}
+
+  async insertProvisioning(org: {
+    _id: ObjectId;
+    name: string;
+    slug: string;
+    collection_name: string;
+    admin_id: ObjectId;
+    lease_until: Date;
+  }): Promise<void> {
+    const { lease_until, ...fields } = org;
+    await this.organizations.create({
+      ...fields,
+      status: OrganizationStatus.Provisioning,
+      lifecycle_epoch: 0,
+      operation: { kind: 'create', lease_until } satisfies PendingOperation,
+    });
+  }
+
+  /** provisioning -> active: the create finished. */
+  markActive(orgId: ObjectId): Promise<OrganizationRecord | null> {
+    return this.transition(
+      { _id: orgId, status: OrganizationStatus.Provisioning, lifecycle_epoch: 0 },
+      { $set: { status: OrganizationStatus.Active }, $unset: { operation: 1 } },
+    );
+  }
+
+  /** provisioning -> deleting: a create that cannot finish is undone as a delete. */
+  abandonCreate(orgId: ObjectId, leaseUntil: Date, expectedLeaseUntil?: Date): Promise<OrganizationRecord | null> {
+    const filter: Record<string, unknown> = { _id: orgId, status: OrganizationStatus.Provisioning, lifecycle_epoch: 0 };
+    if (expectedLeaseUntil) filter['operation.lease_until'] = expectedLeaseUntil;
+    return this.transition(filter, { $set: { status: OrganizationStatus.Deleting, operation: deleteOperation(leaseUntil) } });
+  }
+
+  /** active -> migrating, recording where the rename goes. */
+  beginRename(org: OrganizationRecord, operation: PendingOperation): Promise<OrganizationRecord | null> {
+    return this.transition(
+      { _id: org._id, status: OrganizationStatus.Active, lifecycle_epoch: org.lifecycle_epoch },
+      { $set: { status: OrganizationStatus.Migrating, operation } },
+    );
+  }
+
+  /** migrating -> active under the new name. */
+  finishRename(orgId: ObjectId, target: { name: string; slug: string; collection_name: string }): Promise<OrganizationRecord | null> {
+    return this.transition(
+      { _id: orgId, status: OrganizationStatus.Migrating },
+      { $set: { status: OrganizationStatus.Active, ...target }, $unset: { operation: 1 } },
+    );
+  }
+
+  /** active -> active with another spelling of the same slug. */
+  changeName(org: OrganizationRecord, name: string): Promise<OrganizationRecord | null> {
+    return this.transition({ _id: org._id, status: OrganizationStatus.Active, lifecycle_epoch: org.lifecycle_epoch }, { $set: { name } });
+  }
+
+  /** active -> deleting. */
+  beginDelete(org: OrganizationRecord, leaseUntil: Date): Promise<OrganizationRecord | null> {
+    return this.transition(
+      { _id: org._id, status: OrganizationStatus.Active, lifecycle_epoch: org.lifecycle_epoch },
+      { $set: { status: OrganizationStatus.Deleting, operation: deleteOperation(leaseUntil) } },
+    );
+  }
+
+  /** deleting -> (removed). */
+  async removeDeleting(orgId: ObjectId): Promise<void> {
+    await this.organizations.deleteOne({ _id: orgId, status: OrganizationStatus.Deleting });
+  }
+
+  /** Moves the lease of an operation whose lease ran out to a new holder; null if someone else did first. */
+  takeOverExpired(org: OrganizationRecord, leaseUntil: Date): Promise<OrganizationRecord | null> {
+    return this.organizations
+      .findOneAndUpdate(
+        { _id: org._id, status: org.status, 'operation.lease_until': org.operation?.lease_until },
+        { $set: { 'operation.lease_until': leaseUntil } },
+        { returnDocument: 'after' },
+      )
+      .lean<OrganizationRecord>();
+  }
+
+  /** Keeps a long rename's lease from running out while its collection is copied. */
+  async renewRenameLease(orgId: ObjectId, leaseUntil: Date): Promise<void> {
+    await this.organizations.updateOne(
+      { _id: orgId, status: OrganizationStatus.Migrating },
+      { $set: { 'operation.lease_until': leaseUntil } },
+    );
+  }
+
+  findById(orgId: ObjectId | string): Promise<OrganizationRecord | null> {
+    return this.organizations.findById(orgId).lean<OrganizationRecord>();
+  }
+
+  async exists(orgId: ObjectId): Promise<boolean> {
+    return (await this.organizations.exists({ _id: orgId })) !== null;
+  }
+
+  /** The organization's current lifecycle epoch (null once it is gone). */
+  async lifecycleEpoch(orgId: ObjectId): Promise<number | null> {
+    const org = await this.organizations.findById(orgId, { _id: 0, lifecycle_epoch: 1 }).lean<{ lifecycle_epoch: number }>();
+    return org?.lifecycle_epoch ?? null;
+  }
+
+  /** Visible organizations in `_id` order after the cursor; `limit` of them at most. */
+  pageVisible(after: ObjectId | undefined, limit: number): Promise<OrganizationRecord[]> {
+    const filter: Record<string, unknown> = { status: trusted({ $in: VISIBLE_STATUSES }) };
+    if (after) filter._id = trusted({ $gt: after });
+    return this.organizations.find(filter).sort({ _id: 1 }).limit(limit).lean<OrganizationRecord[]>();
+  }
+
+  /** Operations in progress whose lease ran out before `now`. */
+  findExpiredOperations(now: Date, limit: number): Promise<OrganizationRecord[]> {
+    return this.organizations
+      .find({
+        status: trusted({ $in: [OrganizationStatus.Provisioning, OrganizationStatus.Migrating, OrganizationStatus.Deleting] }),
+        'operation.lease_until': trusted({ $lt: now }),
+      })
+      .limit(limit)
+      .lean<OrganizationRecord[]>();
+  }
+
+  /** The slugs each of the organizations holds or is about to hold. */
+  findClaimedValues(orgIds: ObjectId[]): Promise<ClaimedValues[]> {
+    return this.organizations.find({ _id: trusted({ $in: orgIds }) }, { slug: 1, operation: 1 }).lean<ClaimedValues[]>();
+  }
+
+  /** Every organization's collection references. */
+  findCollectionReferences(): Promise<CollectionReference[]> {
+    return this.organizations
+      .find({}, { collection_name: 1, status: 1, 'operation.to_collection': 1 })
+      .lean<CollectionReference[]>();
+  }
+
+  private transition(filter: Record<string, unknown>, update: Record<string, unknown>): Promise<OrganizationRecord | null> {
+    return this.organizations
+      .findOneAndUpdate(filter, { ...update, $inc: { lifecycle_epoch: 1 } }, { returnDocument: 'after' })
+      .lean<OrganizationRecord>();
+  }
+}
+
+function deleteOperation(leaseUntil: Date): PendingOperation {
+  return { kind: 'delete', lease_until: leaseUntil };
+}

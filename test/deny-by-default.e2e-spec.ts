@@ -1,0 +1,76 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { MetadataScanner, ModulesContainer } from '@nestjs/core';
+import { IS_PUBLIC_ROUTE } from '../src/auth/public.decorator.js';
+import { createTestApp, TestApp } from './support/test-app.js';
+
+interface RegisteredRoute {
+  method: string;
+  path: string;
+  isPublic: boolean;
+}
+
+/** The routes that may be called without a token; anything else must answer 401 without one. */
+const PUBLIC_ROUTES = [
+  'GET /health',
+  'GET /health/ready',
+  'GET /metrics',
+  'GET /org/get',
+  'GET /org/list',
+  'POST /admin/login',
+  'POST /org/create',
+];
+
+/** Every route Nest registered, from its controllers' metadata. */
+function registeredRoutes(t: TestApp): RegisteredRoute[] {
+  const scanner = new MetadataScanner();
+  const routes: RegisteredRoute[] = [];
+  for (const module of t.app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as (new (...args: never[]) => object) | undefined;
+      if (!controller) continue;
+      const prefix = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
+      const classIsPublic = Reflect.getMetadata(IS_PUBLIC_ROUTE, controller) === true;
+      for (const name of scanner.getAllMethodNames(controller.prototype)) {
+        const handler = (controller.prototype as Record<string, unknown>)[name] as object;
+        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+        if (method === undefined) continue;
+        const path = String(Reflect.getMetadata(PATH_METADATA, handler) ?? '');
+        routes.push({
+          method: RequestMethod[method],
+          path: `/${[prefix, path].filter((part) => part && part !== '/').join('/')}`.replace(/\/+/g, '/'),
+          isPublic: classIsPublic || Reflect.getMetadata(IS_PUBLIC_ROUTE, handler) === true,
+        });
+      }
+    }
+  }
+  return routes;
+}
+
+describe('Deny by default', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('marks exactly the documented routes public', () => {
+    const routes = registeredRoutes(t);
+    expect(routes.length).toBeGreaterThan(PUBLIC_ROUTES.length);
+    expect(routes.filter((route) => route.isPublic).map((route) => `${route.method} ${route.path}`).sort()).toEqual(PUBLIC_ROUTES);
+  });
+
+  it('answers 401 without a token on every route not marked public', async () => {
+    const protectedRoutes = registeredRoutes(t).filter((route) => !route.isPublic);
+    expect(protectedRoutes.length).toBeGreaterThan(0);
+    for (const route of protectedRoutes) {
+      const url = route.path.replace(/:[^/]+/g, '507f1f77bcf86cd799439011');
+      const response = await t.http()[route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete' | 'patch'](url).send({});
+      expect({ route: `${route.method} ${route.path}`, status: response.status }).toEqual({ route: `${route.method} ${route.path}`, status: 401 });
+    }
+  });
+});
