@@ -36,9 +36,15 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-/** The production AppModule and app setup, on a real database, served in-process. */
+/**
+ * The production AppModule and app setup, on a real database, served in-process; `close` drops its
+ * databases. Suites use useTestApp (session.ts); this is for a test that prepares the databases first.
+ */
 export async function createTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
-  const config = AppConfig.fromEnvironment(testEnvironment(overrides));
+  return startTestApp(AppConfig.fromEnvironment(testEnvironment(overrides)));
+}
+
+export async function startTestApp(config: AppConfig): Promise<TestApp> {
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(AppConfig)
     .useValue(config)
