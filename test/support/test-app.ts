@@ -81,13 +81,3 @@ export function uniqueOrg(prefix = 'Org'): { organization_name: string; email: s
   const tag = `${Date.now().toString(36)}${counter}${randomBytes(2).toString('hex')}`;
   return { organization_name: `${prefix} ${tag}`, email: `admin-${tag}@example.com`, password: STRONG_PASSWORD };
 }
-
-/** Creates an organization and logs its admin in. */
-export async function createOrgWithToken(
-  testApp: TestApp,
-  input = uniqueOrg(),
-): Promise<{ org: Record<string, any>; token: string; input: typeof input }> {
-  const created = await testApp.http().post('/org/create').send(input).expect(201);
-  const login = await testApp.http().post('/admin/login').send({ email: input.email, password: input.password }).expect(200);
-  return { org: created.body, token: login.body.access_token, input };
-}
