@@ -1,25 +1,17 @@
 import { JwtService } from '@nestjs/jwt';
 import { expectError } from './support/expect-error.js';
-import { createOrgWithToken, createTestApp, TestApp, uniqueOrg } from './support/test-app.js';
+import { createOrgWithToken, useOrgWithToken, useTestApp } from './support/session.js';
+import { uniqueOrg } from './support/test-app.js';
 
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const decodePart = (token: string, index: number) => JSON.parse(Buffer.from(token.split('.')[index], 'base64url').toString('utf8'));
 /** The error body without its per-request id, to compare two answers. */
 const withoutRequestId = ({ requestId: _requestId, ...rest }: Record<string, unknown>) => rest;
 
 describe('auth (e2e)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp();
 
   const login = (body: Record<string, unknown>) => t.http().post('/admin/login').send(body);
-  const stats = (token: string) => t.http().get('/org/collection/stats').set(bearer(token));
+  const stats = (token: string) => t.withToken(token).get('/org/collection/stats');
   const expectRevoked = async (token: string) => expectError(await stats(token), 401, 'Invalid or expired token');
 
   describe('POST /admin/login', () => {
@@ -98,7 +90,7 @@ describe('auth (e2e)', () => {
 
     it('stops working when the admin email changes', async () => {
       const { token } = await createOrgWithToken(t);
-      const res = await t.http().put('/org/update').set(bearer(token)).send({ email: uniqueOrg().email }).expect(200);
+      const res = await t.withToken(token).put('/org/update').send({ email: uniqueOrg().email }).expect(200);
       await expectRevoked(token);
       expect(decodePart(res.body.access_token, 1).cv).toBe(2);
       await stats(res.body.access_token).expect(200);
@@ -107,20 +99,20 @@ describe('auth (e2e)', () => {
     it('stops working when the password changes, and so does every other token of that admin', async () => {
       const { token, input } = await createOrgWithToken(t);
       const second = (await login({ email: input.email, password: input.password }).expect(200)).body.access_token;
-      await t.http().put('/org/update').set(bearer(token)).send({ password: 'fresh-Strong-passphrase-1' }).expect(200);
+      await t.withToken(token).put('/org/update').send({ password: 'fresh-Strong-passphrase-1' }).expect(200);
       await expectRevoked(token);
       await expectRevoked(second);
     });
 
     it('stops working when its organization is deleted, even if the name is taken again', async () => {
       const { token, input } = await createOrgWithToken(t);
-      await t.http().delete('/org/delete').set(bearer(token)).query({ organization_name: input.organization_name }).expect(200);
+      await t.withToken(token).delete('/org/delete').query({ organization_name: input.organization_name }).expect(200);
       await expectRevoked(token);
       // Same name and email, a new organization: the old token is still dead.
       await t.http().post('/org/create').send(input).expect(201);
       await expectRevoked(token);
-      expectError(await t.http().put('/org/update').set(bearer(token)).send({ organization_name: uniqueOrg().organization_name }), 401);
-      expectError(await t.http().post('/org/records').set(bearer(token)).send({ a: 1 }), 401);
+      expectError(await t.withToken(token).put('/org/update').send({ organization_name: uniqueOrg().organization_name }), 401);
+      expectError(await t.withToken(token).post('/org/records').send({ a: 1 }), 401);
     });
 
     it('is refused when signed correctly but naming another organization than its admin', async () => {
@@ -128,7 +120,7 @@ describe('auth (e2e)', () => {
       const b = await createOrgWithToken(t);
       const forged = await t.app.get(JwtService).signAsync({ sub: a.org.admin.id, org_id: b.org.id, cv: 1 });
       await expectRevoked(forged);
-      expectError(await t.http().delete('/org/delete').set(bearer(forged)).query({ organization_name: b.input.organization_name }), 401);
+      expectError(await t.withToken(forged).delete('/org/delete').query({ organization_name: b.input.organization_name }), 401);
       await t.http().get('/org/get').query({ organization_name: b.input.organization_name }).expect(200);
     });
 
@@ -143,18 +135,16 @@ describe('auth (e2e)', () => {
   });
 
   describe('a token of org A against org B', () => {
-    let a: Awaited<ReturnType<typeof createOrgWithToken>>;
-    let b: Awaited<ReturnType<typeof createOrgWithToken>>;
+    const a = useOrgWithToken(t);
+    const b = useOrgWithToken(t);
     let recordOfB: { id: string; data: Record<string, unknown> };
 
     beforeAll(async () => {
-      a = await createOrgWithToken(t);
-      b = await createOrgWithToken(t);
-      recordOfB = (await t.http().post('/org/records').set(bearer(b.token)).send({ secret: 'of B' }).expect(201)).body;
+      recordOfB = (await t.withToken(b.token).post('/org/records').send({ secret: 'of B' }).expect(201)).body;
     });
 
     const recordOfBIsIntact = async () => {
-      const res = await t.http().get(`/org/records/${recordOfB.id}`).set(bearer(b.token)).expect(200);
+      const res = await t.withToken(b.token).get(`/org/records/${recordOfB.id}`).expect(200);
       expect(res.body.data).toEqual({ secret: 'of B' });
     };
 
@@ -164,22 +154,22 @@ describe('auth (e2e)', () => {
     });
 
     it("cannot delete B (403) and B's data stays", async () => {
-      const res = await t.http().delete('/org/delete').set(bearer(a.token)).send({ organization_name: b.input.organization_name });
+      const res = await t.withToken(a.token).delete('/org/delete').send({ organization_name: b.input.organization_name });
       expectError(res, 403);
       await t.http().get('/org/get').query({ organization_name: b.input.organization_name }).expect(200);
       await recordOfBIsIntact();
     });
 
     it("cannot take B's name or B's admin email by update (409)", async () => {
-      expectError(await t.http().put('/org/update').set(bearer(a.token)).send({ organization_name: b.input.organization_name }), 409);
-      expectError(await t.http().put('/org/update').set(bearer(a.token)).send({ email: b.input.email }), 409);
+      expectError(await t.withToken(a.token).put('/org/update').send({ organization_name: b.input.organization_name }), 409);
+      expectError(await t.withToken(a.token).put('/org/update').send({ email: b.input.email }), 409);
       await stats(b.token).expect(200);
       await t.http().post('/admin/login').send({ email: b.input.email, password: b.input.password }).expect(200);
     });
 
     it("changes only A when A updates, and B's token keeps working", async () => {
       const renamed = uniqueOrg('A renamed').organization_name;
-      const res = await t.http().put('/org/update').set(bearer(a.token)).send({ organization_name: renamed }).expect(200);
+      const res = await t.withToken(a.token).put('/org/update').send({ organization_name: renamed }).expect(200);
       expect(res.body.organization.id).toBe(a.org.id);
       const bNow = await t.http().get('/org/get').query({ organization_name: b.input.organization_name }).expect(200);
       expect(bNow.body).toMatchObject({ id: b.org.id, organization_name: b.org.organization_name, collection_name: b.org.collection_name });
@@ -189,10 +179,10 @@ describe('auth (e2e)', () => {
 
     it("cannot read, replace or delete B's records (404), nor list them", async () => {
       const path = `/org/records/${recordOfB.id}`;
-      expectError(await t.http().get(path).set(bearer(a.token)), 404);
-      expectError(await t.http().put(path).set(bearer(a.token)).send({ secret: 'overwritten by A' }), 404);
-      expectError(await t.http().delete(path).set(bearer(a.token)), 404);
-      const list = await t.http().get('/org/records').set(bearer(a.token)).expect(200);
+      expectError(await t.withToken(a.token).get(path), 404);
+      expectError(await t.withToken(a.token).put(path).send({ secret: 'overwritten by A' }), 404);
+      expectError(await t.withToken(a.token).delete(path), 404);
+      const list = await t.withToken(a.token).get('/org/records').expect(200);
       expect(list.body.items.map((item: { id: string }) => item.id)).not.toContain(recordOfB.id);
       await recordOfBIsIntact();
     });

@@ -1,27 +1,16 @@
 import { slugify } from '../src/organizations/organization-name.js';
-import { DirectDatabases, openDatabases } from './support/direct-db.js';
 import { expectError } from './support/expect-error.js';
-import { createTestApp, TestApp, uniqueOrg } from './support/test-app.js';
+import { useTestApp } from './support/session.js';
+import { uniqueOrg } from './support/test-app.js';
 
 const PARALLEL = 20;
 
 describe('concurrent creates (e2e)', () => {
-  let t: TestApp;
-  let db: DirectDatabases;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-    db = await openDatabases(t.config);
-  });
-
-  afterAll(async () => {
-    await db.close();
-    await t.close();
-  });
+  const t = useTestApp();
 
   const createAll = (inputs: ReturnType<typeof uniqueOrg>[]) =>
     Promise.all(inputs.map((input) => t.http().post('/org/create').send(input).then((res) => res)));
-  const claimsFor = (keys: string[]) => db.master.collection<{ _id: string }>('unique_claims').countDocuments({ _id: { $in: keys } });
+  const claimsFor = (keys: string[]) => t.db.master.collection<{ _id: string }>('unique_claims').countDocuments({ _id: { $in: keys } });
 
   it(`${PARALLEL} parallel creates of one name: one 201, the rest 409, one org, one admin, one collection`, async () => {
     const name = uniqueOrg('Race').organization_name;
@@ -37,10 +26,10 @@ describe('concurrent creates (e2e)', () => {
     responses.filter((res) => res.status !== 201).forEach((res) => expectError(res, 409, 'An organization with this name already exists'));
     expect(winners[0].body.slug).toBe(slug);
 
-    expect(await db.master.collection('organizations').countDocuments({ slug })).toBe(1);
+    expect(await t.db.master.collection('organizations').countDocuments({ slug })).toBe(1);
     const emails = inputs.map((input) => input.email);
-    expect(await db.master.collection('admins').countDocuments({ email: { $in: emails } })).toBe(1);
-    expect((await db.tenantCollections()).filter((name) => name === `org_${slug}`)).toHaveLength(1);
+    expect(await t.db.master.collection('admins').countDocuments({ email: { $in: emails } })).toBe(1);
+    expect((await t.db.tenantCollections()).filter((name) => name === `org_${slug}`)).toHaveLength(1);
     // The losers left no claim on their emails: each can sign up again.
     expect(await claimsFor(emails.map((email) => `email:${email}`))).toBe(1);
     const loser = inputs.find((input) => input.email !== winners[0].body.admin.email)!;
@@ -58,9 +47,9 @@ describe('concurrent creates (e2e)', () => {
     responses.filter((res) => res.status !== 201).forEach((res) => expectError(res, 409, 'An admin with this email already exists'));
 
     const slugs = inputs.map((input) => slugify(input.organization_name));
-    expect(await db.master.collection('organizations').countDocuments({ slug: { $in: slugs } })).toBe(1);
-    expect(await db.master.collection('admins').countDocuments({ email })).toBe(1);
-    const collections = await db.tenantCollections();
+    expect(await t.db.master.collection('organizations').countDocuments({ slug: { $in: slugs } })).toBe(1);
+    expect(await t.db.master.collection('admins').countDocuments({ email })).toBe(1);
+    const collections = await t.db.tenantCollections();
     expect(slugs.filter((slug) => collections.includes(`org_${slug}`))).toEqual([winners[0].body.slug]);
     // The losers' names were released: one claim left, and a loser's name can be created now.
     expect(await claimsFor(slugs.map((slug) => `org:${slug}`))).toBe(1);

@@ -7,6 +7,7 @@ import { expectError } from './support/expect-error.js';
 import { FetchClient, fetchClient } from './support/fetch-client.js';
 import { idsIn, lifecycleProblems, LifecycleState, readLifecycleState, seedRecords, waitFor, waitUntilSettled } from './support/lifecycle-state.js';
 import { ServiceProcess, startServiceProcess } from './support/service-process.js';
+import { createOrgWithTokenVia } from './support/session.js';
 import { dropDatabases, testEnvironment, uniqueOrg } from './support/test-app.js';
 
 /**
@@ -61,12 +62,8 @@ interface OrgUnderTest {
 }
 
 async function createOrg(api: FetchClient, prefix: string): Promise<Omit<OrgUnderTest, 'ids'>> {
-  const input = uniqueOrg(prefix);
-  const created = await api.request('POST', '/org/create', { body: input });
-  expect(created.status).toBe(201);
-  const login = await api.request('POST', '/admin/login', { body: { email: input.email, password: input.password } });
-  expect(login.status).toBe(200);
-  return { id: created.body.id, input, token: login.body.access_token, collection: created.body.collection_name };
+  const { org, token, input } = await createOrgWithTokenVia(api, uniqueOrg(prefix));
+  return { id: org.id, input, token, collection: org.collection_name };
 }
 
 async function login(api: FetchClient, email: string, password: string): Promise<number> {

@@ -3,27 +3,25 @@ import { OrganizationReconciler } from '../src/organizations/lifecycle/organizat
 import { slugify } from '../src/organizations/organization-name.js';
 import { tenantCollectionName } from '../src/tenants/tenant-collection-name.js';
 import { TenantCollectionService } from '../src/tenants/tenant-collection.service.js';
-import { DirectDatabases, openDatabases } from './support/direct-db.js';
 import { expectError } from './support/expect-error.js';
 import { idsIn, lifecycleProblems, readLifecycleState, seedRecords, StoredOrganization, waitFor } from './support/lifecycle-state.js';
-import { createOrgWithToken, createTestApp, TestApp, uniqueOrg } from './support/test-app.js';
+import { createOrgWithToken, useTestApp } from './support/session.js';
+import { uniqueOrg } from './support/test-app.js';
 
 /** Enough documents that writes keep streaming in while a rename copies them. */
 const COPY_PATH_RECORDS = 5_000;
 
 describe('lifecycle races (e2e)', () => {
-  let t: TestApp;
-  let db: DirectDatabases;
+  const t = useTestApp();
 
-  const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
   const storedOrg = (id: string) =>
-    db.master.collection<StoredOrganization>('organizations').findOne({ _id: new Types.ObjectId(id) });
-  const expectSettled = async () => expect(lifecycleProblems(await readLifecycleState(db))).toEqual([]);
+    t.db.master.collection<StoredOrganization>('organizations').findOne({ _id: new Types.ObjectId(id) });
+  const expectSettled = async () => expect(lifecycleProblems(await readLifecycleState(t.db))).toEqual([]);
 
   /** An organization with seeded records, its token, and the ids of its records. */
   async function orgWithRecords(count: number) {
     const created = await createOrgWithToken(t);
-    const ids = await seedRecords(db, created.org.collection_name, created.org.id, count);
+    const ids = await seedRecords(t.db, created.org.collection_name, created.org.id, count);
     return { ...created, ids };
   }
 
@@ -50,35 +48,25 @@ describe('lifecycle races (e2e)', () => {
 
   /** renameCollection cannot move into an existing collection, so the rename takes the copy path. */
   async function forceCopyPath(newName: string): Promise<void> {
-    await db.tenant.createCollection(tenantCollectionName(slugify(newName)));
+    await t.db.tenant.createCollection(tenantCollectionName(slugify(newName)));
   }
-
-  beforeAll(async () => {
-    t = await createTestApp();
-    db = await openDatabases(t.config);
-  });
-
-  afterAll(async () => {
-    await db.close();
-    await t.close();
-  });
 
   it('serializes a rename and a delete of the same organization: one wins, the other is refused', async () => {
     for (let round = 0; round < 3; round += 1) {
       const subject = await orgWithRecords(50);
       const newName = uniqueOrg('Raced').organization_name;
       const [renamed, deleted] = await Promise.all([
-        t.http().put('/org/update').set(auth(subject.token)).send({ organization_name: newName }),
-        t.http().delete('/org/delete').query({ organization_name: subject.input.organization_name }).set(auth(subject.token)),
+        t.withToken(subject.token).put('/org/update').send({ organization_name: newName }),
+        t.withToken(subject.token).delete('/org/delete').query({ organization_name: subject.input.organization_name }),
       ]);
       const stored = await storedOrg(subject.org.id);
-      const state = await readLifecycleState(db);
+      const state = await readLifecycleState(t.db);
       if (renamed.status === 200) {
         // Refused while the rename held the organization, or not found once it had its new name.
         expect([409, 404]).toContain(deleted.status);
         expectError(deleted, deleted.status);
         expect(stored).toMatchObject({ name: newName, status: 'active', collection_name: tenantCollectionName(slugify(newName)) });
-        expect(await idsIn(db, stored!.collection_name)).toEqual(subject.ids);
+        expect(await idsIn(t.db, stored!.collection_name)).toEqual(subject.ids);
       } else {
         expect(deleted.status).toBe(200);
         // Refused while the delete held the organization, or 401 once the token's organization was going.
@@ -97,15 +85,15 @@ describe('lifecycle races (e2e)', () => {
     const second = await orgWithRecords(30);
     const newName = uniqueOrg('Wanted').organization_name;
     const responses = await Promise.all(
-      [first, second].map((org) => t.http().put('/org/update').set(auth(org.token)).send({ organization_name: newName })),
+      [first, second].map((org) => t.withToken(org.token).put('/org/update').send({ organization_name: newName })),
     );
     expect(responses.map((res) => res.status).sort()).toEqual([200, 409]);
     const [winner, loser] = responses[0].status === 200 ? [first, second] : [second, first];
     expectError(responses.find((res) => res.status === 409)!, 409, 'An organization with this name already exists');
     expect(await storedOrg(winner.org.id)).toMatchObject({ name: newName, collection_name: tenantCollectionName(slugify(newName)) });
-    expect(await idsIn(db, tenantCollectionName(slugify(newName)))).toEqual(winner.ids);
+    expect(await idsIn(t.db, tenantCollectionName(slugify(newName)))).toEqual(winner.ids);
     expect(await storedOrg(loser.org.id)).toMatchObject({ name: loser.input.organization_name, collection_name: loser.org.collection_name, status: 'active' });
-    expect(await idsIn(db, loser.org.collection_name)).toEqual(loser.ids);
+    expect(await idsIn(t.db, loser.org.collection_name)).toEqual(loser.ids);
     await expectSettled();
   });
 
@@ -113,18 +101,18 @@ describe('lifecycle races (e2e)', () => {
     const subject = await createOrgWithToken(t);
     const passwords = Array.from({ length: 6 }, (_, index) => `concurrent-passphrase-${index}-x`);
     const responses = await Promise.all(
-      passwords.map((password) => t.http().put('/org/update').set(auth(subject.token)).send({ password })),
+      passwords.map((password) => t.withToken(subject.token).put('/org/update').send({ password })),
     );
     const winners = responses.filter((res) => res.status === 200);
     expect(winners).toHaveLength(1);
     // Losers were refused by the ticket (409) or, once the winner had changed the credentials, by the token check (401).
     for (const loser of responses.filter((res) => res.status !== 200)) expectError(loser, loser.status === 401 ? 401 : 409);
-    const admin = await db.master.collection('admins').findOne({ org_id: new Types.ObjectId(subject.org.id) });
+    const admin = await t.db.master.collection('admins').findOne({ org_id: new Types.ObjectId(subject.org.id) });
     expect(admin?.credential_version).toBe(2);
     const winningPassword = passwords[responses.indexOf(winners[0])];
     await t.http().post('/admin/login').send({ email: subject.input.email, password: winningPassword }).expect(200);
-    await t.http().get('/org/collection/stats').set(auth(winners[0].body.access_token)).expect(200);
-    await t.http().get('/org/collection/stats').set(auth(subject.token)).expect(401);
+    await t.withToken(winners[0].body.access_token).get('/org/collection/stats').expect(200);
+    await t.withToken(subject.token).get('/org/collection/stats').expect(401);
   });
 
   it('never lets a change of spelling undo a rename that runs at the same time', async () => {
@@ -133,8 +121,8 @@ describe('lifecycle races (e2e)', () => {
       const newName = uniqueOrg('Moved').organization_name;
       const respelled = subject.input.organization_name.toUpperCase();
       const [renamed, recased] = await Promise.all([
-        t.http().put('/org/update').set(auth(subject.token)).send({ organization_name: newName }),
-        t.http().put('/org/update').set(auth(subject.token)).send({ organization_name: respelled }),
+        t.withToken(subject.token).put('/org/update').send({ organization_name: newName }),
+        t.withToken(subject.token).put('/org/update').send({ organization_name: respelled }),
       ]);
       const stored = await storedOrg(subject.org.id);
       expect([renamed.status, recased.status]).toContain(200);
@@ -145,7 +133,7 @@ describe('lifecycle races (e2e)', () => {
         expect(stored).toMatchObject({ name: respelled, slug: subject.org.slug, collection_name: subject.org.collection_name });
       }
       expect(slugify(stored!.name)).toBe(stored!.slug);
-      expect(await idsIn(db, stored!.collection_name)).toEqual(subject.ids);
+      expect(await idsIn(t.db, stored!.collection_name)).toEqual(subject.ids);
       await expectSettled();
     }
   });
@@ -156,20 +144,20 @@ describe('lifecycle races (e2e)', () => {
     const otherName = uniqueOrg('Second rename').organization_name;
     const paused = pauseMoves();
     try {
-      const rename = t.http().put('/org/update').set(auth(subject.token)).send({ organization_name: newName }).then((res) => res);
+      const rename = t.withToken(subject.token).put('/org/update').send({ organization_name: newName }).then((res) => res);
       await waitFor(
         async () => ((await storedOrg(subject.org.id))?.status === 'migrating' ? true : undefined),
         () => 'the rename to begin',
       );
       const refused = [
-        await t.http().delete('/org/delete').query({ organization_name: subject.input.organization_name }).set(auth(subject.token)),
-        await t.http().put('/org/update').set(auth(subject.token)).send({ organization_name: otherName }),
-        await t.http().post('/org/records').set(auth(subject.token)).send({ during: 'rename' }),
-        await t.http().put(`/org/records/${subject.ids[0]}`).set(auth(subject.token)).send({ during: 'rename' }),
-        await t.http().delete(`/org/records/${subject.ids[1]}`).set(auth(subject.token)),
+        await t.withToken(subject.token).delete('/org/delete').query({ organization_name: subject.input.organization_name }),
+        await t.withToken(subject.token).put('/org/update').send({ organization_name: otherName }),
+        await t.withToken(subject.token).post('/org/records').send({ during: 'rename' }),
+        await t.withToken(subject.token).put(`/org/records/${subject.ids[0]}`).send({ during: 'rename' }),
+        await t.withToken(subject.token).delete(`/org/records/${subject.ids[1]}`),
       ];
-      const read = await t.http().get(`/org/records/${subject.ids[2]}`).set(auth(subject.token));
-      const list = await t.http().get('/org/records').query({ limit: 5 }).set(auth(subject.token));
+      const read = await t.withToken(subject.token).get(`/org/records/${subject.ids[2]}`);
+      const list = await t.withToken(subject.token).get('/org/records').query({ limit: 5 });
       for (const res of refused) {
         expectError(res, 409);
         expect(res.headers['retry-after']).toMatch(/^\d+$/);
@@ -186,8 +174,8 @@ describe('lifecycle races (e2e)', () => {
       paused.release();
     }
     const collection = tenantCollectionName(slugify(newName));
-    expect(await idsIn(db, collection)).toEqual(subject.ids);
-    expect(await db.tenant.collection(collection).countDocuments({ 'data.during': 'rename' })).toBe(0);
+    expect(await idsIn(t.db, collection)).toEqual(subject.ids);
+    expect(await t.db.tenant.collection(collection).countDocuments({ 'data.during': 'rename' })).toBe(0);
     expect(await storedOrg(subject.org.id)).toMatchObject({ name: newName, status: 'active', collection_name: collection });
     await expectSettled();
   });
@@ -219,10 +207,10 @@ describe('lifecycle races (e2e)', () => {
           const target = kind === 0 ? undefined : untouched.shift()!;
           const res =
             kind === 0
-              ? await t.http().post('/org/records').set(auth(subject.token)).send({ seq: mine })
+              ? await t.withToken(subject.token).post('/org/records').send({ seq: mine })
               : kind === 1
-                ? await t.http().put(`/org/records/${target}`).set(auth(subject.token)).send({ seq: mine })
-                : await t.http().delete(`/org/records/${target}`).set(auth(subject.token));
+                ? await t.withToken(subject.token).put(`/org/records/${target}`).send({ seq: mine })
+                : await t.withToken(subject.token).delete(`/org/records/${target}`);
           if (renameDone) writesAfterRename += 1;
           if (res.status === 409 && /^\d+$/.test(res.headers['retry-after'] ?? '')) {
             // A refused replace or delete may or may not have taken effect; retrying it is safe.
@@ -237,21 +225,21 @@ describe('lifecycle races (e2e)', () => {
       const writers = Array.from({ length: 4 }, writer);
       await waitFor(async () => (inserted.length >= 10 ? true : undefined), () => 'writes before the rename');
       if (forceCopy) await forceCopyPath(newName);
-      const rename = await t.http().put('/org/update').set(auth(subject.token)).send({ organization_name: newName });
+      const rename = await t.withToken(subject.token).put('/org/update').send({ organization_name: newName });
       renameDone = true;
       await Promise.all(writers);
 
       expect(rename.status).toBe(200);
       expect(unexpected).toEqual([]);
-      const stored = new Set(await idsIn(db, collection));
+      const stored = new Set(await idsIn(t.db, collection));
       for (const id of [...untouched, ...inserted, ...replaced.keys()]) expect(stored.has(id)).toBe(true);
       for (const id of deleted) expect(stored.has(id)).toBe(false);
       const expectedCount = untouched.length + inserted.length + replaced.size + [...maybeChanged].filter((id) => stored.has(id)).length;
       expect(stored.size).toBe(expectedCount);
       for (const [id, mine] of replaced) {
-        expect((await db.tenant.collection(collection).findOne({ _id: new Types.ObjectId(id) }))?.data).toEqual({ seq: mine });
+        expect((await t.db.tenant.collection(collection).findOne({ _id: new Types.ObjectId(id) }))?.data).toEqual({ seq: mine });
       }
-      expect(await db.tenant.collection(collection).countDocuments({ 'data.seq': { $in: refusedInserts } })).toBe(0);
+      expect(await t.db.tenant.collection(collection).countDocuments({ 'data.seq': { $in: refusedInserts } })).toBe(0);
       // A write that raced the move may have recreated the old collection (empty): the reconciler drops it.
       await t.app.get(OrganizationReconciler).reconcile();
       await expectSettled();
@@ -274,13 +262,13 @@ describe('lifecycle races (e2e)', () => {
     async function sourceWithIndex(count: number) {
       const source = `org_move_src_${new Types.ObjectId().toHexString()}`;
       await tenants.create(source);
-      const ids = await seedRecords(db, source, new Types.ObjectId().toHexString(), count, 1000);
-      await db.tenant.collection(source).createIndex({ 'data.n': 1 }, { name: 'by_n', unique: true });
+      const ids = await seedRecords(t.db, source, new Types.ObjectId().toHexString(), count, 1000);
+      await t.db.tenant.collection(source).createIndex({ 'data.n': 1 }, { name: 'by_n', unique: true });
       return { source, ids };
     }
 
     async function indexesOf(collection: string) {
-      const indexes = await db.tenant.collection(collection).listIndexes().toArray();
+      const indexes = await t.db.tenant.collection(collection).listIndexes().toArray();
       return indexes.map(({ name, key, unique }) => ({ name, key, unique: unique ?? false })).sort((a, b) => a.name.localeCompare(b.name));
     }
 
@@ -288,15 +276,15 @@ describe('lifecycle races (e2e)', () => {
       const { source, ids } = await sourceWithIndex(2500);
       const sourceIndexes = await indexesOf(source);
       const target = `org_move_dst_${new Types.ObjectId().toHexString()}`;
-      await db.tenant.createCollection(target);
+      await t.db.tenant.createCollection(target);
 
       const result = await tenants.move(source, target);
 
       expect(result).toEqual({ documents: 2500, method: 'copy' });
-      expect(await idsIn(db, target)).toEqual(ids);
+      expect(await idsIn(t.db, target)).toEqual(ids);
       expect(await indexesOf(target)).toEqual(sourceIndexes);
       expect(await tenants.exists(source)).toBe(false);
-      const sample = await db.tenant.collection(target).findOne({ _id: new Types.ObjectId(ids[1234]) });
+      const sample = await t.db.tenant.collection(target).findOne({ _id: new Types.ObjectId(ids[1234]) });
       expect(sample).toEqual({
         _id: new Types.ObjectId(ids[1234]),
         org_id: expect.any(Types.ObjectId),
@@ -312,19 +300,19 @@ describe('lifecycle races (e2e)', () => {
       const sourceIndexes = await indexesOf(source);
       const target = `org_move_dst_${new Types.ObjectId().toHexString()}`;
       // What a crash mid-copy leaves behind: the first batches copied, the rest not, no index yet.
-      const copied = await db.tenant.collection(source).find().sort({ _id: 1 }).limit(1700).toArray();
-      await db.tenant.collection(target).insertMany(copied);
+      const copied = await t.db.tenant.collection(source).find().sort({ _id: 1 }).limit(1700).toArray();
+      await t.db.tenant.collection(target).insertMany(copied);
 
       const result = await tenants.move(source, target);
 
       expect(result).toEqual({ documents: 2500, method: 'copy' });
-      expect(await idsIn(db, target)).toEqual(ids);
+      expect(await idsIn(t.db, target)).toEqual(ids);
       expect(await indexesOf(target)).toEqual(sourceIndexes);
       expect(await tenants.exists(source)).toBe(false);
 
       // Repeating the whole move after it completed (a crash right after the drop) changes nothing.
       expect(await tenants.move(source, target)).toEqual({ documents: 2500, method: 'already-moved' });
-      expect(await idsIn(db, target)).toEqual(ids);
+      expect(await idsIn(t.db, target)).toEqual(ids);
       await tenants.drop(target);
     });
 
@@ -332,10 +320,10 @@ describe('lifecycle races (e2e)', () => {
       const { source, ids } = await sourceWithIndex(300);
       const target = `org_move_dst_${new Types.ObjectId().toHexString()}`;
       // E.g. an insert the records API undid after a first copy attempt had already copied it.
-      await db.tenant.collection(target).insertOne({ _id: new Types.ObjectId(), data: { stray: true } });
+      await t.db.tenant.collection(target).insertOne({ _id: new Types.ObjectId(), data: { stray: true } });
 
       expect(await tenants.move(source, target)).toEqual({ documents: 300, method: 'copy' });
-      expect(await idsIn(db, target)).toEqual(ids);
+      expect(await idsIn(t.db, target)).toEqual(ids);
       expect(await tenants.exists(source)).toBe(false);
       await tenants.drop(target);
     });

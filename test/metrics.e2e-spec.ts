@@ -1,6 +1,5 @@
-import { createOrgWithToken, createTestApp, TestApp, uniqueOrg } from './support/test-app.js';
-
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+import { createOrgWithToken, useTestApp } from './support/session.js';
+import { uniqueOrg } from './support/test-app.js';
 
 /** The value of one series in Prometheus text format, or undefined if it is absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -15,15 +14,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 describe('metrics (e2e)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp();
 
   const scrape = async () => {
     const res = await t.http().get('/metrics').expect(200);
@@ -62,9 +53,9 @@ describe('metrics (e2e)', () => {
     const before = await scrape();
     const hitsBefore = sample(before, 'tenant_model_cache_lookups_total', { result: 'hit' }) ?? 0;
 
-    const created = await t.http().post('/org/records').set(bearer(token)).send({ sku: 'A-1' }).expect(201);
-    await t.http().get(`/org/records/${created.body.id}`).set(bearer(token)).expect(200);
-    await t.http().get(`/org/records/${created.body.id}`).set(bearer(token)).expect(200);
+    const created = await t.withToken(token).post('/org/records').send({ sku: 'A-1' }).expect(201);
+    await t.withToken(token).get(`/org/records/${created.body.id}`).expect(200);
+    await t.withToken(token).get(`/org/records/${created.body.id}`).expect(200);
 
     const after = await scrape();
     expect(sample(after, 'tenant_model_cache_size')).toBeGreaterThanOrEqual(1);
@@ -84,8 +75,8 @@ describe('metrics (e2e)', () => {
     const { input, token } = await createOrgWithToken(t);
     await t.http().post('/org/create').send({ ...input, email: uniqueOrg().email }).expect(409);
     const renamed = uniqueOrg('Renamed').organization_name;
-    const update = await t.http().put('/org/update').set(bearer(token)).send({ organization_name: renamed }).expect(200);
-    await t.http().delete('/org/delete').set(bearer(update.body.access_token)).query({ organization_name: renamed }).expect(200);
+    const update = await t.withToken(token).put('/org/update').send({ organization_name: renamed }).expect(200);
+    await t.withToken(update.body.access_token).delete('/org/delete').query({ organization_name: renamed }).expect(200);
 
     const after = await scrape();
     expect(count(after, 'create', 'success')).toBe((count(before, 'create', 'success') as number) + 1);

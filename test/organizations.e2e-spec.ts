@@ -1,29 +1,17 @@
 import { OrganizationStatus } from '../src/organizations/persistence/organization.schema.js';
-import { DirectDatabases, openDatabases } from './support/direct-db.js';
 import { expectError } from './support/expect-error.js';
-import { createOrgWithToken, createTestApp, STRONG_PASSWORD, TestApp, uniqueOrg } from './support/test-app.js';
+import { createOrgWithToken, useTestApp } from './support/session.js';
+import { STRONG_PASSWORD, uniqueOrg } from './support/test-app.js';
 
 const ORG_VIEW_KEYS = ['collection_name', 'created_at', 'id', 'organization_name', 'slug', 'status', 'updated_at'];
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 describe('organizations (e2e)', () => {
-  let t: TestApp;
-  let db: DirectDatabases;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-    db = await openDatabases(t.config);
-  });
-
-  afterAll(async () => {
-    await db.close();
-    await t.close();
-  });
+  const t = useTestApp();
 
   const getOrg = (name: string) => t.http().get('/org/get').query({ organization_name: name });
   const addRecords = async (token: string, count: number) => {
     for (let i = 0; i < count; i += 1) {
-      await t.http().post('/org/records').set(bearer(token)).send({ n: i }).expect(201);
+      await t.withToken(token).post('/org/records').send({ n: i }).expect(201);
     }
   };
   const login = (email: string, password: string) => t.http().post('/admin/login').send({ email, password });
@@ -45,8 +33,8 @@ describe('organizations (e2e)', () => {
         admin: { id: expect.stringMatching(/^[0-9a-f]{24}$/), email: input.email },
       });
       expect(res.headers['x-request-id']).toEqual(expect.any(String));
-      expect(await db.tenantCollections()).toContain(res.body.collection_name);
-      const admin = await db.master.collection('admins').findOne({ email: input.email });
+      expect(await t.db.tenantCollections()).toContain(res.body.collection_name);
+      const admin = await t.db.master.collection('admins').findOne({ email: input.email });
       expect(admin?._id.toHexString()).toBe(res.body.admin.id);
       expect(admin?.org_id.toHexString()).toBe(res.body.id);
     });
@@ -54,7 +42,7 @@ describe('organizations (e2e)', () => {
     it('stores the password only as an argon2id hash', async () => {
       const input = uniqueOrg();
       await t.http().post('/org/create').send(input).expect(201);
-      const admin = await db.master.collection('admins').findOne({ email: input.email });
+      const admin = await t.db.master.collection('admins').findOne({ email: input.email });
       expect(admin?.password_hash).toMatch(/^\$argon2id\$/);
       expect(JSON.stringify(admin)).not.toContain(input.password);
     });
@@ -241,7 +229,7 @@ describe('organizations (e2e)', () => {
     it('walks every visible organization once, in creation order, with limit and next_cursor', async () => {
       const created: Record<string, any>[] = [];
       for (let i = 0; i < 3; i += 1) created.push((await t.http().post('/org/create').send(uniqueOrg(`List ${i}`)).expect(201)).body);
-      const total = await db.master.collection('organizations').countDocuments({ status: 'active' });
+      const total = await t.db.master.collection('organizations').countDocuments({ status: 'active' });
 
       const pages = await walk(2);
 
@@ -257,7 +245,7 @@ describe('organizations (e2e)', () => {
     });
 
     it('defaults to 20 per page', async () => {
-      while ((await db.master.collection('organizations').countDocuments({ status: 'active' })) <= 20) {
+      while ((await t.db.master.collection('organizations').countDocuments({ status: 'active' })) <= 20) {
         await t.http().post('/org/create').send(uniqueOrg('Filler')).expect(201);
       }
       const res = await list({}).expect(200);
@@ -272,7 +260,7 @@ describe('organizations (e2e)', () => {
 
     it('leaves out deleted organizations', async () => {
       const { token, input, org } = await createOrgWithToken(t);
-      await t.http().delete('/org/delete').set(bearer(token)).query({ organization_name: input.organization_name }).expect(200);
+      await t.withToken(token).delete('/org/delete').query({ organization_name: input.organization_name }).expect(200);
       expect(ids(await walk(100))).not.toContain(org.id);
     });
 
@@ -296,7 +284,7 @@ describe('organizations (e2e)', () => {
       await addRecords(token, 3);
       const renamed = uniqueOrg('Renamed').organization_name;
 
-      const res = await t.http().put('/org/update').set(bearer(token)).send({ organization_name: renamed }).expect(200);
+      const res = await t.withToken(token).put('/org/update').send({ organization_name: renamed }).expect(200);
 
       expect(Object.keys(res.body).sort()).toEqual(
         ['access_token', 'current_collection', 'documents_migrated', 'message', 'organization', 'previous_collection'].sort(),
@@ -310,15 +298,15 @@ describe('organizations (e2e)', () => {
       });
       expect(res.body.organization).toMatchObject({ id: org.id, organization_name: renamed, status: 'active' });
       expect(res.body.current_collection).not.toBe(org.collection_name);
-      expect(await db.tenantCollections()).toEqual(expect.arrayContaining([res.body.current_collection]));
-      expect(await db.tenantCollections()).not.toContain(org.collection_name);
-      expect(await db.tenant.collection(res.body.current_collection).countDocuments()).toBe(3);
+      expect(await t.db.tenantCollections()).toEqual(expect.arrayContaining([res.body.current_collection]));
+      expect(await t.db.tenantCollections()).not.toContain(org.collection_name);
+      expect(await t.db.tenant.collection(res.body.current_collection).countDocuments()).toBe(3);
 
       expectError(await getOrg(org.organization_name), 404);
       expect((await getOrg(renamed).expect(200)).body.id).toBe(org.id);
       // A rename alone changes no credential: the old token keeps working, and so does the new one.
       for (const usable of [token, res.body.access_token]) {
-        const stats = await t.http().get('/org/collection/stats').set(bearer(usable)).expect(200);
+        const stats = await t.withToken(usable).get('/org/collection/stats').expect(200);
         expect(stats.body).toMatchObject({ collection_name: res.body.current_collection, documents: 3 });
       }
       // The old name is free again.
@@ -329,7 +317,7 @@ describe('organizations (e2e)', () => {
       const { token, org } = await createOrgWithToken(t);
       await addRecords(token, 1);
       const variant = org.organization_name.toUpperCase();
-      const res = await t.http().put('/org/update').set(bearer(token)).send({ organization_name: variant }).expect(200);
+      const res = await t.withToken(token).put('/org/update').send({ organization_name: variant }).expect(200);
       expect(res.body).toMatchObject({
         organization: { id: org.id, organization_name: variant, slug: org.slug, collection_name: org.collection_name },
         previous_collection: org.collection_name,
@@ -337,17 +325,17 @@ describe('organizations (e2e)', () => {
         documents_migrated: 0,
       });
       expect((await getOrg(org.organization_name).expect(200)).body.organization_name).toBe(variant);
-      expect(await db.tenant.collection(org.collection_name).countDocuments()).toBe(1);
+      expect(await t.db.tenant.collection(org.collection_name).countDocuments()).toBe(1);
     });
 
     it('changes the email: old email and old token stop working, the new ones work', async () => {
       const { token, input } = await createOrgWithToken(t);
       const newEmail = uniqueOrg().email;
-      const res = await t.http().put('/org/update').set(bearer(token)).send({ email: newEmail.toUpperCase() }).expect(200);
+      const res = await t.withToken(token).put('/org/update').send({ email: newEmail.toUpperCase() }).expect(200);
       expect(res.body.documents_migrated).toBe(0);
 
-      expectError(await t.http().get('/org/collection/stats').set(bearer(token)), 401);
-      await t.http().get('/org/collection/stats').set(bearer(res.body.access_token)).expect(200);
+      expectError(await t.withToken(token).get('/org/collection/stats'), 401);
+      await t.withToken(res.body.access_token).get('/org/collection/stats').expect(200);
       expectError(await login(input.email, input.password), 401);
       await login(newEmail, input.password).expect(200);
       // The old email is free for a new organization.
@@ -356,23 +344,23 @@ describe('organizations (e2e)', () => {
 
     it('treats the current email in another case as no change: the token keeps working', async () => {
       const { token, input } = await createOrgWithToken(t);
-      const res = await t.http().put('/org/update').set(bearer(token)).send({ email: input.email.toUpperCase() }).expect(200);
-      await t.http().get('/org/collection/stats').set(bearer(token)).expect(200);
-      await t.http().get('/org/collection/stats').set(bearer(res.body.access_token)).expect(200);
+      const res = await t.withToken(token).put('/org/update').send({ email: input.email.toUpperCase() }).expect(200);
+      await t.withToken(token).get('/org/collection/stats').expect(200);
+      await t.withToken(res.body.access_token).get('/org/collection/stats').expect(200);
       await login(input.email, input.password).expect(200);
     });
 
     it('changes the password: stored as a new argon2id hash, old password and old token refused', async () => {
       const { token, input } = await createOrgWithToken(t);
-      const before = await db.master.collection('admins').findOne({ email: input.email });
+      const before = await t.db.master.collection('admins').findOne({ email: input.email });
       const newPassword = 'another-Strong-passphrase-7';
-      const res = await t.http().put('/org/update').set(bearer(token)).send({ password: newPassword }).expect(200);
+      const res = await t.withToken(token).put('/org/update').send({ password: newPassword }).expect(200);
 
-      const after = await db.master.collection('admins').findOne({ email: input.email });
+      const after = await t.db.master.collection('admins').findOne({ email: input.email });
       expect(after?.password_hash).toMatch(/^\$argon2id\$/);
       expect(after?.password_hash).not.toBe(before?.password_hash);
-      expectError(await t.http().get('/org/collection/stats').set(bearer(token)), 401);
-      await t.http().get('/org/collection/stats').set(bearer(res.body.access_token)).expect(200);
+      expectError(await t.withToken(token).get('/org/collection/stats'), 401);
+      await t.withToken(res.body.access_token).get('/org/collection/stats').expect(200);
       expectError(await login(input.email, input.password), 401);
       await login(input.email, newPassword).expect(200);
     });
@@ -381,42 +369,42 @@ describe('organizations (e2e)', () => {
       const { token, org } = await createOrgWithToken(t);
       await addRecords(token, 2);
       const next = uniqueOrg('All three');
-      const res = await t.http().put('/org/update').set(bearer(token)).send({ ...next, password: 'third-Strong-passphrase' }).expect(200);
+      const res = await t.withToken(token).put('/org/update').send({ ...next, password: 'third-Strong-passphrase' }).expect(200);
       expect(res.body).toMatchObject({ previous_collection: org.collection_name, documents_migrated: 2 });
-      expectError(await t.http().get('/org/collection/stats').set(bearer(token)), 401);
+      expectError(await t.withToken(token).get('/org/collection/stats'), 401);
       const relogin = await login(next.email, 'third-Strong-passphrase').expect(200);
       expect(relogin.body.org_id).toBe(org.id);
     });
 
     it('refuses an empty change (400)', async () => {
       const { token } = await createOrgWithToken(t);
-      expectError(await t.http().put('/org/update').set(bearer(token)).send({}), 400, /at least one/);
+      expectError(await t.withToken(token).put('/org/update').send({}), 400, /at least one/);
     });
 
     it('refuses a name another organization has, in any variant (409), and changes nothing', async () => {
       const a = await createOrgWithToken(t);
       const b = await createOrgWithToken(t);
-      const res = await t.http().put('/org/update').set(bearer(a.token)).send({ organization_name: b.input.organization_name.toLowerCase() });
+      const res = await t.withToken(a.token).put('/org/update').send({ organization_name: b.input.organization_name.toLowerCase() });
       expectError(res, 409, 'An organization with this name already exists');
       expect((await getOrg(a.input.organization_name).expect(200)).body).toMatchObject({ id: a.org.id, status: 'active' });
       expect((await getOrg(b.input.organization_name).expect(200)).body.id).toBe(b.org.id);
-      await t.http().get('/org/collection/stats').set(bearer(a.token)).expect(200);
+      await t.withToken(a.token).get('/org/collection/stats').expect(200);
     });
 
     it('refuses an email another admin has, in any case (409), and changes nothing', async () => {
       const a = await createOrgWithToken(t);
       const b = await createOrgWithToken(t);
-      const res = await t.http().put('/org/update').set(bearer(a.token)).send({ email: b.input.email.toUpperCase() });
+      const res = await t.withToken(a.token).put('/org/update').send({ email: b.input.email.toUpperCase() });
       expectError(res, 409, 'An admin with this email already exists');
       await login(a.input.email, a.input.password).expect(200);
-      await t.http().get('/org/collection/stats').set(bearer(a.token)).expect(200);
+      await t.withToken(a.token).get('/org/collection/stats').expect(200);
     });
 
     it('refuses a rename whose email is taken (409), leaving name and collection as they were', async () => {
       const a = await createOrgWithToken(t);
       const b = await createOrgWithToken(t);
       const next = uniqueOrg().organization_name;
-      const res = await t.http().put('/org/update').set(bearer(a.token)).send({ organization_name: next, email: b.input.email });
+      const res = await t.withToken(a.token).put('/org/update').send({ organization_name: next, email: b.input.email });
       expectError(res, 409);
       expect((await getOrg(a.input.organization_name).expect(200)).body.collection_name).toBe(a.org.collection_name);
       // The name the failed rename tried is still free.
@@ -438,17 +426,17 @@ describe('organizations (e2e)', () => {
       ['an unknown field', { status: 'deleting' }],
     ])('refuses %s (400) and changes nothing', async (_label, body) => {
       const { token, org, input } = await createOrgWithToken(t);
-      expectError(await t.http().put('/org/update').set(bearer(token)).send(body), 400);
+      expectError(await t.withToken(token).put('/org/update').send(body), 400);
       expect((await getOrg(input.organization_name).expect(200)).body).toEqual(
         expect.objectContaining({ organization_name: org.organization_name, updated_at: org.updated_at }),
       );
-      await t.http().get('/org/collection/stats').set(bearer(token)).expect(200);
+      await t.withToken(token).get('/org/collection/stats').expect(200);
       await login(input.email, input.password).expect(200);
     });
 
     it('requires a token (401)', async () => {
       expectError(await t.http().put('/org/update').send({ organization_name: 'x' }), 401);
-      expectError(await t.http().put('/org/update').set(bearer('not.a.token')).send({ organization_name: 'x' }), 401);
+      expectError(await t.withToken('not.a.token').put('/org/update').send({ organization_name: 'x' }), 401);
     });
   });
 
@@ -461,15 +449,15 @@ describe('organizations (e2e)', () => {
       const { token, org, input } = await createOrgWithToken(t);
       await addRecords(token, 2);
       const { query, body } = place(input.organization_name);
-      const req = t.http().delete('/org/delete').set(bearer(token)).query(query);
+      const req = t.withToken(token).delete('/org/delete').query(query);
       const res = await (body ? req.send(body) : req).expect(200);
 
       expect(res.body).toEqual({ message: expect.any(String), organization_name: input.organization_name, documents_deleted: 2 });
       expectError(await getOrg(input.organization_name), 404);
-      expect(await db.tenantCollections()).not.toContain(org.collection_name);
-      expect(await db.master.collection('admins').countDocuments({ email: input.email })).toBe(0);
-      expect(await db.master.collection('organizations').countDocuments({ slug: org.slug })).toBe(0);
-      expectError(await t.http().get('/org/collection/stats').set(bearer(token)), 401);
+      expect(await t.db.tenantCollections()).not.toContain(org.collection_name);
+      expect(await t.db.master.collection('admins').countDocuments({ email: input.email })).toBe(0);
+      expect(await t.db.master.collection('organizations').countDocuments({ slug: org.slug })).toBe(0);
+      expectError(await t.withToken(token).get('/org/collection/stats'), 401);
       expectError(await login(input.email, input.password), 401);
       // Name and email are free again.
       await t.http().post('/org/create').send(input).expect(201);
@@ -477,43 +465,42 @@ describe('organizations (e2e)', () => {
 
     it('deletes by a variant of the name', async () => {
       const { token, input } = await createOrgWithToken(t);
-      const res = await t.http().delete('/org/delete').set(bearer(token)).query({ organization_name: input.organization_name.toUpperCase() });
+      const res = await t.withToken(token).delete('/org/delete').query({ organization_name: input.organization_name.toUpperCase() });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ organization_name: input.organization_name, documents_deleted: 0 });
     });
 
     it('answers 400 without a name, or with query and body disagreeing', async () => {
       const { token, input } = await createOrgWithToken(t);
-      expectError(await t.http().delete('/org/delete').set(bearer(token)), 400, /organization_name/);
-      expectError(await t.http().delete('/org/delete').set(bearer(token)).send({}), 400, /organization_name/);
+      expectError(await t.withToken(token).delete('/org/delete'), 400, /organization_name/);
+      expectError(await t.withToken(token).delete('/org/delete').send({}), 400, /organization_name/);
       expectError(
         await t
-          .http()
+          .withToken(token)
           .delete('/org/delete')
-          .set(bearer(token))
           .query({ organization_name: input.organization_name })
           .send({ organization_name: 'Somebody Else' }),
         400,
       );
-      expectError(await t.http().delete('/org/delete').set(bearer(token)).send({ organization_name: { $ne: null } }), 400);
-      expectError(await t.http().delete('/org/delete').set(bearer(token)).send({ organization_name: null }), 400);
-      expectError(await t.http().delete('/org/delete').set(bearer(token)).send({ organization_name: input.organization_name, x: 1 }), 400);
+      expectError(await t.withToken(token).delete('/org/delete').send({ organization_name: { $ne: null } }), 400);
+      expectError(await t.withToken(token).delete('/org/delete').send({ organization_name: null }), 400);
+      expectError(await t.withToken(token).delete('/org/delete').send({ organization_name: input.organization_name, x: 1 }), 400);
       await getOrg(input.organization_name).expect(200);
     });
 
     it("answers 403 for another organization's name and deletes nothing", async () => {
       const a = await createOrgWithToken(t);
       const b = await createOrgWithToken(t);
-      const res = await t.http().delete('/org/delete').set(bearer(a.token)).query({ organization_name: b.input.organization_name });
+      const res = await t.withToken(a.token).delete('/org/delete').query({ organization_name: b.input.organization_name });
       expectError(res, 403, 'The token does not belong to this organization');
       await getOrg(b.input.organization_name).expect(200);
       await getOrg(a.input.organization_name).expect(200);
-      expect(await db.tenantCollections()).toEqual(expect.arrayContaining([a.org.collection_name, b.org.collection_name]));
+      expect(await t.db.tenantCollections()).toEqual(expect.arrayContaining([a.org.collection_name, b.org.collection_name]));
     });
 
     it('answers 404 for an unknown name', async () => {
       const { token, input } = await createOrgWithToken(t);
-      expectError(await t.http().delete('/org/delete').set(bearer(token)).query({ organization_name: uniqueOrg().organization_name }), 404);
+      expectError(await t.withToken(token).delete('/org/delete').query({ organization_name: uniqueOrg().organization_name }), 404);
       await getOrg(input.organization_name).expect(200);
     });
 
@@ -527,11 +514,11 @@ describe('organizations (e2e)', () => {
   describe('GET /org/collection/stats', () => {
     it("answers with the token's collection, its document count, size and indexes", async () => {
       const { token, org } = await createOrgWithToken(t);
-      const empty = await t.http().get('/org/collection/stats').set(bearer(token)).expect(200);
+      const empty = await t.withToken(token).get('/org/collection/stats').expect(200);
       expect(empty.body).toEqual({ collection_name: org.collection_name, documents: 0, size_bytes: expect.any(Number), indexes: expect.any(Number) });
 
       await addRecords(token, 4);
-      const full = await t.http().get('/org/collection/stats').set(bearer(token)).expect(200);
+      const full = await t.withToken(token).get('/org/collection/stats').expect(200);
       expect(full.body).toMatchObject({ collection_name: org.collection_name, documents: 4 });
       expect(full.body.size_bytes).toBeGreaterThan(0);
       expect(full.body.indexes).toBeGreaterThanOrEqual(1);
@@ -539,7 +526,7 @@ describe('organizations (e2e)', () => {
 
     it('requires a valid token (401)', async () => {
       expectError(await t.http().get('/org/collection/stats'), 401, 'Invalid or expired token');
-      expectError(await t.http().get('/org/collection/stats').set(bearer('garbage')), 401, 'Invalid or expired token');
+      expectError(await t.withToken('garbage').get('/org/collection/stats'), 401, 'Invalid or expired token');
       expectError(await t.http().get('/org/collection/stats').set('Authorization', `Basic ${STRONG_PASSWORD}`), 401);
     });
   });

@@ -6,6 +6,7 @@ import { expectError } from './support/expect-error.js';
 import { FetchClient, fetchClient } from './support/fetch-client.js';
 import { waitFor } from './support/lifecycle-state.js';
 import { ServiceProcess, startServiceProcess } from './support/service-process.js';
+import { createOrgWithTokenVia } from './support/session.js';
 import { testEnvironment, uniqueOrg } from './support/test-app.js';
 
 /** A request that hangs instead of failing fast fails the test (generous, not a timing goal). */
@@ -31,8 +32,7 @@ describe('database outage (built service, own FerretDB)', () => {
     database = await startFerretDb({ port, dataDir });
     service = await startServiceProcess(testEnvironment({ MONGODB_URI: database.uri, MONGODB_SERVER_SELECTION_TIMEOUT_MS: '1000' }));
     api = fetchClient(service.baseUrl);
-    expect((await api.request('POST', '/org/create', { body: input })).status).toBe(201);
-    token = (await api.request('POST', '/admin/login', { body: { email: input.email, password: input.password } })).body.access_token;
+    ({ token } = await createOrgWithTokenVia(api, input));
     recordId = (await api.request('POST', '/org/records', { token, body: { kept: 'through the outage' } })).body.id;
     expect(recordId).toEqual(expect.any(String));
   }, 60_000);

@@ -1,32 +1,21 @@
 import { Types } from 'mongoose';
 import { OrganizationReconciler } from '../src/organizations/lifecycle/organization-reconciler.service.js';
-import { DirectDatabases, openDatabases } from './support/direct-db.js';
 import { lifecycleProblems, readLifecycleState, StoredClaim, waitFor } from './support/lifecycle-state.js';
-import { createTestApp, TestApp, uniqueOrg } from './support/test-app.js';
+import { useTestApp } from './support/session.js';
+import { uniqueOrg } from './support/test-app.js';
 
 /** More organizations than one page of the reconciler's claim checks holds claims of (two each). */
 const ORGANIZATIONS = 110;
 
 describe('lifecycle reconciler (e2e)', () => {
   describe('with many organizations', () => {
-    let t: TestApp;
-    let db: DirectDatabases;
-
-    beforeAll(async () => {
-      t = await createTestApp({ LIFECYCLE_LEASE_SECONDS: '1' });
-      db = await openDatabases(t.config);
-    });
-
-    afterAll(async () => {
-      await db.close();
-      await t.close();
-    });
+    const t = useTestApp({ LIFECYCLE_LEASE_SECONDS: '1' });
 
     it('releases orphan claims wherever they sit among the held ones', async () => {
       for (let start = 0; start < ORGANIZATIONS; start += 10) {
         await Promise.all(Array.from({ length: 10 }, () => t.http().post('/org/create').send(uniqueOrg('Many')).expect(201)));
       }
-      const claims = db.master.collection<StoredClaim & { claimed_at: Date }>('unique_claims');
+      const claims = t.db.master.collection<StoredClaim & { claimed_at: Date }>('unique_claims');
       const held = await claims.find().sort({ claimed_at: 1 }).toArray();
       expect(held).toHaveLength(2 * ORGANIZATIONS);
       const newestHeld = held[held.length - 1].claimed_at.getTime();
@@ -45,7 +34,7 @@ describe('lifecycle reconciler (e2e)', () => {
 
       expect(report.releasedClaims).toBe(orphans.length);
       expect(await claims.countDocuments({ _id: { $in: orphans.map((orphan) => orphan._id) } })).toBe(0);
-      expect(lifecycleProblems(await readLifecycleState(db))).toEqual([]);
+      expect(lifecycleProblems(await readLifecycleState(t.db))).toEqual([]);
       // Later passes walk on through the held claims and release none of them.
       for (let pass = 0; pass < 3; pass += 1) {
         expect((await t.app.get(OrganizationReconciler).reconcile()).releasedClaims).toBe(0);
@@ -56,8 +45,8 @@ describe('lifecycle reconciler (e2e)', () => {
     it('keeps the claims of a rename in progress: the new slug and the admin\'s new email', async () => {
       const created = await t.http().post('/org/create').send(uniqueOrg('Pending')).expect(201);
       const orgId = new Types.ObjectId(created.body.id as string);
-      const organizations = db.master.collection('organizations');
-      const claims = db.master.collection<StoredClaim & { claimed_at: Date }>('unique_claims');
+      const organizations = t.db.master.collection('organizations');
+      const claims = t.db.master.collection<StoredClaim & { claimed_at: Date }>('unique_claims');
       // A rename that claimed its targets, still within its lease (so not the reconciler's to finish).
       await organizations.updateOne(
         { _id: orgId },
@@ -96,45 +85,28 @@ describe('lifecycle reconciler (e2e)', () => {
     });
 
     it('drops an unreferenced tenant collection only while nobody holds its slug', async () => {
-      const claims = db.master.collection<StoredClaim & { claimed_at: Date }>('unique_claims');
-      await db.tenant.createCollection('org_contested');
+      const claims = t.db.master.collection<StoredClaim & { claimed_at: Date }>('unique_claims');
+      await t.db.tenant.createCollection('org_contested');
       // An organization being created under this slug holds its claim before it writes anything.
       await claims.insertOne({ _id: 'org:contested', owner_id: new Types.ObjectId(), claimed_at: new Date() });
       const reconciler = t.app.get(OrganizationReconciler);
 
       expect((await reconciler.reconcile()).droppedCollections).toBe(0);
-      expect(await db.tenantCollections()).toContain('org_contested');
+      expect(await t.db.tenantCollections()).toContain('org_contested');
 
       await claims.deleteOne({ _id: 'org:contested' });
       expect((await reconciler.reconcile()).droppedCollections).toBe(1);
-      expect(await db.tenantCollections()).not.toContain('org_contested');
+      expect(await t.db.tenantCollections()).not.toContain('org_contested');
       expect(await claims.countDocuments({ _id: 'org:contested' })).toBe(0);
     });
   });
 
   describe('two instances on the same databases', () => {
-    let first: TestApp;
-    let second: TestApp;
-    let shared: DirectDatabases;
-
-    beforeAll(async () => {
-      first = await createTestApp({ LIFECYCLE_LEASE_SECONDS: '1' });
-      second = await createTestApp({
-        MASTER_DB_NAME: first.config.mongo.masterDbName,
-        TENANT_DB_NAME: first.config.mongo.tenantDbName,
-        LIFECYCLE_LEASE_SECONDS: '1',
-      });
-      shared = await openDatabases(first.config);
-    });
-
-    afterAll(async () => {
-      await shared.close();
-      await second.app.close();
-      await first.close();
-    });
+    const first = useTestApp({ LIFECYCLE_LEASE_SECONDS: '1' });
+    const second = useTestApp({ LIFECYCLE_LEASE_SECONDS: '1' }, { onDatabasesOf: first });
 
     it('let only one of them hold the reconciler lease at a time', async () => {
-      const leases = shared.master.collection<{ expires_at: Date; term: number }>('leases');
+      const leases = first.db.master.collection<{ expires_at: Date; term: number }>('leases');
       for (let round = 0; round < 3; round += 1) {
         // Start every round from an expired lease, so both instances are entitled to take it.
         await waitFor(

@@ -1,13 +1,10 @@
 import type { Connection } from 'mongoose';
 import { Types } from 'mongoose';
-import request from 'supertest';
 import { CROSS_INSTANCE_STALENESS_MS } from '../src/common/cache/expiring-cache.js';
 import { TENANT_CONNECTION } from '../src/tenants/tenant-connection.js';
 import { expectError } from './support/expect-error.js';
-import { ServiceProcess, startServiceProcess } from './support/service-process.js';
-import { createOrgWithToken, createTestApp, TestApp, testEnvironment, uniqueOrg } from './support/test-app.js';
-
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+import { createOrgWithToken, Session, useServiceProcess, useTestApp } from './support/session.js';
+import { uniqueOrg } from './support/test-app.js';
 
 /**
  * Authenticated requests serve the admin's credential state from a short-lived per-instance cache;
@@ -17,25 +14,11 @@ const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
  * where the bound applies, and that a remembered collection never yields another organization's record.
  */
 describe('request caches (e2e)', () => {
-  let a: TestApp;
-  let bProcess: ServiceProcess;
+  const a = useTestApp();
   /** Another instance on the same databases, as behind a load balancer: a process of its own. */
-  let b: Pick<TestApp, 'http'>;
+  const b = useServiceProcess({}, { onDatabasesOf: a });
 
-  beforeAll(async () => {
-    a = await createTestApp();
-    bProcess = await startServiceProcess(
-      testEnvironment({ MASTER_DB_NAME: a.config.mongo.masterDbName, TENANT_DB_NAME: a.config.mongo.tenantDbName }),
-    );
-    b = { http: () => request(bProcess.baseUrl) };
-  });
-
-  afterAll(async () => {
-    await bProcess?.stop();
-    await a.close();
-  });
-
-  const readRecord = (t: Pick<TestApp, 'http'>, token: string, id: string) => t.http().get(`/org/records/${id}`).set(bearer(token));
+  const readRecord = (t: Session, token: string, id: string) => t.withToken(token).get(`/org/records/${id}`);
 
   /** Polls until the request answers `status`, failing after `deadlineMs`. Returns the time it took. */
   async function untilStatus(request: () => Promise<{ status: number }>, status: number, deadlineMs: number): Promise<number> {
@@ -49,9 +32,9 @@ describe('request caches (e2e)', () => {
   }
 
   /** An organization with one record, read once through `warmOn` so that its caches hold them. */
-  async function orgWithRecord(warmOn: Pick<TestApp, 'http'>) {
+  async function orgWithRecord(warmOn: Session) {
     const { token, input } = await createOrgWithToken(a);
-    const record = await a.http().post('/org/records').set(bearer(token)).send({ sku: 'A-1' }).expect(201);
+    const record = await a.withToken(token).post('/org/records').send({ sku: 'A-1' }).expect(201);
     await readRecord(warmOn, token, record.body.id).expect(200);
     return { token, input, recordId: record.body.id as string };
   }
@@ -59,19 +42,19 @@ describe('request caches (e2e)', () => {
   describe('on the instance that made the change', () => {
     it('refuses a warm token at once after a password change', async () => {
       const { token, recordId } = await orgWithRecord(a);
-      await a.http().put('/org/update').set(bearer(token)).send({ password: 'fresh-Strong-passphrase-1' }).expect(200);
+      await a.withToken(token).put('/org/update').send({ password: 'fresh-Strong-passphrase-1' }).expect(200);
       expectError(await readRecord(a, token, recordId), 401, 'Invalid or expired token');
     });
 
     it('refuses a warm token at once after the organization is deleted', async () => {
       const { token, input, recordId } = await orgWithRecord(a);
-      await a.http().delete('/org/delete').set(bearer(token)).query({ organization_name: input.organization_name }).expect(200);
+      await a.withToken(token).delete('/org/delete').query({ organization_name: input.organization_name }).expect(200);
       expectError(await readRecord(a, token, recordId), 401, 'Invalid or expired token');
     });
 
     it('reads a record from the new collection at once after a rename', async () => {
       const { token, recordId } = await orgWithRecord(a);
-      const renamed = await a.http().put('/org/update').set(bearer(token)).send({ organization_name: uniqueOrg('Moved').organization_name }).expect(200);
+      const renamed = await a.withToken(token).put('/org/update').send({ organization_name: uniqueOrg('Moved').organization_name }).expect(200);
       expect(renamed.body.current_collection).not.toBe(renamed.body.previous_collection);
       const read = await readRecord(a, token, recordId).expect(200);
       expect(read.body).toEqual(expect.objectContaining({ id: recordId, data: { sku: 'A-1' } }));
@@ -88,7 +71,7 @@ describe('request caches (e2e)', () => {
     it('never answer with a document that names another organization as its owner', async () => {
       const { token, recordId } = await orgWithRecord(a);
       const own = await readRecord(a, token, recordId).expect(200);
-      const collection = (await a.http().get('/org/collection/stats').set(bearer(token)).expect(200)).body.collection_name as string;
+      const collection = (await a.withToken(token).get('/org/collection/stats').expect(200)).body.collection_name as string;
       const foreignId = new Types.ObjectId();
       await storeDirectly(collection, { _id: foreignId, org_id: new Types.ObjectId(), data: { secret: 'of another organization' } });
       expectError(await readRecord(a, token, foreignId.toHexString()), 404, 'Record not found');
@@ -97,10 +80,10 @@ describe('request caches (e2e)', () => {
 
     it('never read another organization\'s record through an old collection name that organization now owns', async () => {
       const { token, input, recordId } = await orgWithRecord(a);
-      await a.http().put('/org/update').set(bearer(token)).send({ organization_name: uniqueOrg('Moved').organization_name }).expect(200);
+      await a.withToken(token).put('/org/update').send({ organization_name: uniqueOrg('Moved').organization_name }).expect(200);
       // A new organization under the old name gets the old collection name, and a record in it.
       const successor = await createOrgWithToken(a, { ...uniqueOrg('Successor'), organization_name: input.organization_name });
-      const theirs = await a.http().post('/org/records').set(bearer(successor.token)).send({ owner: 'successor' }).expect(201);
+      const theirs = await a.withToken(successor.token).post('/org/records').send({ owner: 'successor' }).expect(201);
       expectError(await readRecord(a, token, theirs.body.id), 404, 'Record not found');
       await readRecord(a, token, recordId).expect(200);
       await readRecord(a, successor.token, theirs.body.id).expect(200);
@@ -108,7 +91,7 @@ describe('request caches (e2e)', () => {
 
     it('never answer with a document that names no owner, even in the organization\'s own collection', async () => {
       const { token } = await orgWithRecord(a);
-      const collection = (await a.http().get('/org/collection/stats').set(bearer(token)).expect(200)).body.collection_name as string;
+      const collection = (await a.withToken(token).get('/org/collection/stats').expect(200)).body.collection_name as string;
       const ownerlessId = new Types.ObjectId();
       await storeDirectly(collection, { _id: ownerlessId, data: { stored: 'without org_id' } });
       expectError(await readRecord(a, token, ownerlessId.toHexString()), 404, 'Record not found');
@@ -118,17 +101,17 @@ describe('request caches (e2e)', () => {
   describe('on another instance', () => {
     it('reads a record at once after a rename made elsewhere (a miss is checked against the current state)', async () => {
       const { token, recordId } = await orgWithRecord(b);
-      await a.http().put('/org/update').set(bearer(token)).send({ organization_name: uniqueOrg('Moved').organization_name }).expect(200);
+      await a.withToken(token).put('/org/update').send({ organization_name: uniqueOrg('Moved').organization_name }).expect(200);
       const read = await readRecord(b, token, recordId).expect(200);
       expect(read.body.id).toBe(recordId);
     });
 
     it('finds an organization by name through its current owner at once after a rename and a reuse of the name made elsewhere', async () => {
       const { org, token, input } = await createOrgWithToken(a);
-      const byName = (t: Pick<TestApp, 'http'>, name: string) => t.http().get('/org/get').query({ organization_name: name });
+      const byName = (t: Session, name: string) => t.http().get('/org/get').query({ organization_name: name });
       expect((await byName(b, input.organization_name).expect(200)).body.id).toBe(org.id);
       const newName = uniqueOrg('Moved').organization_name;
-      await a.http().put('/org/update').set(bearer(token)).send({ organization_name: newName }).expect(200);
+      await a.withToken(token).put('/org/update').send({ organization_name: newName }).expect(200);
       expectError(await byName(b, input.organization_name), 404);
       expect((await byName(b, newName).expect(200)).body.id).toBe(org.id);
       const successor = await createOrgWithToken(a, { ...uniqueOrg('Successor'), organization_name: input.organization_name });
@@ -140,20 +123,20 @@ describe('request caches (e2e)', () => {
       const login = (email: string) => b.http().post('/admin/login').send({ email, password: input.password });
       await login(input.email).expect(200);
       const newEmail = uniqueOrg().email;
-      await a.http().put('/org/update').set(bearer(token)).send({ email: newEmail }).expect(200);
+      await a.withToken(token).put('/org/update').send({ email: newEmail }).expect(200);
       expectError(await login(input.email), 401);
       await login(newEmail).expect(200);
     });
 
     it('refuses a warm token within the staleness bound after a password change made elsewhere', async () => {
       const { token, recordId } = await orgWithRecord(b);
-      await a.http().put('/org/update').set(bearer(token)).send({ password: 'fresh-Strong-passphrase-2' }).expect(200);
+      await a.withToken(token).put('/org/update').send({ password: 'fresh-Strong-passphrase-2' }).expect(200);
       await untilStatus(() => readRecord(b, token, recordId), 401, CROSS_INSTANCE_STALENESS_MS + 2000);
     });
 
     it('refuses a warm token within the staleness bound after the organization is deleted elsewhere', async () => {
       const { token, input, recordId } = await orgWithRecord(b);
-      await a.http().delete('/org/delete').set(bearer(token)).query({ organization_name: input.organization_name }).expect(200);
+      await a.withToken(token).delete('/org/delete').query({ organization_name: input.organization_name }).expect(200);
       await untilStatus(() => readRecord(b, token, recordId), 401, CROSS_INSTANCE_STALENESS_MS + 2000);
     });
   });

@@ -1,7 +1,8 @@
-import { AppConfig } from '../src/config/app-config.js';
-import { expectError, ResponseLike } from './support/expect-error.js';
-import { ServiceProcess, startServiceProcess } from './support/service-process.js';
-import { dropDatabases, testEnvironment, uniqueOrg } from './support/test-app.js';
+import { expectError } from './support/expect-error.js';
+import { FetchClient } from './support/fetch-client.js';
+import { startServiceProcess } from './support/service-process.js';
+import { useServiceProcess } from './support/session.js';
+import { testEnvironment, uniqueOrg } from './support/test-app.js';
 
 /** Every endpoint of the API, and whether it takes a bearer token. */
 const ENDPOINTS: [method: string, path: string, protectedByToken: boolean][] = [
@@ -21,38 +22,10 @@ const ENDPOINTS: [method: string, path: string, protectedByToken: boolean][] = [
   ['get', '/health/ready', false],
 ];
 
-interface Answer extends ResponseLike {
-  body: any;
-  headers: Record<string, string>;
-}
-
 /** The built service (`node dist/main.js`) in a process of its own, driven over real HTTP. */
 describe('the running service (e2e, child process)', () => {
-  const env = testEnvironment();
-  let service: ServiceProcess;
-
-  beforeAll(async () => {
-    service = await startServiceProcess(env);
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-    await dropDatabases(AppConfig.fromEnvironment(env));
-  });
-
-  const call = async (method: string, path: string, options: { body?: unknown; token?: string; raw?: string } = {}): Promise<Answer> => {
-    const headers: Record<string, string> = {};
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    if (options.body !== undefined || options.raw !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${service.baseUrl}${path}`, {
-      method,
-      headers,
-      body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-    });
-    const text = await response.text();
-    const isJson = response.headers.get('content-type')?.includes('application/json');
-    return { status: response.status, headers: Object.fromEntries(response.headers), body: isJson ? JSON.parse(text) : text };
-  };
+  const t = useServiceProcess();
+  const call: FetchClient['request'] = (method, path, options) => t.api.request(method, path, options);
 
   it('answers /health and /health/ready', async () => {
     const live = await call('GET', '/health');

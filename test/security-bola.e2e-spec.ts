@@ -1,6 +1,5 @@
 import { Types } from 'mongoose';
-import { DirectDatabases, openDatabases } from './support/direct-db.js';
-import { createOrgWithToken, createTestApp, TestApp } from './support/test-app.js';
+import { useOrgWithToken, useTestApp } from './support/session.js';
 
 type Method = 'get' | 'post' | 'put' | 'delete';
 
@@ -16,35 +15,25 @@ interface Attack {
 const SECRET = 'secret-of-org-a';
 
 describe('cross-tenant access: org B against org A (e2e)', () => {
-  let t: TestApp;
-  let db: DirectDatabases;
-  let a: Awaited<ReturnType<typeof createOrgWithToken>>;
-  let b: Awaited<ReturnType<typeof createOrgWithToken>>;
+  const t = useTestApp();
+  const a = useOrgWithToken(t);
+  const b = useOrgWithToken(t);
   let recordIdOfA: string;
 
   /** Everything of org A: its organization and admin documents and its collection's documents. */
   async function stateOfA() {
     const orgId = new Types.ObjectId(a.org.id as string);
     return {
-      organization: await db.master.collection('organizations').findOne({ _id: orgId }),
-      admins: await db.master.collection('admins').find({ org_id: orgId }).toArray(),
-      records: await db.tenant.collection(a.org.collection_name as string).find().sort({ _id: 1 }).toArray(),
+      organization: await t.db.master.collection('organizations').findOne({ _id: orgId }),
+      admins: await t.db.master.collection('admins').find({ org_id: orgId }).toArray(),
+      records: await t.db.tenant.collection(a.org.collection_name as string).find().sort({ _id: 1 }).toArray(),
     };
   }
 
   beforeAll(async () => {
-    t = await createTestApp();
-    db = await openDatabases(t.config);
-    a = await createOrgWithToken(t);
-    b = await createOrgWithToken(t);
-    const record = await t.http().post('/org/records').set('Authorization', `Bearer ${a.token}`).send({ note: SECRET }).expect(201);
+    const record = await t.withToken(a.token).post('/org/records').send({ note: SECRET }).expect(201);
     recordIdOfA = record.body.id;
-    await t.http().post('/org/records').set('Authorization', `Bearer ${b.token}`).send({ note: 'b' }).expect(201);
-  });
-
-  afterAll(async () => {
-    await db.close();
-    await t.close();
+    await t.withToken(b.token).post('/org/records').send({ note: 'b' }).expect(201);
   });
 
   const attacks: Attack[] = [
@@ -68,7 +57,7 @@ describe('cross-tenant access: org B against org A (e2e)', () => {
 
   it.each(attacks)('$label with B’s token: $status, nothing of A read, changed or revealed', async ({ method, path, body, status }) => {
     const before = await stateOfA();
-    const request = t.http()[method](fill(path)).set('Authorization', `Bearer ${b.token}`);
+    const request = t.withToken(b.token)[method](fill(path));
     const response = await (body ? request.send(JSON.parse(fill(JSON.stringify(body)))) : request);
     expect(response.status).toBe(status);
     const text = JSON.stringify(response.body);
@@ -79,9 +68,9 @@ describe('cross-tenant access: org B against org A (e2e)', () => {
   });
 
   it('leaves A whole and working: its token, its record and its name', async () => {
-    const record = await t.http().get(`/org/records/${recordIdOfA}`).set('Authorization', `Bearer ${a.token}`).expect(200);
+    const record = await t.withToken(a.token).get(`/org/records/${recordIdOfA}`).expect(200);
     expect(record.body.data).toEqual({ note: SECRET });
-    const stats = await t.http().get('/org/collection/stats').set('Authorization', `Bearer ${a.token}`).expect(200);
+    const stats = await t.withToken(a.token).get('/org/collection/stats').expect(200);
     expect(stats.body).toMatchObject({ collection_name: a.org.collection_name, documents: 1 });
     const found = await t.http().get('/org/get').query({ organization_name: a.input.organization_name }).expect(200);
     expect(found.body.id).toBe(a.org.id);

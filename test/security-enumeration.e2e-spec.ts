@@ -1,4 +1,5 @@
-import { createTestApp, TestApp, uniqueOrg } from './support/test-app.js';
+import { useTestApp } from './support/session.js';
+import { uniqueOrg } from './support/test-app.js';
 
 const ROUNDS = 30;
 const WRONG_PASSWORD = 'definitely-not-the-password-7';
@@ -10,20 +11,15 @@ function median(values: number[]): number {
 }
 
 describe('no user enumeration through login (e2e)', () => {
-  let t: TestApp;
+  // The service's default argon2 cost, so that hashing dominates a login as it does in production;
+  // the per-email limit is raised because this suite fails one email on purpose many times.
+  const t = useTestApp({ ARGON2_MEMORY_KIB: '19456', ARGON2_TIME_COST: '2', LOGIN_MAX_FAILURES_PER_EMAIL: '1000' });
   let knownEmail: string;
 
   beforeAll(async () => {
-    // The service's default argon2 cost, so that hashing dominates a login as it does in production;
-    // the per-email limit is raised because this suite fails one email on purpose many times.
-    t = await createTestApp({ ARGON2_MEMORY_KIB: '19456', ARGON2_TIME_COST: '2', LOGIN_MAX_FAILURES_PER_EMAIL: '1000' });
     const input = uniqueOrg('Enumeration');
     await t.http().post('/org/create').send(input).expect(201);
     knownEmail = input.email;
-  });
-
-  afterAll(async () => {
-    await t.close();
   });
 
   const attempt = (email: string) => t.http().post('/admin/login').send({ email, password: WRONG_PASSWORD });

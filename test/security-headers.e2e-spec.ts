@@ -1,4 +1,4 @@
-import { createOrgWithToken, createTestApp, TestApp } from './support/test-app.js';
+import { useOrgWithToken, useTestApp } from './support/session.js';
 
 type Response = { status: number; headers: Record<string, string>; body: Record<string, unknown> };
 
@@ -21,21 +21,12 @@ function expectSecurityHeaders(response: Response): void {
 }
 
 describe('response headers (e2e)', () => {
-  let t: TestApp;
-  let token: string;
-
-  beforeAll(async () => {
-    t = await createTestApp({ TRUST_PROXY: 'true', LOGIN_MAX_ATTEMPTS_PER_IP: '1' });
-    ({ token } = await createOrgWithToken(t));
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ TRUST_PROXY: 'true', LOGIN_MAX_ATTEMPTS_PER_IP: '1' });
+  const admin = useOrgWithToken(t);
 
   it.each<[string, () => Promise<Response>, number]>([
     ['a success', () => t.http().get('/health'), 200],
-    ['an authenticated success', () => t.http().get('/org/collection/stats').set('Authorization', `Bearer ${token}`), 200],
+    ['an authenticated success', () => t.withToken(admin.token).get('/org/collection/stats'), 200],
     ['the API document', () => t.http().get('/docs-json'), 200],
     ['a validation error', () => t.http().get('/org/list?limit=0'), 400],
     ['a missing token', () => t.http().get('/org/collection/stats'), 401],
@@ -86,15 +77,7 @@ describe('response headers (e2e)', () => {
 
 describe('CORS when CORS_ORIGINS is set (e2e)', () => {
   const ALLOWED = 'https://app.example.com';
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp({ CORS_ORIGINS: `${ALLOWED}, https://admin.example.com` });
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ CORS_ORIGINS: `${ALLOWED}, https://admin.example.com` });
 
   it('allows the listed origins, preflight included', async () => {
     const simple = await t.http().get('/org/list').set('Origin', ALLOWED).expect(200);

@@ -1,36 +1,23 @@
 import { PasswordHasher } from '../src/auth/password-hasher.service.js';
-import { openDatabases, DirectDatabases } from './support/direct-db.js';
 import { expectError } from './support/expect-error.js';
+import { useOrgWithToken, useTestApp } from './support/session.js';
 import { storedData } from './support/stored-data.js';
-import { createOrgWithToken, createTestApp, TestApp, uniqueOrg } from './support/test-app.js';
+import { uniqueOrg } from './support/test-app.js';
 
 const KIB = 1024;
 
 describe('input limits (e2e)', () => {
-  let t: TestApp;
-  let db: DirectDatabases;
-  let token: string;
+  const t = useTestApp();
+  const admin = useOrgWithToken(t);
   let recordId: string;
 
   beforeAll(async () => {
-    t = await createTestApp();
-    db = await openDatabases(t.config);
-    const created = await createOrgWithToken(t);
-    token = created.token;
-    const record = await t.http().post('/org/records').set('Authorization', `Bearer ${token}`).send({ n: 1 }).expect(201);
+    const record = await t.withToken(admin.token).post('/org/records').send({ n: 1 }).expect(201);
     recordId = record.body.id;
   });
 
-  afterAll(async () => {
-    await db.close();
-    await t.close();
-  });
-
   type Method = 'get' | 'post' | 'put' | 'delete';
-  const call = (method: Method, path: string, authenticated: boolean) => {
-    const pending = t.http()[method](path);
-    return authenticated ? pending.set('Authorization', `Bearer ${token}`) : pending;
-  };
+  const call = (method: Method, path: string, authenticated: boolean) => (authenticated ? t.withToken(admin.token) : t.http())[method](path);
 
   it.each<[Method, string, boolean]>([
     ['post', '/org/create', false],
@@ -40,12 +27,12 @@ describe('input limits (e2e)', () => {
     ['post', '/org/records', true],
     ['put', '/org/records/:id', true],
   ])('answers 413 to a body over 64 KiB on %s %s and stores nothing', async (method, path, authenticated) => {
-    const before = await storedData(db);
+    const before = await storedData(t.db);
     const response = await call(method, path.replace(':id', recordId), authenticated)
       .set('Content-Type', 'application/json')
       .send(JSON.stringify({ organization_name: 'x'.repeat(65 * KIB) }));
     expectError(response, 413);
-    expect(await storedData(db)).toEqual(before);
+    expect(await storedData(t.db)).toEqual(before);
   });
 
   it('stores a record just under 64 KiB and refuses one just over', async () => {
@@ -80,10 +67,10 @@ describe('input limits (e2e)', () => {
     ['records: cursor', 'get', () => `/org/records?cursor=${'a'.repeat(25)}`, true, {}],
     ['records: id', 'get', () => `/org/records/${'a'.repeat(25)}`, true, {}],
   ])('refuses an overlong %s with 400 and stores nothing', async (_label, method, path, authenticated, body) => {
-    const before = await storedData(db);
+    const before = await storedData(t.db);
     const request = call(method, path(), authenticated);
     expectError(await (method === 'get' ? request : request.send(body)), 400);
-    expect(await storedData(db)).toEqual(before);
+    expect(await storedData(t.db)).toEqual(before);
   });
 
   it('counts the name limit on the name as sent: 100 characters pass, 101 with padding do not', async () => {
@@ -126,10 +113,10 @@ describe('input limits (e2e)', () => {
     ['get: unknown query parameter', 'get', () => '/org/get?organization_name=acme&debug=1', false, undefined],
     ['list: unknown query parameter', 'get', () => '/org/list?sort=-_id', false, undefined],
   ])('refuses %s with 400 and stores nothing', async (_label, method, path, authenticated, body) => {
-    const before = await storedData(db);
+    const before = await storedData(t.db);
     const request = call(method, path(), authenticated);
     expectError(await (body === undefined ? request : request.send(body as object)), 400);
-    expect(await storedData(db)).toEqual(before);
+    expect(await storedData(t.db)).toEqual(before);
   });
 
   it('refuses malformed JSON with 400', async () => {

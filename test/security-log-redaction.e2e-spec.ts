@@ -1,40 +1,8 @@
-import { AppConfig } from '../src/config/app-config.js';
-import { DirectDatabases, openDatabases } from './support/direct-db.js';
-import { ServiceProcess, startServiceProcess } from './support/service-process.js';
-import { dropDatabases, STRONG_PASSWORD, TEST_JWT_SECRET, testEnvironment, uniqueOrg } from './support/test-app.js';
-
-interface Sent {
-  status: number;
-  requestId: string;
-  body: Record<string, any>;
-}
+import { useServiceProcess } from './support/session.js';
+import { STRONG_PASSWORD, TEST_JWT_SECRET, uniqueOrg } from './support/test-app.js';
 
 describe('secrets never reach the logs (e2e, built app as a process)', () => {
-  const env = testEnvironment({ LOG_LEVEL: 'debug' });
-  const config = AppConfig.fromEnvironment(env);
-  let service: ServiceProcess;
-  let db: DirectDatabases;
-
-  beforeAll(async () => {
-    service = await startServiceProcess(env);
-    db = await openDatabases(config);
-  });
-
-  afterAll(async () => {
-    await service.stop();
-    await db.close();
-    await dropDatabases(config);
-  });
-
-  async function send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Sent> {
-    const response = await fetch(`${service.baseUrl}${path}`, {
-      method,
-      headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, requestId: response.headers.get('x-request-id') ?? '', body: text ? JSON.parse(text) : {} };
-  }
+  const t = useServiceProcess({ LOG_LEVEL: 'debug' });
 
   it('logs each request with its id, and none of the passwords, tokens, hashes or cookies it just used', async () => {
     const input = uniqueOrg('Redaction');
@@ -42,27 +10,27 @@ describe('secrets never reach the logs (e2e, built app as a process)', () => {
     const newPassword = 'renewed-Passphrase-for-the-log-test-2';
     const cookie = 'session=cookie-value-that-must-not-be-logged';
 
-    expect((await send('POST', '/org/create', input)).status).toBe(201);
+    const { api, db } = t;
+    expect((await api.request('POST', '/org/create', { body: input })).status).toBe(201);
     const admin = await db.master.collection('admins').findOne({ email: input.email });
     const firstHash = admin!.password_hash as string;
-    expect((await send('POST', '/admin/login', { email: input.email, password: wrongPassword })).status).toBe(401);
-    const login = await send('POST', '/admin/login', { email: input.email, password: input.password }, { Cookie: cookie });
+    expect((await api.request('POST', '/admin/login', { body: { email: input.email, password: wrongPassword } })).status).toBe(401);
+    const login = await api.request('POST', '/admin/login', { body: { email: input.email, password: input.password }, headers: { Cookie: cookie } });
     expect(login.status).toBe(200);
     const token = login.body.access_token as string;
-    const bearer = { Authorization: `Bearer ${token}` };
-    expect((await send('GET', '/org/collection/stats', undefined, bearer)).status).toBe(200);
-    expect((await send('POST', '/org/records', { password: input.password }, bearer)).status).toBe(201);
-    const update = await send('PUT', '/org/update', { password: newPassword }, bearer);
+    expect((await api.request('GET', '/org/collection/stats', { token })).status).toBe(200);
+    expect((await api.request('POST', '/org/records', { token, body: { password: input.password } })).status).toBe(201);
+    const update = await api.request('PUT', '/org/update', { token, body: { password: newPassword } });
     expect(update.status).toBe(200);
     const secondHash = (await db.master.collection('admins').findOne({ email: input.email }))!.password_hash as string;
-    const refused = await send('GET', '/org/collection/stats', undefined, bearer);
+    const refused = await api.request('GET', '/org/collection/stats', { token });
     expect(refused.status).toBe(401);
 
-    await service.stop();
-    const logs = service.output();
+    await t.service.stop();
+    const logs = t.service.output();
 
     // The capture is real: JSON lines of the requests just made, tagged with their ids.
-    for (const requestId of [login.requestId, update.requestId, refused.requestId]) expect(logs).toContain(requestId);
+    for (const { headers } of [login, update, refused]) expect(logs).toContain(headers['x-request-id']);
     expect(logs).toMatch(/"url":"\/admin\/login"/);
 
     const secrets = {

@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import mongoose from 'mongoose';
 import { LoginThrottleService } from '../src/auth/login-throttle/login-throttle.service.js';
-import { createTestApp, TestApp, testEnvironment, uniqueOrg } from './support/test-app.js';
-import { openDatabases } from './support/direct-db.js';
+import { Session, useTestApp } from './support/session.js';
+import { createTestApp, testEnvironment, uniqueOrg } from './support/test-app.js';
 
 const MAX_ATTEMPTS_PER_IP = 5;
 const MAX_FAILURES_PER_EMAIL = 3;
@@ -29,7 +29,7 @@ async function startWithinOneWindow(windowSeconds: number, neededMs: number): Pr
   return windowEnd(windowSeconds);
 }
 
-function login(t: TestApp, body: { email: string; password: string }, address: string) {
+function login(t: Pick<Session, 'http'>, body: { email: string; password: string }, address: string) {
   return t.http().post('/admin/login').set('X-Forwarded-For', address).send(body);
 }
 
@@ -55,15 +55,7 @@ const limits = {
 };
 
 describe('login throttling (e2e)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp(limits);
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp(limits);
 
   beforeEach(async () => {
     await startWithinOneWindow(WINDOW_SECONDS, 15_000);
@@ -135,35 +127,21 @@ describe('login throttling (e2e)', () => {
     const end = windowEnd(WINDOW_SECONDS);
     await login(t, { email: input.email, password: WRONG_PASSWORD }, address).expect(401);
     const window = end / (WINDOW_SECONDS * 1000) - 1;
-    const db = await openDatabases(t.config);
-    try {
-      const attempts = db.master.collection<{ _id: string; expires_at: Date }>('login_attempts');
-      const all = await attempts.find({}).toArray();
-      expect(all).toEqual(expect.arrayContaining([{ _id: `ip:${address}|${window}|0`, expires_at: new Date(end) }]));
-      const emailSlot = new RegExp(`^email:[\\w-]{43}\\|${window}\\|\\d+$`);
-      expect(all).toEqual(expect.arrayContaining([{ _id: expect.stringMatching(emailSlot), expires_at: new Date(end) }]));
-      expect(JSON.stringify(all)).not.toContain(input.email);
+    const attempts = t.db.master.collection<{ _id: string; expires_at: Date }>('login_attempts');
+    const all = await attempts.find({}).toArray();
+    expect(all).toEqual(expect.arrayContaining([{ _id: `ip:${address}|${window}|0`, expires_at: new Date(end) }]));
+    const emailSlot = new RegExp(`^email:[\\w-]{43}\\|${window}\\|\\d+$`);
+    expect(all).toEqual(expect.arrayContaining([{ _id: expect.stringMatching(emailSlot), expires_at: new Date(end) }]));
+    expect(JSON.stringify(all)).not.toContain(input.email);
 
-      const throttle = t.app.get(LoginThrottleService);
-      expect(await throttle.sweep(new Date(end - 1))).toBe(0);
-      expect(await throttle.sweep(new Date(end))).toBe(all.length);
-      expect(await attempts.countDocuments({})).toBe(0);
-    } finally {
-      await db.close();
-    }
+    const throttle = t.app.get(LoginThrottleService);
+    expect(await throttle.sweep(new Date(end - 1))).toBe(0);
+    expect(await throttle.sweep(new Date(end))).toBe(all.length);
+    expect(await attempts.countDocuments({})).toBe(0);
   });
 
   describe('with a second instance on the same database', () => {
-    let second: TestApp;
-
-    beforeAll(async () => {
-      const { masterDbName, tenantDbName } = t.config.mongo;
-      second = await createTestApp({ ...limits, MASTER_DB_NAME: masterDbName, TENANT_DB_NAME: tenantDbName });
-    });
-
-    afterAll(async () => {
-      await second.app.close();
-    });
+    const second = useTestApp(limits, { onDatabasesOf: t });
 
     it('shares the limits: attempts on either instance count on both', async () => {
       const input = await createOrg();
@@ -204,15 +182,7 @@ describe('login throttling (e2e)', () => {
 });
 
 describe('login throttling without a trusted proxy (e2e)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp({ ...limits, TRUST_PROXY: 'false' });
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ ...limits, TRUST_PROXY: 'false' });
 
   it('ignores X-Forwarded-For, so a client cannot pick a fresh address per attempt', async () => {
     await startWithinOneWindow(WINDOW_SECONDS, 15_000);
@@ -225,15 +195,7 @@ describe('login throttling without a trusted proxy (e2e)', () => {
 
 describe('login lockout bound (e2e)', () => {
   const SHORT_WINDOW_SECONDS = 2;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp({ ...limits, LOGIN_WINDOW_SECONDS: String(SHORT_WINDOW_SECONDS) });
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ ...limits, LOGIN_WINDOW_SECONDS: String(SHORT_WINDOW_SECONDS) });
 
   it('lets the owner in when the window ends, not before, however often the attacker kept trying', async () => {
     const input = uniqueOrg('Lockout');

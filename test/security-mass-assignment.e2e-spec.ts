@@ -1,8 +1,8 @@
 import { Types } from 'mongoose';
-import { DirectDatabases, openDatabases } from './support/direct-db.js';
 import { expectError } from './support/expect-error.js';
+import { useOrgWithToken, useTestApp } from './support/session.js';
 import { storedData } from './support/stored-data.js';
-import { createOrgWithToken, createTestApp, TestApp, uniqueOrg } from './support/test-app.js';
+import { uniqueOrg } from './support/test-app.js';
 
 const FOREIGN_ID = new Types.ObjectId().toHexString();
 /** Fields a client must never set: identities, ownership, lifecycle state, credentials, roles. */
@@ -22,67 +22,50 @@ const PRIVILEGED_FIELDS: Record<string, unknown> = {
 };
 
 describe('mass assignment (e2e)', () => {
-  let t: TestApp;
-  let db: DirectDatabases;
-  let token: string;
-  let input: ReturnType<typeof uniqueOrg>;
-  let orgId: string;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-    db = await openDatabases(t.config);
-    let org: Record<string, any>;
-    ({ token, input, org } = await createOrgWithToken(t));
-    orgId = org.id;
-  });
-
-  afterAll(async () => {
-    await db.close();
-    await t.close();
-  });
+  const t = useTestApp();
+  const admin = useOrgWithToken(t);
 
   const fieldCases = Object.entries(PRIVILEGED_FIELDS);
 
   it.each(fieldCases)('refuses %s in POST /org/create and stores nothing', async (field, value) => {
-    const before = await storedData(db);
+    const before = await storedData(t.db);
     expectError(await t.http().post('/org/create').send({ ...uniqueOrg(), [field]: value }), 400);
-    expect(await storedData(db)).toEqual(before);
+    expect(await storedData(t.db)).toEqual(before);
   });
 
   it.each(fieldCases)('refuses %s in PUT /org/update and stores nothing', async (field, value) => {
-    const before = await storedData(db);
-    const response = await t.http().put('/org/update').set('Authorization', `Bearer ${token}`).send({ organization_name: 'Renamed By Attacker', [field]: value });
+    const before = await storedData(t.db);
+    const response = await t.withToken(admin.token).put('/org/update').send({ organization_name: 'Renamed By Attacker', [field]: value });
     expectError(response, 400);
-    expect(await storedData(db)).toEqual(before);
+    expect(await storedData(t.db)).toEqual(before);
   });
 
   it.each(fieldCases)('refuses %s in POST /admin/login and DELETE /org/delete', async (field, value) => {
-    const before = await storedData(db);
-    expectError(await t.http().post('/admin/login').send({ email: input.email, password: input.password, [field]: value }), 400);
+    const before = await storedData(t.db);
+    expectError(await t.http().post('/admin/login').send({ email: admin.input.email, password: admin.input.password, [field]: value }), 400);
     const deletion = await t
-      .http()
+      .withToken(admin.token)
       .delete('/org/delete')
-      .set('Authorization', `Bearer ${token}`)
-      .send({ organization_name: input.organization_name, [field]: value });
+      .send({ organization_name: admin.input.organization_name, [field]: value });
     expectError(deletion, 400);
-    expect(await storedData(db)).toEqual(before);
+    expect(await storedData(t.db)).toEqual(before);
   });
 
   it('keeps every field of a record body inside its data: none reaches the stored document itself', async () => {
     const { $set: _operator, ...plain } = PRIVILEGED_FIELDS;
-    const created = await t.http().post('/org/records').set('Authorization', `Bearer ${token}`).send(plain).expect(201);
-    const replaced = await t.http().put(`/org/records/${created.body.id}`).set('Authorization', `Bearer ${token}`).send(plain).expect(200);
+    const created = await t.withToken(admin.token).post('/org/records').send(plain).expect(201);
+    const replaced = await t.withToken(admin.token).put(`/org/records/${created.body.id}`).send(plain).expect(200);
     expect(created.body.id).not.toBe(FOREIGN_ID);
     expect(replaced.body.data).toEqual(plain);
 
-    const collection = (await t.http().get('/org/collection/stats').set('Authorization', `Bearer ${token}`).expect(200)).body.collection_name;
-    const stored = await db.tenant.collection(collection).findOne({ _id: new Types.ObjectId(created.body.id) });
+    const collection = (await t.withToken(admin.token).get('/org/collection/stats').expect(200)).body.collection_name;
+    const stored = await t.db.tenant.collection(collection).findOne({ _id: new Types.ObjectId(created.body.id) });
     expect(Object.keys(stored!).sort()).toEqual(['_id', 'created_at', 'data', 'org_id', 'updated_at']);
     // The owner is the token's organization, whatever `org_id` the body carried.
-    expect(stored!.org_id.toHexString()).toBe(orgId);
+    expect(stored!.org_id.toHexString()).toBe(admin.org.id);
     expect(stored!.data).toEqual(plain);
     expect(stored!.created_at.getTime()).toBeGreaterThan(Date.now() - 60_000);
-    expect(await db.tenant.collection(collection).countDocuments({ _id: new Types.ObjectId(FOREIGN_ID) })).toBe(0);
+    expect(await t.db.tenant.collection(collection).countDocuments({ _id: new Types.ObjectId(FOREIGN_ID) })).toBe(0);
   });
 
   it('never returns credentials or internal state: create, login, get and list answer without them', async () => {

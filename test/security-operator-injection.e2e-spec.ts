@@ -1,8 +1,8 @@
 import mongoose from 'mongoose';
-import { DirectDatabases, openDatabases } from './support/direct-db.js';
 import { expectError } from './support/expect-error.js';
+import { useOrgWithToken, useTestApp } from './support/session.js';
 import { storedData } from './support/stored-data.js';
-import { createOrgWithToken, createTestApp, TestApp, uniqueOrg } from './support/test-app.js';
+import { uniqueOrg } from './support/test-app.js';
 
 const OPERATORS: Record<string, unknown>[] = [
   { $ne: null },
@@ -15,32 +15,20 @@ const OPERATORS: Record<string, unknown>[] = [
 type Method = 'post' | 'put' | 'delete';
 
 describe('operator objects in input (e2e)', () => {
-  let t: TestApp;
-  let db: DirectDatabases;
-  let token: string;
-  let admin: ReturnType<typeof uniqueOrg>;
+  const t = useTestApp();
+  const admin = useOrgWithToken(t);
   let recordId: string;
 
   beforeAll(async () => {
-    t = await createTestApp();
-    db = await openDatabases(t.config);
-    const created = await createOrgWithToken(t);
-    ({ token } = created);
-    admin = created.input;
-    recordId = (await t.http().post('/org/records').set('Authorization', `Bearer ${token}`).send({ n: 1 }).expect(201)).body.id;
-  });
-
-  afterAll(async () => {
-    await db.close();
-    await t.close();
+    recordId = (await t.withToken(admin.token).post('/org/records').send({ n: 1 }).expect(201)).body.id;
   });
 
   const bodyFields: [string, Method, string, boolean, string, () => Record<string, unknown>][] = [
     ['create', 'post', '/org/create', false, 'organization_name', () => uniqueOrg()],
     ['create', 'post', '/org/create', false, 'email', () => uniqueOrg()],
     ['create', 'post', '/org/create', false, 'password', () => uniqueOrg()],
-    ['login', 'post', '/admin/login', false, 'email', () => ({ email: admin.email, password: admin.password })],
-    ['login', 'post', '/admin/login', false, 'password', () => ({ email: admin.email, password: admin.password })],
+    ['login', 'post', '/admin/login', false, 'email', () => ({ email: admin.input.email, password: admin.input.password })],
+    ['login', 'post', '/admin/login', false, 'password', () => ({ email: admin.input.email, password: admin.input.password })],
     ['update', 'put', '/org/update', true, 'organization_name', () => ({})],
     ['update', 'put', '/org/update', true, 'email', () => ({})],
     ['update', 'put', '/org/update', true, 'password', () => ({})],
@@ -51,12 +39,11 @@ describe('operator objects in input (e2e)', () => {
   );
 
   it.each(bodyCases)('refuses %s with 400 and stores nothing', async (_label, method, path, authenticated, field, operator, valid) => {
-    const before = await storedData(db);
-    const request = t.http()[method](path);
+    const before = await storedData(t.db);
     const body = { ...valid(), [field]: operator };
-    const response = await (authenticated ? request.set('Authorization', `Bearer ${token}`) : request).send(body);
+    const response = await (authenticated ? t.withToken(admin.token) : t.http())[method](path).send(body);
     expectError(response, 400);
-    expect(await storedData(db)).toEqual(before);
+    expect(await storedData(t.db)).toEqual(before);
   });
 
   it('runs Mongoose with sanitizeFilter and strictQuery "throw", at a version with the 2025 $where fixes', () => {
@@ -85,11 +72,10 @@ describe('operator objects in input (e2e)', () => {
     ['put', `/org/records/${encodeURIComponent('{"$gt":""}')}`, true],
     ['delete', `/org/records/${encodeURIComponent('{"$ne":null}')}`, true],
   ] as const)('refuses %s %s with 400 and stores nothing', async (method, path, authenticated) => {
-    const before = await storedData(db);
-    const request = t.http()[method](path);
-    const response = await (authenticated ? request.set('Authorization', `Bearer ${token}`) : request).send(method === 'put' ? { a: 1 } : undefined);
+    const before = await storedData(t.db);
+    const response = await (authenticated ? t.withToken(admin.token) : t.http())[method](path).send(method === 'put' ? { a: 1 } : undefined);
     expectError(response, 400);
-    expect(await storedData(db)).toEqual(before);
+    expect(await storedData(t.db)).toEqual(before);
   });
 
   it('reads operator text in a query string as a plain name, never as a filter', async () => {
@@ -103,9 +89,9 @@ describe('operator objects in input (e2e)', () => {
     ['an operator inside an array', { a: [{ $where: 'sleep(1000)' }] }],
     ['a dotted key', { 'data.owner': 'x' }],
   ])('refuses a record with %s (create and replace) and stores nothing', async (_label, data) => {
-    const before = await storedData(db);
-    expectError(await t.http().post('/org/records').set('Authorization', `Bearer ${token}`).send(data), 400);
-    expectError(await t.http().put(`/org/records/${recordId}`).set('Authorization', `Bearer ${token}`).send(data), 400);
-    expect(await storedData(db)).toEqual(before);
+    const before = await storedData(t.db);
+    expectError(await t.withToken(admin.token).post('/org/records').send(data), 400);
+    expectError(await t.withToken(admin.token).put(`/org/records/${recordId}`).send(data), 400);
+    expect(await storedData(t.db)).toEqual(before);
   });
 });

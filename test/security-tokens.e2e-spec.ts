@@ -1,6 +1,7 @@
 import { createHmac, createSign, generateKeyPairSync } from 'node:crypto';
 import { expectError } from './support/expect-error.js';
-import { createOrgWithToken, createTestApp, TEST_JWT_SECRET, TestApp } from './support/test-app.js';
+import { createOrgWithToken, useOrgWithToken, useTestApp } from './support/session.js';
+import { TEST_JWT_SECRET } from './support/test-app.js';
 
 type Claims = Record<string, unknown>;
 
@@ -30,37 +31,29 @@ function claimsOf(token: string): Claims {
 const now = () => Math.floor(Date.now() / 1000);
 
 describe('token attacks (e2e)', () => {
-  let t: TestApp;
-  /** A real token of org A and the claims it carries. */
-  let token: string;
+  const t = useTestApp();
+  /** Org A, whose real token every attack starts from, and the claims that token carries. */
+  const orgA = useOrgWithToken(t);
+  const otherOrg = useOrgWithToken(t);
   let claims: Claims;
-  let otherOrgId: string;
 
-  beforeAll(async () => {
-    t = await createTestApp();
-    ({ token } = await createOrgWithToken(t));
-    claims = claimsOf(token);
-    otherOrgId = (await createOrgWithToken(t)).org.id;
-  });
-
-  afterAll(async () => {
-    await t.close();
+  beforeAll(() => {
+    claims = claimsOf(orgA.token);
   });
 
   /** Every protected route answers a bad token with the same generic 401. */
-  async function expectRefusedEverywhere(bearer: string): Promise<void> {
-    const authorization = `Bearer ${bearer}`;
+  async function expectRefusedEverywhere(presented: string): Promise<void> {
     const responses = [
-      await t.http().get('/org/collection/stats').set('Authorization', authorization),
-      await t.http().get('/org/records').set('Authorization', authorization),
-      await t.http().post('/org/records').set('Authorization', authorization).send({ planted: true }),
-      await t.http().put('/org/update').set('Authorization', authorization).send({ organization_name: 'Taken Over' }),
+      await t.withToken(presented).get('/org/collection/stats'),
+      await t.withToken(presented).get('/org/records'),
+      await t.withToken(presented).post('/org/records').send({ planted: true }),
+      await t.withToken(presented).put('/org/update').send({ organization_name: 'Taken Over' }),
     ];
     for (const response of responses) expectError(response, 401, 'Invalid or expired token');
   }
 
   it('accepts the real token (the baseline every attack below differs from)', async () => {
-    await t.http().get('/org/collection/stats').set('Authorization', `Bearer ${token}`).expect(200);
+    await t.withToken(orgA.token).get('/org/collection/stats').expect(200);
     expect(claims).toEqual(expect.objectContaining({ sub: expect.any(String), org_id: expect.any(String), iss: expect.any(String) }));
   });
 
@@ -76,11 +69,11 @@ describe('token attacks (e2e)', () => {
     ['no org_id', () => hmacToken({ ...claims, org_id: undefined }, TEST_JWT_SECRET)],
     ['an org_id that is not an id', () => hmacToken({ ...claims, org_id: { $ne: null } }, TEST_JWT_SECRET)],
     ['another org in the payload, under the original signature', () => {
-      const [header, , signature] = token.split('.');
-      return `${header}.${base64url({ ...claims, org_id: otherOrgId })}.${signature}`;
+      const [header, , signature] = orgA.token.split('.');
+      return `${header}.${base64url({ ...claims, org_id: otherOrg.org.id })}.${signature}`;
     }],
     ['a payload claiming a newer credential version, under the original signature', () => {
-      const [header, , signature] = token.split('.');
+      const [header, , signature] = orgA.token.split('.');
       return `${header}.${base64url({ ...claims, cv: Number(claims.cv) + 1 })}.${signature}`;
     }],
     ['garbage', () => 'not.a.token'],
@@ -90,26 +83,24 @@ describe('token attacks (e2e)', () => {
 
   it('refuses requests without a token or with another scheme', async () => {
     expectError(await t.http().get('/org/collection/stats'), 401, 'Invalid or expired token');
-    expectError(await t.http().get('/org/collection/stats').set('Authorization', `Basic ${token}`), 401, 'Invalid or expired token');
-    expectError(await t.http().get(`/org/collection/stats?access_token=${token}`), 401, 'Invalid or expired token');
+    expectError(await t.http().get('/org/collection/stats').set('Authorization', `Basic ${orgA.token}`), 401, 'Invalid or expired token');
+    expectError(await t.http().get(`/org/collection/stats?access_token=${orgA.token}`), 401, 'Invalid or expired token');
   });
 
   it('refuses the token of a deleted organization', async () => {
     const victim = await createOrgWithToken(t);
-    const authorization = `Bearer ${victim.token}`;
-    await t.http().delete('/org/delete').query({ organization_name: victim.input.organization_name }).set('Authorization', authorization).expect(200);
+    await t.withToken(victim.token).delete('/org/delete').query({ organization_name: victim.input.organization_name }).expect(200);
     await expectRefusedEverywhere(victim.token);
   });
 
   it('refuses a token issued before a password change, and accepts the new one', async () => {
     const admin = await createOrgWithToken(t);
     const changed = await t
-      .http()
+      .withToken(admin.token)
       .put('/org/update')
-      .set('Authorization', `Bearer ${admin.token}`)
       .send({ password: 'another-Strong-passphrase-43' })
       .expect(200);
     await expectRefusedEverywhere(admin.token);
-    await t.http().get('/org/collection/stats').set('Authorization', `Bearer ${changed.body.access_token}`).expect(200);
+    await t.withToken(changed.body.access_token).get('/org/collection/stats').expect(200);
   });
 });

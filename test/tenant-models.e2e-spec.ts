@@ -1,35 +1,26 @@
 import type { Connection } from 'mongoose';
 import { TENANT_CONNECTION } from '../src/tenants/tenant-connection.js';
 import { TenantModelRegistry } from '../src/tenants/persistence/tenant-model.registry.js';
-import { DirectDatabases, openDatabases } from './support/direct-db.js';
-import { createOrgWithToken, createTestApp, TestApp, uniqueOrg } from './support/test-app.js';
+import { createOrgWithToken, useTestApp } from './support/session.js';
+import { uniqueOrg } from './support/test-app.js';
 
 const CACHE_SIZE = 2;
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 describe('tenant models (e2e)', () => {
-  let t: TestApp;
-  let db: DirectDatabases;
+  const t = useTestApp({ TENANT_MODEL_CACHE_SIZE: String(CACHE_SIZE) });
   let registry: TenantModelRegistry;
   let tenantConnection: Connection;
 
   beforeAll(async () => {
-    t = await createTestApp({ TENANT_MODEL_CACHE_SIZE: String(CACHE_SIZE) });
-    db = await openDatabases(t.config);
     registry = t.app.get(TenantModelRegistry);
     tenantConnection = t.app.get<Connection>(TENANT_CONNECTION);
   });
 
-  afterAll(async () => {
-    await db.close();
-    await t.close();
-  });
-
   const addRecord = async (token: string, data: Record<string, unknown>): Promise<string> =>
-    (await t.http().post('/org/records').set(bearer(token)).send(data).expect(201)).body.id;
+    (await t.withToken(token).post('/org/records').send(data).expect(201)).body.id;
   /** The `_id`s stored in a tenant collection, read directly from the database. */
   const storedIds = async (collection: string) =>
-    (await db.tenant.collection(collection).find({}, { projection: { _id: 1 } }).toArray()).map(({ _id }) => _id.toHexString()).sort();
+    (await t.db.tenant.collection(collection).find({}, { projection: { _id: 1 } }).toArray()).map(({ _id }) => _id.toHexString()).sort();
   const registeredModelFor = (collection: string) => tenantConnection.modelNames().includes(`TenantRecord:${collection}`);
 
   it("writes each organization's records into its own collection", async () => {
@@ -43,7 +34,7 @@ describe('tenant models (e2e)', () => {
 
     expect(await storedIds(a.org.collection_name)).toEqual([...idsOfA].sort());
     expect(await storedIds(b.org.collection_name)).toEqual(idsOfB);
-    const docOfB = await db.tenant.collection(b.org.collection_name).findOne({});
+    const docOfB = await t.db.tenant.collection(b.org.collection_name).findOne({});
     expect(docOfB).toMatchObject({ data: { owner: 'B', n: 1 }, created_at: expect.any(Date), updated_at: expect.any(Date) });
 
     // Two models, two names, two collections: none of them shared.
@@ -62,7 +53,7 @@ describe('tenant models (e2e)', () => {
     expect(registeredModelFor(org.collection_name)).toBe(true);
     const oldModel = registry.modelFor(org.collection_name);
 
-    const renamed = await t.http().put('/org/update').set(bearer(token)).send({ organization_name: uniqueOrg('Moved').organization_name }).expect(200);
+    const renamed = await t.withToken(token).put('/org/update').send({ organization_name: uniqueOrg('Moved').organization_name }).expect(200);
     const newCollection = renamed.body.current_collection;
     expect(newCollection).not.toBe(org.collection_name);
 
@@ -72,16 +63,16 @@ describe('tenant models (e2e)', () => {
     expect(registeredModelFor(newCollection)).toBe(true);
     expect(registry.modelFor(newCollection)).not.toBe(oldModel);
     expect(await storedIds(newCollection)).toEqual([before, after].sort());
-    expect(await db.tenantCollections()).not.toContain(org.collection_name);
+    expect(await t.db.tenantCollections()).not.toContain(org.collection_name);
   });
 
   it('evicts the model of a deleted organization', async () => {
     const { token, org, input } = await createOrgWithToken(t);
     await addRecord(token, { doomed: true });
     expect(registeredModelFor(org.collection_name)).toBe(true);
-    await t.http().delete('/org/delete').set(bearer(token)).query({ organization_name: input.organization_name }).expect(200);
+    await t.withToken(token).delete('/org/delete').query({ organization_name: input.organization_name }).expect(200);
     expect(registeredModelFor(org.collection_name)).toBe(false);
-    expect(await db.tenantCollections()).not.toContain(org.collection_name);
+    expect(await t.db.tenantCollections()).not.toContain(org.collection_name);
   });
 
   it('keeps at most the configured number of models, and an evicted one still writes to the right collection', async () => {

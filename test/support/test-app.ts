@@ -36,9 +36,15 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-/** The production AppModule and app setup, on a real database, served in-process. */
+/**
+ * The production AppModule and app setup, on a real database, served in-process; `close` drops its
+ * databases. Suites use useTestApp (session.ts); this is for a test that prepares the databases first.
+ */
 export async function createTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
-  const config = AppConfig.fromEnvironment(testEnvironment(overrides));
+  return startTestApp(AppConfig.fromEnvironment(testEnvironment(overrides)));
+}
+
+export async function startTestApp(config: AppConfig): Promise<TestApp> {
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(AppConfig)
     .useValue(config)
@@ -74,14 +80,4 @@ export function uniqueOrg(prefix = 'Org'): { organization_name: string; email: s
   counter += 1;
   const tag = `${Date.now().toString(36)}${counter}${randomBytes(2).toString('hex')}`;
   return { organization_name: `${prefix} ${tag}`, email: `admin-${tag}@example.com`, password: STRONG_PASSWORD };
-}
-
-/** Creates an organization and logs its admin in. */
-export async function createOrgWithToken(
-  testApp: TestApp,
-  input = uniqueOrg(),
-): Promise<{ org: Record<string, any>; token: string; input: typeof input }> {
-  const created = await testApp.http().post('/org/create').send(input).expect(201);
-  const login = await testApp.http().post('/admin/login').send({ email: input.email, password: input.password }).expect(200);
-  return { org: created.body, token: login.body.access_token, input };
 }
