@@ -1,11 +1,15 @@
 import { Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { CrashPointsModule } from './common/faults/crash-points.js';
 import { DatabaseModule } from './common/database/database.module.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { LoggingModule } from './common/logging/logging.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
+import { InvitationsModule } from './members/invitations/invitations.module.js';
+import { MembersModule } from './members/members.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
 import { RecordsModule } from './records/records.module.js';
@@ -15,10 +19,14 @@ import { RecordsModule } from './records/records.module.js';
     AppConfigModule,
     LoggingModule,
     DatabaseModule,
+    CrashPointsModule,
     MetricsModule,
     HealthModule,
     AuthModule,
     OrganizationsModule,
+    MembersModule,
+    InvitationsModule,
+    AuditModule,
     RecordsModule,
   ],
   providers: [

@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { BEARER_AUTH_NAME } from './auth/authenticated.decorator.js';
 import { answerUndeclaredMethods } from './common/http/method-not-allowed.js';
+import { documentLeastRoles } from './common/openapi/least-roles.js';
 import { documentValidationRules } from './common/openapi/validation-rules.js';
 import { assignRequestId, REQUEST_ID_HEADER } from './common/http/request-id.js';
 import { AppConfig } from './config/app-config.js';
@@ -50,17 +51,17 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     .getInstance()
     .addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)));
   answerUndeclaredMethods(app.getHttpAdapter().getInstance());
-  const document = documentValidationRules(
+  const document = documentLeastRoles(documentValidationRules(
     SwaggerModule.createDocument(
       app,
       new DocumentBuilder()
         .setTitle('Organization Management Service')
-        .setDescription('Multi-tenant organizations, their admins and their data. Errors: {statusCode, error, message, requestId}.')
+        .setDescription('Multi-tenant organizations, their members and their data. Errors: {statusCode, error, message, requestId}.')
         .setVersion('1.0')
         .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_AUTH_NAME)
         .build(),
     ),
-  );
+  ));
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },

@@ -15,7 +15,7 @@ describe('auth (e2e)', () => {
   const expectRevoked = async (token: string) => expectError(await stats(token), 401, 'Invalid or expired token');
 
   describe('POST /admin/login', () => {
-    it('answers 200 with the token, its type and lifetime, and the admin and org ids', async () => {
+    it('answers 200 with the token, its type and lifetime, the member and org ids and the role', async () => {
       const input = uniqueOrg();
       const created = await t.http().post('/org/create').send(input).expect(201);
       const res = await login({ email: input.email, password: input.password }).expect(200);
@@ -25,6 +25,7 @@ describe('auth (e2e)', () => {
         expires_in: 3600,
         admin_id: created.body.admin.id,
         org_id: created.body.id,
+        role: 'owner',
       });
       await stats(res.body.access_token).expect(200);
     });

@@ -28,7 +28,7 @@ describe('concurrent creates (e2e)', () => {
 
     expect(await t.db.master.collection('organizations').countDocuments({ slug })).toBe(1);
     const emails = inputs.map((input) => input.email);
-    expect(await t.db.master.collection('admins').countDocuments({ email: { $in: emails } })).toBe(1);
+    expect(await t.db.master.collection('members').countDocuments({ email: { $in: emails } })).toBe(1);
     expect((await t.db.tenantCollections()).filter((name) => name === `org_${slug}`)).toHaveLength(1);
     // The losers left no claim on their emails: each can sign up again.
     expect(await claimsFor(emails.map((email) => `email:${email}`))).toBe(1);
@@ -44,11 +44,11 @@ describe('concurrent creates (e2e)', () => {
 
     const winners = responses.filter((res) => res.status === 201);
     expect(winners).toHaveLength(1);
-    responses.filter((res) => res.status !== 201).forEach((res) => expectError(res, 409, 'An admin with this email already exists'));
+    responses.filter((res) => res.status !== 201).forEach((res) => expectError(res, 409, 'An account with this email already exists'));
 
     const slugs = inputs.map((input) => slugify(input.organization_name));
     expect(await t.db.master.collection('organizations').countDocuments({ slug: { $in: slugs } })).toBe(1);
-    expect(await t.db.master.collection('admins').countDocuments({ email })).toBe(1);
+    expect(await t.db.master.collection('members').countDocuments({ email })).toBe(1);
     const collections = await t.db.tenantCollections();
     expect(slugs.filter((slug) => collections.includes(`org_${slug}`))).toEqual([winners[0].body.slug]);
     // The losers' names were released: one claim left, and a loser's name can be created now.

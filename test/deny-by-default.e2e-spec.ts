@@ -18,6 +18,7 @@ const PUBLIC_ROUTES = [
   'GET /org/get',
   'GET /org/list',
   'POST /admin/login',
+  'POST /invitations/accept',
   'POST /org/create',
 ];
 

@@ -1,5 +1,5 @@
 import { AppConfig } from '../src/config/app-config.js';
-import { CRASH_POINTS, CrashPoint } from '../src/organizations/lifecycle/crash-points.js';
+import { CRASH_POINTS, CrashPoint } from '../src/common/faults/crash-points.js';
 import { slugify } from '../src/organizations/organization-name.js';
 import { tenantCollectionName } from '../src/tenants/tenant-collection-name.js';
 import { DirectDatabases, openDatabases } from './support/direct-db.js';
@@ -29,7 +29,7 @@ interface Scenario {
 const SCENARIOS: Scenario[] = [
   { point: 'create.after-claims', outcome: 'old' },
   { point: 'create.after-org-insert', outcome: 'old' },
-  { point: 'create.after-admin-insert', outcome: 'old' },
+  { point: 'create.after-member-insert', outcome: 'old' },
   { point: 'create.after-collection', outcome: 'old' },
   { point: 'create.after-ticket', outcome: 'old' },
   { point: 'rename.after-claims', outcome: 'old' },
@@ -39,14 +39,17 @@ const SCENARIOS: Scenario[] = [
   { point: 'rename.after-transition', withCredentials: true, outcome: 'new' },
   { point: 'rename.after-move', outcome: 'new' },
   { point: 'rename.after-move', withCredentials: true, outcome: 'new' },
-  { point: 'rename.after-admin-changes', outcome: 'new' },
-  { point: 'rename.after-admin-changes', withCredentials: true, outcome: 'new' },
+  { point: 'rename.after-credential-changes', outcome: 'new' },
+  { point: 'rename.after-credential-changes', withCredentials: true, outcome: 'new' },
   { point: 'rename.after-finish', outcome: 'new' },
   { point: 'rename.after-finish', withCredentials: true, outcome: 'new' },
   { point: 'delete.after-transition', outcome: 'new' },
   { point: 'delete.after-drop', outcome: 'new' },
-  { point: 'delete.after-admins', outcome: 'new' },
+  { point: 'delete.after-members', outcome: 'new' },
 ];
+
+/** Crash points inside accepting an invitation and removing a member (see the second describe). */
+const MEMBER_SCENARIOS: CrashPoint[] = ['accept.after-claim', 'accept.after-member', 'remove-member.after-audit', 'remove-member.after-delete'];
 
 const SEEDED_RECORDS = 300;
 const NEW_PASSWORD = 'another-Strong-passphrase-7';
@@ -99,7 +102,7 @@ async function expectWorking(api: FetchClient, db: DirectDatabases, org: { token
 async function expectAbsent(api: FetchClient, db: DirectDatabases, state: LifecycleState, input: ReturnType<typeof uniqueOrg>) {
   const slug = slugify(input.organization_name);
   expect(state.organizations.map((org) => org.slug)).not.toContain(slug);
-  expect(state.admins.map((admin) => admin.email)).not.toContain(input.email);
+  expect(state.members.map((member) => member.email)).not.toContain(input.email);
   expect(state.tenantCollections).not.toContain(tenantCollectionName(slug));
   expectError(await api.request('GET', `/org/get?organization_name=${encodeURIComponent(input.organization_name)}`), 404);
   expect(await login(api, input.email, input.password)).toBe(401);
@@ -110,7 +113,7 @@ async function expectAbsent(api: FetchClient, db: DirectDatabases, state: Lifecy
 
 describe('crash-safe organization lifecycle (built service, killed at every crash point)', () => {
   it('has a scenario for every crash point', () => {
-    expect(new Set(SCENARIOS.map((scenario) => scenario.point))).toEqual(new Set(CRASH_POINTS));
+    expect(new Set([...SCENARIOS.map((scenario) => scenario.point), ...MEMBER_SCENARIOS])).toEqual(new Set(CRASH_POINTS));
   });
 
   it.each(SCENARIOS.map((scenario) => [`${scenario.point}${scenario.withCredentials ? ' with email and password change' : ''}`, scenario] as const))(
@@ -185,7 +188,7 @@ describe('crash-safe organization lifecycle (built service, killed at every cras
 
         const org = subject!;
         const stored = state.organizations.find((candidate) => candidate._id.toHexString() === org.id)!;
-        const admin = state.admins.find((candidate) => candidate._id.equals(stored.admin_id))!;
+        const admin = state.members.find((candidate) => candidate.org_id.equals(stored._id))!;
         const oldName = org.input.organization_name;
         const [name, other] = outcome === 'new' ? [renamed.organization_name, oldName] : [oldName, renamed.organization_name];
         const credentialsChanged = withCredentials && outcome === 'new';
@@ -232,6 +235,85 @@ describe('crash-safe organization lifecycle (built service, killed at every cras
           expect(retried.status).toBe(200);
           expect(await idsIn(db, tenantCollectionName(slugify(renamed.organization_name)))).toEqual(org.ids);
         }
+      } finally {
+        await service?.stop();
+        await db.close();
+        await dropDatabases(config);
+      }
+    },
+    60_000,
+  );
+});
+
+describe('crash-safe membership changes (built service, killed at every crash point)', () => {
+  /** The audit events of one action for one target, read directly. */
+  const eventsOf = (db: DirectDatabases, action: string, targetId: string) =>
+    db.master.collection('audit_events').countDocuments({ action, 'target.id': targetId });
+
+  it.each(MEMBER_SCENARIOS)(
+    'recovers after a crash at %s',
+    async (point) => {
+      const env = testEnvironment({ LIFECYCLE_LEASE_SECONDS: '1', RECONCILE_INTERVAL_SECONDS: '1', LOG_LEVEL: 'warn' });
+      const config = AppConfig.fromEnvironment(env);
+      const db = await openDatabases(config);
+      let service: ServiceProcess | undefined;
+      try {
+        service = await startServiceProcess({ ...env, TEST_CRASH_POINT: point });
+        let api = fetchClient(service.baseUrl);
+        const owner = await createOrg(api, 'Members');
+        const invitee = uniqueOrg('Invitee');
+        const invited = await api.request('POST', '/org/invitations', { token: owner.token, body: { email: invitee.email, role: 'member' } });
+        expect(invited.status).toBe(201);
+        const accept = () =>
+          api.request('POST', '/invitations/accept', { body: { invitation_token: invited.body.invitation_token, password: invitee.password } });
+
+        if (point.startsWith('accept.')) {
+          await expect(accept()).rejects.toThrow();
+        } else {
+          const accepted = await accept();
+          expect(accepted.status).toBe(201);
+          await expect(api.request('DELETE', `/org/members/${accepted.body.member.id}`, { token: owner.token })).rejects.toThrow();
+        }
+        expect(await service.exited).toEqual({ code: null, signal: 'SIGKILL' });
+
+        service = await startServiceProcess(env);
+        api = fetchClient(service.baseUrl);
+        const state = await waitUntilSettled(db);
+        const member = state.members.find((candidate) => candidate.email === invitee.email);
+        const invitationId = invited.body.id as string;
+
+        if (point === 'accept.after-claim') {
+          // Never accepted: the email is free, the invitation still pending and usable.
+          expect(member).toBeUndefined();
+          expect((await api.request('GET', '/org/invitations', { token: owner.token })).body.items.map((item: { id: string }) => item.id)).toEqual([
+            invitationId,
+          ]);
+          expect((await accept()).status).toBe(201);
+          expect(await eventsOf(db, 'invitation.accepted', invitationId)).toBe(1);
+          return;
+        }
+        if (point === 'accept.after-member') {
+          // Accepted: recovery finished it, once; the token is used up.
+          expect(member).toMatchObject({ role: 'member' });
+          expect(await db.master.collection('invitations').countDocuments()).toBe(0);
+          expect(await eventsOf(db, 'invitation.accepted', invitationId)).toBe(1);
+          expect(await login(api, invitee.email, invitee.password)).toBe(200);
+          expectError(await accept(), 404);
+          return;
+        }
+        const memberId = invitationId;
+        if (point === 'remove-member.after-audit') {
+          // Not removed yet: a retry removes it and the event stays recorded once.
+          expect(member).toBeDefined();
+          expect((await api.request('DELETE', `/org/members/${memberId}`, { token: owner.token })).status).toBe(204);
+        } else {
+          expect(member).toBeUndefined();
+        }
+        const settled = await waitUntilSettled(db);
+        expect(settled.members.map((candidate) => candidate.email)).not.toContain(invitee.email);
+        expect(await eventsOf(db, 'member.removed', memberId)).toBe(1);
+        expect(await login(api, invitee.email, invitee.password)).toBe(401);
+        expect((await api.request('POST', '/org/create', { body: invitee })).status).toBe(201);
       } finally {
         await service?.stop();
         await db.close();

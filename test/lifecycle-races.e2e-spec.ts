@@ -107,7 +107,7 @@ describe('lifecycle races (e2e)', () => {
     expect(winners).toHaveLength(1);
     // Losers were refused by the ticket (409) or, once the winner had changed the credentials, by the token check (401).
     for (const loser of responses.filter((res) => res.status !== 200)) expectError(loser, loser.status === 401 ? 401 : 409);
-    const admin = await t.db.master.collection('admins').findOne({ org_id: new Types.ObjectId(subject.org.id) });
+    const admin = await t.db.master.collection('members').findOne({ org_id: new Types.ObjectId(subject.org.id) });
     expect(admin?.credential_version).toBe(2);
     const winningPassword = passwords[responses.indexOf(winners[0])];
     await t.http().post('/admin/login').send({ email: subject.input.email, password: winningPassword }).expect(200);
@@ -247,7 +247,7 @@ describe('lifecycle races (e2e)', () => {
         `rename by ${forceCopy ? 'copy' : 'renameCollection'} under writes: ${inserted.length + replaced.size + deleted.length} writes accepted, ` +
           `${refusedInserts.length + maybeChanged.size} refused with 409`,
       );
-    });
+    }, 180_000);
   });
 
   describe('TenantCollectionService.move copy fallback', () => {

@@ -34,7 +34,7 @@ describe('organizations (e2e)', () => {
       });
       expect(res.headers['x-request-id']).toEqual(expect.any(String));
       expect(await t.db.tenantCollections()).toContain(res.body.collection_name);
-      const admin = await t.db.master.collection('admins').findOne({ email: input.email });
+      const admin = await t.db.master.collection('members').findOne({ email: input.email });
       expect(admin?._id.toHexString()).toBe(res.body.admin.id);
       expect(admin?.org_id.toHexString()).toBe(res.body.id);
     });
@@ -42,7 +42,7 @@ describe('organizations (e2e)', () => {
     it('stores the password only as an argon2id hash', async () => {
       const input = uniqueOrg();
       await t.http().post('/org/create').send(input).expect(201);
-      const admin = await t.db.master.collection('admins').findOne({ email: input.email });
+      const admin = await t.db.master.collection('members').findOne({ email: input.email });
       expect(admin?.password_hash).toMatch(/^\$argon2id\$/);
       expect(JSON.stringify(admin)).not.toContain(input.password);
     });
@@ -105,7 +105,7 @@ describe('organizations (e2e)', () => {
       await t.http().post('/org/create').send(first).expect(201);
       const second = uniqueOrg();
       const res = await t.http().post('/org/create').send({ ...second, email: first.email.toUpperCase() });
-      expectError(res, 409, 'An admin with this email already exists');
+      expectError(res, 409, 'An account with this email already exists');
       // The failed create left no claim on its name behind.
       await t.http().post('/org/create').send(second).expect(201);
     });
@@ -352,11 +352,11 @@ describe('organizations (e2e)', () => {
 
     it('changes the password: stored as a new argon2id hash, old password and old token refused', async () => {
       const { token, input } = await createOrgWithToken(t);
-      const before = await t.db.master.collection('admins').findOne({ email: input.email });
+      const before = await t.db.master.collection('members').findOne({ email: input.email });
       const newPassword = 'another-Strong-passphrase-7';
       const res = await t.withToken(token).put('/org/update').send({ password: newPassword }).expect(200);
 
-      const after = await t.db.master.collection('admins').findOne({ email: input.email });
+      const after = await t.db.master.collection('members').findOne({ email: input.email });
       expect(after?.password_hash).toMatch(/^\$argon2id\$/);
       expect(after?.password_hash).not.toBe(before?.password_hash);
       expectError(await t.withToken(token).get('/org/collection/stats'), 401);
@@ -395,7 +395,7 @@ describe('organizations (e2e)', () => {
       const a = await createOrgWithToken(t);
       const b = await createOrgWithToken(t);
       const res = await t.withToken(a.token).put('/org/update').send({ email: b.input.email.toUpperCase() });
-      expectError(res, 409, 'An admin with this email already exists');
+      expectError(res, 409, 'An account with this email already exists');
       await login(a.input.email, a.input.password).expect(200);
       await t.withToken(a.token).get('/org/collection/stats').expect(200);
     });
@@ -455,7 +455,7 @@ describe('organizations (e2e)', () => {
       expect(res.body).toEqual({ message: expect.any(String), organization_name: input.organization_name, documents_deleted: 2 });
       expectError(await getOrg(input.organization_name), 404);
       expect(await t.db.tenantCollections()).not.toContain(org.collection_name);
-      expect(await t.db.master.collection('admins').countDocuments({ email: input.email })).toBe(0);
+      expect(await t.db.master.collection('members').countDocuments({ email: input.email })).toBe(0);
       expect(await t.db.master.collection('organizations').countDocuments({ slug: org.slug })).toBe(0);
       expectError(await t.withToken(token).get('/org/collection/stats'), 401);
       expectError(await login(input.email, input.password), 401);

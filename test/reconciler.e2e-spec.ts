@@ -59,7 +59,7 @@ describe('lifecycle reconciler (e2e)', () => {
               to_name: 'Pending Target',
               to_slug: 'pending_target',
               to_collection: 'org_pending_target',
-              admin_changes: { email: 'pending-target@example.com', credential_version: 2 },
+              credential_changes: { member_id: new Types.ObjectId(created.body.admin.id as string), email: 'pending-target@example.com', credential_version: 2 },
             },
           },
         },

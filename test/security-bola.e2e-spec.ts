@@ -25,7 +25,7 @@ describe('cross-tenant access: org B against org A (e2e)', () => {
     const orgId = new Types.ObjectId(a.org.id as string);
     return {
       organization: await t.db.master.collection('organizations').findOne({ _id: orgId }),
-      admins: await t.db.master.collection('admins').find({ org_id: orgId }).toArray(),
+      admins: await t.db.master.collection('members').find({ org_id: orgId }).toArray(),
       records: await t.db.tenant.collection(a.org.collection_name as string).find().sort({ _id: 1 }).toArray(),
     };
   }

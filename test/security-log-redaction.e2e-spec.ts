@@ -12,7 +12,7 @@ describe('secrets never reach the logs (e2e, built app as a process)', () => {
 
     const { api, db } = t;
     expect((await api.request('POST', '/org/create', { body: input })).status).toBe(201);
-    const admin = await db.master.collection('admins').findOne({ email: input.email });
+    const admin = await db.master.collection('members').findOne({ email: input.email });
     const firstHash = admin!.password_hash as string;
     expect((await api.request('POST', '/admin/login', { body: { email: input.email, password: wrongPassword } })).status).toBe(401);
     const login = await api.request('POST', '/admin/login', { body: { email: input.email, password: input.password }, headers: { Cookie: cookie } });
@@ -22,7 +22,7 @@ describe('secrets never reach the logs (e2e, built app as a process)', () => {
     expect((await api.request('POST', '/org/records', { token, body: { password: input.password } })).status).toBe(201);
     const update = await api.request('PUT', '/org/update', { token, body: { password: newPassword } });
     expect(update.status).toBe(200);
-    const secondHash = (await db.master.collection('admins').findOne({ email: input.email }))!.password_hash as string;
+    const secondHash = (await db.master.collection('members').findOne({ email: input.email }))!.password_hash as string;
     const refused = await api.request('GET', '/org/collection/stats', { token });
     expect(refused.status).toBe(401);
 

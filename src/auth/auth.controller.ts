@@ -1,6 +1,7 @@
-import { Body, Controller, HttpCode, HttpStatus, Ip, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
+import { Origin, type RequestOrigin } from '../common/http/request-origin.js';
 import { AuthService } from './auth.service.js';
 import { LoginResponseDto } from './dto/login-response.dto.js';
 import { LoginDto } from './dto/login.dto.js';
@@ -11,7 +12,7 @@ import { Public } from './public.decorator.js';
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
-  /** Exchange an admin's email and password for a bearer token. */
+  /** Exchange a member's email and password for a bearer token. */
   @Post('login')
   @Public()
   @HttpCode(HttpStatus.OK)
@@ -22,7 +23,7 @@ export class AuthController {
     description: 'Too many attempts from this client address or for this email; see Retry-After',
     type: ErrorResponseDto,
   })
-  login(@Body() body: LoginDto, @Ip() clientAddress: string): Promise<LoginResponseDto> {
-    return this.auth.login(body.email, body.password, clientAddress);
+  login(@Body() body: LoginDto, @Origin() origin: RequestOrigin & { ip: string }): Promise<LoginResponseDto> {
+    return this.auth.login(body.email, body.password, origin);
   }
 }

@@ -1,4 +1,4 @@
-import { domainError, ErrorCode, InvalidInputError } from '../common/errors/domain.error.js';
+import { DomainError, domainError, ErrorCode, InvalidInputError } from '../common/errors/domain.error.js';
 
 /** One message for an unknown email and a wrong password, so neither can be told apart. */
 export class InvalidCredentialsError extends domainError(ErrorCode.InvalidCredentials, 'Invalid email or password') {}
@@ -8,4 +8,12 @@ export class InvalidTokenError extends domainError(ErrorCode.InvalidToken, 'Inva
 
 export class WeakPasswordError extends InvalidInputError {}
 
-export class AdminEmailTakenError extends domainError(ErrorCode.EmailTaken, 'An admin with this email already exists') {}
+export class EmailTakenError extends domainError(ErrorCode.EmailTaken, 'An account with this email already exists') {}
+
+/** The caller's role is below what the action needs. */
+export class InsufficientRoleError extends DomainError {
+  readonly code = ErrorCode.InsufficientRole;
+  constructor(role: string) {
+    super(`Requires role ${role}`);
+  }
+}

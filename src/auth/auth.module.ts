@@ -1,26 +1,23 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { MongooseModule } from '@nestjs/mongoose';
 import { PassportModule } from '@nestjs/passport';
-import { UniquenessModule } from '../common/uniqueness/uniqueness.module.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { AppConfig } from '../config/app-config.js';
-import { AdminAccountsService } from './admin-accounts.service.js';
+import { MembersModule } from '../members/members.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginThrottleModule } from './login-throttle/login-throttle.module.js';
 import { PasswordHasher } from './password-hasher.service.js';
-import { AdminAccountsRepository } from './persistence/admin-accounts.repository.js';
-import { Admin, AdminSchema } from './persistence/admin.schema.js';
 
 @Module({
   imports: [
-    MongooseModule.forFeature([{ name: Admin.name, schema: AdminSchema }]),
     PassportModule,
     LoginThrottleModule,
-    UniquenessModule,
+    MembersModule,
+    AuditModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
@@ -38,13 +35,11 @@ import { Admin, AdminSchema } from './persistence/admin.schema.js';
   controllers: [AuthController],
   providers: [
     AuthService,
-    AdminAccountsRepository,
-    AdminAccountsService,
     PasswordHasher,
     JwtStrategy,
     // Deny by default: every route of the app needs a token unless marked @Public().
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],
-  exports: [AuthService, AdminAccountsService, PasswordHasher],
+  exports: [AuthService, PasswordHasher],
 })
 export class AuthModule {}

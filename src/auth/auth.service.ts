@@ -1,58 +1,72 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { AuditAction } from '../audit/audit-action.js';
+import { AuditLogService } from '../audit/audit-log.service.js';
 import type { ObjectId } from '../common/database/object-id.js';
+import type { RequestOrigin } from '../common/http/request-origin.js';
 import { AppConfig } from '../config/app-config.js';
-import { AdminAccountsService } from './admin-accounts.service.js';
+import { MemberAccountsService } from '../members/member-accounts.service.js';
+import type { MemberRole } from '../members/member-role.js';
 import { InvalidCredentialsError } from './auth.errors.js';
-import { AuthenticatedAdmin } from './authenticated-admin.js';
+import { AuthenticatedMember } from './authenticated-member.js';
 import { LoginResponseDto } from './dto/login-response.dto.js';
 import { LoginThrottleService } from './login-throttle/login-throttle.service.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import { parseTokenClaims, TokenClaims } from './token-claims.js';
 
+export type IssuedToken = Pick<LoginResponseDto, 'access_token' | 'token_type' | 'expires_in'>;
+
 @Injectable()
 export class AuthService {
   constructor(
-    private readonly admins: AdminAccountsService,
+    private readonly members: MemberAccountsService,
     private readonly hasher: PasswordHasher,
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
     private readonly throttle: LoginThrottleService,
+    private readonly audit: AuditLogService,
   ) {}
 
   /**
    * Same status, body and cost whether the email is unknown or the password is wrong. Throttled
-   * per client address and per email before anything is looked up or hashed.
+   * per client address and per email before anything is looked up or hashed. A login of an
+   * existing account is audited, failed or not.
    */
-  async login(email: string, password: string, clientAddress: string): Promise<LoginResponseDto> {
-    await this.throttle.beginAttempt(clientAddress, email);
-    const admin = await this.admins.findByEmail(email);
-    const valid = admin ? await this.hasher.verify(admin.password_hash, password) : await this.hasher.verifyDummy(password);
-    if (!admin || !valid) throw new InvalidCredentialsError();
+  async login(email: string, password: string, origin: RequestOrigin & { ip: string }): Promise<LoginResponseDto> {
+    await this.throttle.beginAttempt(origin.ip, email);
+    const member = await this.members.findByEmail(email);
+    const valid = member ? await this.hasher.verify(member.password_hash, password) : await this.hasher.verifyDummy(password);
+    if (member) {
+      const who = { id: member._id.toHexString(), email: member.email };
+      await this.audit.record({
+        orgId: member.org_id,
+        action: valid ? AuditAction.LoginSucceeded : AuditAction.LoginFailed,
+        actor: valid ? who : null,
+        target: { type: 'member', ...who },
+        origin,
+      });
+    }
+    if (!member || !valid) throw new InvalidCredentialsError();
     await this.throttle.recordSuccess(email);
-    return this.issueToken({ _id: admin._id, org_id: admin.org_id, credential_version: admin.credential_version });
+    const token = await this.issueToken(member);
+    return { ...token, admin_id: member._id.toHexString(), org_id: member.org_id.toHexString(), role: member.role };
   }
 
-  async issueToken(admin: { _id: ObjectId; org_id: ObjectId; credential_version: number }): Promise<LoginResponseDto> {
-    const claims: TokenClaims = { sub: admin._id.toHexString(), org_id: admin.org_id.toHexString(), cv: admin.credential_version };
-    return {
-      access_token: await this.jwt.signAsync(claims),
-      token_type: 'bearer',
-      expires_in: this.config.jwt.expiresInSeconds,
-      admin_id: claims.sub,
-      org_id: claims.org_id,
-    };
+  async issueToken(member: { _id: ObjectId; org_id: ObjectId; credential_version: number }): Promise<IssuedToken> {
+    const claims: TokenClaims = { sub: member._id.toHexString(), org_id: member.org_id.toHexString(), cv: member.credential_version };
+    return { access_token: await this.jwt.signAsync(claims), token_type: 'bearer', expires_in: this.config.jwt.expiresInSeconds };
   }
 
   /**
-   * Checks a signature-verified payload against the admin as stored now: the admin must still
-   * exist, belong to the token's organization and have the token's credential version.
+   * Checks a signature-verified payload against the member as stored now: the member must still
+   * exist, belong to the token's organization and have the token's credential version. The role
+   * comes from the stored member, never from the token.
    */
-  async authenticate(payload: unknown): Promise<AuthenticatedAdmin | null> {
+  async authenticate(payload: unknown): Promise<AuthenticatedMember | null> {
     const claims = parseTokenClaims(payload);
     if (!claims) return null;
-    const state = await this.admins.credentialState(claims.sub);
+    const state = await this.members.credentialState(claims.sub);
     if (!state || state.credential_version !== claims.cv || state.org_id.toHexString() !== claims.org_id) return null;
-    return { adminId: claims.sub, orgId: claims.org_id, credentialVersion: claims.cv };
+    return { memberId: claims.sub, orgId: claims.org_id, email: state.email, role: state.role as MemberRole, credentialVersion: claims.cv };
   }
 }

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { Strategy } from 'passport-jwt';
 import { AppConfig } from '../config/app-config.js';
 import { AuthService } from './auth.service.js';
-import { AuthenticatedAdmin } from './authenticated-admin.js';
+import { AuthenticatedMember } from './authenticated-member.js';
 
 // Exactly `Bearer <three base64url parts>`: anything else around the token is refused.
 const BEARER_TOKEN = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
@@ -34,7 +34,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  async validate(payload: unknown): Promise<AuthenticatedAdmin | false> {
+  async validate(payload: unknown): Promise<AuthenticatedMember | false> {
     return (await this.auth.authenticate(payload)) ?? false;
   }
 }

@@ -25,6 +25,8 @@ export class AppConfig {
   };
   readonly argon2: { memoryCost: number; timeCost: number; parallelism: number };
   readonly passwordMinLength: number;
+  /** How long an invitation can be accepted. */
+  readonly invitationTtlSeconds: number;
   readonly loginThrottle: {
     store: 'mongo' | 'memory';
     maxAttemptsPerIp: number;
@@ -70,6 +72,7 @@ export class AppConfig {
       parallelism: env.ARGON2_PARALLELISM,
     };
     this.passwordMinLength = env.PASSWORD_MIN_LENGTH;
+    this.invitationTtlSeconds = parseDurationSeconds(env.INVITATION_TTL);
     this.loginThrottle = {
       store: env.LOGIN_THROTTLE_STORE,
       maxAttemptsPerIp: env.LOGIN_MAX_ATTEMPTS_PER_IP,

@@ -65,6 +65,7 @@ describe('validateEnvironment', () => {
     ['MONGODB_SERVER_SELECTION_TIMEOUT_MS', '10'],
     ['JWT_EXPIRES_IN', 'soon'],
     ['JWT_EXPIRES_IN', '1w'],
+    ['INVITATION_TTL', 'forever'],
     ['JWT_ISSUER', 'i'.repeat(201)],
     ['ARGON2_MEMORY_KIB', '1024'],
     ['ARGON2_MEMORY_KIB', 'lots'],
@@ -143,6 +144,7 @@ describe('AppConfig', () => {
     expect(config.jwt).toMatchObject({ expiresInSeconds: 3600, ephemeralSecret: true });
     expect(config.argon2).toEqual({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
     expect(config.passwordMinLength).toBe(12);
+    expect(config.invitationTtlSeconds).toBe(7 * 86_400);
     expect(config.testCrashPoint).toBeUndefined();
   });
 
@@ -156,6 +158,10 @@ describe('AppConfig', () => {
   it('uses the given secret and duration', () => {
     const config = AppConfig.fromEnvironment({ MONGODB_URI, NODE_ENV: 'production', JWT_SECRET: SECRET_32, JWT_EXPIRES_IN: '15m' });
     expect(config.jwt).toMatchObject({ secret: SECRET_32, ephemeralSecret: false, expiresInSeconds: 900 });
+  });
+
+  it('reads the invitation lifetime as a duration', () => {
+    expect(AppConfig.fromEnvironment({ MONGODB_URI, INVITATION_TTL: '2h' }).invitationTtlSeconds).toBe(7200);
   });
 
   it('splits CORS_ORIGINS on commas and drops blanks', () => {

@@ -62,6 +62,9 @@ export class EnvironmentVariables {
   @Matches(DURATION_PATTERN, { message: 'JWT_EXPIRES_IN must be a number of seconds or a duration such as 15m, 1h, 1d' })
   JWT_EXPIRES_IN = '1h';
 
+  @Matches(DURATION_PATTERN, { message: 'INVITATION_TTL must be a number of seconds or a duration such as 15m, 1h, 7d' })
+  INVITATION_TTL = '7d';
+
   @IsString()
   @MaxLength(200)
   JWT_ISSUER = 'organization-management-service';

@@ -8,11 +8,13 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { Authenticated, CurrentAdmin } from '../auth/authenticated.decorator.js';
-import type { AuthenticatedAdmin } from '../auth/authenticated-admin.js';
+import { Authenticated, CurrentMember } from '../auth/authenticated.decorator.js';
+import type { AuthenticatedMember } from '../auth/authenticated-member.js';
 import { Public } from '../auth/public.decorator.js';
 import { PageQuery } from '../common/paging/page.query.js';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
+import { Origin, type RequestOrigin } from '../common/http/request-origin.js';
+import { MemberRole } from '../members/member-role.js';
 import { CreateOrganizationDto } from './dto/create-organization.dto.js';
 import { OptionalOrganizationNameDto, OrganizationNameQuery, organizationNameToDelete } from './dto/organization-name.query.js';
 import {
@@ -37,8 +39,8 @@ export class OrganizationsController {
   @Public()
   @ApiCreatedResponse({ type: CreatedOrganizationDto })
   @ApiConflictResponse({ description: 'Name (same slug) or email already taken', type: ErrorResponseDto })
-  create(@Body() body: CreateOrganizationDto): Promise<CreatedOrganizationDto> {
-    return this.organizations.create(body);
+  create(@Body() body: CreateOrganizationDto, @Origin() origin: RequestOrigin): Promise<CreatedOrganizationDto> {
+    return this.organizations.create(body, origin);
   }
 
   /** Look an organization up by name (any name with the same slug finds it). */
@@ -58,35 +60,39 @@ export class OrganizationsController {
     return this.organizations.list(query);
   }
 
-  /** Rename the token's organization (moving its collection) and/or change its admin's email or password. */
+  /** Rename the token's organization (moving its collection; needs admin) and/or change the caller's own email or password (any member). */
   @Put('update')
   @Authenticated()
   @ApiOkResponse({ type: UpdatedOrganizationDto })
   @ApiConflictResponse({ description: 'New name or email taken, or another operation in progress', type: ErrorResponseDto })
-  update(@CurrentAdmin() admin: AuthenticatedAdmin, @Body() body: UpdateOrganizationDto): Promise<UpdatedOrganizationDto> {
-    return this.organizations.update(admin, body);
+  update(
+    @CurrentMember() caller: AuthenticatedMember,
+    @Body() body: UpdateOrganizationDto,
+    @Origin() origin: RequestOrigin,
+  ): Promise<UpdatedOrganizationDto> {
+    return this.organizations.update(caller, body, origin);
   }
 
-  /** Delete the token's organization with its collection and admin. Name in the query or the JSON body. */
+  /** Delete the token's organization with its collection, members, invitations and audit log. Name in the query or the JSON body. */
   @Delete('delete')
-  @Authenticated()
+  @Authenticated({ role: MemberRole.Owner })
   @ApiOkResponse({ type: DeletedOrganizationDto })
   @ApiForbiddenResponse({ description: 'Not your organization', type: ErrorResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'Another operation in progress', type: ErrorResponseDto })
   delete(
-    @CurrentAdmin() admin: AuthenticatedAdmin,
+    @CurrentMember() caller: AuthenticatedMember,
     @Query() query: OptionalOrganizationNameDto,
     @Body() body: OptionalOrganizationNameDto,
   ): Promise<DeletedOrganizationDto> {
-    return this.organizations.delete(admin, organizationNameToDelete(query, body));
+    return this.organizations.delete(caller, organizationNameToDelete(query, body));
   }
 
   /** Size of the token's organization's tenant collection. */
   @Get('collection/stats')
   @Authenticated()
   @ApiOkResponse({ type: CollectionStatsDto })
-  stats(@CurrentAdmin() admin: AuthenticatedAdmin): Promise<CollectionStatsDto> {
-    return this.organizations.collectionStats(admin);
+  stats(@CurrentMember() caller: AuthenticatedMember): Promise<CollectionStatsDto> {
+    return this.organizations.collectionStats(caller);
   }
 }

@@ -1,15 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { AdminAccountsService, AdminCredentialChanges } from '../auth/admin-accounts.service.js';
+import { auditTarget } from '../audit/persistence/audit-event.schema.js';
+import { AuditAction } from '../audit/audit-action.js';
+import { AuditLogService } from '../audit/audit-log.service.js';
 import { InvalidTokenError, WeakPasswordError } from '../auth/auth.errors.js';
 import { AuthService } from '../auth/auth.service.js';
-import { AuthenticatedAdmin } from '../auth/authenticated-admin.js';
+import type { AuthenticatedMember } from '../auth/authenticated-member.js';
+import { assertRole } from '../auth/roles.js';
 import { PasswordHasher } from '../auth/password-hasher.service.js';
 import { passwordProblem } from '../auth/password-policy.js';
 import { type ObjectId, toObjectId } from '../common/database/object-id.js';
+import type { RequestOrigin } from '../common/http/request-origin.js';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../common/paging/page.query.js';
 import { toPage } from '../common/paging/page.js';
 import { UniqueValueLookup } from '../common/uniqueness/unique-value-lookup.service.js';
 import { AppConfig } from '../config/app-config.js';
+import { type CredentialChanges, MemberAccountsService } from '../members/member-accounts.service.js';
+import { MemberRole } from '../members/member-role.js';
+import { actorOf } from '../members/members.service.js';
 import { TenantCollectionService } from '../tenants/tenant-collection.service.js';
 import {
   CollectionStatsDto,
@@ -37,19 +44,29 @@ export class OrganizationsService {
     private readonly organizations: OrganizationsRepository,
     private readonly lifecycle: OrganizationLifecycleService,
     private readonly tenants: TenantCollectionService,
-    private readonly admins: AdminAccountsService,
+    private readonly members: MemberAccountsService,
+    private readonly audit: AuditLogService,
     private readonly uniqueValues: UniqueValueLookup,
     private readonly hasher: PasswordHasher,
     private readonly auth: AuthService,
     private readonly config: AppConfig,
   ) {}
 
-  async create(input: { organization_name: string; email: string; password: string }): Promise<CreatedOrganizationDto> {
+  async create(input: { organization_name: string; email: string; password: string }, origin: RequestOrigin): Promise<CreatedOrganizationDto> {
     const slug = this.checkedSlug(input.organization_name);
     this.checkPassword(input.password);
     const passwordHash = await this.hasher.hash(input.password);
-    const org = await this.lifecycle.create({ name: input.organization_name, slug, email: input.email, passwordHash });
-    return { ...toView(org), admin: { id: org.admin_id.toHexString(), email: input.email } };
+    const { organization, ownerId } = await this.lifecycle.create({ name: input.organization_name, slug, email: input.email, passwordHash });
+    const owner = { id: ownerId.toHexString(), email: input.email };
+    await this.audit.record({
+      orgId: organization._id,
+      action: AuditAction.OrganizationCreated,
+      actor: owner,
+      target: auditTarget('organization', organization),
+      origin,
+      details: { organization_name: organization.name, slug: organization.slug },
+    });
+    return { ...toView(organization), admin: owner };
   }
 
   async getByName(name: string): Promise<OrganizationViewDto> {
@@ -63,7 +80,8 @@ export class OrganizationsService {
     return toPage(documents, limit, toView);
   }
 
-  async update(caller: AuthenticatedAdmin, changes: UpdateOrganizationDto): Promise<UpdatedOrganizationDto> {
+  /** A rename needs an admin; a member's own email or password change any member. */
+  async update(caller: AuthenticatedMember, changes: UpdateOrganizationDto, origin: RequestOrigin): Promise<UpdatedOrganizationDto> {
     const { organization_name: newName, email, password } = changes;
     if (newName === undefined && email === undefined && password === undefined) {
       throw new InvalidOrganizationInputError('Provide at least one of organization_name, email, password');
@@ -72,23 +90,26 @@ export class OrganizationsService {
     if (password !== undefined) this.checkPassword(password);
 
     const org = await this.findOwnOrganization(caller);
+    const renaming = newName !== undefined && newName !== org.name;
+    if (renaming) assertRole(caller, MemberRole.Admin);
     if (org.status !== OrganizationStatus.Active) throw new OrganizationBusyError();
-    const admin = await this.admins.findById(org.admin_id);
+    const member = await this.members.findById(toObjectId(caller.memberId));
     // A change is authorised by the credentials the token was issued for, not by whatever they became since.
-    if (!admin || admin.credential_version !== caller.credentialVersion) throw new InvalidTokenError();
-    const credentialChanges = await this.credentialChanges(admin, email, password);
+    if (!member || member.credential_version !== caller.credentialVersion) throw new InvalidTokenError();
+    const credentialChanges = await this.credentialChanges(member, email, password);
+    const request = { by: actorOf(caller), origin };
 
     let outcome = { organization: org, previous_collection: org.collection_name, documents_migrated: 0 };
     if (newSlug !== undefined && newName !== undefined && newSlug !== org.slug) {
-      outcome = await this.lifecycle.rename(org, { name: newName, slug: newSlug }, credentialChanges, admin.email);
+      outcome = await this.lifecycle.rename(org, { name: newName, slug: newSlug }, request, credentialChanges);
     } else {
-      if (credentialChanges) await this.lifecycle.changeCredentials(org.admin_id, admin.email, credentialChanges);
-      if (newName !== undefined && newName !== org.name) outcome.organization = await this.lifecycle.changeDisplayName(org, newName);
+      if (credentialChanges) await this.lifecycle.changeCredentials(org._id, credentialChanges, request);
+      if (renaming) outcome.organization = await this.lifecycle.changeDisplayName(org, newName, request);
     }
     const token = await this.auth.issueToken({
-      _id: admin._id,
+      _id: member._id,
       org_id: org._id,
-      credential_version: credentialChanges?.credential_version ?? admin.credential_version,
+      credential_version: credentialChanges?.credential_version ?? member.credential_version,
     });
     return {
       message: 'Organization updated',
@@ -100,7 +121,7 @@ export class OrganizationsService {
     };
   }
 
-  async delete(caller: AuthenticatedAdmin, name: string): Promise<DeletedOrganizationDto> {
+  async delete(caller: AuthenticatedMember, name: string): Promise<DeletedOrganizationDto> {
     const org = await this.findVisibleByName(name);
     if (org._id.toHexString() !== caller.orgId) throw new NotYourOrganizationError();
     if (org.status !== OrganizationStatus.Active) throw new OrganizationBusyError();
@@ -108,16 +129,22 @@ export class OrganizationsService {
     return { message: 'Organization deleted', organization_name: org.name, documents_deleted: documents };
   }
 
-  async collectionStats(caller: AuthenticatedAdmin): Promise<CollectionStatsDto> {
+  async collectionStats(caller: AuthenticatedMember): Promise<CollectionStatsDto> {
     const org = await this.findOwnOrganization(caller);
     return this.tenants.stats(org.collection_name);
   }
 
   /** The caller's organization; a token whose organization is gone or going is no longer valid. */
-  async findOwnOrganization(caller: AuthenticatedAdmin): Promise<OrganizationRecord> {
-    const org = await this.organizations.findById(caller.orgId);
-    if (!org || !VISIBLE_STATUSES.includes(org.status)) throw new InvalidTokenError();
+  async findOwnOrganization(caller: Pick<AuthenticatedMember, 'orgId'>): Promise<OrganizationRecord> {
+    const org = await this.findVisibleById(caller.orgId);
+    if (!org) throw new InvalidTokenError();
     return org;
+  }
+
+  /** The organization, unless it is gone or mid-create or mid-delete. */
+  async findVisibleById(orgId: ObjectId | string): Promise<OrganizationRecord | null> {
+    const org = await this.organizations.findById(orgId);
+    return org && VISIBLE_STATUSES.includes(org.status) ? org : null;
   }
 
   /** The organization's current lifecycle epoch (null once it is gone). */
@@ -151,16 +178,17 @@ export class OrganizationsService {
   }
 
   private async credentialChanges(
-    admin: { email: string; credential_version: number },
+    member: { _id: ObjectId; email: string; credential_version: number },
     email: string | undefined,
     password: string | undefined,
-  ): Promise<AdminCredentialChanges | undefined> {
-    const emailChanged = email !== undefined && email !== admin.email;
+  ): Promise<CredentialChanges | undefined> {
+    const emailChanged = email !== undefined && email !== member.email;
     if (!emailChanged && password === undefined) return undefined;
     return {
+      member_id: member._id,
       ...(emailChanged ? { email } : {}),
       ...(password !== undefined ? { password_hash: await this.hasher.hash(password) } : {}),
-      credential_version: admin.credential_version + 1,
+      credential_version: member.credential_version + 1,
     };
   }
 }

@@ -10,9 +10,10 @@ import {
   ApiPayloadTooLargeResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { Authenticated, CurrentAdmin } from '../auth/authenticated.decorator.js';
-import type { AuthenticatedAdmin } from '../auth/authenticated-admin.js';
+import { Authenticated, CurrentMember } from '../auth/authenticated.decorator.js';
+import type { AuthenticatedMember } from '../auth/authenticated-member.js';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
+import { MemberRole } from '../members/member-role.js';
 import { PageQuery } from '../common/paging/page.query.js';
 import { RecordIdParamDto } from './dto/record-id.param.dto.js';
 import { RecordPageDto, RecordViewDto } from './dto/record.view.dto.js';
@@ -24,7 +25,6 @@ const RECORD_BODY = {
 };
 
 @ApiTags('records')
-@Authenticated()
 @ApiBadRequestResponse({ type: ErrorResponseDto })
 @Controller('org/records')
 export class RecordsController {
@@ -32,49 +32,54 @@ export class RecordsController {
 
   /** Store a JSON object in the token's organization's collection. */
   @Post()
+  @Authenticated({ role: MemberRole.Member })
   @ApiBody(RECORD_BODY)
   @ApiCreatedResponse({ type: RecordViewDto })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'The organization is being migrated; see Retry-After', type: ErrorResponseDto })
-  create(@CurrentAdmin() admin: AuthenticatedAdmin, @Body() body: Record<string, unknown>): Promise<RecordViewDto> {
-    return this.records.create(admin, body);
+  create(@CurrentMember() caller: AuthenticatedMember, @Body() body: Record<string, unknown>): Promise<RecordViewDto> {
+    return this.records.create(caller, body);
   }
 
   /** The organization's records in `_id` order. */
   @Get()
+  @Authenticated()
   @ApiOkResponse({ type: RecordPageDto })
-  list(@CurrentAdmin() admin: AuthenticatedAdmin, @Query() query: PageQuery): Promise<RecordPageDto> {
-    return this.records.list(admin, query);
+  list(@CurrentMember() caller: AuthenticatedMember, @Query() query: PageQuery): Promise<RecordPageDto> {
+    return this.records.list(caller, query);
   }
 
   @Get(':id')
+  @Authenticated()
   @ApiOkResponse({ type: RecordViewDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  get(@CurrentAdmin() admin: AuthenticatedAdmin, @Param() params: RecordIdParamDto): Promise<RecordViewDto> {
-    return this.records.get(admin, params.id);
+  get(@CurrentMember() caller: AuthenticatedMember, @Param() params: RecordIdParamDto): Promise<RecordViewDto> {
+    return this.records.get(caller, params.id);
   }
 
   /** Replace a record's data. */
   @Put(':id')
+  @Authenticated({ role: MemberRole.Member })
   @ApiBody(RECORD_BODY)
   @ApiOkResponse({ type: RecordViewDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'The organization is being migrated; see Retry-After', type: ErrorResponseDto })
   replace(
-    @CurrentAdmin() admin: AuthenticatedAdmin,
+    @CurrentMember() caller: AuthenticatedMember,
     @Param() params: RecordIdParamDto,
     @Body() body: Record<string, unknown>,
   ): Promise<RecordViewDto> {
-    return this.records.replace(admin, params.id, body);
+    return this.records.replace(caller, params.id, body);
   }
 
   @Delete(':id')
+  @Authenticated({ role: MemberRole.Member })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'The organization is being migrated; see Retry-After', type: ErrorResponseDto })
-  delete(@CurrentAdmin() admin: AuthenticatedAdmin, @Param() params: RecordIdParamDto): Promise<void> {
-    return this.records.delete(admin, params.id);
+  delete(@CurrentMember() caller: AuthenticatedMember, @Param() params: RecordIdParamDto): Promise<void> {
+    return this.records.delete(caller, params.id);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuthenticatedAdmin } from '../auth/authenticated-admin.js';
+import type { AuthenticatedMember } from '../auth/authenticated-member.js';
 import { CROSS_INSTANCE_STALENESS_MS, ExpiringCache } from '../common/cache/expiring-cache.js';
 import { newObjectId, toObjectId, type ObjectId } from '../common/database/object-id.js';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../common/paging/page.query.js';
@@ -43,7 +43,7 @@ export class RecordsService {
     private readonly records: TenantRecordsRepository,
   ) {}
 
-  async create(caller: AuthenticatedAdmin, data: unknown): Promise<RecordViewDto> {
+  async create(caller: AuthenticatedMember, data: unknown): Promise<RecordViewDto> {
     assertValidRecordData(data);
     const org = await this.writableOrganization(caller);
     const _id = newObjectId();
@@ -60,7 +60,7 @@ export class RecordsService {
    * renamed the organization since, and a new organization may already own its old collection
    * name, which the owner check answers. On a miss, through the organization as stored now.
    */
-  async get(caller: AuthenticatedAdmin, id: string): Promise<RecordViewDto> {
+  async get(caller: AuthenticatedMember, id: string): Promise<RecordViewDto> {
     const recent = this.recentCollections.peek(caller.orgId);
     const fast = recent ? await this.records.findOwned(recent, id, caller.orgId) : null;
     if (fast) return toView(fast);
@@ -72,7 +72,7 @@ export class RecordsService {
     return toView(found);
   }
 
-  async list(caller: AuthenticatedAdmin, query: PageQuery): Promise<RecordPageDto> {
+  async list(caller: AuthenticatedMember, query: PageQuery): Promise<RecordPageDto> {
     const org = await this.organizations.findOwnOrganization(caller);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const after = query.cursor ? toObjectId(query.cursor) : undefined;
@@ -81,7 +81,7 @@ export class RecordsService {
     return toPage(documents, limit, toView);
   }
 
-  async replace(caller: AuthenticatedAdmin, id: string, data: unknown): Promise<RecordViewDto> {
+  async replace(caller: AuthenticatedMember, id: string, data: unknown): Promise<RecordViewDto> {
     assertValidRecordData(data);
     const org = await this.writableOrganization(caller);
     const updated = await this.records.replaceData(org.collection_name, id, data);
@@ -90,14 +90,14 @@ export class RecordsService {
     return toView(updated);
   }
 
-  async delete(caller: AuthenticatedAdmin, id: string): Promise<void> {
+  async delete(caller: AuthenticatedMember, id: string): Promise<void> {
     const org = await this.writableOrganization(caller);
     const deleted = await this.records.delete(org.collection_name, id);
     if (!(await this.epochUnchanged(org))) throw new OrganizationMigratingError();
     if (!deleted) throw new RecordNotFoundError();
   }
 
-  private async writableOrganization(caller: AuthenticatedAdmin): Promise<OrganizationRecord> {
+  private async writableOrganization(caller: AuthenticatedMember): Promise<OrganizationRecord> {
     const org = await this.organizations.findOwnOrganization(caller);
     if (org.status !== OrganizationStatus.Active) throw new OrganizationMigratingError();
     return org;
@@ -108,7 +108,7 @@ export class RecordsService {
   }
 
   /** The insert may sit in the old collection, the new one, or an old name recreated by the insert itself. */
-  private async undoInsert(caller: AuthenticatedAdmin, before: OrganizationRecord, id: ObjectId): Promise<void> {
+  private async undoInsert(caller: AuthenticatedMember, before: OrganizationRecord, id: ObjectId): Promise<void> {
     const now = await this.organizations.findOwnOrganization(caller).catch(() => before);
     await this.records.deleteFromEach([...new Set([before.collection_name, ...readableCollections(tenantLocation(now))])], id);
   }

@@ -8,15 +8,15 @@ export interface StoredOrganization {
   slug: string;
   collection_name: string;
   status: string;
-  admin_id: Types.ObjectId;
   lifecycle_epoch: number;
   operation?: Record<string, unknown>;
 }
 
-export interface StoredAdmin {
+export interface StoredMember {
   _id: Types.ObjectId;
   org_id: Types.ObjectId;
   email: string;
+  role: string;
   credential_version: number;
 }
 
@@ -28,7 +28,7 @@ export interface StoredClaim {
 /** Everything the lifecycle writes, read straight from the master and tenant databases. */
 export interface LifecycleState {
   organizations: StoredOrganization[];
-  admins: StoredAdmin[];
+  members: StoredMember[];
   claims: StoredClaim[];
   /** Ids of transition tickets still taken. */
   tickets: string[];
@@ -36,19 +36,19 @@ export interface LifecycleState {
 }
 
 export async function readLifecycleState(db: DirectDatabases): Promise<LifecycleState> {
-  const [organizations, admins, claims, tickets, tenantCollections] = await Promise.all([
+  const [organizations, members, claims, tickets, tenantCollections] = await Promise.all([
     db.master.collection<StoredOrganization>('organizations').find().toArray(),
-    db.master.collection<StoredAdmin>('admins').find().toArray(),
+    db.master.collection<StoredMember>('members').find().toArray(),
     db.master.collection<StoredClaim>('unique_claims').find().toArray(),
     db.master.collection<{ _id: string }>('transition_tickets').find().toArray(),
     db.tenantCollections(),
   ]);
-  return { organizations, admins, claims, tickets: tickets.map((ticket) => ticket._id), tenantCollections };
+  return { organizations, members, claims, tickets: tickets.map((ticket) => ticket._id), tenantCollections };
 }
 
 /**
  * What a settled system must never show: an organization mid-operation, a missing or orphan
- * collection, an organization without its admin (or the reverse), a claim that does not
+ * collection, an organization without an owner, a member without an organization, a claim that does not
  * match exactly one current slug or email with its owner, or a transition ticket still taken.
  */
 export function lifecycleProblems(state: LifecycleState): string[] {
@@ -63,12 +63,12 @@ export function lifecycleProblems(state: LifecycleState): string[] {
     if (!collections.has(org.collection_name)) problems.push(`collection ${org.collection_name} of ${org.slug} is missing`);
     referenced.add(org.collection_name);
     expectedClaims.set(`org:${org.slug}`, org._id.toHexString());
-    const admins = state.admins.filter((admin) => admin._id.equals(org.admin_id) && admin.org_id.equals(org._id));
-    if (admins.length !== 1) problems.push(`organization ${org.slug} has ${admins.length} admins`);
+    const owners = state.members.filter((member) => member.org_id.equals(org._id) && member.role === 'owner');
+    if (owners.length === 0) problems.push(`organization ${org.slug} has no owner`);
   }
-  for (const admin of state.admins) {
-    if (!state.organizations.some((org) => org._id.equals(admin.org_id))) problems.push(`admin ${admin.email} has no organization`);
-    expectedClaims.set(`email:${admin.email}`, admin._id.toHexString());
+  for (const member of state.members) {
+    if (!state.organizations.some((org) => org._id.equals(member.org_id))) problems.push(`member ${member.email} has no organization`);
+    expectedClaims.set(`email:${member.email}`, member._id.toHexString());
   }
   for (const name of collections) {
     if (!referenced.has(name)) problems.push(`collection ${name} belongs to no organization`);

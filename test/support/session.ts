@@ -7,7 +7,7 @@ import { ServiceProcess, startServiceProcess } from './service-process.js';
 import { dropDatabases, startTestApp, TestApp, testEnvironment, uniqueOrg } from './test-app.js';
 
 type Client = ReturnType<typeof request>;
-export type Requests = Pick<Client, 'get' | 'post' | 'put' | 'delete'>;
+export type Requests = Pick<Client, 'get' | 'post' | 'put' | 'patch' | 'delete'>;
 
 export interface SessionOptions {
   /** Run on the databases of this session, as a second instance behind a load balancer would; that one drops them. */
@@ -48,6 +48,7 @@ export abstract class Session {
     get: (path: string) => this.client().get(path).set(bearer(token)),
     post: (path: string) => this.client().post(path).set(bearer(token)),
     put: (path: string) => this.client().put(path).set(bearer(token)),
+    patch: (path: string) => this.client().patch(path).set(bearer(token)),
     delete: (path: string) => this.client().delete(path).set(bearer(token)),
   });
 

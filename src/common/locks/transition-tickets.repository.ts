@@ -24,6 +24,12 @@ export class TransitionTicketsRepository {
     await this.tickets.deleteOne({ _id: ticket, holder });
   }
 
+  /** The tickets taken before the cutoff: left by a crash, so the change each names may be half done. */
+  async findTakenBefore(cutoff: Date): Promise<string[]> {
+    const tickets = await this.tickets.find({ taken_at: trusted({ $lt: cutoff }) }, { _id: 1 }).lean<{ _id: string }[]>();
+    return tickets.map(({ _id }) => _id);
+  }
+
   /** Releases every ticket taken before the cutoff (left by a crash); returns how many. */
   async releaseTakenBefore(cutoff: Date): Promise<number> {
     const { deletedCount } = await this.tickets.deleteMany({ taken_at: trusted({ $lt: cutoff }) });

@@ -1,25 +1,34 @@
-import { AdminEmailTakenError } from '../../auth/auth.errors.js';
+import { EmailTakenError } from '../../auth/auth.errors.js';
+import { AuditAction } from '../../audit/audit-action.js';
 import { newObjectId } from '../../common/database/object-id.js';
+import { MemberRole } from '../../members/member-role.js';
 import { OrganizationBusyError, OrganizationNameTakenError } from '../organization.errors.js';
 import { OrganizationStatus } from '../persistence/organization.schema.js';
 import { inMemoryLifecycle } from '../testing/in-memory-repositories.fakes.js';
 
 const ACME = { name: 'Acme', slug: 'acme', email: 'owner@acme.test', passwordHash: '$argon2id$stand-in' };
 
+const BY = { by: { id: '507f191e810c19729de860ea', email: ACME.email }, origin: { ip: '127.0.0.1', requestId: 'r-1' } };
+
 async function created() {
   const stores = inMemoryLifecycle();
-  const org = await stores.lifecycle.create(ACME);
-  return { ...stores, org };
+  const { organization: org, ownerId } = await stores.lifecycle.create(ACME);
+  return { ...stores, org, ownerId, by: { ...BY, by: { id: ownerId.toHexString(), email: ACME.email } } };
 }
 
 describe('OrganizationLifecycleService', () => {
   describe('create', () => {
     it('claims the name and email, writes organization, admin and collection, and ends active', async () => {
-      const { org, organizations, uniqueClaims, adminAccounts, tenants, tickets } = await created();
+      const { org, ownerId, organizations, uniqueClaims, memberDocuments, tenants, tickets } = await created();
       expect(org).toMatchObject({ status: OrganizationStatus.Active, lifecycle_epoch: 1, collection_name: 'org_acme' });
       expect(org.operation).toBeUndefined();
-      expect(uniqueClaims.held()).toEqual({ 'org:acme': org._id.toHexString(), 'email:owner@acme.test': org.admin_id.toHexString() });
-      expect(adminAccounts.documents.get(org.admin_id.toHexString())).toMatchObject({ org_id: org._id, email: ACME.email, credential_version: 1 });
+      expect(uniqueClaims.held()).toEqual({ 'org:acme': org._id.toHexString(), 'email:owner@acme.test': ownerId.toHexString() });
+      expect(memberDocuments.documents.get(ownerId.toHexString())).toMatchObject({
+        org_id: org._id,
+        email: ACME.email,
+        role: MemberRole.Owner,
+        credential_version: 1,
+      });
       expect([...tenants.collections.keys()]).toEqual(['org_acme']);
       expect(organizations.documents.size).toBe(1);
       expect(tickets.tickets.size).toBe(0);
@@ -34,16 +43,16 @@ describe('OrganizationLifecycleService', () => {
 
     it('refuses a taken email and gives the name back', async () => {
       const { lifecycle, uniqueClaims } = await created();
-      await expect(lifecycle.create({ ...ACME, name: 'Other', slug: 'other' })).rejects.toBeInstanceOf(AdminEmailTakenError);
+      await expect(lifecycle.create({ ...ACME, name: 'Other', slug: 'other' })).rejects.toBeInstanceOf(EmailTakenError);
       expect(uniqueClaims.held()['org:other']).toBeUndefined();
     });
 
     it('undoes every step when one fails', async () => {
-      const { lifecycle, organizations, uniqueClaims, adminAccounts, tenants, tickets } = inMemoryLifecycle();
+      const { lifecycle, organizations, uniqueClaims, memberDocuments, tenants, tickets } = inMemoryLifecycle();
       tenants.failNextCreate = true;
       await expect(lifecycle.create(ACME)).rejects.toThrow('connection lost');
       expect(organizations.documents.size).toBe(0);
-      expect(adminAccounts.documents.size).toBe(0);
+      expect(memberDocuments.documents.size).toBe(0);
       expect(uniqueClaims.held()).toEqual({});
       expect(tenants.collections.size).toBe(0);
       expect(tickets.tickets.size).toBe(0);
@@ -68,10 +77,10 @@ describe('OrganizationLifecycleService', () => {
   });
 
   describe('rename', () => {
-    it('moves the collection, takes the new name, frees the old one and bumps the epoch twice', async () => {
-      const { lifecycle, org, uniqueClaims, tenants, tickets } = await created();
+    it('moves the collection, takes the new name, frees the old one, bumps the epoch twice and is audited once', async () => {
+      const { lifecycle, org, uniqueClaims, tenants, tickets, audit, by } = await created();
       tenants.collections.set('org_acme', 7);
-      const outcome = await lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' });
+      const outcome = await lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, by);
       expect(outcome).toMatchObject({ previous_collection: 'org_acme', documents_migrated: 7 });
       expect(outcome.organization).toMatchObject({ name: 'Acme Two', slug: 'acme_two', collection_name: 'org_acme_two', lifecycle_epoch: 3 });
       expect(outcome.organization.status).toBe(OrganizationStatus.Active);
@@ -79,27 +88,30 @@ describe('OrganizationLifecycleService', () => {
       expect(uniqueClaims.held()['org:acme']).toBeUndefined();
       expect(uniqueClaims.held()['org:acme_two']).toBe(org._id.toHexString());
       expect(tickets.tickets.size).toBe(0);
+      expect(audit.entries.filter((entry) => entry.action === AuditAction.OrganizationRenamed)).toEqual([
+        expect.objectContaining({ actor: by.by, details: { from: 'Acme', to: 'Acme Two' } }),
+      ]);
     });
 
     it('applies credential changes with the rename and frees the previous email', async () => {
-      const { lifecycle, org, uniqueClaims, adminAccounts } = await created();
-      await lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, { email: 'new@acme.test', credential_version: 2 }, ACME.email);
-      expect(adminAccounts.documents.get(org.admin_id.toHexString())).toMatchObject({ email: 'new@acme.test', credential_version: 2 });
+      const { lifecycle, org, ownerId, uniqueClaims, memberDocuments, by } = await created();
+      await lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, by, { member_id: ownerId, email: 'new@acme.test', credential_version: 2 });
+      expect(memberDocuments.documents.get(ownerId.toHexString())).toMatchObject({ email: 'new@acme.test', credential_version: 2 });
       expect(uniqueClaims.held()['email:owner@acme.test']).toBeUndefined();
-      expect(uniqueClaims.held()['email:new@acme.test']).toBe(org.admin_id.toHexString());
+      expect(uniqueClaims.held()['email:new@acme.test']).toBe(ownerId.toHexString());
     });
 
     it('refuses a name another organization holds', async () => {
-      const { lifecycle, org, uniqueClaims } = await created();
+      const { lifecycle, org, uniqueClaims, by } = await created();
       await uniqueClaims.claim('org', 'taken', newObjectId());
-      await expect(lifecycle.rename(org, { name: 'Taken', slug: 'taken' })).rejects.toBeInstanceOf(OrganizationNameTakenError);
+      await expect(lifecycle.rename(org, { name: 'Taken', slug: 'taken' }, by)).rejects.toBeInstanceOf(OrganizationNameTakenError);
     });
 
     it('loses to a transition that holds the epoch, and releases what it claimed', async () => {
-      const { lifecycle, org, uniqueClaims, tickets, organizations } = await created();
+      const { lifecycle, org, ownerId, uniqueClaims, tickets, organizations, by } = await created();
       await tickets.take(`${org._id.toHexString()}:${org.lifecycle_epoch}`, 'someone else');
       await expect(
-        lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, { email: 'new@acme.test', credential_version: 2 }),
+        lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, by, { member_id: ownerId, email: 'new@acme.test', credential_version: 2 }),
       ).rejects.toBeInstanceOf(OrganizationBusyError);
       expect(uniqueClaims.held()['org:acme_two']).toBeUndefined();
       expect(uniqueClaims.held()['email:new@acme.test']).toBeUndefined();
@@ -107,19 +119,21 @@ describe('OrganizationLifecycleService', () => {
     });
 
     it('refuses to act on an organization read before another transition', async () => {
-      const { lifecycle, org } = await created();
-      await lifecycle.changeDisplayName(org, 'ACME');
-      await expect(lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' })).rejects.toBeInstanceOf(OrganizationBusyError);
+      const { lifecycle, org, by } = await created();
+      await lifecycle.changeDisplayName(org, 'ACME', by);
+      await expect(lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, by)).rejects.toBeInstanceOf(OrganizationBusyError);
     });
 
-    it('is rolled forward from migrating by whoever takes over its expired lease', async () => {
-      const { lifecycle, org, organizations, tenants } = await created();
+    it('is rolled forward from migrating by whoever takes over its expired lease, and audited once', async () => {
+      const { lifecycle, org, organizations, tenants, audit, by } = await created();
       const migrating = await organizations.beginRename(org, {
         kind: 'rename',
         lease_until: new Date(Date.now() - 1000),
         to_name: 'Acme Two',
         to_slug: 'acme_two',
         to_collection: 'org_acme_two',
+        requested_by: by.by,
+        origin: by.origin,
       });
       const taken = await lifecycle.takeOverExpired(migrating!);
       expect(taken).not.toBeNull();
@@ -127,17 +141,21 @@ describe('OrganizationLifecycleService', () => {
       const outcome = await lifecycle.completeRename(taken!);
       expect(outcome.organization).toMatchObject({ slug: 'acme_two', status: OrganizationStatus.Active });
       expect([...tenants.collections.keys()]).toEqual(['org_acme_two']);
+      // Finishing it again (another instance, or a retry) records nothing more.
+      await organizations.beginRename(outcome.organization, { ...migrating!.operation!, lease_until: new Date() });
+      await lifecycle.completeRename({ ...migrating!, lifecycle_epoch: migrating!.lifecycle_epoch });
+      expect(audit.entries.filter((entry) => entry.action === AuditAction.OrganizationRenamed)).toHaveLength(1);
     });
   });
 
   describe('credential changes', () => {
     it('applies exactly one of two changes from the same credential version', async () => {
-      const { lifecycle, org, uniqueClaims, adminAccounts } = await created();
-      await lifecycle.changeCredentials(org.admin_id, ACME.email, { email: 'first@acme.test', credential_version: 2 });
+      const { lifecycle, org, ownerId, uniqueClaims, memberDocuments, by } = await created();
+      await lifecycle.changeCredentials(org._id, { member_id: ownerId, email: 'first@acme.test', credential_version: 2 }, by);
       await expect(
-        lifecycle.changeCredentials(org.admin_id, 'first@acme.test', { email: 'second@acme.test', credential_version: 2 }),
+        lifecycle.changeCredentials(org._id, { member_id: ownerId, email: 'second@acme.test', credential_version: 2 }, { ...by, by: { ...by.by, email: 'first@acme.test' } }),
       ).rejects.toBeInstanceOf(OrganizationBusyError);
-      expect(adminAccounts.documents.get(org.admin_id.toHexString())?.email).toBe('first@acme.test');
+      expect(memberDocuments.documents.get(ownerId.toHexString())?.email).toBe('first@acme.test');
       expect(uniqueClaims.held()['email:second@acme.test']).toBeUndefined();
       expect(uniqueClaims.held()['email:owner@acme.test']).toBeUndefined();
     });
@@ -145,18 +163,20 @@ describe('OrganizationLifecycleService', () => {
 
   describe('delete', () => {
     it('removes collection, admins, organization and claims, and counts the documents', async () => {
-      const { lifecycle, org, organizations, uniqueClaims, adminAccounts, tenants } = await created();
+      const { lifecycle, org, organizations, uniqueClaims, memberDocuments, tenants, audit, by } = await created();
+      await lifecycle.changeDisplayName(org, 'ACME', by);
       tenants.collections.set('org_acme', 4);
-      expect(await lifecycle.delete(org)).toBe(4);
+      expect(await lifecycle.delete((await organizations.findById(org._id))!)).toBe(4);
       expect(organizations.documents.size).toBe(0);
-      expect(adminAccounts.documents.size).toBe(0);
+      expect(memberDocuments.documents.size).toBe(0);
+      expect(audit.entries).toEqual([]);
       expect(uniqueClaims.held()).toEqual({});
       expect(tenants.collections.size).toBe(0);
     });
 
     it('refuses an organization changed since it was read', async () => {
-      const { lifecycle, org, organizations } = await created();
-      await lifecycle.changeDisplayName(org, 'ACME');
+      const { lifecycle, org, organizations, by } = await created();
+      await lifecycle.changeDisplayName(org, 'ACME', by);
       await expect(lifecycle.delete(org)).rejects.toBeInstanceOf(OrganizationBusyError);
       expect(organizations.documents.size).toBe(1);
     });
@@ -166,10 +186,9 @@ describe('OrganizationLifecycleService', () => {
     it('rolls back a stale create only while its lease is the one read', async () => {
       const { lifecycle, organizations, uniqueClaims, tenants } = inMemoryLifecycle();
       const orgId = newObjectId();
-      const adminId = newObjectId();
       const leaseUntil = new Date(Date.now() - 1000);
       await uniqueClaims.claim('org', 'acme', orgId);
-      await organizations.insertProvisioning({ _id: orgId, name: 'Acme', slug: 'acme', collection_name: 'org_acme', admin_id: adminId, lease_until: leaseUntil });
+      await organizations.insertProvisioning({ _id: orgId, name: 'Acme', slug: 'acme', collection_name: 'org_acme', lease_until: leaseUntil });
       await tenants.create('org_acme');
 
       await lifecycle.abandonCreate(orgId, new Date(leaseUntil.getTime() + 1));

@@ -1,18 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AdminAccountsService, type AdminCredentialChanges } from '../../auth/admin-accounts.service.js';
-import { AdminEmailTakenError } from '../../auth/auth.errors.js';
+import { AuditAction } from '../../audit/audit-action.js';
+import { AuditLogService } from '../../audit/audit-log.service.js';
+import { type AuditActor, auditTarget } from '../../audit/persistence/audit-event.schema.js';
+import { EmailTakenError } from '../../auth/auth.errors.js';
 import { newObjectId, type ObjectId } from '../../common/database/object-id.js';
+import { RECOVERY_ORIGIN, type RequestOrigin } from '../../common/http/request-origin.js';
 import { TransitionTicketsRepository } from '../../common/locks/transition-tickets.repository.js';
 import { UniqueClaimsRepository } from '../../common/uniqueness/unique-claims.repository.js';
 import { AppConfig } from '../../config/app-config.js';
+import { InvitationsRepository } from '../../members/invitations/persistence/invitations.repository.js';
+import { type CredentialChanges, MemberAccountsService } from '../../members/member-accounts.service.js';
+import { MemberRole } from '../../members/member-role.js';
 import { CountedLifecycleOperation, LifecycleMetrics } from '../../metrics/lifecycle-metrics.js';
 import { tenantCollectionName } from '../../tenants/tenant-collection-name.js';
 import { TenantCollectionService } from '../../tenants/tenant-collection.service.js';
 import { OrganizationBusyError, OrganizationNameTakenError } from '../organization.errors.js';
 import type { OrganizationRecord, PendingOperation } from '../persistence/organization.schema.js';
 import { OrganizationsRepository } from '../persistence/organizations.repository.js';
-import { CrashPoint, CrashPoints } from './crash-points.js';
+import { CrashPoint, CrashPoints } from '../../common/faults/crash-points.js';
 
 export interface RenameOutcome {
   organization: OrganizationRecord;
@@ -39,7 +45,9 @@ export class OrganizationLifecycleService {
     private readonly organizations: OrganizationsRepository,
     private readonly uniqueClaims: UniqueClaimsRepository,
     private readonly tickets: TransitionTicketsRepository,
-    private readonly admins: AdminAccountsService,
+    private readonly members: MemberAccountsService,
+    private readonly invitations: InvitationsRepository,
+    private readonly audit: AuditLogService,
     private readonly tenants: TenantCollectionService,
     private readonly crashPoints: CrashPoints,
     private readonly config: AppConfig,
@@ -50,15 +58,15 @@ export class OrganizationLifecycleService {
     return new Date(Date.now() + this.config.lifecycle.leaseSeconds * 1000);
   }
 
-  /** Claims name and email, then provisioning -> active. Any failure undoes what was done. */
+  /** Claims name and email, then provisioning -> active with its first owner. Any failure undoes what was done. */
   @CountedLifecycleOperation('create')
-  async create(input: { name: string; slug: string; email: string; passwordHash: string }): Promise<OrganizationRecord> {
+  async create(input: { name: string; slug: string; email: string; passwordHash: string }): Promise<{ organization: OrganizationRecord; ownerId: ObjectId }> {
     const orgId = newObjectId();
-    const adminId = newObjectId();
+    const ownerId = newObjectId();
     if (!(await this.uniqueClaims.claim('org', input.slug, orgId))) throw new OrganizationNameTakenError();
-    if (!(await this.uniqueClaims.claim('email', input.email, adminId))) {
+    if (!(await this.uniqueClaims.claim('email', input.email, ownerId))) {
       await this.uniqueClaims.release('org', input.slug, orgId);
-      throw new AdminEmailTakenError();
+      throw new EmailTakenError();
     }
     this.crashPoints.reach('create.after-claims');
     const collectionName = tenantCollectionName(input.slug);
@@ -68,18 +76,17 @@ export class OrganizationLifecycleService {
         name: input.name,
         slug: input.slug,
         collection_name: collectionName,
-        admin_id: adminId,
         lease_until: this.leaseUntil(),
       });
       this.crashPoints.reach('create.after-org-insert');
-      await this.admins.create({ _id: adminId, org_id: orgId, email: input.email, password_hash: input.passwordHash });
-      this.crashPoints.reach('create.after-admin-insert');
+      await this.members.create({ _id: ownerId, org_id: orgId, email: input.email, password_hash: input.passwordHash, role: MemberRole.Owner });
+      this.crashPoints.reach('create.after-member-insert');
       await this.tenants.create(collectionName);
       this.crashPoints.reach('create.after-collection');
       const active = await this.leaveEpoch(orgId, 0, 'create.after-ticket', () => this.organizations.markActive(orgId));
       // Only if the reconciler took over a create that outlived its lease.
       if (!active) throw new OrganizationBusyError('Organization creation was interrupted; retry');
-      return active;
+      return { organization: active, ownerId };
     } catch (error) {
       await this.abandonCreate(orgId);
       throw error;
@@ -104,13 +111,13 @@ export class OrganizationLifecycleService {
   async rename(
     org: OrganizationRecord,
     target: { name: string; slug: string },
-    adminChanges?: AdminCredentialChanges,
-    previousEmail?: string,
+    request: { by: AuditActor; origin: RequestOrigin },
+    credentialChanges?: CredentialChanges,
   ): Promise<RenameOutcome> {
     if (!(await this.uniqueClaims.claim('org', target.slug, org._id))) throw new OrganizationNameTakenError();
-    if (adminChanges?.email && !(await this.uniqueClaims.claim('email', adminChanges.email, org.admin_id))) {
+    if (credentialChanges?.email && !(await this.uniqueClaims.claim('email', credentialChanges.email, credentialChanges.member_id))) {
       await this.uniqueClaims.release('org', target.slug, org._id);
-      throw new AdminEmailTakenError();
+      throw new EmailTakenError();
     }
     this.crashPoints.reach('rename.after-claims');
     const operation: PendingOperation = {
@@ -119,33 +126,35 @@ export class OrganizationLifecycleService {
       to_name: target.name,
       to_slug: target.slug,
       to_collection: tenantCollectionName(target.slug),
-      ...(adminChanges ? { admin_changes: adminChanges } : {}),
+      requested_by: request.by,
+      origin: request.origin,
+      ...(credentialChanges ? { credential_changes: credentialChanges } : {}),
     };
     const migrating = await this.leaveEpoch(org._id, org.lifecycle_epoch, 'rename.after-ticket', () =>
       this.organizations.beginRename(org, operation),
     );
     if (!migrating) {
       await this.uniqueClaims.release('org', target.slug, org._id);
-      if (adminChanges?.email) await this.uniqueClaims.release('email', adminChanges.email, org.admin_id);
+      if (credentialChanges?.email) await this.uniqueClaims.release('email', credentialChanges.email, credentialChanges.member_id);
       throw new OrganizationBusyError();
     }
     this.crashPoints.reach('rename.after-transition');
     const outcome = await this.completeRename(migrating);
-    if (previousEmail && adminChanges?.email && previousEmail !== adminChanges.email) {
-      await this.uniqueClaims.release('email', previousEmail, org.admin_id);
+    if (credentialChanges?.email && request.by.email !== credentialChanges.email) {
+      await this.uniqueClaims.release('email', request.by.email, credentialChanges.member_id);
     }
     return outcome;
   }
 
-  /** Rolls a rename forward from wherever it stopped: move, admin changes, migrating -> active. */
+  /** Rolls a rename forward from wherever it stopped: move, credential changes, migrating -> active, audit. */
   async completeRename(org: OrganizationRecord): Promise<RenameOutcome> {
     const operation = org.operation as Required<Pick<PendingOperation, 'to_name' | 'to_slug' | 'to_collection'>> & PendingOperation;
     const moved = await this.tenants.move(org.collection_name, operation.to_collection, () =>
       this.organizations.renewRenameLease(org._id, this.leaseUntil()),
     );
     this.crashPoints.reach('rename.after-move');
-    if (operation.admin_changes) await this.admins.applyChanges(org.admin_id, operation.admin_changes);
-    this.crashPoints.reach('rename.after-admin-changes');
+    if (operation.credential_changes) await this.members.applyChanges(operation.credential_changes);
+    this.crashPoints.reach('rename.after-credential-changes');
     const active = await this.organizations.finishRename(org._id, {
       name: operation.to_name,
       slug: operation.to_slug,
@@ -154,31 +163,39 @@ export class OrganizationLifecycleService {
     if (!active) throw new OrganizationBusyError('The rename was finished by another instance');
     this.crashPoints.reach('rename.after-finish');
     if (org.slug !== operation.to_slug) await this.uniqueClaims.release('org', org.slug, org._id);
+    // Keyed by the epoch the rename started from: the request and recovery record it once.
+    await this.recordRename(org, operation.to_name, operation.requested_by ?? null, operation.origin ?? RECOVERY_ORIGIN, `${org._id.toHexString()}:${org.lifecycle_epoch}`);
+    if (operation.credential_changes) {
+      await this.recordCredentialChange(org._id, operation.credential_changes, operation.requested_by ?? null, operation.origin ?? RECOVERY_ORIGIN);
+    }
     return { organization: active, previous_collection: org.collection_name, documents_migrated: moved.documents };
   }
 
   /** Same slug, another spelling: only the name changes, won like any transition. */
-  async changeDisplayName(org: OrganizationRecord, name: string): Promise<OrganizationRecord> {
+  async changeDisplayName(org: OrganizationRecord, name: string, request: { by: AuditActor; origin: RequestOrigin }): Promise<OrganizationRecord> {
     const renamed = await this.leaveEpoch(org._id, org.lifecycle_epoch, undefined, () => this.organizations.changeName(org, name));
     if (!renamed) throw new OrganizationBusyError();
+    await this.recordRename(org, name, request.by, request.origin, `${org._id.toHexString()}:${org.lifecycle_epoch}`);
     return renamed;
   }
 
   /**
-   * Email and/or password change without a rename. The admin's credential version plays the
+   * A member's own email and/or password change without a rename. The credential version plays the
    * epoch's part: one ticket per version, so of two concurrent changes exactly one applies.
    */
-  async changeCredentials(adminId: ObjectId, previousEmail: string, changes: AdminCredentialChanges): Promise<void> {
-    if (changes.email && !(await this.uniqueClaims.claim('email', changes.email, adminId))) throw new AdminEmailTakenError();
+  async changeCredentials(orgId: ObjectId, changes: CredentialChanges, request: { by: AuditActor; origin: RequestOrigin }): Promise<void> {
+    const memberId = changes.member_id;
+    if (changes.email && !(await this.uniqueClaims.claim('email', changes.email, memberId))) throw new EmailTakenError();
     const expectedVersion = changes.credential_version - 1;
-    const applied = await this.withTicket(`${adminId.toHexString()}:cv${expectedVersion}`, undefined, () =>
-      this.admins.applyChangesIfVersion(adminId, expectedVersion, changes),
+    const applied = await this.withTicket(`${memberId.toHexString()}:cv${expectedVersion}`, undefined, () =>
+      this.members.applyChangesIfVersion(expectedVersion, changes),
     );
     if (!applied) {
-      if (changes.email) await this.uniqueClaims.release('email', changes.email, adminId);
+      if (changes.email) await this.uniqueClaims.release('email', changes.email, memberId);
       throw new OrganizationBusyError('The credentials were changed concurrently; retry');
     }
-    if (changes.email) await this.uniqueClaims.release('email', previousEmail, adminId);
+    if (changes.email) await this.uniqueClaims.release('email', request.by.email, memberId);
+    await this.recordCredentialChange(orgId, changes, request.by, request.origin);
   }
 
   /** active -> deleting, then removes everything. Returns the number of tenant documents removed. */
@@ -192,21 +209,53 @@ export class OrganizationLifecycleService {
     return this.completeDelete(deleting);
   }
 
-  /** Rolls a delete forward: drop the collection, remove admins, the organization, its claims. */
+  /**
+   * Rolls a delete forward: drop the collection, remove invitations, the audit log, members, the
+   * organization and its claims. Claims of members a crash already removed are left for the
+   * reconciler's orphan-claim pass, which releases claims whose owner is gone.
+   */
   async completeDelete(org: OrganizationRecord): Promise<number> {
     let documents = await this.tenants.drop(org.collection_name);
     if (org.operation?.to_collection) documents += await this.tenants.drop(org.operation.to_collection);
     this.crashPoints.reach('delete.after-drop');
-    await this.admins.deleteByOrganization(org._id);
-    this.crashPoints.reach('delete.after-admins');
+    await this.invitations.deleteByOrganization(org._id);
+    await this.audit.deleteByOrganization(org._id);
+    const memberIds = await this.members.idsInOrganization(org._id);
+    await this.members.deleteByOrganization(org._id);
+    this.crashPoints.reach('delete.after-members');
     await this.organizations.removeDeleting(org._id);
-    await this.uniqueClaims.releaseOwnedBy([org._id, org.admin_id]);
+    await this.uniqueClaims.releaseOwnedBy([org._id, ...memberIds]);
     return documents;
   }
 
   /** Takes over an operation whose lease ran out; null when another instance got there first. */
   takeOverExpired(org: OrganizationRecord): Promise<OrganizationRecord | null> {
     return this.organizations.takeOverExpired(org, this.leaseUntil());
+  }
+
+  private recordRename(org: OrganizationRecord, to: string, by: AuditActor | null, origin: RequestOrigin, once: string): Promise<void> {
+    return this.audit.record({
+      orgId: org._id,
+      action: AuditAction.OrganizationRenamed,
+      actor: by,
+      target: auditTarget('organization', org),
+      origin,
+      details: { from: org.name, to },
+      onceKey: `${AuditAction.OrganizationRenamed}:${once}`,
+    });
+  }
+
+  private recordCredentialChange(orgId: ObjectId, changes: CredentialChanges, by: AuditActor | null, origin: RequestOrigin): Promise<void> {
+    const memberId = changes.member_id.toHexString();
+    return this.audit.record({
+      orgId,
+      action: AuditAction.MemberCredentialsChanged,
+      actor: by,
+      target: { type: 'member', id: memberId, email: changes.email ?? by?.email },
+      origin,
+      details: { email_changed: changes.email !== undefined, password_changed: changes.password_hash !== undefined },
+      onceKey: `${AuditAction.MemberCredentialsChanged}:${memberId}:cv${changes.credential_version}`,
+    });
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AdminAccountsService } from '../../auth/admin-accounts.service.js';
+import { MemberAccountsService } from '../../members/member-accounts.service.js';
+import { InvitationCompletion } from '../../members/invitations/invitation-completion.service.js';
 import { newObjectId } from '../../common/database/object-id.js';
 import { LeasesRepository } from '../../common/locks/leases.repository.js';
 import { TransitionTicketsRepository } from '../../common/locks/transition-tickets.repository.js';
@@ -47,7 +48,8 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
     private readonly tickets: TransitionTicketsRepository,
     private readonly lifecycle: OrganizationLifecycleService,
     private readonly claims: UniqueClaimsRepository,
-    private readonly admins: AdminAccountsService,
+    private readonly members: MemberAccountsService,
+    private readonly invitationCompletion: InvitationCompletion,
     private readonly tenants: TenantCollectionService,
     private readonly config: AppConfig,
   ) {}
@@ -126,6 +128,7 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
    */
   private async releaseOrphanClaims(report: ReconcileReport): Promise<void> {
     const cutoff = new Date(Date.now() - this.config.lifecycle.leaseSeconds * 1000);
+    await this.invitationCompletion.finishInterrupted(await this.tickets.findTakenBefore(cutoff));
     report.releasedClaims += await this.tickets.releaseTakenBefore(cutoff);
     const newest = await this.claims.findClaimedBefore(cutoff, BATCH_SIZE, { newestFirst: true });
     const next = await this.claims.findClaimedBefore(cutoff, BATCH_SIZE, { after: this.claimWalkPosition });
@@ -142,12 +145,12 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
 
   /**
    * Which of the claims their owner holds or is about to hold: an organization its slug or the
-   * slug a rename moves it to, an admin its email or the email a pending change gives it. Owners
+   * slug a rename moves it to, a member its email or the email its pending change gives it. Owners
    * are read in one query per kind rather than one per claim.
    */
   private async heldClaims(claims: StoredClaim[]): Promise<Set<string>> {
-    const admins = await this.admins.findByIds(claims.filter(({ kind }) => kind === 'email').map(({ ownerId }) => ownerId));
-    const orgIds = [...claims.filter(({ kind }) => kind === 'org').map(({ ownerId }) => ownerId), ...[...admins.values()].map((admin) => admin.org_id)];
+    const members = await this.members.findByIds(claims.filter(({ kind }) => kind === 'email').map(({ ownerId }) => ownerId));
+    const orgIds = [...claims.filter(({ kind }) => kind === 'org').map(({ ownerId }) => ownerId), ...[...members.values()].map((member) => member.org_id)];
     const orgs = new Map((await this.organizations.findClaimedValues(orgIds)).map((org) => [org._id.toHexString(), org]));
     const held = new Set<string>();
     for (const claim of claims) {
@@ -157,9 +160,10 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
         if (org?.slug === value || org?.operation?.to_slug === value) held.add(claim.key);
         continue;
       }
-      const admin = admins.get(ownerId.toHexString());
-      const pendingEmail = admin ? orgs.get(admin.org_id.toHexString())?.operation?.admin_changes?.email : undefined;
-      if (admin?.email === value || pendingEmail === value) held.add(claim.key);
+      const member = members.get(ownerId.toHexString());
+      const pending = member ? orgs.get(member.org_id.toHexString())?.operation?.credential_changes : undefined;
+      const pendingEmail = pending?.member_id.equals(ownerId) ? pending.email : undefined;
+      if (member?.email === value || pendingEmail === value) held.add(claim.key);
     }
     return held;
   }

@@ -1,6 +1,8 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema, Types } from 'mongoose';
-import type { AdminCredentialChanges } from '../../auth/persistence/admin-accounts.repository.js';
+import type { AuditActor } from '../../audit/persistence/audit-event.schema.js';
+import type { RequestOrigin } from '../../common/http/request-origin.js';
+import type { CredentialChanges } from '../../members/persistence/members.repository.js';
 
 /**
  * Lifecycle states (see OrganizationLifecycleService for how each transition is won):
@@ -23,8 +25,11 @@ export interface PendingOperation {
   to_name?: string;
   to_slug?: string;
   to_collection?: string;
-  /** Credential changes that complete together with the rename. */
-  admin_changes?: AdminCredentialChanges;
+  /** The caller's own credential changes that complete together with the rename. */
+  credential_changes?: CredentialChanges;
+  /** Who asked, and from where: recovery records the operation in their name. */
+  requested_by?: AuditActor;
+  origin?: RequestOrigin;
 }
 
 @Schema({ collection: 'organizations', versionKey: false, timestamps: { createdAt: 'created_at', updatedAt: 'updated_at' } })
@@ -40,9 +45,6 @@ export class Organization {
 
   @Prop({ type: String, enum: Object.values(OrganizationStatus), required: true })
   status: OrganizationStatus;
-
-  @Prop({ type: Types.ObjectId, required: true })
-  admin_id: Types.ObjectId;
 
   /** Bumped by every lifecycle transition; tenant writes compare it before and after writing. */
   @Prop({ type: Number, required: true, default: 0 })

@@ -26,7 +26,6 @@ export class OrganizationsRepository {
     name: string;
     slug: string;
     collection_name: string;
-    admin_id: ObjectId;
     lease_until: Date;
   }): Promise<void> {
     const { lease_until, ...fields } = org;

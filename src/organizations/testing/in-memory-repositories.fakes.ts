@@ -1,7 +1,10 @@
 import { Registry } from 'prom-client';
-import { AdminAccountsService } from '../../auth/admin-accounts.service.js';
-import type { AdminAccountsRepository, AdminCredentialChanges } from '../../auth/persistence/admin-accounts.repository.js';
-import type { AdminRecord } from '../../auth/persistence/admin.schema.js';
+import type { AuditEntry, AuditLogService } from '../../audit/audit-log.service.js';
+import type { InvitationsRepository } from '../../members/invitations/persistence/invitations.repository.js';
+import { MemberAccountsService } from '../../members/member-accounts.service.js';
+import { MemberRole } from '../../members/member-role.js';
+import type { MemberRecord } from '../../members/persistence/member.schema.js';
+import type { CredentialChanges, CredentialState, MembersRepository } from '../../members/persistence/members.repository.js';
 import type { AuthService } from '../../auth/auth.service.js';
 import type { PasswordHasher } from '../../auth/password-hasher.service.js';
 import type { ObjectId } from '../../common/database/object-id.js';
@@ -11,7 +14,7 @@ import { UniqueValueLookup } from '../../common/uniqueness/unique-value-lookup.s
 import { AppConfig } from '../../config/app-config.js';
 import { LifecycleMetrics } from '../../metrics/lifecycle-metrics.js';
 import type { MoveResult, TenantCollectionService, TenantCollectionStats } from '../../tenants/tenant-collection.service.js';
-import { CrashPoints } from '../lifecycle/crash-points.js';
+import { CrashPoints } from '../../common/faults/crash-points.js';
 import { OrganizationsService } from '../organizations.service.js';
 import { OrganizationLifecycleService } from '../lifecycle/organization-lifecycle.service.js';
 import { type OrganizationRecord, OrganizationStatus, type PendingOperation } from '../persistence/organization.schema.js';
@@ -207,6 +210,10 @@ export class InMemoryTransitionTickets implements Surface<TransitionTicketsRepos
     if (this.tickets.get(ticket)?.holder === holder) this.tickets.delete(ticket);
   }
 
+  async findTakenBefore(cutoff: Date): Promise<string[]> {
+    return [...this.tickets].filter(([, { takenAt }]) => takenAt < cutoff).map(([ticket]) => ticket);
+  }
+
   async releaseTakenBefore(cutoff: Date): Promise<number> {
     let released = 0;
     for (const [ticket, { takenAt }] of this.tickets) {
@@ -219,46 +226,72 @@ export class InMemoryTransitionTickets implements Surface<TransitionTicketsRepos
   }
 }
 
-/** `admins` in memory. */
-export class InMemoryAdminAccounts implements Surface<AdminAccountsRepository> {
-  readonly documents = new Map<string, AdminRecord>();
+/** `members` in memory (the parts the lifecycle and the organization rules use). */
+export class InMemoryMembers implements Pick<Surface<MembersRepository>, 'insert' | 'findById' | 'findSummaries' | 'findCredentialState' | 'applyChanges' | 'applyChangesIfVersion' | 'idsInOrganization' | 'deleteByOrganization' | 'delete'> {
+  readonly documents = new Map<string, MemberRecord>();
 
-  async insert(admin: { _id: ObjectId; org_id: ObjectId; email: string; password_hash: string }): Promise<void> {
+  async insert(member: { _id: ObjectId; org_id: ObjectId; email: string; password_hash: string; role: MemberRole }): Promise<boolean> {
+    if (this.documents.has(member._id.toHexString())) return false;
     const now = new Date();
-    this.documents.set(admin._id.toHexString(), { ...admin, credential_version: 1, created_at: now, updated_at: now });
-  }
-
-  async findById(adminId: ObjectId): Promise<AdminRecord | null> {
-    const found = this.documents.get(adminId.toHexString());
-    return found ? copy(found) : null;
-  }
-
-  async findSummaries(adminIds: ObjectId[]): Promise<Pick<AdminRecord, '_id' | 'org_id' | 'email'>[]> {
-    return adminIds.flatMap((id) => {
-      const admin = this.documents.get(id.toHexString());
-      return admin ? [{ _id: admin._id, org_id: admin.org_id, email: admin.email }] : [];
-    });
-  }
-
-  async findCredentialState(adminId: string): Promise<{ org_id: ObjectId; credential_version: number } | null> {
-    const admin = this.documents.get(adminId);
-    return admin ? { org_id: admin.org_id, credential_version: admin.credential_version } : null;
-  }
-
-  async applyChanges(adminId: ObjectId, changes: AdminCredentialChanges): Promise<void> {
-    const admin = this.documents.get(adminId.toHexString());
-    if (admin) Object.assign(admin, changes);
-  }
-
-  async applyChangesIfVersion(adminId: ObjectId, expectedVersion: number, changes: AdminCredentialChanges): Promise<boolean> {
-    const admin = this.documents.get(adminId.toHexString());
-    if (admin?.credential_version !== expectedVersion) return false;
-    Object.assign(admin, changes);
+    this.documents.set(member._id.toHexString(), { ...member, credential_version: 1, created_at: now, updated_at: now });
     return true;
   }
 
+  async findById(memberId: ObjectId): Promise<MemberRecord | null> {
+    const found = this.documents.get(memberId.toHexString());
+    return found ? copy(found) : null;
+  }
+
+  async findSummaries(memberIds: ObjectId[]): Promise<Pick<MemberRecord, '_id' | 'org_id' | 'email'>[]> {
+    return memberIds.flatMap((id) => {
+      const member = this.documents.get(id.toHexString());
+      return member ? [{ _id: member._id, org_id: member.org_id, email: member.email }] : [];
+    });
+  }
+
+  async findCredentialState(memberId: string): Promise<CredentialState | null> {
+    const member = this.documents.get(memberId);
+    return member ? { org_id: member.org_id, email: member.email, role: member.role, credential_version: member.credential_version } : null;
+  }
+
+  async applyChanges(changes: CredentialChanges): Promise<void> {
+    const { member_id, ...values } = changes;
+    const member = this.documents.get(member_id.toHexString());
+    if (member) Object.assign(member, values);
+  }
+
+  async applyChangesIfVersion(expectedVersion: number, changes: CredentialChanges): Promise<boolean> {
+    const { member_id, ...values } = changes;
+    const member = this.documents.get(member_id.toHexString());
+    if (member?.credential_version !== expectedVersion) return false;
+    Object.assign(member, values);
+    return true;
+  }
+
+  async idsInOrganization(orgId: ObjectId): Promise<ObjectId[]> {
+    return [...this.documents.values()].filter((member) => member.org_id.equals(orgId)).map((member) => member._id);
+  }
+
+  async delete(orgId: ObjectId, memberId: ObjectId): Promise<void> {
+    if (this.documents.get(memberId.toHexString())?.org_id.equals(orgId)) this.documents.delete(memberId.toHexString());
+  }
+
   async deleteByOrganization(orgId: ObjectId): Promise<void> {
-    for (const [id, admin] of this.documents) if (admin.org_id.equals(orgId)) this.documents.delete(id);
+    for (const [id, member] of this.documents) if (member.org_id.equals(orgId)) this.documents.delete(id);
+  }
+}
+
+/** The audit log in memory: the entries recorded, once per key. */
+export class InMemoryAuditLog implements Pick<AuditLogService, 'record' | 'deleteByOrganization'> {
+  readonly entries: AuditEntry[] = [];
+
+  async record(entry: AuditEntry): Promise<void> {
+    if (entry.onceKey && this.entries.some((recorded) => recorded.onceKey === entry.onceKey)) return;
+    this.entries.push(entry);
+  }
+
+  async deleteByOrganization(orgId: ObjectId): Promise<void> {
+    this.entries.splice(0, this.entries.length, ...this.entries.filter((entry) => !entry.orgId.equals(orgId)));
   }
 }
 
@@ -315,23 +348,27 @@ export function inMemoryLifecycle() {
   const organizations = new InMemoryOrganizations();
   const uniqueClaims = new InMemoryUniqueClaims();
   const tickets = new InMemoryTransitionTickets();
-  const adminAccounts = new InMemoryAdminAccounts();
+  const memberDocuments = new InMemoryMembers();
+  const audit = new InMemoryAuditLog();
   const tenants = new InMemoryTenantCollections();
-  const admins = new AdminAccountsService(
-    adminAccounts as unknown as AdminAccountsRepository,
+  const members = new MemberAccountsService(
+    memberDocuments as unknown as MembersRepository,
     new UniqueValueLookup(uniqueClaims as unknown as UniqueClaimsRepository),
   );
+  const invitations = { deleteByOrganization: async () => undefined } as unknown as InvitationsRepository;
   const lifecycle = new OrganizationLifecycleService(
     organizations as unknown as OrganizationsRepository,
     uniqueClaims as unknown as UniqueClaimsRepository,
     tickets as unknown as TransitionTicketsRepository,
-    admins,
+    members,
+    invitations,
+    audit as unknown as AuditLogService,
     tenants as unknown as TenantCollectionService,
     new CrashPoints(TEST_CONFIG),
     TEST_CONFIG,
     new LifecycleMetrics(new Registry()),
   );
-  return { lifecycle, admins, organizations, uniqueClaims, tickets, adminAccounts, tenants };
+  return { lifecycle, members, organizations, uniqueClaims, tickets, memberDocuments, audit, tenants };
 }
 
 /** The organizations service over in-memory stores; hashing and tokens are stand-ins. */
@@ -347,7 +384,8 @@ export function inMemoryOrganizationsService() {
     stores.organizations as unknown as OrganizationsRepository,
     stores.lifecycle,
     stores.tenants as unknown as TenantCollectionService,
-    stores.admins,
+    stores.members,
+    stores.audit as unknown as AuditLogService,
     new UniqueValueLookup(stores.uniqueClaims as unknown as UniqueClaimsRepository),
     hasher,
     auth,

@@ -1,22 +1,26 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Global, Injectable, Logger, Module } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 
-/** The steps between which a lifecycle operation can be interrupted; tests arm one at a time. */
+/** The steps between which a multi-step operation can be interrupted; tests arm one at a time. */
 export const CRASH_POINTS = [
   'create.after-claims',
   'create.after-org-insert',
-  'create.after-admin-insert',
+  'create.after-member-insert',
   'create.after-collection',
   'create.after-ticket',
   'rename.after-claims',
   'rename.after-ticket',
   'rename.after-transition',
   'rename.after-move',
-  'rename.after-admin-changes',
+  'rename.after-credential-changes',
   'rename.after-finish',
   'delete.after-transition',
   'delete.after-drop',
-  'delete.after-admins',
+  'delete.after-members',
+  'accept.after-claim',
+  'accept.after-member',
+  'remove-member.after-audit',
+  'remove-member.after-delete',
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 
@@ -40,3 +44,8 @@ export class CrashPoints {
     process.kill(process.pid, 'SIGKILL');
   }
 }
+
+/** Crash points for every module that runs multi-step operations. */
+@Global()
+@Module({ providers: [CrashPoints], exports: [CrashPoints] })
+export class CrashPointsModule {}

@@ -1,0 +1,13 @@
+/** What the audit log records, one action per kind of change. */
+export enum AuditAction {
+  OrganizationCreated = 'organization.created',
+  OrganizationRenamed = 'organization.renamed',
+  MemberCredentialsChanged = 'member.credentials_changed',
+  InvitationCreated = 'invitation.created',
+  InvitationRevoked = 'invitation.revoked',
+  InvitationAccepted = 'invitation.accepted',
+  MemberRoleChanged = 'member.role_changed',
+  MemberRemoved = 'member.removed',
+  LoginSucceeded = 'login.succeeded',
+  LoginFailed = 'login.failed',
+}

@@ -1,0 +1,12 @@
+import type { MemberRole } from '../members/member-role.js';
+
+/** Who made an authenticated request: set on the request by JwtStrategy from the stored member. */
+export interface AuthenticatedMember {
+  memberId: string;
+  orgId: string;
+  email: string;
+  /** As stored now (within the cache's staleness bound), never from the token. */
+  role: MemberRole;
+  /** The credential version the token was issued for (equal to the stored one when it was checked). */
+  credentialVersion: number;
+}

@@ -1,0 +1,70 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Authenticated, CurrentMember } from '../../auth/authenticated.decorator.js';
+import type { AuthenticatedMember } from '../../auth/authenticated-member.js';
+import { Public } from '../../auth/public.decorator.js';
+import { ErrorResponseDto } from '../../common/filters/error-response.dto.js';
+import { Origin, type RequestOrigin } from '../../common/http/request-origin.js';
+import { PageQuery } from '../../common/paging/page.query.js';
+import { MemberRole } from '../member-role.js';
+import { AcceptInvitationDto, CreateInvitationDto } from './dto/invitation.dto.js';
+import { InvitationIdParamDto } from './dto/invitation-id.param.dto.js';
+import { AcceptedInvitationDto, CreatedInvitationDto, InvitationPageDto } from './dto/invitation.view.dto.js';
+import { InvitationsService } from './invitations.service.js';
+
+@ApiTags('invitations')
+@ApiBadRequestResponse({ description: 'Invalid input or unknown field', type: ErrorResponseDto })
+@Controller()
+export class InvitationsController {
+  constructor(private readonly invitations: InvitationsService) {}
+
+  /** Invite an email into the organization with a role. The token is in this answer only. */
+  @Post('org/invitations')
+  @Authenticated({ role: MemberRole.Admin })
+  @ApiCreatedResponse({ type: CreatedInvitationDto })
+  @ApiConflictResponse({ description: 'The email already has an account, or a pending invitation to this organization', type: ErrorResponseDto })
+  create(
+    @CurrentMember() caller: AuthenticatedMember,
+    @Body() body: CreateInvitationDto,
+    @Origin() origin: RequestOrigin,
+  ): Promise<CreatedInvitationDto> {
+    return this.invitations.create(caller, body, origin);
+  }
+
+  /** The organization's pending invitations (without tokens). */
+  @Get('org/invitations')
+  @Authenticated({ role: MemberRole.Admin })
+  @ApiOkResponse({ type: InvitationPageDto })
+  list(@CurrentMember() caller: AuthenticatedMember, @Query() query: PageQuery): Promise<InvitationPageDto> {
+    return this.invitations.list(caller, query);
+  }
+
+  /** Revoke a pending invitation; its token stops working. */
+  @Delete('org/invitations/:id')
+  @Authenticated({ role: MemberRole.Admin })
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Revoked' })
+  @ApiNotFoundResponse({ description: 'No such pending invitation in this organization', type: ErrorResponseDto })
+  @ApiConflictResponse({ description: 'An accept of this invitation is in progress; see Retry-After', type: ErrorResponseDto })
+  revoke(@CurrentMember() caller: AuthenticatedMember, @Param() params: InvitationIdParamDto, @Origin() origin: RequestOrigin): Promise<void> {
+    return this.invitations.revoke(caller, params.id, origin);
+  }
+
+  /** Accept an invitation: creates the member with this password and logs it in. */
+  @Post('invitations/accept')
+  @Public()
+  @ApiCreatedResponse({ type: AcceptedInvitationDto })
+  @ApiNotFoundResponse({ description: 'Unknown, used, revoked or expired invitation (one answer)', type: ErrorResponseDto })
+  @ApiConflictResponse({ description: 'The email got an account meanwhile', type: ErrorResponseDto })
+  accept(@Body() body: AcceptInvitationDto, @Origin() origin: RequestOrigin): Promise<AcceptedInvitationDto> {
+    return this.invitations.accept(body, origin);
+  }
+}

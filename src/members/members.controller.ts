@@ -1,0 +1,61 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentMember } from '../auth/authenticated.decorator.js';
+import type { AuthenticatedMember } from '../auth/authenticated-member.js';
+import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
+import { Origin, type RequestOrigin } from '../common/http/request-origin.js';
+import { PageQuery } from '../common/paging/page.query.js';
+import { ChangeRoleDto } from './dto/change-role.dto.js';
+import { MemberIdParamDto } from './dto/member-id.param.dto.js';
+import { MemberPageDto, MemberViewDto } from './dto/member.view.dto.js';
+import { MemberRole } from './member-role.js';
+import { MembersService } from './members.service.js';
+
+@ApiTags('members')
+@ApiBadRequestResponse({ description: 'Invalid input or unknown field', type: ErrorResponseDto })
+@Controller('org/members')
+export class MembersController {
+  constructor(private readonly members: MembersService) {}
+
+  /** The organization's members in the order they joined. */
+  @Get()
+  @Authenticated()
+  @ApiOkResponse({ type: MemberPageDto })
+  list(@CurrentMember() caller: AuthenticatedMember, @Query() query: PageQuery): Promise<MemberPageDto> {
+    return this.members.list(caller, query);
+  }
+
+  /** The caller's own membership. */
+  @Get('me')
+  @Authenticated()
+  @ApiOkResponse({ type: MemberViewDto })
+  me(@CurrentMember() caller: AuthenticatedMember): Promise<MemberViewDto> {
+    return this.members.me(caller);
+  }
+
+  /** Change a member's role. Granting, changing or removing `owner` needs an owner; the last owner cannot be demoted. */
+  @Patch(':id')
+  @Authenticated({ role: MemberRole.Admin })
+  @ApiOkResponse({ type: MemberViewDto })
+  @ApiNotFoundResponse({ description: 'No such member in this organization', type: ErrorResponseDto })
+  @ApiConflictResponse({ description: 'No owner would remain, or the owners are being changed concurrently', type: ErrorResponseDto })
+  changeRole(
+    @CurrentMember() caller: AuthenticatedMember,
+    @Param() params: MemberIdParamDto,
+    @Body() body: ChangeRoleDto,
+    @Origin() origin: RequestOrigin,
+  ): Promise<MemberViewDto> {
+    return this.members.changeRole(caller, params.id, body.role, origin);
+  }
+
+  /** Remove a member (admin; removing an owner needs an owner), or leave the organization (any member, its own id). */
+  @Delete(':id')
+  @Authenticated()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Removed; the member\'s tokens stop working and its email is free again' })
+  @ApiNotFoundResponse({ description: 'No such member in this organization', type: ErrorResponseDto })
+  @ApiConflictResponse({ description: 'No owner would remain, or the owners are being changed concurrently', type: ErrorResponseDto })
+  remove(@CurrentMember() caller: AuthenticatedMember, @Param() params: MemberIdParamDto, @Origin() origin: RequestOrigin): Promise<void> {
+    return this.members.remove(caller, params.id, origin);
+  }
+}
