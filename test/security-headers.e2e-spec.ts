@@ -21,7 +21,7 @@ function expectSecurityHeaders(response: Response): void {
 }
 
 describe('response headers (e2e)', () => {
-  const t = useTestApp({ TRUST_PROXY: 'true', LOGIN_MAX_ATTEMPTS_PER_IP: '1' });
+  const t = useTestApp({ TRUST_PROXY: 'true', LOGIN_MAX_FAILURES_PER_IP: '1' });
   const admin = useOrgWithToken(t);
 
   it.each<[string, () => Promise<Response>, number]>([

@@ -4,7 +4,7 @@ import { LoginThrottleService } from '../src/auth/login-throttle/login-throttle.
 import { Session, useTestApp } from './support/session.js';
 import { createTestApp, testEnvironment, uniqueOrg } from './support/test-app.js';
 
-const MAX_ATTEMPTS_PER_IP = 5;
+const MAX_FAILURES_PER_IP = 5;
 const MAX_FAILURES_PER_EMAIL = 3;
 const WINDOW_SECONDS = 900;
 const WRONG_PASSWORD = 'not-the-right-password-1';
@@ -49,7 +49,7 @@ function expectThrottled(response: { status: number; body: unknown; headers: Rec
 
 const limits = {
   TRUST_PROXY: 'true',
-  LOGIN_MAX_ATTEMPTS_PER_IP: String(MAX_ATTEMPTS_PER_IP),
+  LOGIN_MAX_FAILURES_PER_IP: String(MAX_FAILURES_PER_IP),
   LOGIN_MAX_FAILURES_PER_EMAIL: String(MAX_FAILURES_PER_EMAIL),
   LOGIN_WINDOW_SECONDS: String(WINDOW_SECONDS),
 };
@@ -67,10 +67,21 @@ describe('login throttling (e2e)', () => {
     return input;
   }
 
-  it('answers 429 with Retry-After once one client address made too many attempts', async () => {
+  it('never throttles successful logins from one address, however many', async () => {
     const address = freshAddress();
     const input = await createOrg();
-    for (let i = 0; i < MAX_ATTEMPTS_PER_IP; i += 1) {
+    for (let i = 0; i < 80; i += 1) await login(t, { email: input.email, password: input.password }, address).expect(200);
+    // Failures still count against the address afterwards.
+    for (let i = 0; i < MAX_FAILURES_PER_IP; i += 1) {
+      await login(t, { email: `nobody-${i}@example.com`, password: WRONG_PASSWORD }, address).expect(401);
+    }
+    expectThrottled(await login(t, { email: input.email, password: input.password }, address), WINDOW_SECONDS);
+  });
+
+  it('answers 429 with Retry-After once one client address made too many failed attempts', async () => {
+    const address = freshAddress();
+    const input = await createOrg();
+    for (let i = 0; i < MAX_FAILURES_PER_IP; i += 1) {
       await login(t, { email: `nobody-${i}@example.com`, password: WRONG_PASSWORD }, address).expect(401);
     }
     // Even the right password is refused from that address until the window ends...
@@ -152,7 +163,7 @@ describe('login throttling (e2e)', () => {
       expectThrottled(await login(t, { email: input.email, password: input.password }, freshAddress()), WINDOW_SECONDS);
 
       const address = freshAddress();
-      for (let i = 0; i < MAX_ATTEMPTS_PER_IP; i += 1) {
+      for (let i = 0; i < MAX_FAILURES_PER_IP; i += 1) {
         await login(i % 2 === 0 ? t : second, { email: `spread-${i}@example.com`, password: WRONG_PASSWORD }, address).expect(401);
       }
       expectThrottled(await login(second, { email: 'spread-x@example.com', password: WRONG_PASSWORD }, address), WINDOW_SECONDS);
@@ -186,7 +197,7 @@ describe('login throttling without a trusted proxy (e2e)', () => {
 
   it('ignores X-Forwarded-For, so a client cannot pick a fresh address per attempt', async () => {
     await startWithinOneWindow(WINDOW_SECONDS, 15_000);
-    for (let i = 0; i < MAX_ATTEMPTS_PER_IP; i += 1) {
+    for (let i = 0; i < MAX_FAILURES_PER_IP; i += 1) {
       await login(t, { email: `x${i}@example.com`, password: WRONG_PASSWORD }, freshAddress()).expect(401);
     }
     expectThrottled(await login(t, { email: 'y@example.com', password: WRONG_PASSWORD }, freshAddress()), WINDOW_SECONDS);
@@ -216,4 +227,30 @@ describe('login lockout bound (e2e)', () => {
     expect(status).toBe(200);
     expect(Date.now()).toBeGreaterThanOrEqual(end);
   });
+});
+
+describe('login throttling with the default limits (e2e)', () => {
+  // Empty values count as unset: the service's own defaults apply (100 per address, 10 per email).
+  const t = useTestApp({ TRUST_PROXY: 'true', LOGIN_MAX_FAILURES_PER_IP: '', LOGIN_MAX_FAILURES_PER_EMAIL: '' });
+
+  beforeEach(async () => {
+    await startWithinOneWindow(WINDOW_SECONDS, 30_000);
+  });
+
+  it('locks an email at its 11th wrong password, and an address after 100 failures across unknown emails', async () => {
+    const input = uniqueOrg('Defaults');
+    await t.http().post('/org/create').send(input).expect(201);
+    for (let i = 0; i < 10; i += 1) await login(t, { email: input.email, password: WRONG_PASSWORD }, freshAddress()).expect(401);
+    expectThrottled(await login(t, { email: input.email, password: WRONG_PASSWORD }, freshAddress()), WINDOW_SECONDS);
+
+    const stuffing = freshAddress();
+    for (let i = 0; i < 100; i += 1) {
+      await login(t, { email: `stuffed-${i}-${Date.now()}@example.com`, password: WRONG_PASSWORD }, stuffing).expect(401);
+    }
+    expectThrottled(await login(t, { email: `stuffed-last@example.com`, password: WRONG_PASSWORD }, stuffing), WINDOW_SECONDS);
+    // Other addresses are unaffected.
+    const other = uniqueOrg('Defaults');
+    await t.http().post('/org/create').send(other).expect(201);
+    await login(t, { email: other.email, password: other.password }, freshAddress()).expect(200);
+  }, 120_000);
 });

@@ -83,7 +83,7 @@ export function renderReport(results, resultFile) {
       `the scenarios run in interleaved rounds. Load: autocannon, ${settings.connections} connections, 127.0.0.1. ` +
       `Service: NODE_ENV=production, LOG_LEVEL=warn, argon2id m=${settings.argon2.memoryKiB} KiB t=${settings.argon2.timeCost} p=${settings.argon2.parallelism}, ` +
       `TENANT_MODEL_CACHE_SIZE=${settings.tenantModelCacheSize}, RECONCILE_INTERVAL_SECONDS=${settings.reconcileIntervalSeconds}, login limits raised to ${settings.loginLimits.perIp} per address and per email ` +
-      `in a ${settings.loginLimits.windowSeconds} s window (LOGIN_MAX_ATTEMPTS_PER_IP, LOGIN_MAX_FAILURES_PER_EMAIL, LOGIN_WINDOW_SECONDS) so that the login scenario measures logins, not 429s.`,
+      `in a ${settings.loginLimits.windowSeconds} s window (LOGIN_MAX_FAILURES_PER_IP, LOGIN_MAX_FAILURES_PER_EMAIL, LOGIN_WINDOW_SECONDS) so that the login scenario measures logins, not 429s.`,
   );
   lines.push('');
   lines.push('### Targets');

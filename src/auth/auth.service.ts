@@ -33,7 +33,7 @@ export class AuthService {
    * existing account is audited, failed or not.
    */
   async login(email: string, password: string, origin: RequestOrigin & { ip: string }): Promise<LoginResponseDto> {
-    await this.throttle.beginAttempt(origin.ip, email);
+    const attempt = await this.throttle.beginAttempt(origin.ip, email);
     const member = await this.members.findByEmail(email);
     const valid = member ? await this.hasher.verify(member.password_hash, password) : await this.hasher.verifyDummy(password);
     if (member) {
@@ -47,7 +47,7 @@ export class AuthService {
       });
     }
     if (!member || !valid) throw new InvalidCredentialsError();
-    await this.throttle.recordSuccess(email);
+    await this.throttle.recordSuccess(attempt);
     const token = await this.issueToken(member);
     return { ...token, admin_id: member._id.toHexString(), org_id: member.org_id.toHexString(), role: member.role };
   }

@@ -29,7 +29,7 @@ export class AppConfig {
   readonly invitationTtlSeconds: number;
   readonly loginThrottle: {
     store: 'mongo' | 'memory';
-    maxAttemptsPerIp: number;
+    maxFailuresPerIp: number;
     maxFailuresPerEmail: number;
     windowSeconds: number;
   };
@@ -75,7 +75,7 @@ export class AppConfig {
     this.invitationTtlSeconds = parseDurationSeconds(env.INVITATION_TTL);
     this.loginThrottle = {
       store: env.LOGIN_THROTTLE_STORE,
-      maxAttemptsPerIp: env.LOGIN_MAX_ATTEMPTS_PER_IP,
+      maxFailuresPerIp: env.LOGIN_MAX_FAILURES_PER_IP,
       maxFailuresPerEmail: env.LOGIN_MAX_FAILURES_PER_EMAIL,
       windowSeconds: env.LOGIN_WINDOW_SECONDS,
     };

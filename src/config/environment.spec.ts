@@ -72,7 +72,7 @@ describe('validateEnvironment', () => {
     ['ARGON2_TIME_COST', '0'],
     ['ARGON2_PARALLELISM', '17'],
     ['PASSWORD_MIN_LENGTH', '4'],
-    ['LOGIN_MAX_ATTEMPTS_PER_IP', '0'],
+    ['LOGIN_MAX_FAILURES_PER_IP', '0'],
     ['LOGIN_MAX_FAILURES_PER_EMAIL', '-3'],
     ['LOGIN_WINDOW_SECONDS', '86401'],
     ['LOGIN_THROTTLE_STORE', 'redis'],

@@ -101,7 +101,7 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   @Max(10_000)
-  LOGIN_MAX_ATTEMPTS_PER_IP = 30;
+  LOGIN_MAX_FAILURES_PER_IP = 100;
 
   @Type(() => Number)
   @IsInt()

@@ -24,7 +24,7 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
     LOG_LEVEL: 'silent',
     RECONCILE_INTERVAL_SECONDS: '0',
     // Every test logs in from 127.0.0.1; the security suites set the login limits they test.
-    LOGIN_MAX_ATTEMPTS_PER_IP: '10000',
+    LOGIN_MAX_FAILURES_PER_IP: '10000',
     ...overrides,
   };
 }

@@ -6,7 +6,7 @@ import { LoginThrottleStore } from './login-throttle.store.js';
 import { MemoryLoginThrottleStore } from './memory-login-throttle.store.js';
 
 const WINDOW_SECONDS = 900;
-const MAX_ATTEMPTS_PER_IP = 5;
+const MAX_FAILURES_PER_IP = 5;
 const MAX_FAILURES_PER_EMAIL = 3;
 
 /** The memory store, counting its writes and failing the next one on request. */
@@ -29,7 +29,7 @@ function throttle(store: LoginThrottleStore = new MemoryLoginThrottleStore()): L
     NODE_ENV: 'test',
     MONGODB_URI: 'mongodb://127.0.0.1:1',
     LOGIN_THROTTLE_STORE: 'memory',
-    LOGIN_MAX_ATTEMPTS_PER_IP: String(MAX_ATTEMPTS_PER_IP),
+    LOGIN_MAX_FAILURES_PER_IP: String(MAX_FAILURES_PER_IP),
     LOGIN_MAX_FAILURES_PER_EMAIL: String(MAX_FAILURES_PER_EMAIL),
     LOGIN_WINDOW_SECONDS: String(WINDOW_SECONDS),
   });
@@ -39,7 +39,7 @@ function throttle(store: LoginThrottleStore = new MemoryLoginThrottleStore()): L
 /** Seconds from the start of a window (midnight UTC is a window boundary for a 900 s window). */
 const at = (seconds: number) => new Date(Date.UTC(2030, 0, 1) + seconds * 1000);
 
-async function refusal(attempt: Promise<void>): Promise<TooManyLoginAttemptsError> {
+async function refusal(attempt: Promise<unknown>): Promise<TooManyLoginAttemptsError> {
   const error = await attempt.then(
     () => null,
     (thrown: unknown) => thrown,
@@ -49,7 +49,7 @@ async function refusal(attempt: Promise<void>): Promise<TooManyLoginAttemptsErro
 }
 
 /** How many of the attempts were let through and how many refused; anything else fails the test. */
-async function outcomes(attempts: Promise<void>[]): Promise<{ passed: number; refused: number }> {
+async function outcomes(attempts: Promise<unknown>[]): Promise<{ passed: number; refused: number }> {
   const results = await Promise.allSettled(attempts);
   for (const result of results) if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(TooManyLoginAttemptsError);
   const passed = results.filter(({ status }) => status === 'fulfilled').length;
@@ -59,11 +59,11 @@ async function outcomes(attempts: Promise<void>[]): Promise<{ passed: number; re
 describe('LoginThrottleService', () => {
   it('refuses the attempt after the per-address limit, with the seconds left in the window', async () => {
     const service = throttle();
-    for (let i = 0; i < MAX_ATTEMPTS_PER_IP; i += 1) await service.beginAttempt('198.51.100.1', `user${i}@example.com`, at(i));
+    for (let i = 0; i < MAX_FAILURES_PER_IP; i += 1) await service.beginAttempt('198.51.100.1', `user${i}@example.com`, at(i));
     const error = await refusal(service.beginAttempt('198.51.100.1', 'other@example.com', at(100)));
     expect(error.code).toBe(ErrorCode.TooManyAttempts);
     expect(error.retryAfterSeconds).toBe(WINDOW_SECONDS - 100);
-    await expect(service.beginAttempt('198.51.100.2', 'other@example.com', at(100))).resolves.toBeUndefined();
+    await expect(service.beginAttempt('198.51.100.2', 'other@example.com', at(100))).resolves.toHaveProperty('occupied');
   });
 
   it('refuses an email after its failures, from any address', async () => {
@@ -71,14 +71,29 @@ describe('LoginThrottleService', () => {
     for (let i = 0; i < MAX_FAILURES_PER_EMAIL; i += 1) await service.beginAttempt(`198.51.100.${i}`, 'victim@example.com', at(10));
     const error = await refusal(service.beginAttempt('198.51.100.99', 'victim@example.com', at(20)));
     expect(error.retryAfterSeconds).toBe(WINDOW_SECONDS - 20);
-    await expect(service.beginAttempt('198.51.100.99', 'someone@example.com', at(20))).resolves.toBeUndefined();
+    await expect(service.beginAttempt('198.51.100.99', 'someone@example.com', at(20))).resolves.toHaveProperty('occupied');
+  });
+
+  it('never counts successful logins against the address', async () => {
+    const service = throttle();
+    for (let i = 0; i < 3 * MAX_FAILURES_PER_IP; i += 1) {
+      await service.recordSuccess(await service.beginAttempt('198.51.100.1', `user${i}@example.com`, at(i)));
+    }
+    for (let i = 0; i < MAX_FAILURES_PER_IP; i += 1) await service.beginAttempt('198.51.100.1', `wrong${i}@example.com`, at(50));
+    await refusal(service.beginAttempt('198.51.100.1', 'next@example.com', at(60)));
+  });
+
+  it('gives the address slot back when the email refuses the attempt', async () => {
+    const service = throttle();
+    for (let i = 0; i < MAX_FAILURES_PER_EMAIL; i += 1) await service.beginAttempt(`198.51.100.${10 + i}`, 'victim@example.com', at(0));
+    for (let i = 0; i < 2 * MAX_FAILURES_PER_IP; i += 1) await refusal(service.beginAttempt('198.51.100.1', 'victim@example.com', at(1)));
+    for (let i = 0; i < MAX_FAILURES_PER_IP; i += 1) await service.beginAttempt('198.51.100.1', `other${i}@example.com`, at(2));
   });
 
   it('never counts successful logins against the email', async () => {
     const service = throttle();
     for (let i = 0; i < MAX_FAILURES_PER_EMAIL + 5; i += 1) {
-      await service.beginAttempt(`198.51.100.${i}`, 'user@example.com', at(i));
-      await service.recordSuccess('user@example.com', at(i));
+      await service.recordSuccess(await service.beginAttempt(`198.51.100.${i}`, 'user@example.com', at(i)));
     }
     for (let i = 0; i < MAX_FAILURES_PER_EMAIL; i += 1) await service.beginAttempt(`198.51.100.${50 + i}`, 'user@example.com', at(50));
     await refusal(service.beginAttempt('198.51.100.60', 'user@example.com', at(60)));
@@ -87,17 +102,15 @@ describe('LoginThrottleService', () => {
   it('keeps counting the failures before a success until the window ends', async () => {
     const service = throttle();
     for (let i = 0; i < MAX_FAILURES_PER_EMAIL - 1; i += 1) await service.beginAttempt(`198.51.100.${i}`, 'user@example.com', at(i));
-    await service.beginAttempt('198.51.100.10', 'user@example.com', at(10));
-    await service.recordSuccess('user@example.com', at(10));
+    await service.recordSuccess(await service.beginAttempt('198.51.100.10', 'user@example.com', at(10)));
     await service.beginAttempt('198.51.100.11', 'user@example.com', at(11));
     await refusal(service.beginAttempt('198.51.100.12', 'user@example.com', at(12)));
-    await expect(service.beginAttempt('198.51.100.13', 'user@example.com', at(WINDOW_SECONDS))).resolves.toBeUndefined();
+    await expect(service.beginAttempt('198.51.100.13', 'user@example.com', at(WINDOW_SECONDS))).resolves.toHaveProperty('occupied');
   });
 
   it('gives nothing back for a success whose attempt began in the previous window', async () => {
     const service = throttle();
-    await service.beginAttempt('198.51.100.1', 'user@example.com', at(WINDOW_SECONDS - 1));
-    await service.recordSuccess('user@example.com', at(WINDOW_SECONDS));
+    await service.recordSuccess(await service.beginAttempt('198.51.100.1', 'user@example.com', at(WINDOW_SECONDS - 1)));
     for (let i = 0; i < MAX_FAILURES_PER_EMAIL; i += 1) {
       await service.beginAttempt(`198.51.100.${10 + i}`, 'user@example.com', at(WINDOW_SECONDS + 1));
     }
@@ -111,7 +124,7 @@ describe('LoginThrottleService', () => {
       const error = await refusal(service.beginAttempt(`203.0.113.${second % 250}`, 'victim@example.com', at(second)));
       expect(error.retryAfterSeconds).toBe(WINDOW_SECONDS - second);
     }
-    await expect(service.beginAttempt('192.0.2.1', 'victim@example.com', at(WINDOW_SECONDS))).resolves.toBeUndefined();
+    await expect(service.beginAttempt('192.0.2.1', 'victim@example.com', at(WINDOW_SECONDS))).resolves.toHaveProperty('occupied');
   });
 
   it('uses fixed windows: attempts count until the end of their window, Retry-After at least 1 s', async () => {
@@ -119,12 +132,12 @@ describe('LoginThrottleService', () => {
     for (const second of [0, 300, 600]) await service.beginAttempt(`198.51.100.${second % 250}`, 'user@example.com', at(second));
     expect((await refusal(service.beginAttempt('192.0.2.1', 'user@example.com', at(700)))).retryAfterSeconds).toBe(200);
     expect((await refusal(service.beginAttempt('192.0.2.1', 'user@example.com', at(WINDOW_SECONDS - 0.2)))).retryAfterSeconds).toBe(1);
-    await expect(service.beginAttempt('192.0.2.2', 'user@example.com', at(WINDOW_SECONDS))).resolves.toBeUndefined();
+    await expect(service.beginAttempt('192.0.2.2', 'user@example.com', at(WINDOW_SECONDS))).resolves.toHaveProperty('occupied');
   });
 
   it('counts an IPv6 /64 as one client', async () => {
     const service = throttle();
-    for (let i = 0; i < MAX_ATTEMPTS_PER_IP; i += 1) await service.beginAttempt(`2001:db8:5:6::${i + 1}`, `u${i}@example.com`, at(0));
+    for (let i = 0; i < MAX_FAILURES_PER_IP; i += 1) await service.beginAttempt(`2001:db8:5:6::${i + 1}`, `u${i}@example.com`, at(0));
     await refusal(service.beginAttempt('2001:db8:5:6:ffff::1', 'x@example.com', at(1)));
   });
 
@@ -155,8 +168,7 @@ describe('LoginThrottleService', () => {
   it('reuses a slot given back by a success on another instance', async () => {
     const store = new MemoryLoginThrottleStore();
     const [first, second] = [throttle(store), throttle(store)];
-    await first.beginAttempt('198.51.100.1', 'user@example.com', at(0));
-    await first.recordSuccess('user@example.com', at(0));
+    await first.recordSuccess(await first.beginAttempt('198.51.100.1', 'user@example.com', at(0)));
     for (let i = 0; i < MAX_FAILURES_PER_EMAIL; i += 1) await second.beginAttempt(`198.51.100.${10 + i}`, 'user@example.com', at(1));
     await refusal(second.beginAttempt('198.51.100.20', 'user@example.com', at(2)));
   });
@@ -167,7 +179,7 @@ describe('LoginThrottleService', () => {
     await service.beginAttempt('198.51.100.1', 'user@example.com', at(0));
     store.failNextOccupy = true;
     await expect(service.beginAttempt('198.51.100.1', 'user@example.com', at(1))).rejects.toThrow('connection lost');
-    for (let i = 2; i < MAX_ATTEMPTS_PER_IP + 1; i += 1) await service.beginAttempt('198.51.100.1', `user${i}@example.com`, at(i));
+    for (let i = 2; i < MAX_FAILURES_PER_IP + 1; i += 1) await service.beginAttempt('198.51.100.1', `user${i}@example.com`, at(i));
     await refusal(service.beginAttempt('198.51.100.1', 'other@example.com', at(10)));
   });
 

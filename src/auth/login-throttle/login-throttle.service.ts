@@ -16,23 +16,33 @@ const MAX_TRACKED_WINDOWS = 10_000;
 
 /** What this instance knows of one key's slots in one window. */
 interface WindowSlots {
+  readonly key: string;
   readonly window: number;
   /** The lowest slot this instance has not tried yet; at the limit, attempts are refused without a write. */
   next: number;
   /** Slots to try before `next`: given back by successful logins here, or left by a write that failed. */
   readonly free: number[];
-  /** Email slots occupied by attempts here that have not succeeded: failures, or still in flight. */
-  readonly held: number[];
+}
+
+/** One slot an attempt occupies. */
+interface OccupiedSlot {
+  readonly slots: WindowSlots;
+  readonly slot: number;
+}
+
+/** A login attempt let through: the address and email slots it occupies until it succeeds. */
+export interface LoginAttempt {
+  readonly occupied: readonly OccupiedSlot[];
 }
 
 /**
  * Brute-force limits on POST /admin/login, in fixed windows of LOGIN_WINDOW_SECONDS aligned to the
- * epoch (window w runs from w * length to (w + 1) * length):
- * - per client address, every attempt counts (LOGIN_MAX_ATTEMPTS_PER_IP);
- * - per email, failures count (LOGIN_MAX_FAILURES_PER_EMAIL). The email's slot is taken before the
- *   password is checked, so parallel guesses cannot overshoot; a successful login gives its slot
- *   back, so successes never use the budget, while earlier failures keep counting until the window
- *   ends.
+ * epoch (window w runs from w * length to (w + 1) * length). Only failures count:
+ * - per client address, failures across all emails (LOGIN_MAX_FAILURES_PER_IP: credential stuffing);
+ * - per email, failures from any address (LOGIN_MAX_FAILURES_PER_EMAIL: brute force).
+ * Both slots are taken before the password is checked, so parallel guesses cannot overshoot; a
+ * successful login gives both back, so many people behind one address all log in, while earlier
+ * failures keep counting until the window ends.
  * Over a limit the answer is 429 with Retry-After (the rest of the window), before any lookup of the
  * admin or password hashing.
  *
@@ -62,28 +72,22 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
     this.windowMs = config.loginThrottle.windowSeconds * 1000;
   }
 
-  /** Lets a login attempt through or throws TooManyLoginAttemptsError. */
-  async beginAttempt(clientAddress: string, email: string, now = new Date()): Promise<void> {
-    const { maxAttemptsPerIp, maxFailuresPerEmail } = this.config.loginThrottle;
-    await this.occupySlot(addressKey(clientAddress), maxAttemptsPerIp, now);
-    const { slots, slot } = await this.occupySlot(emailKey(email), maxFailuresPerEmail, now);
-    slots.held.push(slot);
+  /** Lets a login attempt through, holding its address and email slots, or throws TooManyLoginAttemptsError. */
+  async beginAttempt(clientAddress: string, email: string, now = new Date()): Promise<LoginAttempt> {
+    const { maxFailuresPerIp, maxFailuresPerEmail } = this.config.loginThrottle;
+    const address = await this.occupySlot(addressKey(clientAddress), maxFailuresPerIp, now);
+    try {
+      return { occupied: [address, await this.occupySlot(emailKey(email), maxFailuresPerEmail, now)] };
+    } catch (error) {
+      // A refused attempt occupies nothing.
+      await this.giveBack(address);
+      throw error;
+    }
   }
 
-  /**
-   * The email's password was right: gives back the email slot of one of this instance's unfinished
-   * attempts in the current window. That is this attempt's own slot, or, when attempts on the same
-   * email run here concurrently, another one's, which counts the same. An attempt begun in an
-   * earlier window holds nothing that still counts.
-   */
-  async recordSuccess(email: string, now = new Date()): Promise<void> {
-    const key = emailKey(email);
-    const window = this.windowOf(now);
-    const slots = this.tracked.get(`${key}|${window}`);
-    const slot = slots?.held.pop();
-    if (slots === undefined || slot === undefined) return;
-    await this.store.release(slotId(key, window, slot));
-    slots.free.push(slot);
+  /** The password was right: the attempt gives its slots back, so a success never uses a budget. */
+  async recordSuccess(attempt: LoginAttempt): Promise<void> {
+    for (const occupied of attempt.occupied) await this.giveBack(occupied);
   }
 
   /** Removes expired slots (and forgets this instance's notes on past windows); returns how many. */
@@ -104,8 +108,14 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
     clearInterval(this.sweepTimer);
   }
 
+  /** Frees a slot for the next attempt here; a slot of a past window no longer counts anyway. */
+  private async giveBack({ slots, slot }: OccupiedSlot): Promise<void> {
+    await this.store.release(slotId(slots.key, slots.window, slot));
+    slots.free.push(slot);
+  }
+
   /** Occupies one of `key`'s `limit` slots in the current window, or throws TooManyLoginAttemptsError. */
-  private async occupySlot(key: string, limit: number, now: Date): Promise<{ slots: WindowSlots; slot: number }> {
+  private async occupySlot(key: string, limit: number, now: Date): Promise<OccupiedSlot> {
     const window = this.windowOf(now);
     const windowEnd = new Date((window + 1) * this.windowMs);
     const slots = this.slotsOf(key, window);
@@ -126,7 +136,7 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
 
   private slotsOf(key: string, window: number): WindowSlots {
     const id = `${key}|${window}`;
-    const slots = this.tracked.get(id) ?? { window, next: 0, free: [], held: [] };
+    const slots = this.tracked.get(id) ?? { key, window, next: 0, free: [] };
     this.tracked.delete(id);
     this.tracked.set(id, slots);
     if (this.tracked.size > MAX_TRACKED_WINDOWS) this.tracked.delete(this.tracked.keys().next().value!);
