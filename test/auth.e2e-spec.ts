@@ -72,9 +72,9 @@ describe('auth (e2e)', () => {
   });
 
   describe('the token', () => {
-    it('is HS256 and carries iss, aud, exp, sub (admin id), org_id and the credential version', async () => {
+    it('is HS256 under the key\'s kid and carries iss, aud, exp, sub (member id), org_id, the credential version and a jti', async () => {
       const { token, org } = await createOrgWithToken(t);
-      expect(decodePart(token, 0)).toEqual({ alg: 'HS256', typ: 'JWT' });
+      expect(decodePart(token, 0)).toEqual({ alg: 'HS256', typ: 'JWT', kid: t.config.jwt.keyId });
       const claims = decodePart(token, 1);
       expect(claims).toEqual({
         iss: t.config.jwt.issuer,
@@ -82,6 +82,7 @@ describe('auth (e2e)', () => {
         sub: org.admin.id,
         org_id: org.id,
         cv: 1,
+        jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
         iat: expect.any(Number),
         exp: expect.any(Number),
       });

@@ -1,4 +1,5 @@
 import { createHmac, createSign, generateKeyPairSync } from 'node:crypto';
+import { keyIdOf } from '../src/config/app-config.js';
 import { expectError } from './support/expect-error.js';
 import { createOrgWithToken, useOrgWithToken, useTestApp } from './support/session.js';
 import { TEST_JWT_SECRET } from './support/test-app.js';
@@ -8,8 +9,9 @@ type Claims = Record<string, unknown>;
 const base64url = (value: object | Buffer) =>
   (Buffer.isBuffer(value) ? value : Buffer.from(JSON.stringify(value))).toString('base64url');
 
-function hmacToken(claims: Claims, secret: string, alg: 'HS256' | 'HS512' = 'HS256'): string {
-  const signingInput = `${base64url({ alg, typ: 'JWT' })}.${base64url(claims)}`;
+/** Signed with `secret`, under the `kid` of the service's real key unless told otherwise. */
+function hmacToken(claims: Claims, secret: string, alg: 'HS256' | 'HS512' = 'HS256', kid = keyIdOf(TEST_JWT_SECRET)): string {
+  const signingInput = `${base64url({ alg, typ: 'JWT', kid })}.${base64url(claims)}`;
   const digest = alg === 'HS256' ? 'sha256' : 'sha512';
   return `${signingInput}.${createHmac(digest, secret).update(signingInput).digest('base64url')}`;
 }
@@ -49,11 +51,15 @@ describe('token attacks (e2e)', () => {
       await t.withToken(presented).post('/org/records').send({ planted: true }),
       await t.withToken(presented).put('/org/update').send({ organization_name: 'Taken Over' }),
     ];
-    for (const response of responses) expectError(response, 401, 'Invalid or expired token');
+    for (const response of responses) {
+      expectError(response, 401, 'Invalid or expired token');
+      expect(response.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    }
   }
 
-  it('accepts the real token (the baseline every attack below differs from)', async () => {
+  it('accepts the real token (the baseline every attack below differs from), and one the test signs the same way', async () => {
     await t.withToken(orgA.token).get('/org/collection/stats').expect(200);
+    await t.withToken(hmacToken(claims, TEST_JWT_SECRET)).get('/org/collection/stats').expect(200);
     expect(claims).toEqual(expect.objectContaining({ sub: expect.any(String), org_id: expect.any(String), iss: expect.any(String) }));
   });
 
@@ -77,6 +83,12 @@ describe('token attacks (e2e)', () => {
       return `${header}.${base64url({ ...claims, cv: Number(claims.cv) + 1 })}.${signature}`;
     }],
     ['garbage', () => 'not.a.token'],
+    ['a valid signature of the real key under an unknown kid', () => hmacToken(claims, TEST_JWT_SECRET, 'HS256', 'unknown-key-id')],
+    ['a valid signature of the real key without a kid', () => {
+      const signingInput = `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url(claims)}`;
+      return `${signingInput}.${createHmac('sha256', TEST_JWT_SECRET).update(signingInput).digest('base64url')}`;
+    }],
+    ['no jti', () => hmacToken({ ...claims, jti: undefined }, TEST_JWT_SECRET)],
   ])('refuses a token with %s', async (_label, forge) => {
     await expectRefusedEverywhere(forge());
   });

@@ -1,8 +1,10 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
 import { Origin, type RequestOrigin } from '../common/http/request-origin.js';
 import { AuthService } from './auth.service.js';
+import type { AuthenticatedMember } from './authenticated-member.js';
+import { Authenticated, CurrentMember } from './authenticated.decorator.js';
 import { LoginResponseDto } from './dto/login-response.dto.js';
 import { LoginDto } from './dto/login.dto.js';
 import { Public } from './public.decorator.js';
@@ -25,5 +27,23 @@ export class AuthController {
   })
   login(@Body() body: LoginDto, @Origin() origin: RequestOrigin & { ip: string }): Promise<LoginResponseDto> {
     return this.auth.login(body.email, body.password, origin);
+  }
+
+  /** End the presented token: it gets 401 from now on (within 1 s on other instances). */
+  @Post('logout')
+  @Authenticated()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'The token is revoked' })
+  logout(@CurrentMember() caller: AuthenticatedMember): Promise<void> {
+    return this.auth.logout(caller);
+  }
+
+  /** End every session of the caller: all its tokens get 401 from now on (within 1 s on other instances). */
+  @Post('logout/all')
+  @Authenticated()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Every token of the caller is revoked' })
+  logoutEverywhere(@CurrentMember() caller: AuthenticatedMember): Promise<void> {
+    return this.auth.logoutEverywhere(caller);
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { MongooseModule } from '@nestjs/mongoose';
 import { PassportModule } from '@nestjs/passport';
 import { AuditModule } from '../audit/audit.module.js';
 import { AppConfig } from '../config/app-config.js';
@@ -11,9 +12,13 @@ import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginThrottleModule } from './login-throttle/login-throttle.module.js';
 import { PasswordHasher } from './password-hasher.service.js';
+import { RevokedToken, RevokedTokenSchema } from './persistence/revoked-token.schema.js';
+import { RevokedTokensRepository } from './persistence/revoked-tokens.repository.js';
+import { TokenRevocations } from './token-revocations.service.js';
 
 @Module({
   imports: [
+    MongooseModule.forFeature([{ name: RevokedToken.name, schema: RevokedTokenSchema }]),
     PassportModule,
     LoginThrottleModule,
     MembersModule,
@@ -25,6 +30,7 @@ import { PasswordHasher } from './password-hasher.service.js';
         privateKey: config.jwt.key,
         signOptions: {
           algorithm: 'HS256',
+          keyid: config.jwt.keyId,
           expiresIn: config.jwt.expiresInSeconds,
           issuer: config.jwt.issuer,
           audience: config.jwt.audience,
@@ -37,6 +43,8 @@ import { PasswordHasher } from './password-hasher.service.js';
     AuthService,
     PasswordHasher,
     JwtStrategy,
+    RevokedTokensRepository,
+    TokenRevocations,
     // Deny by default: every route of the app needs a token unless marked @Public().
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],

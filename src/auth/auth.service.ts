@@ -1,18 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { randomUUID } from 'node:crypto';
 import { AuditAction } from '../audit/audit-action.js';
 import { AuditLogService } from '../audit/audit-log.service.js';
-import type { ObjectId } from '../common/database/object-id.js';
+import { type ObjectId, toObjectId } from '../common/database/object-id.js';
 import type { RequestOrigin } from '../common/http/request-origin.js';
 import { AppConfig } from '../config/app-config.js';
 import { MemberAccountsService } from '../members/member-accounts.service.js';
-import type { MemberRole } from '../members/member-role.js';
 import { InvalidCredentialsError } from './auth.errors.js';
 import { AuthenticatedMember } from './authenticated-member.js';
 import { LoginResponseDto } from './dto/login-response.dto.js';
 import { LoginThrottleService } from './login-throttle/login-throttle.service.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import { parseTokenClaims, TokenClaims } from './token-claims.js';
+import { TokenRevocations } from './token-revocations.service.js';
 
 export type IssuedToken = Pick<LoginResponseDto, 'access_token' | 'token_type' | 'expires_in'>;
 
@@ -25,6 +26,7 @@ export class AuthService {
     private readonly config: AppConfig,
     private readonly throttle: LoginThrottleService,
     private readonly audit: AuditLogService,
+    private readonly revocations: TokenRevocations,
   ) {}
 
   /**
@@ -53,20 +55,42 @@ export class AuthService {
   }
 
   async issueToken(member: { _id: ObjectId; org_id: ObjectId; credential_version: number }): Promise<IssuedToken> {
-    const claims: TokenClaims = { sub: member._id.toHexString(), org_id: member.org_id.toHexString(), cv: member.credential_version };
+    const claims: TokenClaims = {
+      sub: member._id.toHexString(),
+      org_id: member.org_id.toHexString(),
+      cv: member.credential_version,
+      jti: randomUUID(),
+    };
     return { access_token: await this.jwt.signAsync(claims), token_type: 'bearer', expires_in: this.config.jwt.expiresInSeconds };
   }
 
   /**
    * Checks a signature-verified payload against the member as stored now: the member must still
-   * exist, belong to the token's organization and have the token's credential version. The role
-   * comes from the stored member, never from the token.
+   * exist, belong to the token's organization and have the token's credential version, and the
+   * token must not have been logged out. The role comes from the stored member, never the token.
    */
   async authenticate(payload: unknown): Promise<AuthenticatedMember | null> {
     const claims = parseTokenClaims(payload);
     if (!claims) return null;
-    const state = await this.members.credentialState(claims.sub);
-    if (!state || state.credential_version !== claims.cv || state.org_id.toHexString() !== claims.org_id) return null;
-    return { memberId: claims.sub, orgId: claims.org_id, email: state.email, role: state.role as MemberRole, credentialVersion: claims.cv };
+    const [state, revoked] = await Promise.all([this.members.credentialState(claims.sub), this.revocations.isRevoked(claims.jti)]);
+    if (!state || revoked || state.credential_version !== claims.cv || state.org_id.toHexString() !== claims.org_id) return null;
+    return {
+      memberId: claims.sub,
+      orgId: claims.org_id,
+      email: state.email,
+      role: state.role,
+      credentialVersion: claims.cv,
+      token: { id: claims.jti, expiresAt: new Date(claims.exp * 1000) },
+    };
+  }
+
+  /** Ends the presented token only: its id is refused until it would have expired anyway. */
+  logout(caller: AuthenticatedMember): Promise<void> {
+    return this.revocations.revoke(caller.token.id, caller.token.expiresAt);
+  }
+
+  /** Ends every session of the caller: its credential version moves on, so all its tokens fail. */
+  async logoutEverywhere(caller: AuthenticatedMember): Promise<void> {
+    await this.members.applyChanges({ member_id: toObjectId(caller.memberId), credential_version: caller.credentialVersion + 1 });
   }
 }

@@ -9,4 +9,6 @@ export interface AuthenticatedMember {
   role: MemberRole;
   /** The credential version the token was issued for (equal to the stored one when it was checked). */
   credentialVersion: number;
+  /** The presented token's id and expiry, for logging this token out. */
+  token: { id: string; expiresAt: Date };
 }

@@ -2,21 +2,32 @@ import { isObjectIdHex } from '../common/database/object-id.js';
 
 /** What a token asserts beyond the registered claims (iss, aud, exp, iat) the JWT layer checks. */
 export interface TokenClaims {
-  /** Admin id. */
+  /** Member id. */
   sub: string;
   org_id: string;
-  /** The admin's credential_version when the token was issued. */
+  /** The member's credential_version when the token was issued. */
   cv: number;
+  /** The token's own id, for revoking just this token (POST /admin/logout). */
+  jti: string;
 }
 
+/** A verified token's claims and the registered ones the service uses. */
+export interface VerifiedClaims extends TokenClaims {
+  /** Expiry, seconds since the epoch. */
+  exp: number;
+}
+
+const TOKEN_ID = /^[A-Za-z0-9-]{16,64}$/;
+
 /** The claims of a verified payload, or null when any is missing or malformed. */
-export function parseTokenClaims(payload: unknown): TokenClaims | null {
+export function parseTokenClaims(payload: unknown): VerifiedClaims | null {
   if (typeof payload !== 'object' || payload === null) return null;
-  const { sub, org_id, cv, exp } = payload as Record<string, unknown>;
+  const { sub, org_id, cv, exp, jti } = payload as Record<string, unknown>;
   // The JWT layer checks exp only when present; a token that never expires is refused here (RFC 8725).
   if (typeof exp !== 'number') return null;
   if (typeof sub !== 'string' || !isObjectIdHex(sub)) return null;
   if (typeof org_id !== 'string' || !isObjectIdHex(org_id)) return null;
   if (typeof cv !== 'number' || !Number.isSafeInteger(cv) || cv < 1) return null;
-  return { sub, org_id, cv };
+  if (typeof jti !== 'string' || !TOKEN_ID.test(jti)) return null;
+  return { sub, org_id, cv, jti, exp };
 }

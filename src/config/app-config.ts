@@ -1,5 +1,5 @@
-import { createSecretKey, KeyObject, randomBytes } from 'node:crypto';
-import { EnvironmentVariables, LogLevel, NodeEnvironment, validateEnvironment } from './environment.js';
+import { createHash, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
+import { EnvironmentVariables, LogLevel, NodeEnvironment, previousSecrets, validateEnvironment } from './environment.js';
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
@@ -8,6 +8,14 @@ export function parseDurationSeconds(value: string): number {
   const match = /^(\d+)\s*([smhd])?$/.exec(value.trim());
   if (!match) throw new Error(`Not a duration: ${value}`);
   return Number(match[1]) * DURATION_UNITS[match[2] ?? 's'];
+}
+
+/**
+ * A token's `kid`: derived from its key, so rotating JWT_SECRET changes it, and one-way, so it says
+ * nothing about the secret.
+ */
+export function keyIdOf(secret: string): string {
+  return createHash('sha256').update(`kid:${secret}`).digest('base64url').slice(0, 16);
 }
 
 /** The service's configuration: read once from the environment, validated, then immutable. */
@@ -19,7 +27,12 @@ export class AppConfig {
     secret: string;
     /** The secret as a key object, built once: given a string, jsonwebtoken first tries to parse it as a PEM key and throws. */
     key: KeyObject;
-    ephemeralSecret: boolean; expiresInSeconds: number;
+    /** The `kid` of `key`, sent in every token's header. */
+    keyId: string;
+    /** Every key a token may be verified with, by `kid`: the current one and JWT_PREVIOUS_SECRETS. */
+    verificationKeys: ReadonlyMap<string, KeyObject>;
+    ephemeralSecret: boolean;
+    expiresInSeconds: number;
     issuer: string;
     audience: string;
   };
@@ -61,6 +74,8 @@ export class AppConfig {
     this.jwt = {
       secret,
       key: createSecretKey(Buffer.from(secret)),
+      keyId: keyIdOf(secret),
+      verificationKeys: new Map([secret, ...previousSecrets(env)].map((known) => [keyIdOf(known), createSecretKey(Buffer.from(known))])),
       ephemeralSecret: env.JWT_SECRET === undefined,
       expiresInSeconds: parseDurationSeconds(env.JWT_EXPIRES_IN),
       issuer: env.JWT_ISSUER,

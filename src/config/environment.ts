@@ -59,6 +59,11 @@ export class EnvironmentVariables {
   @IsString()
   JWT_SECRET?: string;
 
+  /** Comma-separated secrets of earlier keys: tokens they signed still verify, none is signed with them. */
+  @IsOptional()
+  @IsString()
+  JWT_PREVIOUS_SECRETS?: string;
+
   @Matches(DURATION_PATTERN, { message: 'JWT_EXPIRES_IN must be a number of seconds or a duration such as 15m, 1h, 1d' })
   JWT_EXPIRES_IN = '1h';
 
@@ -171,10 +176,21 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (env.NODE_ENV === 'production' && (env.JWT_SECRET?.length ?? 0) < 32) {
     problems.push('JWT_SECRET is required and must be at least 32 characters when NODE_ENV=production');
   }
+  if (previousSecrets(env).some((secret) => secret.length < 32)) {
+    problems.push('JWT_PREVIOUS_SECRETS must be a comma-separated list of secrets of at least 32 characters each');
+  }
   if (env.NODE_ENV !== 'test') {
     if (env.TEST_CRASH_POINT) problems.push('TEST_CRASH_POINT is only allowed when NODE_ENV=test');
     if (env.LOGIN_THROTTLE_STORE === 'memory') problems.push('LOGIN_THROTTLE_STORE=memory is only allowed when NODE_ENV=test');
   }
   if (problems.length > 0) throw new InvalidConfigurationError(problems);
   return env;
+}
+
+/** The secrets of JWT_PREVIOUS_SECRETS, trimmed. */
+export function previousSecrets(env: Pick<EnvironmentVariables, 'JWT_PREVIOUS_SECRETS'>): string[] {
+  return (env.JWT_PREVIOUS_SECRETS ?? '')
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter(Boolean);
 }

@@ -12,7 +12,7 @@ const ORIGIN = { ip: '127.0.0.1', requestId: 'r-1' };
 async function withOrganization(name = 'Acme Corp') {
   const stores = inMemoryOrganizationsService();
   const created = await stores.service.create({ organization_name: name, email: 'owner@acme.test', password: PASSWORD }, ORIGIN);
-  const caller = { memberId: created.admin.id, orgId: created.id, email: 'owner@acme.test', role: MemberRole.Owner, credentialVersion: 1 };
+  const caller = { memberId: created.admin.id, orgId: created.id, email: 'owner@acme.test', role: MemberRole.Owner, credentialVersion: 1, token: { id: 'unit-test-token-id', expiresAt: new Date(Date.now() + 3_600_000) } };
   return { ...stores, created, caller };
 }
 

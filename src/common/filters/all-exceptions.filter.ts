@@ -34,6 +34,7 @@ interface Mapped {
   status: number;
   message: string;
   retryAfterSeconds?: number;
+  invalidToken?: boolean;
 }
 
 /**
@@ -54,6 +55,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.error({ err: exception, requestId: request.id }, 'Unhandled error');
     }
     if (mapped.retryAfterSeconds !== undefined) reply.header('Retry-After', String(mapped.retryAfterSeconds));
+    // RFC 6750: a refused bearer token says which scheme and why.
+    if (mapped.invalidToken) reply.header('WWW-Authenticate', 'Bearer error="invalid_token"');
     reply.status(mapped.status).send(errorBody(mapped.status, mapped.message, String(request.id)));
   }
 
@@ -72,7 +75,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
 }
 
 function fromDomainError(error: DomainError): Mapped {
-  return { status: httpStatusOf(error.code), message: error.message, retryAfterSeconds: error.retryAfterSeconds };
+  return {
+    status: httpStatusOf(error.code),
+    message: error.message,
+    retryAfterSeconds: error.retryAfterSeconds,
+    invalidToken: error.code === ErrorCode.InvalidToken,
+  };
 }
 
 function httpExceptionMessage(exception: HttpException): string {
