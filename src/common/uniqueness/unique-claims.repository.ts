@@ -37,15 +37,23 @@ function toStoredClaim(claim: UniqueClaim): StoredClaim {
 export class UniqueClaimsRepository {
   constructor(@InjectModel(UniqueClaim.name) private readonly claims: Model<UniqueClaim>) {}
 
-  /** True when the value is now owned by `ownerId` (also when it already was). */
+  /** True when the value is now owned by `ownerId` (also when it already was: a repeated step). */
   async claim(kind: UniqueKind, value: string, ownerId: ObjectId): Promise<boolean> {
-    const _id = claimKey(kind, value);
+    if (await this.claimUnheld(kind, value, ownerId)) return true;
+    return (await this.ownerOf(kind, value))?.equals(ownerId) ?? false;
+  }
+
+  /**
+   * True only when this call took the value. A change of a value its owner already has (a rename
+   * back to the name a finishing rename is about to release, say) must not ride on that claim.
+   */
+  async claimUnheld(kind: UniqueKind, value: string, ownerId: ObjectId): Promise<boolean> {
     try {
-      await this.claims.create({ _id, owner_id: ownerId, claimed_at: new Date() });
+      await this.claims.create({ _id: claimKey(kind, value), owner_id: ownerId, claimed_at: new Date() });
       return true;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      return (await this.ownerOf(kind, value))?.equals(ownerId) ?? false;
+      return false;
     }
   }
 

@@ -107,6 +107,15 @@ describe('OrganizationLifecycleService', () => {
       await expect(lifecycle.rename(org, { name: 'Taken', slug: 'taken' }, by)).rejects.toBeInstanceOf(OrganizationNameTakenError);
     });
 
+    it('does not ride on a name the organization still holds: a rename back while the old claim is being given up is busy', async () => {
+      const { lifecycle, org, uniqueClaims, by } = await created();
+      const renamed = (await lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, by)).organization;
+      // As if the first rename had not released `acme` yet.
+      await uniqueClaims.claim('org', 'acme', org._id);
+      await expect(lifecycle.rename(renamed, { name: 'Acme', slug: 'acme' }, by)).rejects.toBeInstanceOf(OrganizationBusyError);
+      expect(uniqueClaims.held()['org:acme_two']).toBe(org._id.toHexString());
+    });
+
     it('loses to a transition that holds the epoch, and releases what it claimed', async () => {
       const { lifecycle, org, ownerId, uniqueClaims, tickets, organizations, by } = await created();
       await tickets.take(`${org._id.toHexString()}:${org.lifecycle_epoch}`, 'someone else');

@@ -7,7 +7,7 @@ import { EmailTakenError } from '../../auth/auth.errors.js';
 import { newObjectId, type ObjectId } from '../../common/database/object-id.js';
 import { RECOVERY_ORIGIN, type RequestOrigin } from '../../common/http/request-origin.js';
 import { TransitionTicketsRepository } from '../../common/locks/transition-tickets.repository.js';
-import { UniqueClaimsRepository } from '../../common/uniqueness/unique-claims.repository.js';
+import { UniqueClaimsRepository, type UniqueKind } from '../../common/uniqueness/unique-claims.repository.js';
 import { AppConfig } from '../../config/app-config.js';
 import { InvitationsRepository } from '../../members/invitations/persistence/invitations.repository.js';
 import { type CredentialChanges, MemberAccountsService } from '../../members/member-accounts.service.js';
@@ -114,10 +114,13 @@ export class OrganizationLifecycleService {
     request: { by: AuditActor; origin: RequestOrigin },
     credentialChanges?: CredentialChanges,
   ): Promise<RenameOutcome> {
-    if (!(await this.uniqueClaims.claim('org', target.slug, org._id))) throw new OrganizationNameTakenError();
-    if (credentialChanges?.email && !(await this.uniqueClaims.claim('email', credentialChanges.email, credentialChanges.member_id))) {
+    // A claim this organization holds already is one a rename in progress is about to give up.
+    if (!(await this.uniqueClaims.claimUnheld('org', target.slug, org._id))) {
+      await this.refuseClaim('org', target.slug, org._id, new OrganizationNameTakenError());
+    }
+    if (credentialChanges?.email && !(await this.uniqueClaims.claimUnheld('email', credentialChanges.email, credentialChanges.member_id))) {
       await this.uniqueClaims.release('org', target.slug, org._id);
-      throw new EmailTakenError();
+      await this.refuseClaim('email', credentialChanges.email, credentialChanges.member_id, new EmailTakenError());
     }
     this.crashPoints.reach('rename.after-claims');
     const operation: PendingOperation = {
@@ -185,7 +188,9 @@ export class OrganizationLifecycleService {
    */
   async changeCredentials(orgId: ObjectId, changes: CredentialChanges, request: { by: AuditActor; origin: RequestOrigin }): Promise<void> {
     const memberId = changes.member_id;
-    if (changes.email && !(await this.uniqueClaims.claim('email', changes.email, memberId))) throw new EmailTakenError();
+    if (changes.email && !(await this.uniqueClaims.claimUnheld('email', changes.email, memberId))) {
+      await this.refuseClaim('email', changes.email, memberId, new EmailTakenError());
+    }
     const expectedVersion = changes.credential_version - 1;
     const applied = await this.withTicket(`${memberId.toHexString()}:cv${expectedVersion}`, undefined, () =>
       this.members.applyChangesIfVersion(expectedVersion, changes),
@@ -231,6 +236,12 @@ export class OrganizationLifecycleService {
   /** Takes over an operation whose lease ran out; null when another instance got there first. */
   takeOverExpired(org: OrganizationRecord): Promise<OrganizationRecord | null> {
     return this.organizations.takeOverExpired(org, this.leaseUntil());
+  }
+
+  /** Taken by someone else: the given error; held by the same owner already: busy, retry once it is given up. */
+  private async refuseClaim(kind: UniqueKind, value: string, ownerId: ObjectId, taken: Error): Promise<never> {
+    if ((await this.uniqueClaims.ownerOf(kind, value))?.equals(ownerId)) throw new OrganizationBusyError();
+    throw taken;
   }
 
   private recordRename(org: OrganizationRecord, to: string, by: AuditActor | null, origin: RequestOrigin, once: string): Promise<void> {

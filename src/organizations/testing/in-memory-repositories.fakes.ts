@@ -170,6 +170,11 @@ export class InMemoryUniqueClaims implements Surface<UniqueClaimsRepository> {
     return true;
   }
 
+  async claimUnheld(kind: UniqueKind, value: string, ownerId: ObjectId): Promise<boolean> {
+    if (this.claims.has(`${kind}:${value}`)) return false;
+    return this.claim(kind, value, ownerId);
+  }
+
   async ownerOf(kind: UniqueKind, value: string): Promise<ObjectId | null> {
     return this.claims.get(`${kind}:${value}`)?.ownerId ?? null;
   }
