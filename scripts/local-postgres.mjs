@@ -220,6 +220,10 @@ export async function startPostgres({ dataDir, port, logFile, durable = true, lo
     port: String(port),
     unix_socket_directories: '',
     synchronous_commit: 'off',
+    // Refused inserts of a taken unique value are how the service claims names and emails: they
+    // are not worth a log line (with the value) each. What stops the server is still logged.
+    log_min_messages: 'fatal',
+    log_min_error_statement: 'panic',
     ...(durable ? {} : { fsync: 'off', full_page_writes: 'off' }),
   };
   const args = ['-D', dataDir, ...Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`])];
