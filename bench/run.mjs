@@ -5,7 +5,8 @@
 // rewrites the generated part of BENCHMARKS.md.
 //
 // Optional environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per run (default 4),
-// BENCH_CPU_PROFILE=1 (CPU profiles of both service instances into .local/bench/profiles).
+// BENCH_CPU_PROFILE=1 (CPU profiles of both service instances into .local/bench/profiles),
+// LOCAL_DB_BACKEND=sqlite (FerretDB's SQLite backend instead of PostgreSQL).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,13 +48,13 @@ if (!existsSync(join(ROOT, 'node_modules', 'autocannon'))) {
 }
 
 const { default: mongoose } = await import('mongoose');
-const { startFerretDb, freePort, FERRETDB_VERSION } = await import('../scripts/ferretdb.mjs');
+const { startFerretDb, freePort, describeBackend, FERRETDB_VERSION } = await import('../scripts/ferretdb.mjs');
 const { buildService, cpuSeconds, startService, startBaseline, runJsonScript, stopAllChildren, stopChild, waitUntilIdle } = await import(
   './lib/processes.mjs'
 );
 const { runLoad, measureLatency, httpGetter, summarize } = await import('./lib/load.mjs');
 const { serviceNaming, seedOrganizations, insertRecords, signToken, forEachLimited } = await import('./lib/seed.mjs');
-const { evaluateTargets, renderReport, writeBenchmarksMd } = await import('./lib/report.mjs');
+const { evaluateTargets, latestOtherBackend, renderReport, writeBenchmarksMd } = await import('./lib/report.mjs');
 
 const ISSUER = 'organization-management-service';
 const AUDIENCE = 'organization-management-api';
@@ -70,7 +71,7 @@ async function main() {
   const naming = await serviceNaming(join(WORK, 'dist'));
 
   ferret = await startFerretDb();
-  log(`FerretDB ${FERRETDB_VERSION} (pid ${ferret.pid}) on ${ferret.uri}`);
+  log(`FerretDB ${FERRETDB_VERSION} (pid ${ferret.pid}) on ${ferret.uri}, ${describeBackend(ferret)}`);
   client = await new mongoose.mongo.MongoClient(ferret.uri).connect();
 
   const jwtSecret = randomBytes(36).toString('base64url');
@@ -175,7 +176,7 @@ async function main() {
   // Last in each round: on FerretDB its queries outlast the run, and the next scenario waits for them.
   scenarios.push({ key: 'org_get_10k', server: large, load: { url: `${large.baseUrl}${orgGetPath(largeLookup)}` } });
   const runScenario = async (scenario, seconds) => {
-    await Promise.all([waitUntilIdle(ferret.pid), scenario.server && waitUntilIdle(scenario.server.pid)]);
+    await Promise.all([waitUntilIdle(ferret.pids()), scenario.server && waitUntilIdle(scenario.server.pid)]);
     if (scenario.run) return scenario.run(seconds);
     await scenario.before?.();
     const cpuBefore = cpuReading(scenario.server.pid);
@@ -186,7 +187,7 @@ async function main() {
   /** CPU seconds so far of the process serving the scenario, the database and the load generator (this process). */
   const cpuReading = (serverPid) => {
     const own = process.cpuUsage();
-    return { server: cpuSeconds(serverPid), database: cpuSeconds(ferret.pid), loadGenerator: (own.user + own.system) / 1e6 };
+    return { server: cpuSeconds(serverPid), database: cpuSeconds(ferret.pids()), loadGenerator: (own.user + own.system) / 1e6 };
   };
   const cpuPerRequest = (before, after, requests) =>
     Object.fromEntries(
@@ -214,7 +215,7 @@ async function main() {
     }
     for (const [key, open] of latencyProbes) {
       log(`round ${round}/${settings.rounds}: ${key} latency (one at a time)`);
-      await waitUntilIdle(ferret.pid);
+      await waitUntilIdle(ferret.pids());
       const probe = open();
       latencyRuns[key].push(await measureLatency({ once: probe.once, seconds: settings.latencySeconds }));
       probe.close();
@@ -313,6 +314,7 @@ async function main() {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     machine: machineInfo(),
+    backend: ferret.backend,
     settings,
     seedSeconds,
     throughput,
@@ -326,7 +328,8 @@ async function main() {
   const file = join(ROOT, 'bench', 'results', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  const report = renderReport(results, relative(ROOT, file));
+  const other = latestOtherBackend(join(ROOT, 'bench', 'results'), results.backend);
+  const report = renderReport(results, relative(ROOT, file), other && { ...other, file: relative(ROOT, other.file) });
   writeBenchmarksMd(join(ROOT, 'BENCHMARKS.md'), report);
   process.stdout.write(`${report}\n`);
   log(`results: ${relative(ROOT, file)}; BENCHMARKS.md rewritten`);
@@ -357,7 +360,7 @@ function nameLookup(master, claimId) {
   return { once, close: () => undefined };
 }
 
-/** What the database says it does for a query (FerretDB: the SQLite plan). */
+/** What the database says it does for a query (FerretDB: the plan of its SQLite or PostgreSQL backend). */
 async function queryPlan(master, collection, filter) {
   const plan = await master.collection(collection).find(filter).explain();
   return JSON.stringify({ plan: plan.queryPlanner?.Plan ?? plan.queryPlanner?.winningPlan, filterPushdown: plan.filterPushdown });
@@ -410,7 +413,7 @@ function machineInfo() {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
-    database: `FerretDB ${FERRETDB_VERSION} (SQLite backend), same machine`,
+    database: `FerretDB ${FERRETDB_VERSION}, ${describeBackend(ferret).replace(/, pid \d+, port \d+/, '')}, same machine`,
     loadAverageAtStart: os.loadavg().map((value) => Math.round(value * 100) / 100),
   };
 }

@@ -32,6 +32,8 @@ if ! "$VENV/bin/st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; the
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/fuzz-XXXXXX")
+# As root the local PostgreSQL runs as an unprivileged user, who must reach its data inside.
+chmod 711 "$work"
 db_pid=""
 service_pid=""
 stop_all() {

@@ -2,7 +2,7 @@
 // Runs the built service. Without MONGODB_URI it first provisions and starts the local FerretDB
 // server (data in .local/ferretdb, port LOCAL_DB_PORT or 27018) and stops it when the service exits.
 import { spawn } from 'node:child_process';
-import { startFerretDb } from './ferretdb.mjs';
+import { describeBackend, startFerretDb } from './ferretdb.mjs';
 
 let database;
 const env = { ...process.env };
@@ -10,7 +10,7 @@ if (!env.MONGODB_URI) {
   const port = Number(env.LOCAL_DB_PORT ?? 27018);
   database = await startFerretDb({ port, dataDir: '.local/ferretdb' });
   env.MONGODB_URI = database.uri;
-  console.error(`[start-local] FerretDB (pid ${database.pid}) on ${database.uri}; data in ${database.dataDir}`);
+  console.error(`[start-local] FerretDB (pid ${database.pid}) on ${database.uri}, ${describeBackend(database)}; data in ${database.dataDir}`);
 }
 
 const service = spawn(process.execPath, ['dist/main.js'], { env, stdio: 'inherit' });

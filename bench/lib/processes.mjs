@@ -95,26 +95,34 @@ export function runJsonScript(label, script, args, env = {}) {
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** CPU seconds (user + system) a process has used so far, from /proc; null where unavailable. */
-export function cpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which is in parentheses and may contain spaces.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return null;
+/**
+ * CPU seconds (user + system) a process, or the sum of a list of processes, has used so far,
+ * from /proc, including that of its children which have ended (PostgreSQL's postmaster waits
+ * for its backends); null where unavailable.
+ */
+export function cpuSeconds(pids) {
+  let total = null;
+  for (const pid of [pids].flat()) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command name, which is in parentheses and may contain spaces.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total = (total ?? 0) + fields.slice(11, 15).reduce((sum, field) => sum + Number(field), 0) / CLOCK_TICKS_PER_SECOND;
+    } catch {
+      // ended meanwhile, or no /proc
+    }
   }
+  return total;
 }
 
 /** Waits until the process has used under 20 ms of CPU in 250 ms (at most `timeoutMs`), so work
  * a scenario left queued (e.g. slow queries still running) does not count against the next one. */
-export async function waitUntilIdle(pid, timeoutMs = 60_000) {
+export async function waitUntilIdle(pids, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
-  let previous = cpuSeconds(pid);
+  let previous = cpuSeconds(pids);
   while (previous !== null && Date.now() < deadline) {
     await new Promise((wake) => setTimeout(wake, 250));
-    const now = cpuSeconds(pid);
+    const now = cpuSeconds(pids);
     if (now - previous < 0.02) return;
     previous = now;
   }

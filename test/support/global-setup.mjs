@@ -1,12 +1,17 @@
-// Starts one FerretDB server for the e2e run on a free port (unless MONGODB_URI points elsewhere).
-// Each suite then works in databases of its own, so suites never see each other's data.
-import { startFerretDb } from '../../scripts/ferretdb.mjs';
+// Starts one FerretDB server for the e2e run on a free port (unless MONGODB_URI points elsewhere),
+// on the PostgreSQL backend where PostgreSQL can run (LOCAL_DB_BACKEND chooses one). Each suite
+// then works in databases of its own, so suites never see each other's data.
+import { describeBackend, startFerretDb } from '../../scripts/ferretdb.mjs';
 
 export default async function globalSetup() {
   if (process.env.MONGODB_URI) return;
   const server = await startFerretDb();
+  process.stderr.write(`[e2e] FerretDB on ${server.uri}, ${describeBackend(server)}\n`);
   process.env.MONGODB_URI = server.uri;
   process.env.TEST_FERRETDB_PID = String(server.pid);
   process.env.TEST_FERRETDB_DATA_DIR = server.dataDir;
+  // What the local-database suite checks the plans of.
+  process.env.TEST_LOCAL_DB_BACKEND = server.backend;
+  if (server.postgres) process.env.TEST_LOCAL_POSTGRES_URL = server.postgres.url;
   globalThis.__FERRETDB__ = server;
 }
