@@ -21,7 +21,11 @@ mongoose.set('strictQuery', 'throw');
         dbName: config.mongo.masterDbName,
         serverSelectionTimeoutMS: config.mongo.serverSelectionTimeoutMs,
         connectTimeoutMS: config.mongo.serverSelectionTimeoutMs,
-        socketTimeoutMS: 30_000,
+        // A hung server (connections accepted, never answered) is otherwise noticed only by the
+        // next heartbeat: a request would wait for that instead of getting 503 in about the
+        // server selection timeout. A failed heartbeat also interrupts the requests in flight.
+        socketTimeoutMS: config.mongo.socketTimeoutMs,
+        heartbeatFrequencyMS: 1000,
         // Fail fast with 503 while the database is away instead of queueing requests in memory.
         bufferCommands: false,
         retryAttempts: 3,

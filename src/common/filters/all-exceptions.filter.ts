@@ -17,6 +17,8 @@ const UNAVAILABLE_MONGO_ERRORS = new Set([
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (UNAVAILABLE_MONGO_ERRORS.has(error.name)) return true;
+  // Subclasses have names of their own (e.g. PoolClearedOnNetworkError when a heartbeat fails).
+  if (error instanceof mongoose.mongo.MongoNetworkError) return true;
   return error instanceof mongoose.mongo.MongoError && (error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('ResetPool'));
 }
 
