@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { stdTimeFunctions } from 'pino';
+import pretty from 'pino-pretty';
 import { AppConfig } from '../../config/app-config.js';
 import { RequestLogger } from './request-logger.js';
 
@@ -15,21 +17,27 @@ export const REDACTED_PATHS = [
 ];
 
 /**
- * Structured JSON logs (pino) for everything the application logs through Nest's Logger, plus one
- * line per request from RequestLogger.
+ * Structured logs (pino) for everything the application logs through Nest's Logger, plus one
+ * line per request from RequestLogger: JSON lines, or human-readable ones with LOG_FORMAT=pretty.
  */
 @Module({
   imports: [
     LoggerModule.forRootAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        // No routes: requests are logged by RequestLogger's Fastify hook, not by this middleware.
-        forRoutes: [],
-        pinoHttp: {
+      useFactory: (config: AppConfig) => {
+        const options = {
           level: config.logLevel,
           redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-        },
-      }),
+          timestamp: stdTimeFunctions.isoTime,
+        };
+        return {
+          // No routes: requests are logged by RequestLogger's Fastify hook, not by this middleware.
+          forRoutes: [],
+          // Pretty lines are formatted in this thread and written synchronously (no worker), so
+          // the last lines before an exit are not lost.
+          pinoHttp: config.logFormat === 'pretty' ? [options, pretty({ sync: true, ignore: 'pid,hostname' })] : options,
+        };
+      },
     }),
   ],
   providers: [RequestLogger],
