@@ -16,6 +16,16 @@ export const REDACTED_PATHS = [
   'err.config',
 ];
 
+/** Human-readable lines, one per entry, formatted in this thread and written synchronously. */
+function prettyStream(): NodeJS.WritableStream {
+  return pretty({
+    sync: true,
+    singleLine: true,
+    ignore: 'pid,hostname,context',
+    messageFormat: '{if context}{context}: {end}{msg}',
+  });
+}
+
 /**
  * Structured logs (pino) for everything the application logs through Nest's Logger, plus one
  * line per request from RequestLogger: JSON lines, or human-readable ones with LOG_FORMAT=pretty.
@@ -33,9 +43,9 @@ export const REDACTED_PATHS = [
         return {
           // No routes: requests are logged by RequestLogger's Fastify hook, not by this middleware.
           forRoutes: [],
-          // Pretty lines are formatted in this thread and written synchronously (no worker), so
-          // the last lines before an exit are not lost.
-          pinoHttp: config.logFormat === 'pretty' ? [options, pretty({ sync: true, ignore: 'pid,hostname' })] : options,
+          // No transport worker for pretty lines: written synchronously, the last lines before
+          // an exit are not lost.
+          pinoHttp: config.logFormat === 'pretty' ? [options, prettyStream()] : options,
         };
       },
     }),
