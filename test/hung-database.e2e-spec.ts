@@ -37,8 +37,9 @@ describe('hung database (built service, own FerretDB stopped with SIGSTOP)', () 
     );
     api = fetchClient(service.baseUrl);
     expect((await api.request('POST', '/org/create', { body: input })).status).toBe(201);
-    token = (await api.request('POST', '/admin/login', { body: { email: input.email, password: input.password } })).body.access_token;
-    recordId = (await api.request('POST', '/org/records', { token, body: { kept: true } })).body.id;
+    const login = await api.request('POST', '/admin/login', { body: { email: input.email, password: input.password } });
+    token = (login.body as { access_token: string }).access_token;
+    recordId = ((await api.request('POST', '/org/records', { token, body: { kept: true } })).body as { id: string }).id;
     expect(recordId).toEqual(expect.any(String));
   }, 60_000);
 
@@ -64,7 +65,9 @@ describe('hung database (built service, own FerretDB stopped with SIGSTOP)', () 
       await timed('GET', '/org/list'),
       await timed('GET', `/org/get?organization_name=${encodeURIComponent(input.organization_name)}`),
     ];
-    console.info(`answers while hung: ${answers.map(({ what, ms }) => `${what} ${ms} ms`).join(', ')} (information; bound ${ANSWER_WITHIN_MS} ms)`);
+    console.info(
+      `answers while hung: ${answers.map(({ what, ms }) => `${what} ${ms} ms`).join(', ')} (information; bound ${ANSWER_WITHIN_MS} ms)`,
+    );
     for (const { response, ms, what } of answers) {
       expectError(response, 503, 'The database is unavailable; retry shortly');
       expect(response.headers['retry-after']).toMatch(/^\d+$/);
@@ -80,7 +83,12 @@ describe('hung database (built service, own FerretDB stopped with SIGSTOP)', () 
 
   it('serves again once the database continues', async () => {
     process.kill(database.pid, 'SIGCONT');
-    await waitFor(async () => ((await api.request('GET', '/health/ready')).status === 200 ? true : undefined), () => '/health/ready to answer 200', 30_000);
-    expect((await api.request('GET', `/org/records/${recordId}`, { token })).body.data).toEqual({ kept: true });
+    await waitFor(
+      async () => ((await api.request('GET', '/health/ready')).status === 200 ? true : undefined),
+      () => '/health/ready to answer 200',
+      30_000,
+    );
+    const record = await api.request('GET', `/org/records/${recordId}`, { token });
+    expect(record.body).toMatchObject({ id: recordId, data: { kept: true } });
   }, 60_000);
 });

@@ -52,7 +52,12 @@ interface Launched {
 /** Runs `command` with no MONGODB_URI, so the launcher starts FerretDB of its own, and waits until the service answers. */
 async function launch(command: string, args: string[], dataDir: string): Promise<Launched> {
   const port = await freePort();
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: String(port), LOCAL_DB_PORT: String(await freePort()), LOCAL_DB_DIR: dataDir };
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    PORT: String(port),
+    LOCAL_DB_PORT: String(await freePort()),
+    LOCAL_DB_DIR: dataDir,
+  };
   delete env.MONGODB_URI;
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -61,7 +66,12 @@ async function launch(command: string, args: string[], dataDir: string): Promise
   await waitFor(
     async () => {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${command} exited during start-up:\n${output}`);
-      return (await fetch(`http://127.0.0.1:${port}/health`).then((response) => response.ok, () => false)) || undefined;
+      return (
+        (await fetch(`http://127.0.0.1:${port}/health`).then(
+          (response) => response.ok,
+          () => false,
+        )) || undefined
+      );
     },
     () => `the service of ${command} ${args.join(' ')} on port ${port}:\n${output}`,
     120_000,
@@ -74,8 +84,12 @@ async function expectAllGone(launched: Launched): Promise<void> {
   expect(commands).toEqual(expect.arrayContaining([expect.stringContaining('dist/main.js'), expect.stringContaining('ferretdb')]));
   const pids = [launched.child.pid!, ...launched.started.keys()];
   await waitFor(
-    async () => (pids.some(alive) ? undefined : true),
-    () => `every process to stop; still running: ${pids.filter(alive).map((pid) => `${pid} ${launched.started.get(pid) ?? 'npm'}`).join('; ')}`,
+    () => Promise.resolve(pids.some(alive) ? undefined : true),
+    () =>
+      `every process to stop; still running: ${pids
+        .filter(alive)
+        .map((pid) => `${pid} ${launched.started.get(pid) ?? 'npm'}`)
+        .join('; ')}`,
     20_000,
   );
 }
@@ -105,9 +119,13 @@ describe('npm run start:local and its launcher', () => {
     expect(launched.output()).toContain('SIGTERM received');
   }, 240_000);
 
-  it.each(['SIGINT', 'SIGHUP', 'SIGKILL'] as const)('%s to the launcher stops everything it started', async (signal) => {
-    launched = await launch(process.execPath, ['scripts/start-local.mjs'], dataDir);
-    launched.child.kill(signal);
-    await expectAllGone(launched);
-  }, 120_000);
+  it.each(['SIGINT', 'SIGHUP', 'SIGKILL'] as const)(
+    '%s to the launcher stops everything it started',
+    async (signal) => {
+      launched = await launch(process.execPath, ['scripts/start-local.mjs'], dataDir);
+      launched.child.kill(signal);
+      await expectAllGone(launched);
+    },
+    120_000,
+  );
 });

@@ -11,7 +11,11 @@ interface Answer {
 }
 
 /** A request on `agent` that has reached the service (it answered 100 Continue) but has no body yet. */
-function requestAwaitingBody(service: ServiceProcess, agent: http.Agent, body: string): Promise<{ send: () => Promise<Answer>; socket: import('node:net').Socket }> {
+function requestAwaitingBody(
+  service: ServiceProcess,
+  agent: http.Agent,
+  body: string,
+): Promise<{ send: () => Promise<Answer>; socket: import('node:net').Socket }> {
   return new Promise((resolve, reject) => {
     const request = http.request({
       host: '127.0.0.1',
