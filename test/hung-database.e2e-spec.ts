@@ -10,8 +10,8 @@ import { testEnvironment, uniqueOrg } from './support/test-app.js';
 
 const SELECTION_TIMEOUT_MS = 1000;
 /**
- * Loose: several times the setting. Without socket and heartbeat bounds a hung server is noticed
- * only after the driver's heartbeat interval, well past this.
+ * Loose: several times the setting. With the driver's default heartbeat interval a hung server is
+ * noticed only after that interval, well past this.
  */
 const ANSWER_WITHIN_MS = 5 * SELECTION_TIMEOUT_MS;
 

@@ -62,7 +62,7 @@ export class AppConfig {
       masterDbName: env.MASTER_DB_NAME,
       tenantDbName: env.TENANT_DB_NAME,
       serverSelectionTimeoutMs: env.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
-      socketTimeoutMs: env.MONGODB_SOCKET_TIMEOUT_MS ?? env.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
+      socketTimeoutMs: env.MONGODB_SOCKET_TIMEOUT_MS,
     };
     // Local and test runs without a secret get a random one per process: never a default in the repo.
     const secret = env.JWT_SECRET ?? randomBytes(48).toString('base64url');

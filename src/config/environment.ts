@@ -57,13 +57,11 @@ export class EnvironmentVariables {
   @Max(60_000)
   MONGODB_SERVER_SELECTION_TIMEOUT_MS = 2000;
 
-  /** Unset: the server selection timeout, so a hung database is noticed as fast as a gone one. */
-  @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(100)
   @Max(600_000)
-  MONGODB_SOCKET_TIMEOUT_MS?: number;
+  MONGODB_SOCKET_TIMEOUT_MS = 10_000;
 
   /** Required and at least 32 characters in production (checked in validateEnvironment). */
   @IsOptional()
