@@ -1,5 +1,6 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { BEARER_AUTH_NAME } from './auth/authenticated.decorator.js';
@@ -24,13 +25,35 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
+  closeKeepAliveConnectionsOnClose(adapter.getInstance());
   return adapter;
+}
+
+/**
+ * Closing the server closes only the keep-alive connections idle at that moment. One whose
+ * request is still in flight would stay open for the whole keep-alive timeout after its answer,
+ * and so would the process. While closing, answers say `Connection: close`, and each finished one
+ * closes the connections that have become idle.
+ */
+function closeKeepAliveConnectionsOnClose(fastify: FastifyInstance): void {
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    if (closing) fastify.server.closeIdleConnections();
+    done();
+  });
 }
 
 /** Everything the app needs besides its modules; used by main.ts and by the e2e tests alike. */
 export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
   if (config.http.corsOrigins.length > 0) app.enableCors({ origin: config.http.corsOrigins });
   // Built once: @fastify/helmet rebuilt the middleware (parsing every directive) on each request.
   const securityHeaders = helmet({

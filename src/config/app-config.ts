@@ -1,5 +1,5 @@
 import { createHash, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
-import { EnvironmentVariables, LogLevel, NodeEnvironment, previousSecrets, validateEnvironment } from './environment.js';
+import { EnvironmentVariables, LogFormat, LogLevel, NodeEnvironment, previousSecrets, validateEnvironment } from './environment.js';
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
@@ -22,7 +22,13 @@ export function keyIdOf(secret: string): string {
 export class AppConfig {
   readonly nodeEnv: NodeEnvironment;
   readonly http: { host: string; port: number; trustProxy: boolean; corsOrigins: string[] };
-  readonly mongo: { uri: string; masterDbName: string; tenantDbName: string; serverSelectionTimeoutMs: number };
+  readonly mongo: {
+    uri: string;
+    masterDbName: string;
+    tenantDbName: string;
+    serverSelectionTimeoutMs: number;
+    socketTimeoutMs: number;
+  };
   readonly jwt: {
     secret: string;
     /** The secret as a key object, built once: given a string, jsonwebtoken first tries to parse it as a PEM key and throws. */
@@ -47,6 +53,9 @@ export class AppConfig {
     windowSeconds: number;
   };
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  /** How long a SIGTERM or SIGINT waits for in-flight requests before the process exits anyway. */
+  readonly shutdownTimeoutSeconds: number;
   readonly tenantModelCacheSize: number;
   readonly lifecycle: { leaseSeconds: number; reconcileIntervalSeconds: number };
   /** Test-only fault injection: the name of the lifecycle step at which the process exits. */
@@ -68,6 +77,7 @@ export class AppConfig {
       masterDbName: env.MASTER_DB_NAME,
       tenantDbName: env.TENANT_DB_NAME,
       serverSelectionTimeoutMs: env.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
+      socketTimeoutMs: env.MONGODB_SOCKET_TIMEOUT_MS,
     };
     // Local and test runs without a secret get a random one per process: never a default in the repo.
     const secret = env.JWT_SECRET ?? randomBytes(48).toString('base64url');
@@ -95,6 +105,8 @@ export class AppConfig {
       windowSeconds: env.LOGIN_WINDOW_SECONDS,
     };
     this.logLevel = env.LOG_LEVEL;
+    this.logFormat = env.LOG_FORMAT;
+    this.shutdownTimeoutSeconds = env.SHUTDOWN_TIMEOUT_SECONDS;
     this.tenantModelCacheSize = env.TENANT_MODEL_CACHE_SIZE;
     this.lifecycle = {
       leaseSeconds: env.LIFECYCLE_LEASE_SECONDS,

@@ -32,6 +32,8 @@ describe('validateEnvironment', () => {
       PASSWORD_MIN_LENGTH: 12,
       LOGIN_THROTTLE_STORE: 'mongo',
       LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
+      SHUTDOWN_TIMEOUT_SECONDS: 10,
       TRUST_PROXY: false,
     });
   });
@@ -77,6 +79,11 @@ describe('validateEnvironment', () => {
     ['LOGIN_WINDOW_SECONDS', '86401'],
     ['LOGIN_THROTTLE_STORE', 'redis'],
     ['LOG_LEVEL', 'verbose'],
+    ['LOG_FORMAT', 'text'],
+    ['SHUTDOWN_TIMEOUT_SECONDS', '0'],
+    ['SHUTDOWN_TIMEOUT_SECONDS', '301'],
+    ['MONGODB_SOCKET_TIMEOUT_MS', '50'],
+    ['MONGODB_SOCKET_TIMEOUT_MS', 'long'],
     ['TENANT_MODEL_CACHE_SIZE', '0'],
     ['LIFECYCLE_LEASE_SECONDS', '0'],
     ['RECONCILE_INTERVAL_SECONDS', '-1'],
@@ -145,7 +152,14 @@ describe('AppConfig', () => {
     expect(config.argon2).toEqual({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
     expect(config.passwordMinLength).toBe(12);
     expect(config.invitationTtlSeconds).toBe(7 * 86_400);
+    expect(config.logFormat).toBe('json');
+    expect(config.shutdownTimeoutSeconds).toBe(10);
     expect(config.testCrashPoint).toBeUndefined();
+  });
+
+  it('bounds a database round trip by MONGODB_SOCKET_TIMEOUT_MS', () => {
+    expect(AppConfig.fromEnvironment({ MONGODB_URI }).mongo).toMatchObject({ serverSelectionTimeoutMs: 2000, socketTimeoutMs: 10_000 });
+    expect(AppConfig.fromEnvironment({ MONGODB_URI, MONGODB_SOCKET_TIMEOUT_MS: '30000' }).mongo.socketTimeoutMs).toBe(30_000);
   });
 
   it('makes up a long random secret per instance when JWT_SECRET is unset outside production', () => {

@@ -18,6 +18,9 @@ export type NodeEnvironment = (typeof NODE_ENVIRONMENTS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 const DURATION_PATTERN = /^\d+\s*(s|m|h|d)?$/;
 const DB_NAME_PATTERN = /^[A-Za-z0-9_-]{1,38}$/;
 
@@ -53,6 +56,12 @@ export class EnvironmentVariables {
   @Min(100)
   @Max(60_000)
   MONGODB_SERVER_SELECTION_TIMEOUT_MS = 2000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  MONGODB_SOCKET_TIMEOUT_MS = 10_000;
 
   /** Required and at least 32 characters in production (checked in validateEnvironment). */
   @IsOptional()
@@ -125,6 +134,15 @@ export class EnvironmentVariables {
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
+
+  @IsIn(LOG_FORMATS)
+  LOG_FORMAT: LogFormat = 'json';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  SHUTDOWN_TIMEOUT_SECONDS = 10;
 
   @IsOptional()
   @IsString()

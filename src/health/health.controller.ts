@@ -1,8 +1,9 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, MongooseHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/public.decorator.js';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
+import { NotReadyError } from './not-ready.error.js';
 
 const READINESS_TIMEOUT_MS = 1000;
 
@@ -26,8 +27,17 @@ export class HealthController {
   @Get('ready')
   @HealthCheck({ swaggerDocumentation: false })
   @ApiOkResponse({ schema: { example: { status: 'ok', info: { database: { status: 'up' } } } } })
-  @ApiServiceUnavailableResponse({ type: ErrorResponseDto })
-  ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.mongoose.pingCheck('database', { timeout: READINESS_TIMEOUT_MS })]);
+  @ApiServiceUnavailableResponse({
+    type: ErrorResponseDto,
+    description: 'A check failed; the message names it (e.g. "Not ready: database failed") and Retry-After says when to ask again.',
+  })
+  async ready(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([() => this.mongoose.pingCheck('database', { timeout: READINESS_TIMEOUT_MS })]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      const result = error.getResponse() as Partial<HealthCheckResult>;
+      throw new NotReadyError(Object.keys(result.error ?? {}));
+    }
   }
 }

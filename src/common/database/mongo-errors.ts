@@ -30,5 +30,7 @@ const UNAVAILABLE_ERROR_NAMES = new Set([
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (UNAVAILABLE_ERROR_NAMES.has(error.name)) return true;
+  // Subclasses have names of their own (e.g. PoolClearedOnNetworkError when a heartbeat fails).
+  if (error instanceof mongoose.mongo.MongoNetworkError) return true;
   return error instanceof mongoose.mongo.MongoError && (error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('ResetPool'));
 }
