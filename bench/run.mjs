@@ -88,6 +88,7 @@ async function main() {
     ARGON2_TIME_COST: String(settings.argon2.timeCost),
     ARGON2_PARALLELISM: String(settings.argon2.parallelism),
     LOGIN_MAX_FAILURES_PER_IP: String(settings.loginLimits.perIp),
+    ONBOARDING_RATE_LIMIT: '1000000',
     LOGIN_MAX_FAILURES_PER_EMAIL: String(settings.loginLimits.perEmail),
     LOGIN_WINDOW_SECONDS: String(settings.loginLimits.windowSeconds),
     TENANT_MODEL_CACHE_SIZE: String(settings.tenantModelCacheSize),

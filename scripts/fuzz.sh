@@ -72,7 +72,7 @@ base_url="http://127.0.0.1:$port"
 # Production mode with cheap argon2 settings: the fuzzer creates many organizations.
 NODE_ENV=production HOST=127.0.0.1 PORT="$port" MONGODB_URI="mongodb://127.0.0.1:$db_port/" \
   JWT_SECRET="$(node -e "console.log(require('crypto').randomBytes(48).toString('base64url'))")" \
-  ARGON2_MEMORY_KIB=8192 ARGON2_TIME_COST=1 LOG_LEVEL=warn RECONCILE_INTERVAL_SECONDS=5 \
+  ARGON2_MEMORY_KIB=8192 ARGON2_TIME_COST=1 LOG_LEVEL=warn RECONCILE_INTERVAL_SECONDS=5 ONBOARDING_RATE_LIMIT=1000000 \
   node "$SERVICE_ENTRY" >"$work/service.log" 2>&1 &
 service_pid=$!
 wait_until "the service" "$service_pid" curl -sf "$base_url/health" || { cat "$work/service.log" >&2; exit 1; }

@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { BEARER_AUTH_NAME } from './auth/authenticated.decorator.js';
 import { answerUndeclaredMethods } from './common/http/method-not-allowed.js';
 import { documentLeastRoles } from './common/openapi/least-roles.js';
+import { registerOnboardingRateLimit } from './common/rate-limit/onboarding-rate-limit.js';
 import { documentValidationRules } from './common/openapi/validation-rules.js';
 import { assignRequestId, REQUEST_ID_HEADER } from './common/http/request-id.js';
 import { AppConfig } from './config/app-config.js';
@@ -54,6 +55,7 @@ function closeKeepAliveConnectionsOnClose(fastify: FastifyInstance): void {
 /** Everything the app needs besides its modules; used by main.ts and by the e2e tests alike. */
 export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   app.useLogger(app.get(Logger));
+  await registerOnboardingRateLimit(app, config);
   if (config.http.corsOrigins.length > 0) app.enableCors({ origin: config.http.corsOrigins });
   // Built once: @fastify/helmet rebuilt the middleware (parsing every directive) on each request.
   const securityHeaders = helmet({

@@ -17,3 +17,6 @@ export class InsufficientRoleError extends DomainError {
     super(`Requires role ${role}`);
   }
 }
+
+/** Every password-hashing slot and queue place of this process is taken: retry shortly. */
+export class HashingBusyError extends domainError(ErrorCode.HashingBusy, 'The service is busy hashing passwords; retry shortly', 1) {}

@@ -1,24 +1,31 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import { AppConfig } from '../config/app-config.js';
+import { HashingBusyError } from './auth.errors.js';
 
-/** argon2id hashing off the event loop (argon2 runs in libuv's thread pool). */
+/**
+ * argon2id hashing off the event loop (argon2 runs in libuv's thread pool), bounded per process:
+ * HASH_CONCURRENCY at once, HASH_QUEUE_LIMIT waiting, and past that a 503 at once, so a flood of
+ * creates or password changes can neither queue without limit nor starve every login.
+ */
 @Injectable()
 export class PasswordHasher implements OnModuleInit {
   private readonly options: argon2.Options & { type: typeof argon2.argon2id };
   /** Verified against when the email is unknown, so that path costs the same as a wrong password. */
   private dummyHash: string;
   /**
-   * One hash per core at a time. argon2 is memory-hard: more at once than cores (libuv runs four)
-   * makes them evict each other from the CPU caches, and takes every core from the event loop
-   * (BENCHMARKS.md has the figures).
+   * One hash per core at a time by default. argon2 is memory-hard: more at once than cores (libuv
+   * runs four) makes them evict each other from the CPU caches, and takes every core from the
+   * event loop (BENCHMARKS.md has the figures).
    */
-  private readonly slots = pLimit(availableParallelism());
+  private readonly slots: ReturnType<typeof pLimit>;
+  private readonly queueLimit: number;
 
   constructor(config: AppConfig) {
+    this.slots = pLimit(config.hashing.concurrency);
+    this.queueLimit = config.hashing.queueLimit;
     this.options = {
       type: argon2.argon2id,
       memoryCost: config.argon2.memoryCost,
@@ -32,16 +39,26 @@ export class PasswordHasher implements OnModuleInit {
   }
 
   hash(password: string): Promise<string> {
-    return this.slots(() => argon2.hash(password, this.options));
+    return this.bounded(() => argon2.hash(password, this.options));
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
+    const verification = this.bounded(() => argon2.verify(hash, password));
     try {
-      return await this.slots(() => argon2.verify(hash, password));
-    } catch {
+      return await verification;
+    } catch (error) {
+      if (error instanceof HashingBusyError) throw error;
       // A malformed stored hash cannot match any password.
       return false;
     }
+  }
+
+  /** Runs the hash in a slot, or refuses it at once when the queue is full. */
+  private bounded<T>(work: () => Promise<T>): Promise<T> {
+    if (this.slots.activeCount >= this.slots.concurrency && this.slots.pendingCount >= this.queueLimit) {
+      return Promise.reject(new HashingBusyError());
+    }
+    return this.slots(work);
   }
 
   /** Spends the time of one verification and always answers false. */

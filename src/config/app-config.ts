@@ -52,6 +52,10 @@ export class AppConfig {
     maxFailuresPerEmail: number;
     windowSeconds: number;
   };
+  /** Password hashing per process: at most `concurrency` at once and `queueLimit` waiting. */
+  readonly hashing: { concurrency: number; queueLimit: number };
+  /** Per-address rate limit of creates and invitation accepts (per instance). */
+  readonly onboardingRateLimit: { limit: number; windowSeconds: number };
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   /** How long a SIGTERM or SIGINT waits for in-flight requests before the process exits anyway. */
@@ -104,6 +108,8 @@ export class AppConfig {
       maxFailuresPerEmail: env.LOGIN_MAX_FAILURES_PER_EMAIL,
       windowSeconds: env.LOGIN_WINDOW_SECONDS,
     };
+    this.hashing = { concurrency: env.HASH_CONCURRENCY, queueLimit: env.HASH_QUEUE_LIMIT };
+    this.onboardingRateLimit = { limit: env.ONBOARDING_RATE_LIMIT, windowSeconds: env.ONBOARDING_RATE_WINDOW_SECONDS };
     this.logLevel = env.LOG_LEVEL;
     this.logFormat = env.LOG_FORMAT;
     this.shutdownTimeoutSeconds = env.SHUTDOWN_TIMEOUT_SECONDS;

@@ -1,4 +1,5 @@
 import { plainToInstance, Transform, Type } from 'class-transformer';
+import { availableParallelism } from 'node:os';
 import {
   IsBoolean,
   IsIn,
@@ -128,6 +129,33 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(86_400)
   LOGIN_WINDOW_SECONDS = 900;
+
+  /** Password hashes (and verifications) running at once per process; one per core by default. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  HASH_CONCURRENCY = availableParallelism();
+
+  /** Hashes waiting for a slot before the next is refused with 503; four per core by default. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  HASH_QUEUE_LIMIT = 4 * availableParallelism();
+
+  /** POST /org/create and POST /invitations/accept allowed per client address and window. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  ONBOARDING_RATE_LIMIT = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  ONBOARDING_RATE_WINDOW_SECONDS = 60;
 
   @IsIn(['mongo', 'memory'])
   LOGIN_THROTTLE_STORE: 'mongo' | 'memory' = 'mongo';

@@ -14,6 +14,7 @@ import { Public } from '../auth/public.decorator.js';
 import { PageQuery } from '../common/paging/page.query.js';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
 import { Origin, type RequestOrigin } from '../common/http/request-origin.js';
+import { OnboardingRateLimited } from '../common/rate-limit/onboarding-rate-limit.js';
 import { MemberRole } from '../members/member-role.js';
 import { CreateOrganizationDto } from './dto/create-organization.dto.js';
 import { OptionalOrganizationNameDto, OrganizationNameQuery, organizationNameToDelete } from './dto/organization-name.query.js';
@@ -37,6 +38,7 @@ export class OrganizationsController {
   /** Onboard an organization: its admin account and its tenant collection. */
   @Post('create')
   @Public()
+  @OnboardingRateLimited()
   @ApiCreatedResponse({ type: CreatedOrganizationDto })
   @ApiConflictResponse({ description: 'Name (same slug) or email already taken', type: ErrorResponseDto })
   create(@Body() body: CreateOrganizationDto, @Origin() origin: RequestOrigin): Promise<CreatedOrganizationDto> {

@@ -20,6 +20,7 @@ export enum ErrorCode {
   OrganizationMigrating = 'organization_migrating',
   RecordTooLarge = 'record_too_large',
   TooManyAttempts = 'too_many_attempts',
+  HashingBusy = 'hashing_busy',
   DatabaseUnavailable = 'database_unavailable',
 }
 

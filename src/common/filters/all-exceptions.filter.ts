@@ -23,6 +23,7 @@ const HTTP_STATUS_OF: Record<ErrorCode, HttpStatus> = {
   [ErrorCode.OrganizationMigrating]: HttpStatus.CONFLICT,
   [ErrorCode.RecordTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
   [ErrorCode.TooManyAttempts]: HttpStatus.TOO_MANY_REQUESTS,
+  [ErrorCode.HashingBusy]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorCode.DatabaseUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,
 };
 

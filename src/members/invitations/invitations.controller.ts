@@ -14,6 +14,7 @@ import { Public } from '../../auth/public.decorator.js';
 import { ErrorResponseDto } from '../../common/filters/error-response.dto.js';
 import { Origin, type RequestOrigin } from '../../common/http/request-origin.js';
 import { PageQuery } from '../../common/paging/page.query.js';
+import { OnboardingRateLimited } from '../../common/rate-limit/onboarding-rate-limit.js';
 import { MemberRole } from '../member-role.js';
 import { AcceptInvitationDto, CreateInvitationDto } from './dto/invitation.dto.js';
 import { InvitationIdParamDto } from './dto/invitation-id.param.dto.js';
@@ -61,6 +62,7 @@ export class InvitationsController {
   /** Accept an invitation: creates the member with this password and logs it in. */
   @Post('invitations/accept')
   @Public()
+  @OnboardingRateLimited()
   @ApiCreatedResponse({ type: AcceptedInvitationDto })
   @ApiNotFoundResponse({ description: 'Unknown, used, revoked or expired invitation (one answer)', type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'The email got an account meanwhile', type: ErrorResponseDto })
