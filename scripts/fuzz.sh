@@ -102,12 +102,14 @@ run_schemathesis() {
   return "$status"
 }
 
-# Updating the admin's email or password revokes the token it used, and a delete may remove the
-# organization: each of those two operations gets an organization of its own, so that every other
-# operation keeps a working token.
+# Updating the member's email or password, logging out and deleting the organization end the token
+# they used: each of those operations gets an organization of its own, so that every other
+# operation (members, invitations, audit log included) keeps a working token.
 status=0
 run_schemathesis api "$(organization_token 'Fuzz Main' fuzz-main@example.com)" \
-  --exclude-path /org/update --exclude-path /org/delete || status=1
+  --exclude-path /org/update --exclude-path /org/delete --exclude-path /admin/logout --exclude-path /admin/logout/all || status=1
+run_schemathesis logout "$(organization_token 'Fuzz Logout' fuzz-logout@example.com)" \
+  --include-path /admin/logout --include-path /admin/logout/all || status=1
 run_schemathesis update "$(organization_token 'Fuzz Update' fuzz-update@example.com)" --include-path /org/update || status=1
 run_schemathesis delete "$(organization_token 'Fuzz Delete' fuzz-delete@example.com)" --include-path /org/delete || status=1
 
