@@ -55,6 +55,10 @@ describe('response headers (e2e)', () => {
     const patch = await t.http().patch('/org/records/6b0000000000000000000000');
     expect(patch.status).toBe(405);
     expect(patch.headers.allow).toBe('DELETE, GET, HEAD, PUT');
+    // A fixed path beside a parametric one answers for itself.
+    const patchMe = await t.http().patch('/org/members/me').send({ role: 'owner' });
+    expect(patchMe.status).toBe(405);
+    expect(patchMe.headers.allow).toBe('GET, HEAD');
     expect((await t.http().trace('/org/nothing-here')).status).toBe(404);
   });
 

@@ -31,13 +31,20 @@ export function answerUndeclaredMethods(fastify: FastifyInstance): void {
     routes.set(route.url, entry);
   });
   fastify.addHook('onRequest', (request, reply, done) => {
-    if (request.routeOptions.url !== undefined) return done();
     const path = request.url.split('?')[0];
     const allowed = new Set<string>();
-    for (const { pattern, methods } of routes.values()) {
-      if (pattern.test(path)) methods.forEach((method) => allowed.add(method));
+    const matched = request.routeOptions.url;
+    if (matched !== undefined) {
+      // `/org/members/me` is a path of its own: `PATCH /org/members/me` must not reach `/org/members/:id`.
+      const exact = matched.includes(':') ? routes.get(path) : undefined;
+      if (!exact || exact.methods.has(request.method)) return done();
+      exact.methods.forEach((method) => allowed.add(method));
+    } else {
+      for (const { pattern, methods } of routes.values()) {
+        if (pattern.test(path)) methods.forEach((method) => allowed.add(method));
+      }
+      if (allowed.size === 0) return done();
     }
-    if (allowed.size === 0) return done();
     reply
       .code(405)
       .header('Allow', [...allowed].sort().join(', '))
