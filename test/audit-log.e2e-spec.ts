@@ -18,7 +18,7 @@ interface Expected {
 const requestIdOf = (res: Response) => {
   const id = res.headers['x-request-id'];
   expect(id).toEqual(expect.any(String));
-  return id as string;
+  return id;
 };
 
 describe('audit log (e2e)', () => {

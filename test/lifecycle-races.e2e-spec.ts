@@ -31,7 +31,7 @@ describe('lifecycle races (e2e)', () => {
    */
   function pauseMoves(): { release: () => void } {
     const tenants = t.app.get(TenantCollectionService);
-    const move = tenants.move;
+    const move = tenants.move.bind(tenants);
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     tenants.move = async (...args) => {

@@ -190,7 +190,7 @@ describe('invitations (e2e)', () => {
    */
   function pauseNextAcceptAfterRead(): { reached: Promise<void>; release: () => void } {
     const organizations = t.app.get(OrganizationsService);
-    const original = organizations.findVisibleById;
+    const original = organizations.findVisibleById.bind(organizations);
     let reached!: () => void;
     let open!: () => void;
     const hit = new Promise<void>((resolve) => (reached = resolve));

@@ -52,8 +52,8 @@ describe('cross-tenant access: org B against org A (e2e)', () => {
   const fill = (text: string) =>
     text
       .replace(':id', recordIdOfA)
-      .replace(':NAME', (a.input.organization_name as string).toUpperCase())
-      .replace(':name', a.input.organization_name as string);
+      .replace(':NAME', (a.input.organization_name).toUpperCase())
+      .replace(':name', a.input.organization_name);
 
   it.each(attacks)('$label with B’s token: $status, nothing of A read, changed or revealed', async ({ method, path, body, status }) => {
     const before = await stateOfA();

@@ -82,7 +82,7 @@ describe('input limits (e2e)', () => {
   it('refuses a password over 1024 characters before any hashing', async () => {
     const hasher = t.app.get(PasswordHasher);
     const calls: string[] = [];
-    const original = { hash: hasher.hash, verify: hasher.verify, verifyDummy: hasher.verifyDummy };
+    const original = { hash: hasher.hash.bind(hasher), verify: hasher.verify.bind(hasher), verifyDummy: hasher.verifyDummy.bind(hasher) };
     hasher.hash = (password) => (calls.push('hash'), original.hash.call(hasher, password));
     hasher.verify = (hash, password) => (calls.push('verify'), original.verify.call(hasher, hash, password));
     hasher.verifyDummy = (password) => (calls.push('verifyDummy'), original.verifyDummy.call(hasher, password));

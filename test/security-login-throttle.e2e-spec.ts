@@ -1,8 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import mongoose from 'mongoose';
 import { LoginThrottleService } from '../src/auth/login-throttle/login-throttle.service.js';
 import { Session, useTestApp } from './support/session.js';
-import { createTestApp, testEnvironment, uniqueOrg } from './support/test-app.js';
+import { uniqueOrg } from './support/test-app.js';
 
 const MAX_FAILURES_PER_IP = 5;
 const MAX_FAILURES_PER_EMAIL = 3;

@@ -29,7 +29,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
 
   // Token failures all look alike (401); anything else (e.g. the database is down) propagates.
   override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {
-    if (error) throw error;
+    if (error) throw error instanceof Error ? error : new InvalidTokenError();
     if (!user) throw new InvalidTokenError();
     return user;
   }

@@ -172,8 +172,16 @@ async function idsOf(collection: mongo.Collection): Promise<Map<string, mongo.Ob
   return ids;
 }
 
+/** What listIndexes reports of an index, as far as a copy needs it. */
+interface IndexInfo {
+  name: string;
+  key: Record<string, 1 | -1>;
+  unique?: boolean;
+}
+
 async function copyIndexes(source: mongo.Collection, target: mongo.Collection): Promise<void> {
-  const indexes = (await source.listIndexes().toArray()).filter((index) => index.name !== '_id_');
+  const all = (await source.listIndexes().toArray()) as IndexInfo[];
+  const indexes = all.filter((index) => index.name !== '_id_');
   if (indexes.length > 0) {
     await target.createIndexes(indexes.map(({ key, name, unique }) => ({ key, name, unique })));
   }
@@ -184,8 +192,8 @@ async function insertIgnoringDuplicates(target: mongo.Collection, documents: mon
   try {
     await target.insertMany(documents, { ordered: false });
   } catch (error) {
-    const writeErrors = (error as mongo.MongoBulkWriteError).writeErrors;
-    const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-    if (list.length === 0 || list.some((writeError) => writeError.code !== MongoErrorCode.DuplicateKey)) throw error;
+    const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+    const list: unknown[] = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+    if (list.length === 0 || list.some((writeError) => !hasMongoErrorCode(writeError, MongoErrorCode.DuplicateKey))) throw error;
   }
 }

@@ -5,23 +5,24 @@ export class MemoryLoginThrottleStore extends LoginThrottleStore {
   /** Occupied slot ids and when each expires (epoch ms). */
   private readonly slots = new Map<string, number>();
 
-  async occupy(id: string, expiresAt: Date): Promise<boolean> {
-    if (this.slots.has(id)) return false;
+  occupy(id: string, expiresAt: Date): Promise<boolean> {
+    if (this.slots.has(id)) return Promise.resolve(false);
     this.slots.set(id, expiresAt.getTime());
-    return true;
+    return Promise.resolve(true);
   }
 
-  async release(id: string): Promise<void> {
+  release(id: string): Promise<void> {
     this.slots.delete(id);
+    return Promise.resolve();
   }
 
-  async sweep(now: Date): Promise<number> {
+  sweep(now: Date): Promise<number> {
     let removed = 0;
     for (const [id, expiresAt] of this.slots) {
       if (expiresAt > now.getTime()) continue;
       this.slots.delete(id);
       removed += 1;
     }
-    return removed;
+    return Promise.resolve(removed);
   }
 }

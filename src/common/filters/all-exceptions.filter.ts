@@ -52,7 +52,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const mapped = this.map(exception);
-    if (mapped.status >= 500 && mapped.status !== HttpStatus.SERVICE_UNAVAILABLE) {
+    if (mapped.status >= 500 && mapped.status !== Number(HttpStatus.SERVICE_UNAVAILABLE)) {
       this.logger.error({ err: exception, requestId: request.id }, 'Unhandled error');
     }
     if (mapped.retryAfterSeconds !== undefined) reply.header('Retry-After', String(mapped.retryAfterSeconds));

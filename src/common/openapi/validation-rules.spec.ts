@@ -5,7 +5,7 @@ import { ApiMinProperties, documentValidationRules } from './validation-rules.js
 class PatchDto {}
 
 function documentWith(schemas: Record<string, object>): OpenAPIObject {
-  return { openapi: '3.0.0', info: { title: 't', version: '1' }, paths: {}, components: { schemas } } as OpenAPIObject;
+  return { openapi: '3.0.0', info: { title: 't', version: '1' }, paths: {}, components: { schemas } };
 }
 
 describe('documentValidationRules', () => {

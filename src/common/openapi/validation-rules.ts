@@ -32,5 +32,5 @@ function closeObjects(schema: Schema): void {
   if (schema.type === 'object' && schema.properties && schema.additionalProperties === undefined) {
     schema.additionalProperties = false;
   }
-  for (const property of Object.values(schema.properties ?? {})) closeObjects(property as Schema);
+  for (const property of Object.values(schema.properties ?? {})) closeObjects(property);
 }
