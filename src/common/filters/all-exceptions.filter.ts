@@ -34,6 +34,8 @@ interface Mapped {
   status: number;
   message: string;
   retryAfterSeconds?: number;
+  /** The error is a missing or rejected bearer token (RFC 6750 wants a challenge). */
+  tokenProblem?: boolean;
 }
 
 /**
@@ -54,6 +56,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.error({ err: exception, requestId: request.id }, 'Unhandled error');
     }
     if (mapped.retryAfterSeconds !== undefined) reply.header('Retry-After', String(mapped.retryAfterSeconds));
+    if (mapped.tokenProblem) reply.header('WWW-Authenticate', bearerChallenge(request.headers.authorization));
     reply.status(mapped.status).send(errorBody(mapped.status, mapped.message, String(request.id)));
   }
 
@@ -72,7 +75,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
 }
 
 function fromDomainError(error: DomainError): Mapped {
-  return { status: httpStatusOf(error.code), message: error.message, retryAfterSeconds: error.retryAfterSeconds };
+  return {
+    status: httpStatusOf(error.code),
+    message: error.message,
+    retryAfterSeconds: error.retryAfterSeconds,
+    tokenProblem: error.code === ErrorCode.InvalidToken,
+  };
+}
+
+/** RFC 6750: a request that presented no bearer token gets the bare challenge, one that did gets invalid_token. */
+function bearerChallenge(authorization: string | undefined): string {
+  return /^bearer\s/i.test(authorization ?? '') ? 'Bearer error="invalid_token"' : 'Bearer';
 }
 
 function httpExceptionMessage(exception: HttpException): string {
