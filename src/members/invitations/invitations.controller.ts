@@ -6,6 +6,7 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { Authenticated, CurrentMember } from '../../auth/authenticated.decorator.js';
@@ -28,6 +29,7 @@ export class InvitationsController {
 
   /** Invite an email into the organization with a role. The token is in this answer only. */
   @Post('org/invitations')
+  @ApiOperation({ operationId: 'createInvitation' })
   @Authenticated({ role: MemberRole.Admin })
   @ApiCreatedResponse({ type: CreatedInvitationDto })
   @ApiConflictResponse({ description: 'The email already has an account, or a pending invitation to this organization', type: ErrorResponseDto })
@@ -41,6 +43,7 @@ export class InvitationsController {
 
   /** The organization's pending invitations (without tokens). */
   @Get('org/invitations')
+  @ApiOperation({ operationId: 'listInvitations' })
   @Authenticated({ role: MemberRole.Admin })
   @ApiOkResponse({ type: InvitationPageDto })
   list(@CurrentMember() caller: AuthenticatedMember, @Query() query: PageQuery): Promise<InvitationPageDto> {
@@ -49,6 +52,7 @@ export class InvitationsController {
 
   /** Revoke a pending invitation; its token stops working. */
   @Delete('org/invitations/:id')
+  @ApiOperation({ operationId: 'revokeInvitation' })
   @Authenticated({ role: MemberRole.Admin })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Revoked' })
@@ -60,6 +64,7 @@ export class InvitationsController {
 
   /** Accept an invitation: creates the member with this password and logs it in. */
   @Post('invitations/accept')
+  @ApiOperation({ operationId: 'acceptInvitation' })
   @Public()
   @ApiCreatedResponse({ type: AcceptedInvitationDto })
   @ApiNotFoundResponse({ description: 'Unknown, used, revoked or expired invitation (one answer)', type: ErrorResponseDto })
