@@ -111,9 +111,15 @@ describe('the OpenAPI document and a client generated from it (e2e, child proces
       expect(document.paths['/org/records/{id}'].put.requestBody.content['application/json'].schema).toEqual(recordBody);
     });
 
-    it('gives /health and /health/ready response schemas', () => {
+    it('gives /health and /health/ready response schemas that their answers fit', async () => {
       expect(document.paths['/health'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/LivenessDto' });
       expect(document.paths['/health/ready'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ReadinessDto' });
+      const schemas = document.components.schemas;
+      const ready = await t.api.request('GET', '/health/ready');
+      expect(ready.status).toBe(200);
+      expect(Object.keys(schemas.ReadinessDto.properties)).toEqual(expect.arrayContaining(Object.keys(ready.body)));
+      expect(Object.keys(schemas.HealthIndicatorDto.properties)).toEqual(expect.arrayContaining(Object.keys(ready.body.details.database)));
+      expect(schemas.HealthIndicatorDto.properties.responseTime.type).toBe('integer');
     });
 
     it('publishes patterns that compile without Unicode property classes', () => {

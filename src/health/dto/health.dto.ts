@@ -10,6 +10,11 @@ export class LivenessDto {
 export class HealthIndicatorDto {
   @ApiProperty({ enum: ['up', 'down'], enumName: 'HealthIndicatorStatus' })
   status: 'up' | 'down';
+  /** How long the check took, in milliseconds. */
+  @ApiPropertyOptional({ type: 'integer' })
+  responseTime?: number;
+  /** Set when terminus answered from its cache instead of checking again. */
+  cachedResponse?: boolean;
 }
 
 const INDICATORS = { type: 'object', additionalProperties: { $ref: getSchemaPath(HealthIndicatorDto) } } as const;
