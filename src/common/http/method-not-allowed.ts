@@ -21,7 +21,10 @@ function routePattern(url: string): RegExp {
 
 /**
  * A request whose path exists but whose method does not gets 405 with an `Allow` header (RFC 9110)
- * instead of 404. Call before the routes are registered: the route table is collected as they are.
+ * instead of 404. That includes a static path that a parametric route would also match: PATCH
+ * /org/members/me is not PATCH /org/members/:id of a member "me", since /org/members/me is a
+ * resource of its own that serves only GET. Call before the routes are registered: the route table
+ * is collected as they are.
  */
 export function answerUndeclaredMethods(fastify: FastifyInstance): void {
   const routes = new Map<string, RouteMethods>();
@@ -31,11 +34,16 @@ export function answerUndeclaredMethods(fastify: FastifyInstance): void {
     routes.set(route.url, entry);
   });
   fastify.addHook('onRequest', (request, reply, done) => {
-    if (request.routeOptions.url !== undefined) return done();
     const path = request.url.split('?')[0];
+    const matched = request.routeOptions.url;
     const allowed = new Set<string>();
-    for (const { pattern, methods } of routes.values()) {
-      if (pattern.test(path)) methods.forEach((method) => allowed.add(method));
+    if (matched === undefined) {
+      for (const { pattern, methods } of routes.values()) {
+        if (pattern.test(path)) methods.forEach((method) => allowed.add(method));
+      }
+    } else if (matched.includes(':') && !/[:*]/.test(path)) {
+      // Only a parametric match can shadow a static path; wildcards (CORS preflights, /docs assets) cannot.
+      routes.get(path)?.methods.forEach((method) => allowed.add(method));
     }
     if (allowed.size === 0) return done();
     reply
