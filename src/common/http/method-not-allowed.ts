@@ -36,15 +36,13 @@ export function answerUndeclaredMethods(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     const path = request.url.split('?')[0];
     const matched = request.routeOptions.url;
-    const allowed = new Set<string>();
-    if (matched === undefined) {
-      for (const { pattern, methods } of routes.values()) {
-        if (pattern.test(path)) methods.forEach((method) => allowed.add(method));
-      }
-    } else if (matched.includes(':') && !/[:*]/.test(path)) {
-      // Only a parametric match can shadow a static path; wildcards (CORS preflights, /docs assets) cannot.
-      routes.get(path)?.methods.forEach((method) => allowed.add(method));
-    }
+    const exact = /[:*]/.test(path) ? undefined : routes.get(path);
+    // Only a parametric match can shadow a static path; wildcards (CORS preflights, /docs assets) cannot.
+    const shadowed = matched !== undefined && matched.includes(':') && exact !== undefined;
+    if (matched !== undefined && !shadowed) return done();
+    // A static path answers for itself; any other path for every route it fits.
+    const candidates = exact ? [exact] : [...routes.values()].filter(({ pattern }) => pattern.test(path));
+    const allowed = new Set(candidates.flatMap(({ methods }) => [...methods]));
     if (allowed.size === 0) return done();
     reply
       .code(405)
