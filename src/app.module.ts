@@ -1,5 +1,6 @@
 import { Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AboutModule } from './about/about.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CrashPointsModule } from './common/faults/crash-points.js';
@@ -22,6 +23,7 @@ import { RecordsModule } from './records/records.module.js';
     CrashPointsModule,
     MetricsModule,
     HealthModule,
+    AboutModule,
     AuthModule,
     OrganizationsModule,
     MembersModule,

@@ -3,13 +3,18 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { createReadStream } from 'node:fs';
+import { createRequire } from 'node:module';
+import { DOCS_PATH, OPENAPI_PATH, REDOC_PATH, SERVICE_LICENSE, SERVICE_NAME, SERVICE_VERSION } from './about/service-info.js';
 import { BEARER_AUTH_NAME } from './auth/authenticated.decorator.js';
 import { answerUndeclaredMethods } from './common/http/method-not-allowed.js';
+import { documentHttpConventions } from './common/openapi/http-conventions.js';
 import { documentLeastRoles } from './common/openapi/least-roles.js';
 import { registerOnboardingRateLimit } from './common/rate-limit/onboarding-rate-limit.js';
 import { documentValidationRules } from './common/openapi/validation-rules.js';
 import { assignRequestId, REQUEST_ID_HEADER } from './common/http/request-id.js';
 import { AppConfig } from './config/app-config.js';
+import { RECORD_DATA, RECORD_DATA_SCHEMA } from './records/dto/record-data.openapi.js';
 import { RECORD_MAX_BYTES } from './records/record-limits.js';
 
 /** The HTTP server: Fastify with a body limit that fits the largest allowed record. */
@@ -66,29 +71,63 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
         styleSrc: ["'self'", "'unsafe-inline'"],
         scriptSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
+        // ReDoc at /redoc runs its search index in a worker made from a blob: URL.
+        workerSrc: ["'self'", 'blob:'],
         // TLS is the proxy's business: upgrading would break /docs served over plain HTTP.
         upgradeInsecureRequests: null,
       },
     },
   });
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)));
-  answerUndeclaredMethods(app.getHttpAdapter().getInstance());
-  const document = documentLeastRoles(documentValidationRules(
-    SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Organization Management Service')
-        .setDescription('Multi-tenant organizations, their members and their data. Errors: {statusCode, error, message, requestId}.')
-        .setVersion('1.0')
-        .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_AUTH_NAME)
-        .build(),
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)));
+  answerUndeclaredMethods(fastify);
+  const document = documentHttpConventions(
+    documentLeastRoles(
+      documentValidationRules(
+        SwaggerModule.createDocument(
+          app,
+          new DocumentBuilder()
+            .setTitle('Organization Management Service')
+            .setDescription('Multi-tenant organizations, their members and their data. Errors: {statusCode, error, message, requestId}.')
+            .setVersion(SERVICE_VERSION)
+            .addServer('/', 'This service')
+            .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_AUTH_NAME)
+            .build(),
+        ),
+      ),
     ),
-  ));
-  SwaggerModule.setup('docs', app, document, {
-    jsonDocumentUrl: 'docs-json',
+    { bodyLimitBytes: RECORD_MAX_BYTES, schemas: { [RECORD_DATA]: RECORD_DATA_SCHEMA } },
+  );
+  document.info.license = { name: SERVICE_LICENSE };
+  SwaggerModule.setup(DOCS_PATH.slice(1), app, document, {
+    jsonDocumentUrl: OPENAPI_PATH.slice(1),
     swaggerOptions: { persistAuthorization: true },
+  });
+  serveRedoc(fastify);
+}
+
+const REDOC_BUNDLE = createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js');
+
+/** ReDoc, the reference-style reading of the same document, from the redoc package's self-contained bundle. */
+function serveRedoc(fastify: FastifyInstance): void {
+  // Relative URLs keep working when a proxy mounts the service under a path prefix.
+  const page = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${SERVICE_NAME}: API reference</title>
+</head>
+<body>
+<redoc spec-url="${OPENAPI_PATH.slice(1)}"></redoc>
+<script src="${REDOC_PATH.slice(1)}/redoc.standalone.js"></script>
+</body>
+</html>
+`;
+  fastify.get(REDOC_PATH, (_request, reply) => {
+    void reply.type('text/html; charset=utf-8').send(page);
+  });
+  fastify.get(`${REDOC_PATH}/redoc.standalone.js`, (_request, reply) => {
+    void reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(createReadStream(REDOC_BUNDLE));
   });
 }

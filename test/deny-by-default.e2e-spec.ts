@@ -12,6 +12,7 @@ interface RegisteredRoute {
 
 /** The routes that may be called without a token; anything else must answer 401 without one. */
 const PUBLIC_ROUTES = [
+  'GET /',
   'GET /health',
   'GET /health/ready',
   'GET /metrics',

@@ -62,6 +62,21 @@ describe('response headers (e2e)', () => {
     expect((await t.http().trace('/org/nothing-here')).status).toBe(404);
   });
 
+  it('answers 405 on a static path for a method only its parametric sibling serves', async () => {
+    // PATCH /org/members/{id} would otherwise take /org/members/me as the member "me" (a 400).
+    const responses = {
+      patch: await t.withToken(admin.token).patch('/org/members/me').send({ role: 'viewer' }),
+      delete: await t.withToken(admin.token).delete('/org/members/me'),
+      options: await t.http().options('/org/members/me'),
+    };
+    for (const [method, response] of Object.entries(responses)) {
+      expect([method, response.status, response.headers.allow]).toEqual([method, 405, 'GET, HEAD']);
+      expect(response.body).toMatchObject({ statusCode: 405, requestId: response.headers['x-request-id'] });
+    }
+    await t.withToken(admin.token).get('/org/members/me').expect(200);
+    expect((await t.withToken(admin.token).patch(`/org/members/${'0'.repeat(24)}`).send({ role: 'viewer' })).status).toBe(404);
+  });
+
   it('keeps a sane incoming X-Request-Id and replaces anything else', async () => {
     const kept = await t.http().get('/health').set('X-Request-Id', 'client-trace-42');
     expect(kept.headers['x-request-id']).toBe('client-trace-42');

@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentMember } from '../auth/authenticated.decorator.js';
 import type { AuthenticatedMember } from '../auth/authenticated-member.js';
 import { toObjectId } from '../common/database/object-id.js';
@@ -16,6 +16,7 @@ export class AuditController {
 
   /** The organization's audit log, newest first. */
   @Get()
+  @ApiOperation({ operationId: 'listAuditEvents' })
   @Authenticated({ role: MemberRole.Admin })
   @ApiOkResponse({ type: AuditEventPageDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })

@@ -1,8 +1,9 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, MongooseHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/public.decorator.js';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
+import { LivenessDto, ReadinessDto } from './dto/health.dto.js';
 import { NotReadyError } from './not-ready.error.js';
 
 const READINESS_TIMEOUT_MS = 1000;
@@ -18,15 +19,17 @@ export class HealthController {
 
   /** Liveness: the process is up and serving. Does not touch the database. */
   @Get()
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
-  live(): { status: 'ok' } {
+  @ApiOperation({ operationId: 'getLiveness' })
+  @ApiOkResponse({ type: LivenessDto, description: 'The process is up' })
+  live(): LivenessDto {
     return { status: 'ok' };
   }
 
   /** Readiness: the database answers a ping within a second. */
   @Get('ready')
   @HealthCheck({ swaggerDocumentation: false })
-  @ApiOkResponse({ schema: { example: { status: 'ok', info: { database: { status: 'up' } } } } })
+  @ApiOperation({ operationId: 'getReadiness' })
+  @ApiOkResponse({ type: ReadinessDto, description: 'The database answered' })
   @ApiServiceUnavailableResponse({
     type: ErrorResponseDto,
     description: 'A check failed; the message names it (e.g. "Not ready: database failed") and Retry-After says when to ask again.',

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentMember } from '../auth/authenticated.decorator.js';
 import type { AuthenticatedMember } from '../auth/authenticated-member.js';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
@@ -19,6 +19,7 @@ export class MembersController {
 
   /** The organization's members in the order they joined. */
   @Get()
+  @ApiOperation({ operationId: 'listMembers' })
   @Authenticated()
   @ApiOkResponse({ type: MemberPageDto })
   list(@CurrentMember() caller: AuthenticatedMember, @Query() query: PageQuery): Promise<MemberPageDto> {
@@ -27,6 +28,7 @@ export class MembersController {
 
   /** The caller's own membership. */
   @Get('me')
+  @ApiOperation({ operationId: 'getCurrentMember' })
   @Authenticated()
   @ApiOkResponse({ type: MemberViewDto })
   me(@CurrentMember() caller: AuthenticatedMember): Promise<MemberViewDto> {
@@ -35,6 +37,7 @@ export class MembersController {
 
   /** Change a member's role. Granting, changing or removing `owner` needs an owner; the last owner cannot be demoted. */
   @Patch(':id')
+  @ApiOperation({ operationId: 'changeMemberRole' })
   @Authenticated({ role: MemberRole.Admin })
   @ApiOkResponse({ type: MemberViewDto })
   @ApiNotFoundResponse({ description: 'No such member in this organization', type: ErrorResponseDto })
@@ -50,6 +53,7 @@ export class MembersController {
 
   /** Remove a member (admin; removing an owner needs an owner), or leave the organization (any member, its own id). */
   @Delete(':id')
+  @ApiOperation({ operationId: 'removeMember' })
   @Authenticated()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Removed; the member\'s tokens stop working and its email is free again' })

@@ -7,12 +7,23 @@ const HASH_SUFFIX_LENGTH = 8;
 const HAS_LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 const CONTROL_CHARACTERS = /\p{Cc}/u;
 
-/** What String.prototype.trim removes. */
-const TRIMMED = String.raw`[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]`;
+/** Every character String.prototype.trim removes (all of them are below U+10000). */
+const WHITESPACE = codePointsUpTo(0xffff).filter((code) => String.fromCharCode(code).trim() === '');
+const TRIMMED = `[${classRanges(WHITESPACE)}]`;
 /** Not a control character (category Cc), spelled out for regex engines without \p{Cc}. */
 const NOT_CONTROL = String.raw`[^\u0000-\u001f\u007f-\u009f]`;
-/** The character rules of organizationNameProblem as an OpenAPI (ECMA-262) pattern, for the API docs. */
-export const ORGANIZATION_NAME_PATTERN = String.raw`^${TRIMMED}*${NOT_CONTROL}*[\p{L}\p{N}]${NOT_CONTROL}*${TRIMMED}*$`;
+/**
+ * The rule's "letter or digit" for regex engines without Unicode classes (Python's `re` and the
+ * `jsonschema` library reject `\p{L}`): neither whitespace nor, up to U+00FF, anything but a letter
+ * or digit. Exact within Latin-1 and looser beyond it; the service applies the full rule.
+ */
+const LETTER_OR_DIGIT = `[^${classRanges([...WHITESPACE, ...codePointsUpTo(0xff).filter((code) => !HAS_LETTER_OR_DIGIT.test(String.fromCharCode(code)))])}]`;
+/** The character rules of organizationNameProblem as a pattern common regex engines compile, for the API docs. */
+export const ORGANIZATION_NAME_PATTERN = `^${TRIMMED}*${NOT_CONTROL}*${LETTER_OR_DIGIT}${NOT_CONTROL}*${TRIMMED}*$`;
+/** The same rules in words, beside the pattern, which states the letter-or-digit rule exactly only within Latin-1. */
+export const ORGANIZATION_NAME_RULES =
+  'At most 100 characters as sent; trimmed; no control characters; at least one letter or digit of any script ' +
+  '(Unicode categories L or N; `pattern` checks that exactly only up to U+00FF). Names with the same slug are the same organization.';
 
 /** Why a name is refused, or null when it is acceptable (after trimming). */
 export function organizationNameProblem(name: string): string | null {
@@ -51,6 +62,24 @@ function truncateUtf8(value: string, maxBytes: number): string {
     if (bytes + size > maxBytes) break;
     result += char;
     bytes += size;
+  }
+  return result;
+}
+
+function codePointsUpTo(last: number): number[] {
+  return Array.from({ length: last + 1 }, (_, code) => code);
+}
+
+/** BMP code points as the inside of a character class: `\uXXXX` and `\uXXXX-\uXXXX` ranges. */
+function classRanges(codes: number[]): string {
+  const sorted = [...new Set(codes)].sort((a, b) => a - b);
+  const escape = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
+  let result = '';
+  for (let start = 0; start < sorted.length; ) {
+    let end = start;
+    while (end + 1 < sorted.length && sorted[end + 1] === sorted[end] + 1) end += 1;
+    result += end === start ? escape(sorted[start]) : `${escape(sorted[start])}-${escape(sorted[end])}`;
+    start = end + 1;
   }
   return result;
 }

@@ -1,11 +1,13 @@
 import { Body, Controller, Delete, Get, Post, Put, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { Authenticated, CurrentMember } from '../auth/authenticated.decorator.js';
@@ -37,6 +39,7 @@ export class OrganizationsController {
 
   /** Onboard an organization: its admin account and its tenant collection. */
   @Post('create')
+  @ApiOperation({ operationId: 'createOrganization' })
   @Public()
   @OnboardingRateLimited()
   @ApiCreatedResponse({ type: CreatedOrganizationDto })
@@ -47,6 +50,7 @@ export class OrganizationsController {
 
   /** Look an organization up by name (any name with the same slug finds it). */
   @Get('get')
+  @ApiOperation({ operationId: 'getOrganization' })
   @Public()
   @ApiOkResponse({ type: OrganizationViewDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
@@ -56,6 +60,7 @@ export class OrganizationsController {
 
   /** Organizations in creation order, one page at a time. */
   @Get('list')
+  @ApiOperation({ operationId: 'listOrganizations' })
   @Public()
   @ApiOkResponse({ type: OrganizationPageDto })
   list(@Query() query: PageQuery): Promise<OrganizationPageDto> {
@@ -64,6 +69,7 @@ export class OrganizationsController {
 
   /** Rename the token's organization (moving its collection; needs admin) and/or change the caller's own email or password (any member). */
   @Put('update')
+  @ApiOperation({ operationId: 'updateOrganization' })
   @Authenticated()
   @ApiOkResponse({ type: UpdatedOrganizationDto })
   @ApiConflictResponse({ description: 'New name or email taken, or another operation in progress', type: ErrorResponseDto })
@@ -77,7 +83,9 @@ export class OrganizationsController {
 
   /** Delete the token's organization with its collection, members, invitations and audit log. Name in the query or the JSON body. */
   @Delete('delete')
+  @ApiOperation({ operationId: 'deleteOrganization' })
   @Authenticated({ role: MemberRole.Owner })
+  @ApiBody({ type: OptionalOrganizationNameDto, required: false, description: 'Optional: the name may come in the query instead' })
   @ApiOkResponse({ type: DeletedOrganizationDto })
   @ApiForbiddenResponse({ description: 'Not your organization', type: ErrorResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
@@ -92,6 +100,7 @@ export class OrganizationsController {
 
   /** Size of the token's organization's tenant collection. */
   @Get('collection/stats')
+  @ApiOperation({ operationId: 'getCollectionStats' })
   @Authenticated()
   @ApiOkResponse({ type: CollectionStatsDto })
   stats(@CurrentMember() caller: AuthenticatedMember): Promise<CollectionStatsDto> {

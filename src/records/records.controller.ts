@@ -7,22 +7,23 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiPayloadTooLargeResponse,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { Authenticated, CurrentMember } from '../auth/authenticated.decorator.js';
 import type { AuthenticatedMember } from '../auth/authenticated-member.js';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
+import { RECORD_DATA } from './dto/record-data.openapi.js';
 import { MemberRole } from '../members/member-role.js';
 import { PageQuery } from '../common/paging/page.query.js';
 import { RecordIdParamDto } from './dto/record-id.param.dto.js';
 import { RecordPageDto, RecordViewDto } from './dto/record.view.dto.js';
 import { RecordsService } from './records.service.js';
 
-const RECORD_BODY = {
-  description: 'Any JSON object up to 64 KiB; keys may not start with $ or contain a dot',
-  schema: { type: 'object', additionalProperties: true, example: { sku: 'A-1', qty: 3 } },
-};
+/** The one named schema of a record body (both POST and PUT take it); app.setup adds it to the document. */
+const RECORD_BODY = { description: 'The record\'s data', schema: { $ref: getSchemaPath(RECORD_DATA) } };
 
 @ApiTags('records')
 @ApiBadRequestResponse({ type: ErrorResponseDto })
@@ -32,6 +33,7 @@ export class RecordsController {
 
   /** Store a JSON object in the token's organization's collection. */
   @Post()
+  @ApiOperation({ operationId: 'createRecord' })
   @Authenticated({ role: MemberRole.Member })
   @ApiBody(RECORD_BODY)
   @ApiCreatedResponse({ type: RecordViewDto })
@@ -43,13 +45,16 @@ export class RecordsController {
 
   /** The organization's records in `_id` order. */
   @Get()
+  @ApiOperation({ operationId: 'listRecords' })
   @Authenticated()
   @ApiOkResponse({ type: RecordPageDto })
   list(@CurrentMember() caller: AuthenticatedMember, @Query() query: PageQuery): Promise<RecordPageDto> {
     return this.records.list(caller, query);
   }
 
+  /** One record of the organization. */
   @Get(':id')
+  @ApiOperation({ operationId: 'getRecord' })
   @Authenticated()
   @ApiOkResponse({ type: RecordViewDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
@@ -59,6 +64,7 @@ export class RecordsController {
 
   /** Replace a record's data. */
   @Put(':id')
+  @ApiOperation({ operationId: 'replaceRecord' })
   @Authenticated({ role: MemberRole.Member })
   @ApiBody(RECORD_BODY)
   @ApiOkResponse({ type: RecordViewDto })
@@ -73,7 +79,9 @@ export class RecordsController {
     return this.records.replace(caller, params.id, body);
   }
 
+  /** Delete a record. */
   @Delete(':id')
+  @ApiOperation({ operationId: 'deleteRecord' })
   @Authenticated({ role: MemberRole.Member })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse()

@@ -7,7 +7,7 @@ export class AuditActorDto {
 }
 
 export class AuditTargetDto {
-  @ApiProperty({ enum: ['organization', 'member', 'invitation'] })
+  @ApiProperty({ enum: ['organization', 'member', 'invitation'], enumName: 'AuditTargetType' })
   type: 'organization' | 'member' | 'invitation';
   id: string;
   email?: string;

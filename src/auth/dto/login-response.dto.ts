@@ -5,8 +5,10 @@ export class LoginResponseDto {
   /** HS256 JWT to send as `Authorization: Bearer <token>`. */
   access_token: string;
   /** Always `bearer`. */
+  @ApiProperty({ enum: ['bearer'], enumName: 'TokenType' })
   token_type: 'bearer';
   /** Seconds until the token expires. */
+  @ApiProperty({ type: 'integer' })
   expires_in: number;
   /** The member's id (the token's `sub`). */
   admin_id: string;

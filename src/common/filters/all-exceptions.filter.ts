@@ -35,7 +35,8 @@ interface Mapped {
   status: number;
   message: string;
   retryAfterSeconds?: number;
-  invalidToken?: boolean;
+  /** The error is a missing or rejected bearer token (RFC 6750 wants a challenge). */
+  tokenProblem?: boolean;
 }
 
 /**
@@ -56,8 +57,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.error({ err: exception, requestId: request.id }, 'Unhandled error');
     }
     if (mapped.retryAfterSeconds !== undefined) reply.header('Retry-After', String(mapped.retryAfterSeconds));
-    // RFC 6750: a refused bearer token says which scheme and why.
-    if (mapped.invalidToken) reply.header('WWW-Authenticate', 'Bearer error="invalid_token"');
+    if (mapped.tokenProblem) reply.header('WWW-Authenticate', bearerChallenge(request.headers.authorization));
     reply.status(mapped.status).send(errorBody(mapped.status, mapped.message, String(request.id)));
   }
 
@@ -80,8 +80,13 @@ function fromDomainError(error: DomainError): Mapped {
     status: httpStatusOf(error.code),
     message: error.message,
     retryAfterSeconds: error.retryAfterSeconds,
-    invalidToken: error.code === ErrorCode.InvalidToken,
+    tokenProblem: error.code === ErrorCode.InvalidToken,
   };
+}
+
+/** RFC 6750: a request that presented no bearer token gets the bare challenge, one that did gets invalid_token. */
+function bearerChallenge(authorization: string | undefined): string {
+  return /^bearer\s/i.test(authorization ?? '') ? 'Bearer error="invalid_token"' : 'Bearer';
 }
 
 function httpExceptionMessage(exception: HttpException): string {

@@ -12,7 +12,8 @@ export function errorBody(statusCode: number, message: string, requestId: string
   return { statusCode, error: reasonPhrase(statusCode), message, requestId };
 }
 
-function reasonPhrase(statusCode: number): string {
+/** `409` -> `Conflict`. */
+export function reasonPhrase(statusCode: number): string {
   const name = HttpStatus[statusCode] as string | undefined;
   if (!name) return statusCode >= 500 ? 'Internal Server Error' : 'Error';
   return name

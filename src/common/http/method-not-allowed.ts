@@ -21,7 +21,10 @@ function routePattern(url: string): RegExp {
 
 /**
  * A request whose path exists but whose method does not gets 405 with an `Allow` header (RFC 9110)
- * instead of 404. Call before the routes are registered: the route table is collected as they are.
+ * instead of 404. That includes a static path that a parametric route would also match: PATCH
+ * /org/members/me is not PATCH /org/members/:id of a member "me", since /org/members/me is a
+ * resource of its own that serves only GET. Call before the routes are registered: the route table
+ * is collected as they are.
  */
 export function answerUndeclaredMethods(fastify: FastifyInstance): void {
   const routes = new Map<string, RouteMethods>();
@@ -32,19 +35,15 @@ export function answerUndeclaredMethods(fastify: FastifyInstance): void {
   });
   fastify.addHook('onRequest', (request, reply, done) => {
     const path = request.url.split('?')[0];
-    const allowed = new Set<string>();
     const matched = request.routeOptions.url;
-    if (matched !== undefined) {
-      // `/org/members/me` is a path of its own: `PATCH /org/members/me` must not reach `/org/members/:id`.
-      const exact = matched.includes(':') ? routes.get(path) : undefined;
-      if (!exact || exact.methods.has(request.method)) return done();
-      exact.methods.forEach((method) => allowed.add(method));
-    } else {
-      for (const { pattern, methods } of routes.values()) {
-        if (pattern.test(path)) methods.forEach((method) => allowed.add(method));
-      }
-      if (allowed.size === 0) return done();
-    }
+    const exact = /[:*]/.test(path) ? undefined : routes.get(path);
+    // Only a parametric match can shadow a static path; wildcards (CORS preflights, /docs assets) cannot.
+    const shadowed = matched !== undefined && matched.includes(':') && exact !== undefined;
+    if (matched !== undefined && !shadowed) return done();
+    // A static path answers for itself; any other path for every route it fits.
+    const candidates = exact ? [exact] : [...routes.values()].filter(({ pattern }) => pattern.test(path));
+    const allowed = new Set(candidates.flatMap(({ methods }) => [...methods]));
+    if (allowed.size === 0) return done();
     reply
       .code(405)
       .header('Allow', [...allowed].sort().join(', '))

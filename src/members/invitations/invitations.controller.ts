@@ -6,6 +6,7 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { Authenticated, CurrentMember } from '../../auth/authenticated.decorator.js';
@@ -29,6 +30,7 @@ export class InvitationsController {
 
   /** Invite an email into the organization with a role. The token is in this answer only. */
   @Post('org/invitations')
+  @ApiOperation({ operationId: 'createInvitation' })
   @Authenticated({ role: MemberRole.Admin })
   @ApiCreatedResponse({ type: CreatedInvitationDto })
   @ApiConflictResponse({ description: 'The email already has an account, or a pending invitation to this organization', type: ErrorResponseDto })
@@ -42,6 +44,7 @@ export class InvitationsController {
 
   /** The organization's pending invitations (without tokens). */
   @Get('org/invitations')
+  @ApiOperation({ operationId: 'listInvitations' })
   @Authenticated({ role: MemberRole.Admin })
   @ApiOkResponse({ type: InvitationPageDto })
   list(@CurrentMember() caller: AuthenticatedMember, @Query() query: PageQuery): Promise<InvitationPageDto> {
@@ -50,6 +53,7 @@ export class InvitationsController {
 
   /** Revoke a pending invitation; its token stops working. */
   @Delete('org/invitations/:id')
+  @ApiOperation({ operationId: 'revokeInvitation' })
   @Authenticated({ role: MemberRole.Admin })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Revoked' })
@@ -61,6 +65,7 @@ export class InvitationsController {
 
   /** Accept an invitation: creates the member with this password and logs it in. */
   @Post('invitations/accept')
+  @ApiOperation({ operationId: 'acceptInvitation' })
   @Public()
   @OnboardingRateLimited()
   @ApiCreatedResponse({ type: AcceptedInvitationDto })

@@ -2,7 +2,6 @@ import { EmailField, NewPasswordField } from '../../auth/dto/credential-fields.j
 import { OrganizationNameField } from './organization-name.field.js';
 
 export class CreateOrganizationDto {
-  /** At most 100 characters as sent; trimmed, with at least one letter or digit. Names with the same slug are the same organization. */
   @OrganizationNameField()
   organization_name: string;
 

@@ -3,12 +3,12 @@ import { Transform } from 'class-transformer';
 import { IsString, MaxLength } from 'class-validator';
 import { fieldPresence, type FieldOptions } from '../../common/validation/optional-field.js';
 import { trimWithin } from '../../common/validation/trim-string.js';
-import { ORGANIZATION_NAME_MAX_LENGTH, ORGANIZATION_NAME_PATTERN } from '../organization-name.js';
+import { ORGANIZATION_NAME_MAX_LENGTH, ORGANIZATION_NAME_PATTERN, ORGANIZATION_NAME_RULES } from '../organization-name.js';
 
 /** `organization_name`: a string of at most 100 characters as sent, trimmed; the name rules are checked by the service. */
 export function OrganizationNameField(options: FieldOptions = {}): PropertyDecorator {
   return applyDecorators(
-    fieldPresence(options, { pattern: ORGANIZATION_NAME_PATTERN, maxLength: ORGANIZATION_NAME_MAX_LENGTH }),
+    fieldPresence(options, { description: ORGANIZATION_NAME_RULES, pattern: ORGANIZATION_NAME_PATTERN, maxLength: ORGANIZATION_NAME_MAX_LENGTH }),
     Transform(trimWithin(ORGANIZATION_NAME_MAX_LENGTH)),
     IsString(),
     MaxLength(ORGANIZATION_NAME_MAX_LENGTH),

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { OrganizationStatus } from '../persistence/organization.schema.js';
 
 /** An organization as clients see it: no credentials, no internal state. */
@@ -7,6 +8,7 @@ export class OrganizationViewDto {
   slug: string;
   /** The tenant collection that holds the organization's data. */
   collection_name: string;
+  @ApiProperty({ enum: OrganizationStatus, enumName: 'OrganizationStatus' })
   status: OrganizationStatus;
   created_at: Date;
   updated_at: Date;
@@ -32,6 +34,7 @@ export class UpdatedOrganizationDto {
   organization: OrganizationViewDto;
   previous_collection: string;
   current_collection: string;
+  @ApiProperty({ type: 'integer' })
   documents_migrated: number;
   /** A fresh token: tokens issued before an email or password change stop working. */
   access_token: string;
@@ -40,13 +43,17 @@ export class UpdatedOrganizationDto {
 export class DeletedOrganizationDto {
   message: string;
   organization_name: string;
+  @ApiProperty({ type: 'integer' })
   documents_deleted: number;
 }
 
 export class CollectionStatsDto {
   collection_name: string;
+  @ApiProperty({ type: 'integer' })
   documents: number;
+  @ApiProperty({ type: 'integer' })
   size_bytes: number;
   /** Number of indexes on the collection. */
+  @ApiProperty({ type: 'integer' })
   indexes: number;
 }

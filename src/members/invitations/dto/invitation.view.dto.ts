@@ -31,7 +31,9 @@ export class AcceptedInvitationDto {
   /** A token for the new member, as /admin/login gives. */
   access_token: string;
   /** Always `bearer`. */
+  @ApiProperty({ enum: ['bearer'], enumName: 'TokenType' })
   token_type: 'bearer';
   /** Seconds until the token expires. */
+  @ApiProperty({ type: 'integer' })
   expires_in: number;
 }

@@ -1,0 +1,209 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { useServiceProcess } from './support/session.js';
+
+const run = promisify(execFile);
+const ROOT = process.cwd();
+/** Where .ci/run finds the document for `redocly lint`. */
+const DOCUMENT_REPORT = join(ROOT, 'reports', 'openapi.json');
+
+type Json = Record<string, any>;
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
+
+function operationsOf(document: Json): { method: string; path: string; operation: Json }[] {
+  return Object.entries(document.paths as Json).flatMap(([path, item]) =>
+    METHODS.filter((method) => item[method]).map((method) => ({ method, path, operation: item[method] as Json })),
+  );
+}
+
+/** Every node of the document, with its JSON pointer. */
+function* nodes(value: unknown, pointer = ''): Generator<[string, Json]> {
+  if (typeof value !== 'object' || value === null) return;
+  yield [pointer, value as Json];
+  for (const [key, child] of Object.entries(value)) yield* nodes(child, `${pointer}/${key}`);
+}
+
+/** The built service (the Swagger plugin runs on the build), its document and a client generated from it. */
+describe('the OpenAPI document and a client generated from it (e2e, child process)', () => {
+  const t = useServiceProcess();
+  let document: Json;
+
+  beforeAll(async () => {
+    const response = await t.api.request('GET', '/docs-json');
+    expect(response.status).toBe(200);
+    document = response.body;
+    await mkdir(join(ROOT, 'reports'), { recursive: true });
+    await writeFile(DOCUMENT_REPORT, JSON.stringify(document, null, 2));
+  });
+
+  describe('the document', () => {
+    it('names operations for clients (createOrganization, login, listRecords), uniquely', () => {
+      const ids = operationsOf(document).map(({ operation }) => operation.operationId as string);
+      for (const id of ids) expect(id).toMatch(/^[a-z][a-zA-Z]+$/);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(document.paths['/org/create'].post.operationId).toBe('createOrganization');
+      expect(document.paths['/admin/login'].post.operationId).toBe('login');
+      expect(document.paths['/org/records'].get.operationId).toBe('listRecords');
+    });
+
+    it('declares the answers every operation can give and the headers they carry', () => {
+      const errorSchema = { $ref: '#/components/schemas/ErrorResponseDto' };
+      const header = (name: string) => ({ $ref: `#/components/headers/${name}` });
+      for (const { method, path, operation } of operationsOf(document)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        const responses = operation.responses as Json;
+        const isProtected = (operation.security as unknown[]).length > 0;
+        expect([where, responses.default?.content['application/json'].schema]).toEqual([where, errorSchema]);
+        expect([where, responses['405']?.headers?.Allow]).toEqual([where, header('Allow')]);
+        if (operation.requestBody) expect([where, responses['413']?.content['application/json'].schema]).toEqual([where, errorSchema]);
+        if (isProtected) {
+          expect([where, Object.keys(responses)]).toEqual([where, expect.arrayContaining(['401', '403'])]);
+          expect([where, responses['401'].headers['WWW-Authenticate']]).toEqual([where, header('WWW-Authenticate')]);
+        }
+        for (const [status, response] of Object.entries(responses as Record<string, Json>)) {
+          expect([where, status, response.headers?.['X-Request-Id']]).toEqual([where, status, header('X-Request-Id')]);
+          if (['409', '429', '503', 'default'].includes(status)) {
+            expect([where, status, response.headers['Retry-After']]).toEqual([where, status, header('Retry-After')]);
+          }
+        }
+      }
+      expect(document.paths['/admin/login'].post.responses['429']).toBeDefined();
+      expect(document.components.headers['Retry-After'].schema.type).toBe('integer');
+    });
+
+    it('states security on every operation, empty on the public ones', () => {
+      const publicOperations = operationsOf(document).filter(({ operation }) => operation.security.length === 0);
+      expect(publicOperations.map(({ method, path }) => `${method.toUpperCase()} ${path}`).sort()).toEqual([
+        'GET /',
+        'GET /health',
+        'GET /health/ready',
+        'GET /org/get',
+        'GET /org/list',
+        'POST /admin/login',
+        'POST /invitations/accept',
+        'POST /org/create',
+      ]);
+    });
+
+    it('types counts and status codes as integers and leaves no description empty', () => {
+      const numbers = [...nodes(document)].filter(([, node]) => node.type === 'number').map(([pointer]) => pointer);
+      expect(numbers).toEqual([]);
+      const schemas = document.components.schemas;
+      expect(schemas.ErrorResponseDto.properties.statusCode.type).toBe('integer');
+      expect(schemas.CollectionStatsDto.properties.documents.type).toBe('integer');
+      expect(schemas.LoginResponseDto.properties.expires_in.type).toBe('integer');
+      const empty = [...nodes(document)].filter(([, node]) => node.description === '').map(([pointer]) => pointer);
+      expect(empty).toEqual([]);
+      expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
+    });
+
+    it('names every enum and the record body once instead of repeating them inline', () => {
+      const inlineEnums = [...nodes(document)]
+        .filter(([pointer, node]) => Array.isArray(node.enum) && node.enum.length > 1 && !/^\/components\/schemas\/[^/]+$/.test(pointer))
+        .map(([pointer]) => pointer);
+      expect(inlineEnums).toEqual([]);
+      expect(document.components.schemas.OrganizationStatus.enum).toEqual(['provisioning', 'active', 'migrating', 'deleting']);
+      const recordBody = { $ref: '#/components/schemas/RecordData' };
+      expect(document.paths['/org/records'].post.requestBody.content['application/json'].schema).toEqual(recordBody);
+      expect(document.paths['/org/records/{id}'].put.requestBody.content['application/json'].schema).toEqual(recordBody);
+    });
+
+    it('gives /health and /health/ready response schemas that their answers fit', async () => {
+      expect(document.paths['/health'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/LivenessDto' });
+      expect(document.paths['/health/ready'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ReadinessDto' });
+      const schemas = document.components.schemas;
+      const ready = await t.api.request('GET', '/health/ready');
+      expect(ready.status).toBe(200);
+      expect(Object.keys(schemas.ReadinessDto.properties)).toEqual(expect.arrayContaining(Object.keys(ready.body)));
+      expect(Object.keys(schemas.HealthIndicatorDto.properties)).toEqual(expect.arrayContaining(Object.keys(ready.body.details.database)));
+      expect(schemas.HealthIndicatorDto.properties.responseTime.type).toBe('integer');
+    });
+
+    it('publishes patterns that compile without Unicode property classes', () => {
+      const patterns = [...nodes(document)].filter(([, node]) => typeof node.pattern === 'string').map(([, node]) => node.pattern as string);
+      expect(patterns.length).toBeGreaterThan(0);
+      for (const pattern of patterns) {
+        expect(pattern).not.toMatch(/\\[pP]\{/);
+        expect(() => new RegExp(pattern)).not.toThrow();
+      }
+    });
+
+    it('makes the body of DELETE /org/delete optional', () => {
+      expect(document.paths['/org/delete'].delete.requestBody.required).toBe(false);
+    });
+  });
+
+  describe('the service', () => {
+    it('answers GET / with its name, version and links, each of which answers', async () => {
+      const root = await t.api.request('GET', '/');
+      expect(root.status).toBe(200);
+      expect(root.body).toEqual({ name: 'organization-management-service', version: document.info.version, docs: '/docs', openapi: '/docs-json', health: '/health' });
+      for (const link of [root.body.docs, root.body.openapi, root.body.health]) expect([link, (await t.api.request('GET', link)).status]).toEqual([link, 200]);
+    });
+
+    it('serves ReDoc at /redoc with its bundle from the redoc package', async () => {
+      const page = await fetch(`${t.service.baseUrl}/redoc`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      const html = await page.text();
+      expect(html).toContain('<redoc spec-url="docs-json">');
+      const src = /<script src="([^"]+)"/.exec(html)?.[1];
+      expect(src).toBe('redoc/redoc.standalone.js');
+      const bundle = await fetch(`${t.service.baseUrl}/${src}`);
+      expect(bundle.status).toBe(200);
+      expect(bundle.headers.get('content-type')).toMatch(/^text\/javascript/);
+      expect((await bundle.text()).length).toBeGreaterThan(100_000);
+    });
+  });
+
+  describe('a TypeScript client generated with openapi-typescript', () => {
+    const work = join(ROOT, '.local', `openapi-client-${randomBytes(4).toString('hex')}`);
+
+    beforeAll(async () => {
+      await mkdir(join(work, 'generated'), { recursive: true });
+      await writeFile(join(work, 'openapi.json'), JSON.stringify(document));
+      await copyFile(join(ROOT, 'test', 'openapi-client', 'journey.ts'), join(work, 'journey.ts'));
+      await writeFile(
+        join(work, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2023', lib: ['es2023'], types: ['node'], strict: true, outDir: 'out', rootDir: '.' },
+          files: ['journey.ts'],
+        }),
+      );
+      await run(process.execPath, [join(ROOT, 'node_modules/openapi-typescript/bin/cli.js'), 'openapi.json', '-o', 'generated/schema.d.ts'], { cwd: work });
+    }, 60_000);
+
+    afterAll(async () => {
+      await rm(work, { recursive: true, force: true });
+    });
+
+    it('type-checks a client journey against the generated types', async () => {
+      const compiled = await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: work }).then(
+        () => '',
+        (error: { stdout: string }) => error.stdout,
+      );
+      expect(compiled).toBe('');
+    }, 120_000);
+
+    it('runs the journey: create, login, records, rename, stats, invite and accept, members, delete', async () => {
+      const { stdout } = await run(process.execPath, [join(work, 'out', 'journey.js'), t.service.baseUrl], { cwd: work });
+      const summary = JSON.parse(stdout);
+      expect(summary).toEqual({
+        service: { name: 'organization-management-service', openapi: '/docs-json' },
+        created: { status: 'active', adminEmail: expect.stringMatching(/^owner-/) },
+        tokenType: 'bearer',
+        denied: { status: 401, challenge: 'Bearer', requestId: expect.any(String) },
+        record: { fetched: { sku: 'A-1', qty: 3 }, replaced: { sku: 'A-1', qty: 5 }, listed: 1 },
+        renamed: { previous: expect.stringMatching(/^org_client_/), current: expect.stringMatching(/^org_client_renamed_/), migrated: 1 },
+        stats: { collection: summary.renamed.current, documents: 1 },
+        members: ['member', 'owner'],
+        memberSees: summary.renamed.current,
+        deleted: { name: expect.stringMatching(/^Client renamed /), documents: 0 },
+        gone: 404,
+      });
+    }, 60_000);
+  });
+});
