@@ -32,6 +32,7 @@ export class AuthController {
 
   /** End the presented token: it gets 401 from now on (within 1 s on other instances). */
   @Post('logout')
+  @ApiOperation({ operationId: 'logout' })
   @Authenticated()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'The token is revoked' })
@@ -41,6 +42,7 @@ export class AuthController {
 
   /** End every session of the caller: all its tokens get 401 from now on (within 1 s on other instances). */
   @Post('logout/all')
+  @ApiOperation({ operationId: 'logoutEverywhere' })
   @Authenticated()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Every token of the caller is revoked' })
