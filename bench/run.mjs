@@ -39,7 +39,8 @@ const settings = {
 };
 
 const benchStarted = performance.now();
-const log = (message) => process.stderr.write(`[bench ${((performance.now() - benchStarted) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
+const log = (message) =>
+  process.stderr.write(`[bench ${((performance.now() - benchStarted) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
 
 if (!existsSync(join(ROOT, 'node_modules', 'autocannon'))) {
   log('installing dependencies (npm install)');
@@ -49,9 +50,8 @@ if (!existsSync(join(ROOT, 'node_modules', 'autocannon'))) {
 
 const { default: mongoose } = await import('mongoose');
 const { startFerretDb, freePort, describeBackend, FERRETDB_VERSION } = await import('../scripts/ferretdb.mjs');
-const { buildService, cpuSeconds, startService, startBaseline, runJsonScript, stopAllChildren, stopChild, waitUntilIdle } = await import(
-  './lib/processes.mjs'
-);
+const { buildService, cpuSeconds, startService, startBaseline, runJsonScript, stopAllChildren, stopChild, waitUntilIdle } =
+  await import('./lib/processes.mjs');
 const { runLoad, measureLatency, httpGetter, summarize } = await import('./lib/load.mjs');
 const { serviceNaming, seedOrganizations, insertRecords, signToken, forEachLimited } = await import('./lib/seed.mjs');
 const { evaluateTargets, latestOtherBackend, renderReport, writeBenchmarksMd } = await import('./lib/report.mjs');
@@ -107,14 +107,31 @@ async function main() {
   // The small instance: one organization made through the API (login, records), 9 seeded.
   const mainOrg = { organization_name: 'Bench Main', email: 'bench-main@bench.example', password: BENCH_PASSWORD };
   const created = await call(small, 'POST', '/org/create', { body: mainOrg, expect: 201 });
-  const mainToken = (await call(small, 'POST', '/admin/login', { body: { email: mainOrg.email, password: mainOrg.password }, expect: 200 })).access_token;
-  const record = await call(small, 'POST', '/org/records', { token: mainToken, body: { sku: 'A-1', qty: 3, tags: ['bench'] }, expect: 201 });
+  const mainToken = (await call(small, 'POST', '/admin/login', { body: { email: mainOrg.email, password: mainOrg.password }, expect: 200 }))
+    .access_token;
+  const record = await call(small, 'POST', '/org/records', {
+    token: mainToken,
+    body: { sku: 'A-1', qty: 3, tags: ['bench'] },
+    expect: 201,
+  });
   const passwordHash = (await databases('small').master.collection('admins').findOne({ email: mainOrg.email })).password_hash;
 
   log(`seeding ${settings.smallOrgCount - 1} + ${settings.largeOrgCount} organizations`);
   let seedStarted = performance.now();
-  const smallOrgs = await seedOrganizations({ ...databases('small'), naming, prefix: 'Bench Small', count: settings.smallOrgCount - 1, passwordHash });
-  const largeOrgs = await seedOrganizations({ ...databases('large'), naming, prefix: 'Bench Large', count: settings.largeOrgCount, passwordHash });
+  const smallOrgs = await seedOrganizations({
+    ...databases('small'),
+    naming,
+    prefix: 'Bench Small',
+    count: settings.smallOrgCount - 1,
+    passwordHash,
+  });
+  const largeOrgs = await seedOrganizations({
+    ...databases('large'),
+    naming,
+    prefix: 'Bench Large',
+    count: settings.largeOrgCount,
+    passwordHash,
+  });
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   log(`seeded in ${seedSeconds.toFixed(1)} s`);
 
@@ -234,13 +251,18 @@ async function main() {
   for (const size of settings.renameSizes) {
     const org = { organization_name: `Bench Rename ${size}`, email: `bench-rename-${size}@bench.example`, password: BENCH_PASSWORD };
     const renamed = await call(small, 'POST', '/org/create', { body: org, expect: 201 });
-    let token = (await call(small, 'POST', '/admin/login', { body: { email: org.email, password: org.password }, expect: 200 })).access_token;
+    let token = (await call(small, 'POST', '/admin/login', { body: { email: org.email, password: org.password }, expect: 200 }))
+      .access_token;
     await insertRecords(databases('small').tenant, renamed.collection_name, size);
     const seconds = [];
     let collection = renamed.collection_name;
     for (let i = 1; i <= settings.renameRepeats; i += 1) {
       const started = performance.now();
-      const result = await call(small, 'PUT', '/org/update', { token, body: { organization_name: `Bench Rename ${size} r${i}` }, expect: 200 });
+      const result = await call(small, 'PUT', '/org/update', {
+        token,
+        body: { organization_name: `Bench Rename ${size} r${i}` },
+        expect: 200,
+      });
       seconds.push((performance.now() - started) / 1000);
       if (result.documents_migrated !== size) throw new Error(`rename moved ${result.documents_migrated} of ${size} documents`);
       token = result.access_token;
@@ -288,7 +310,9 @@ async function main() {
       key,
       {
         perSecond: summarize(list.map((r) => r.perSecond)),
-        ...(list[0].latencyP50Ms === undefined ? {} : { latencyP50Ms: summarize(list.map((r) => r.latencyP50Ms)), latencyP99Ms: summarize(list.map((r) => r.latencyP99Ms)) }),
+        ...(list[0].latencyP50Ms === undefined
+          ? {}
+          : { latencyP50Ms: summarize(list.map((r) => r.latencyP50Ms)), latencyP99Ms: summarize(list.map((r) => r.latencyP99Ms)) }),
         ...(list[0].eventLoopP99Ms === undefined ? {} : { eventLoopP99Ms: summarize(list.map((r) => r.eventLoopP99Ms)) }),
         ...(list[0].threadPerCore === undefined
           ? {}
@@ -297,7 +321,10 @@ async function main() {
           ? {}
           : {
               cpuMicrosPerRequest: Object.fromEntries(
-                Object.keys(list[0].cpuMicrosPerRequest).map((part) => [part, summarize(list.map((r) => r.cpuMicrosPerRequest[part] ?? NaN))]),
+                Object.keys(list[0].cpuMicrosPerRequest).map((part) => [
+                  part,
+                  summarize(list.map((r) => r.cpuMicrosPerRequest[part] ?? NaN)),
+                ]),
               ),
             }),
         non2xx: list.reduce((sum, r) => sum + (r.non2xx ?? 0), 0),
@@ -308,7 +335,11 @@ async function main() {
   const latency = Object.fromEntries(
     Object.entries(latencyRuns).map(([key, list]) => [
       key,
-      { p50Ms: summarize(list.map((r) => r.p50Ms)), p99Ms: summarize(list.map((r) => r.p99Ms)), failures: list.reduce((s, r) => s + r.failures, 0) },
+      {
+        p50Ms: summarize(list.map((r) => r.p50Ms)),
+        p99Ms: summarize(list.map((r) => r.p99Ms)),
+        failures: list.reduce((s, r) => s + r.failures, 0),
+      },
     ]),
   );
   const results = {
@@ -397,7 +428,13 @@ async function waitForIndexes(master) {
   while (Date.now() < deadline) {
     const present = await Promise.all(
       wanted.map(([collection, index]) =>
-        master.collection(collection).indexes().then((list) => list.some((i) => i.name === index), () => false),
+        master
+          .collection(collection)
+          .indexes()
+          .then(
+            (list) => list.some((i) => i.name === index),
+            () => false,
+          ),
       ),
     );
     if (present.every(Boolean)) return;

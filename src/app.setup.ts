@@ -79,7 +79,9 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     },
   });
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)));
+  fastify.addHook('onRequest', (request, reply, done) =>
+    securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)),
+  );
   answerUndeclaredMethods(fastify);
   const document = documentHttpConventions(
     documentLeastRoles(

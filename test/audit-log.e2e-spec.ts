@@ -104,7 +104,13 @@ describe('audit log (e2e)', () => {
     const invited = await t.withToken(ownerToken).post('/org/invitations').send({ email: revokedEmail, role: 'viewer' }).expect(201);
     secrets.add(invited.body.invitation_token);
     const invitationTarget = { type: 'invitation', id: invited.body.id, email: revokedEmail };
-    expected.push({ action: 'invitation.created', request_id: requestIdOf(invited), actor: owner, target: invitationTarget, details: { role: 'viewer' } });
+    expected.push({
+      action: 'invitation.created',
+      request_id: requestIdOf(invited),
+      actor: owner,
+      target: invitationTarget,
+      details: { role: 'viewer' },
+    });
     const revoked = await t.withToken(ownerToken).delete(`/org/invitations/${invited.body.id}`).expect(204);
     expected.push({ action: 'invitation.revoked', request_id: requestIdOf(revoked), actor: owner, target: invitationTarget });
 
@@ -121,7 +127,10 @@ describe('audit log (e2e)', () => {
     });
     const password = uniquePassword();
     secrets.add(password);
-    const accepted = await http().post('/invitations/accept').send({ invitation_token: invitation.body.invitation_token, password }).expect(201);
+    const accepted = await http()
+      .post('/invitations/accept')
+      .send({ invitation_token: invitation.body.invitation_token, password })
+      .expect(201);
     secrets.add(accepted.body.access_token);
     await collectHashes();
     const joiner = { id: accepted.body.member.id as string, email };
@@ -136,7 +145,12 @@ describe('audit log (e2e)', () => {
     // login.succeeded of the new member
     const joinerLogin = await http().post('/admin/login').send({ email, password }).expect(200);
     secrets.add(joinerLogin.body.access_token);
-    expected.push({ action: 'login.succeeded', request_id: requestIdOf(joinerLogin), actor: joiner, target: { type: 'member', ...joiner } });
+    expected.push({
+      action: 'login.succeeded',
+      request_id: requestIdOf(joinerLogin),
+      actor: joiner,
+      target: { type: 'member', ...joiner },
+    });
 
     // member.role_changed, member.removed
     const promoted = await t.withToken(ownerToken).patch(`/org/members/${joiner.id}`).send({ role: 'admin' }).expect(200);
@@ -209,7 +223,10 @@ describe('audit log (e2e)', () => {
   it('filters by action', async () => {
     const res = await auditOf(ownerToken, { action: 'invitation.created' }).expect(200);
     expect(res.body.items.map((item: { request_id: string }) => item.request_id)).toEqual(
-      expected.filter((event) => event.action === 'invitation.created').map((event) => event.request_id).reverse(),
+      expected
+        .filter((event) => event.action === 'invitation.created')
+        .map((event) => event.request_id)
+        .reverse(),
     );
     const none = await auditOf(ownerToken, { action: 'organization.renamed' }).expect(200);
     expect(none.body.items).toHaveLength(1);
@@ -224,7 +241,10 @@ describe('audit log (e2e)', () => {
     expect(pages.flatMap((page) => page.body.items)).toEqual(whole.body.items);
     // Filter and cursor together.
     const logins = await allPages(ownerToken, { limit: 1, action: 'login.succeeded' });
-    expect(logins.flatMap((page) => page.body.items.map((item: { action: string }) => item.action))).toEqual(['login.succeeded', 'login.succeeded']);
+    expect(logins.flatMap((page) => page.body.items.map((item: { action: string }) => item.action))).toEqual([
+      'login.succeeded',
+      'login.succeeded',
+    ]);
   });
 
   it('never shows one organization’s events to another', async () => {
@@ -238,7 +258,10 @@ describe('audit log (e2e)', () => {
     expect(bText).not.toContain(orgAId);
     expect(bText).not.toContain(ownerEmail);
     // And B's events are in B's log, not A's.
-    const stored = await t.db.master.collection('audit_events').find({ org_id: new Types.ObjectId(bOrgId) }).toArray();
+    const stored = await t.db.master
+      .collection('audit_events')
+      .find({ org_id: new Types.ObjectId(bOrgId) })
+      .toArray();
     expect(bItems.map((item: { id: string }) => item.id).sort()).toEqual(stored.map((doc) => doc._id.toHexString()).sort());
     const aText = JSON.stringify(aItems);
     for (const doc of stored) expect(aText).not.toContain(doc._id.toHexString());
@@ -255,7 +278,11 @@ describe('audit log (e2e)', () => {
       ...(await allPages(ownerToken)),
       ...(await allPages(ownerToken, { limit: 2 })),
       ...(await allPages(bToken)),
-      ...(await Promise.all(['login.failed', 'member.credentials_changed', 'invitation.created', 'invitation.accepted'].map((action) => auditOf(ownerToken, { action })))),
+      ...(await Promise.all(
+        ['login.failed', 'member.credentials_changed', 'invitation.created', 'invitation.accepted'].map((action) =>
+          auditOf(ownerToken, { action }),
+        ),
+      )),
     ];
     const texts = [...documents.map((doc) => JSON.stringify(doc)), ...answers.map((res) => res.text)];
     for (const text of texts) {
@@ -299,6 +326,9 @@ describe('audit log (e2e)', () => {
     const admin = await addMember(t, ownerToken, 'admin');
     const invitation = await invite(t, admin.token, 'viewer');
     const res = await auditOf(ownerToken, { action: 'invitation.created', limit: 1 }).expect(200);
-    expect(res.body.items[0]).toMatchObject({ actor: { id: admin.id, email: admin.email }, target: { type: 'invitation', id: invitation.id } });
+    expect(res.body.items[0]).toMatchObject({
+      actor: { id: admin.id, email: admin.email },
+      target: { type: 'invitation', id: invitation.id },
+    });
   });
 });

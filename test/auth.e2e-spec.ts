@@ -50,7 +50,12 @@ describe('auth (e2e)', () => {
     it('compares the password exactly: no trimming, no truncation, case-sensitive', async () => {
       const input = { ...uniqueOrg(), password: `${'long-passphrase-'.repeat(8)}END` };
       await t.http().post('/org/create').send(input).expect(201);
-      for (const variant of [` ${input.password}`, input.password.toUpperCase(), input.password.slice(0, 72), `${input.password.slice(0, -3)}XXX`]) {
+      for (const variant of [
+        ` ${input.password}`,
+        input.password.toUpperCase(),
+        input.password.slice(0, 72),
+        `${input.password.slice(0, -3)}XXX`,
+      ]) {
         expectError(await login({ email: input.email, password: variant }), 401);
       }
       await login({ email: input.email, password: input.password }).expect(200);
@@ -72,7 +77,7 @@ describe('auth (e2e)', () => {
   });
 
   describe('the token', () => {
-    it('is HS256 under the key\'s kid and carries iss, aud, exp, sub (member id), org_id, the credential version and a jti', async () => {
+    it("is HS256 under the key's kid and carries iss, aud, exp, sub (member id), org_id, the credential version and a jti", async () => {
       const { token, org } = await createOrgWithToken(t);
       expect(decodePart(token, 0)).toEqual({ alg: 'HS256', typ: 'JWT', kid: t.config.jwt.keyId });
       const claims = decodePart(token, 1);

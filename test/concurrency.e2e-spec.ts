@@ -9,7 +9,15 @@ describe('concurrent creates (e2e)', () => {
   const t = useTestApp();
 
   const createAll = (inputs: ReturnType<typeof uniqueOrg>[]) =>
-    Promise.all(inputs.map((input) => t.http().post('/org/create').send(input).then((res) => res)));
+    Promise.all(
+      inputs.map((input) =>
+        t
+          .http()
+          .post('/org/create')
+          .send(input)
+          .then((res) => res),
+      ),
+    );
   const claimsFor = (keys: string[]) => t.db.master.collection<{ _id: string }>('unique_claims').countDocuments({ _id: { $in: keys } });
 
   it(`${PARALLEL} parallel creates of one name: one 201, the rest 409, one org, one admin, one collection`, async () => {
@@ -33,7 +41,11 @@ describe('concurrent creates (e2e)', () => {
     // The losers left no claim on their emails: each can sign up again.
     expect(await claimsFor(emails.map((email) => `email:${email}`))).toBe(1);
     const loser = inputs.find((input) => input.email !== winners[0].body.admin.email)!;
-    await t.http().post('/org/create').send({ ...uniqueOrg(), email: loser.email }).expect(201);
+    await t
+      .http()
+      .post('/org/create')
+      .send({ ...uniqueOrg(), email: loser.email })
+      .expect(201);
   });
 
   it(`${PARALLEL} parallel creates of different names with one email: one 201, the rest 409`, async () => {
@@ -54,6 +66,10 @@ describe('concurrent creates (e2e)', () => {
     // The losers' names were released: one claim left, and a loser's name can be created now.
     expect(await claimsFor(slugs.map((slug) => `org:${slug}`))).toBe(1);
     const loser = inputs.find((input) => input.organization_name !== winners[0].body.organization_name)!;
-    await t.http().post('/org/create').send({ ...uniqueOrg(), organization_name: loser.organization_name }).expect(201);
+    await t
+      .http()
+      .post('/org/create')
+      .send({ ...uniqueOrg(), organization_name: loser.organization_name })
+      .expect(201);
   });
 });

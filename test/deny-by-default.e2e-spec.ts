@@ -63,7 +63,12 @@ describe('Deny by default', () => {
   it('marks exactly the documented routes public', () => {
     const routes = registeredRoutes(t);
     expect(routes.length).toBeGreaterThan(PUBLIC_ROUTES.length);
-    expect(routes.filter((route) => route.isPublic).map((route) => `${route.method} ${route.path}`).sort()).toEqual(PUBLIC_ROUTES);
+    expect(
+      routes
+        .filter((route) => route.isPublic)
+        .map((route) => `${route.method} ${route.path}`)
+        .sort(),
+    ).toEqual(PUBLIC_ROUTES);
   });
 
   it('answers 401 without a token on every route not marked public', async () => {
@@ -72,7 +77,10 @@ describe('Deny by default', () => {
     for (const route of protectedRoutes) {
       const url = route.path.replace(/:[^/]+/g, '507f1f77bcf86cd799439011');
       const response = await t.http()[route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete' | 'patch'](url).send({});
-      expect({ route: `${route.method} ${route.path}`, status: response.status }).toEqual({ route: `${route.method} ${route.path}`, status: 401 });
+      expect({ route: `${route.method} ${route.path}`, status: response.status }).toEqual({
+        route: `${route.method} ${route.path}`,
+        status: 401,
+      });
     }
   });
 });

@@ -5,7 +5,15 @@ import { tenantCollectionName } from '../src/tenants/tenant-collection-name.js';
 import { DirectDatabases, openDatabases } from './support/direct-db.js';
 import { expectError } from './support/expect-error.js';
 import { FetchClient, fetchClient } from './support/fetch-client.js';
-import { idsIn, lifecycleProblems, LifecycleState, readLifecycleState, seedRecords, waitFor, waitUntilSettled } from './support/lifecycle-state.js';
+import {
+  idsIn,
+  lifecycleProblems,
+  LifecycleState,
+  readLifecycleState,
+  seedRecords,
+  waitFor,
+  waitUntilSettled,
+} from './support/lifecycle-state.js';
 import { ServiceProcess, startServiceProcess } from './support/service-process.js';
 import { createOrgWithTokenVia } from './support/session.js';
 import { dropDatabases, testEnvironment, uniqueOrg } from './support/test-app.js';
@@ -49,7 +57,12 @@ const SCENARIOS: Scenario[] = [
 ];
 
 /** Crash points inside accepting an invitation and removing a member (see the second describe). */
-const MEMBER_SCENARIOS: CrashPoint[] = ['accept.after-claim', 'accept.after-member', 'remove-member.after-audit', 'remove-member.after-delete'];
+const MEMBER_SCENARIOS: CrashPoint[] = [
+  'accept.after-claim',
+  'accept.after-member',
+  'remove-member.after-audit',
+  'remove-member.after-delete',
+];
 
 const SEEDED_RECORDS = 300;
 const NEW_PASSWORD = 'another-Strong-passphrase-7';
@@ -116,7 +129,11 @@ describe('crash-safe organization lifecycle (built service, killed at every cras
     expect(new Set([...SCENARIOS.map((scenario) => scenario.point), ...MEMBER_SCENARIOS])).toEqual(new Set(CRASH_POINTS));
   });
 
-  it.each(SCENARIOS.map((scenario) => [`${scenario.point}${scenario.withCredentials ? ' with email and password change' : ''}`, scenario] as const))(
+  it.each(
+    SCENARIOS.map(
+      (scenario) => [`${scenario.point}${scenario.withCredentials ? ' with email and password change' : ''}`, scenario] as const,
+    ),
+  )(
     'recovers after a crash at %s',
     async (_title, { point, withCredentials = false, outcome }) => {
       const operation = operationOf(point);
@@ -133,8 +150,7 @@ describe('crash-safe organization lifecycle (built service, killed at every cras
           bystander.ids.push((await api.request('POST', '/org/records', { token: bystander.token, body: { i } })).body.id);
         }
         bystander.ids.sort();
-        const subject: OrgUnderTest | undefined =
-          operation === 'create' ? undefined : { ...(await createOrg(api, 'Subject')), ids: [] };
+        const subject: OrgUnderTest | undefined = operation === 'create' ? undefined : { ...(await createOrg(api, 'Subject')), ids: [] };
         if (subject) subject.ids = await seedRecords(db, subject.collection, subject.id, SEEDED_RECORDS);
         if (operation === 'create') {
           await service.stop();
@@ -226,7 +242,10 @@ describe('crash-safe organization lifecycle (built service, killed at every cras
           // Nothing the crashed rename took (name, email, transition ticket) blocks doing it again.
           const retried = await waitFor(
             async () => {
-              const res = await api.request('PUT', '/org/update', { token: fresh.body.access_token, body: { organization_name: renamed.organization_name } });
+              const res = await api.request('PUT', '/org/update', {
+                token: fresh.body.access_token,
+                body: { organization_name: renamed.organization_name },
+              });
               if (res.status === 409) expect(res.headers['retry-after']).toMatch(/^\d+$/);
               return res.status === 409 ? undefined : res;
             },
@@ -262,10 +281,15 @@ describe('crash-safe membership changes (built service, killed at every crash po
         let api = fetchClient(service.baseUrl);
         const owner = await createOrg(api, 'Members');
         const invitee = uniqueOrg('Invitee');
-        const invited = await api.request('POST', '/org/invitations', { token: owner.token, body: { email: invitee.email, role: 'member' } });
+        const invited = await api.request('POST', '/org/invitations', {
+          token: owner.token,
+          body: { email: invitee.email, role: 'member' },
+        });
         expect(invited.status).toBe(201);
         const accept = () =>
-          api.request('POST', '/invitations/accept', { body: { invitation_token: invited.body.invitation_token, password: invitee.password } });
+          api.request('POST', '/invitations/accept', {
+            body: { invitation_token: invited.body.invitation_token, password: invitee.password },
+          });
 
         if (point.startsWith('accept.')) {
           await expect(accept()).rejects.toThrow();
@@ -285,9 +309,9 @@ describe('crash-safe membership changes (built service, killed at every crash po
         if (point === 'accept.after-claim') {
           // Never accepted: the email is free, the invitation still pending and usable.
           expect(member).toBeUndefined();
-          expect((await api.request('GET', '/org/invitations', { token: owner.token })).body.items.map((item: { id: string }) => item.id)).toEqual([
-            invitationId,
-          ]);
+          expect(
+            (await api.request('GET', '/org/invitations', { token: owner.token })).body.items.map((item: { id: string }) => item.id),
+          ).toEqual([invitationId]);
           expect((await accept()).status).toBe(201);
           expect(await eventsOf(db, 'invitation.accepted', invitationId)).toBe(1);
           return;

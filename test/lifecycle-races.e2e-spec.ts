@@ -14,8 +14,7 @@ const COPY_PATH_RECORDS = 5_000;
 describe('lifecycle races (e2e)', () => {
   const t = useTestApp();
 
-  const storedOrg = (id: string) =>
-    t.db.master.collection<StoredOrganization>('organizations').findOne({ _id: new Types.ObjectId(id) });
+  const storedOrg = (id: string) => t.db.master.collection<StoredOrganization>('organizations').findOne({ _id: new Types.ObjectId(id) });
   const expectSettled = async () => expect(lifecycleProblems(await readLifecycleState(t.db))).toEqual([]);
 
   /** An organization with seeded records, its token, and the ids of its records. */
@@ -89,10 +88,18 @@ describe('lifecycle races (e2e)', () => {
     );
     expect(responses.map((res) => res.status).sort()).toEqual([200, 409]);
     const [winner, loser] = responses[0].status === 200 ? [first, second] : [second, first];
-    expectError(responses.find((res) => res.status === 409)!, 409, 'An organization with this name already exists');
+    expectError(
+      responses.find((res) => res.status === 409)!,
+      409,
+      'An organization with this name already exists',
+    );
     expect(await storedOrg(winner.org.id)).toMatchObject({ name: newName, collection_name: tenantCollectionName(slugify(newName)) });
     expect(await idsIn(t.db, tenantCollectionName(slugify(newName)))).toEqual(winner.ids);
-    expect(await storedOrg(loser.org.id)).toMatchObject({ name: loser.input.organization_name, collection_name: loser.org.collection_name, status: 'active' });
+    expect(await storedOrg(loser.org.id)).toMatchObject({
+      name: loser.input.organization_name,
+      collection_name: loser.org.collection_name,
+      status: 'active',
+    });
     expect(await idsIn(t.db, loser.org.collection_name)).toEqual(loser.ids);
     await expectSettled();
   });
@@ -100,9 +107,7 @@ describe('lifecycle races (e2e)', () => {
   it('applies exactly one of several concurrent password changes', async () => {
     const subject = await createOrgWithToken(t);
     const passwords = Array.from({ length: 6 }, (_, index) => `concurrent-passphrase-${index}-x`);
-    const responses = await Promise.all(
-      passwords.map((password) => t.withToken(subject.token).put('/org/update').send({ password })),
-    );
+    const responses = await Promise.all(passwords.map((password) => t.withToken(subject.token).put('/org/update').send({ password })));
     const winners = responses.filter((res) => res.status === 200);
     expect(winners).toHaveLength(1);
     // Losers were refused by the ticket (409) or, once the winner had changed the credentials, by the token check (401).
@@ -144,7 +149,11 @@ describe('lifecycle races (e2e)', () => {
     const otherName = uniqueOrg('Second rename').organization_name;
     const paused = pauseMoves();
     try {
-      const rename = t.withToken(subject.token).put('/org/update').send({ organization_name: newName }).then((res) => res);
+      const rename = t
+        .withToken(subject.token)
+        .put('/org/update')
+        .send({ organization_name: newName })
+        .then((res) => res);
       await waitFor(
         async () => ((await storedOrg(subject.org.id))?.status === 'migrating' ? true : undefined),
         () => 'the rename to begin',
@@ -223,7 +232,10 @@ describe('lifecycle races (e2e)', () => {
         }
       };
       const writers = Array.from({ length: 4 }, writer);
-      await waitFor(async () => (inserted.length >= 10 ? true : undefined), () => 'writes before the rename');
+      await waitFor(
+        async () => (inserted.length >= 10 ? true : undefined),
+        () => 'writes before the rename',
+      );
       if (forceCopy) await forceCopyPath(newName);
       const rename = await t.withToken(subject.token).put('/org/update').send({ organization_name: newName });
       renameDone = true;

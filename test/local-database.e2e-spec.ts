@@ -29,7 +29,8 @@ function planSteps(plan: unknown, steps: string[] = []): string[] {
   return steps;
 }
 
-const INDEX_STEP = /^(Index Scan|Index Only Scan|Bitmap Index Scan|IXSCAN|IDHACK|EXPRESS_IXSCAN|EXPRESS_IDHACK|EXPRESS_CLUSTERED_IXSCAN|SEARCH .* USING)\b/;
+const INDEX_STEP =
+  /^(Index Scan|Index Only Scan|Bitmap Index Scan|IXSCAN|IDHACK|EXPRESS_IXSCAN|EXPRESS_IDHACK|EXPRESS_CLUSTERED_IXSCAN|SEARCH .* USING)\b/;
 const SCAN_STEP = /^(Seq Scan|COLLSCAN|SCAN)\b/;
 const onPostgres = process.env.TEST_LOCAL_DB_BACKEND === 'postgresql';
 
@@ -47,11 +48,18 @@ describe('local database: the service lookups use an index', () => {
     claimId = `org:${created.body.slug}`;
     const owner = new Types.ObjectId();
     await db.master.collection('organizations').insertMany(
-      Array.from({ length: FILLER }, (_, i) => ({ _id: new Types.ObjectId(), slug: `filler_${i}`, status: 'active', created_at: new Date() })),
+      Array.from({ length: FILLER }, (_, i) => ({
+        _id: new Types.ObjectId(),
+        slug: `filler_${i}`,
+        status: 'active',
+        created_at: new Date(),
+      })),
     );
     await db.master
       .collection('unique_claims')
-      .insertMany(Array.from({ length: FILLER }, (_, i) => ({ _id: `org:filler_${i}`, owner_id: owner, claimed_at: new Date() })) as never[]);
+      .insertMany(
+        Array.from({ length: FILLER }, (_, i) => ({ _id: `org:filler_${i}`, owner_id: owner, claimed_at: new Date() })) as never[],
+      );
   }, 120_000);
 
   afterAll(async () => {
@@ -67,7 +75,11 @@ describe('local database: the service lookups use an index', () => {
   }
 
   function expectIndexUse(steps: string[]): void {
-    expect({ steps, usesAnIndex: steps.some((step) => INDEX_STEP.test(step)), scans: steps.filter((step) => SCAN_STEP.test(step)) }).toEqual({
+    expect({
+      steps,
+      usesAnIndex: steps.some((step) => INDEX_STEP.test(step)),
+      scans: steps.filter((step) => SCAN_STEP.test(step)),
+    }).toEqual({
       steps,
       usesAnIndex: true,
       scans: [],
@@ -93,7 +105,9 @@ describe('local database: the service lookups use an index', () => {
 
       beforeAll(async () => {
         pg = await openPostgres(process.env.TEST_LOCAL_POSTGRES_URL!);
-        const rows = await pg.query(`SELECT _jsonb->>'_id' AS collection, _jsonb->>'table' AS "table" FROM ${schema()}._ferretdb_database_metadata`);
+        const rows = await pg.query(
+          `SELECT _jsonb->>'_id' AS collection, _jsonb->>'table' AS "table" FROM ${schema()}._ferretdb_database_metadata`,
+        );
         tables = Object.fromEntries(rows.map((row) => [row.collection, row.table]));
       });
 
@@ -101,27 +115,36 @@ describe('local database: the service lookups use an index', () => {
         await pg?.close();
       });
 
-      it.each(['organizations', 'unique_claims'])('has a GIN jsonb_path_ops shadow, fastupdate off, beside each single-field index of %s', async (collection) => {
-        expect(tables[collection]).toEqual(expect.any(String));
-        const indexes = await pg.query(
-          `SELECT c.relname AS name, am.amname AS method, i.indnatts::text AS columns, pg_get_indexdef(i.indexrelid, 1, false) AS expression,
+      it.each(['organizations', 'unique_claims'])(
+        'has a GIN jsonb_path_ops shadow, fastupdate off, beside each single-field index of %s',
+        async (collection) => {
+          expect(tables[collection]).toEqual(expect.any(String));
+          const indexes = await pg.query(
+            `SELECT c.relname AS name, am.amname AS method, i.indnatts::text AS columns, pg_get_indexdef(i.indexrelid, 1, false) AS expression,
                   array_to_string(c.reloptions, ',') AS options, pg_get_indexdef(i.indexrelid) AS definition
              FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
             WHERE i.indrelid = '${schema()}."${tables[collection]}"'::regclass ORDER BY c.relname`,
-        );
-        const single = indexes.filter((index) => index.method === 'btree' && index.columns === '1');
-        expect(single.map((index) => index.expression)).toContain(`((_jsonb -> '_id'::text))`);
-        for (const btree of single) {
-          const shadow = indexes.find((index) => index.name === btree.name!.replace(/_idx$/, '_gin'));
-          expect({ of: btree.name, method: shadow?.method, expression: shadow?.expression, options: shadow?.options, definition: shadow?.definition }).toEqual({
-            of: btree.name,
-            method: 'gin',
-            expression: btree.expression,
-            options: 'fastupdate=off',
-            definition: expect.stringContaining('jsonb_path_ops'),
-          });
-        }
-      });
+          );
+          const single = indexes.filter((index) => index.method === 'btree' && index.columns === '1');
+          expect(single.map((index) => index.expression)).toContain(`((_jsonb -> '_id'::text))`);
+          for (const btree of single) {
+            const shadow = indexes.find((index) => index.name === btree.name!.replace(/_idx$/, '_gin'));
+            expect({
+              of: btree.name,
+              method: shadow?.method,
+              expression: shadow?.expression,
+              options: shadow?.options,
+              definition: shadow?.definition,
+            }).toEqual({
+              of: btree.name,
+              method: 'gin',
+              expression: btree.expression,
+              options: 'fastupdate=off',
+              definition: expect.stringContaining('jsonb_path_ops'),
+            });
+          }
+        },
+      );
 
       it('plans the statement FerretDB prepares for a lookup by _id on the shadow index at every execution', async () => {
         // FerretDB's driver prepares `_jsonb->$1 @> $2` once and executes it again and again; a

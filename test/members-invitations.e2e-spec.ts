@@ -10,8 +10,10 @@ const NOT_FOUND = 'Invitation not found, already used, revoked or expired';
 const INVITATION_KEYS = ['created_at', 'email', 'expires_at', 'id', 'invited_by', 'role'];
 const ORG_VIEW_KEYS = ['collection_name', 'created_at', 'id', 'organization_name', 'slug', 'status', 'updated_at'];
 
-const acceptVia = (t: Pick<Session, 'http'>) => (invitation_token: string, password = uniquePassword()) =>
-  t.http().post('/invitations/accept').send({ invitation_token, password });
+const acceptVia =
+  (t: Pick<Session, 'http'>) =>
+  (invitation_token: string, password = uniquePassword()) =>
+    t.http().post('/invitations/accept').send({ invitation_token, password });
 
 describe('invitations (e2e)', () => {
   const t = useTestApp();
@@ -118,7 +120,11 @@ describe('invitations (e2e)', () => {
 
   it('accept is 409 when the email got an account meanwhile, and creates no member', async () => {
     const invitation = await invite(t, a.token, 'member');
-    const other = await t.http().post('/org/create').send({ ...uniqueOrg('Meanwhile'), email: invitation.email }).expect(201);
+    const other = await t
+      .http()
+      .post('/org/create')
+      .send({ ...uniqueOrg('Meanwhile'), email: invitation.email })
+      .expect(201);
     expectError(await accept(invitation.invitation_token), 409);
     const members = await t.db.master.collection('members').find({ email: invitation.email }).toArray();
     expect(members).toHaveLength(1);

@@ -67,7 +67,10 @@ describe('an organization always keeps an owner (e2e)', () => {
     it.each([
       { label: 'demote the owner', send: () => t.withToken(admin.token).patch(`/org/members/${org.id}`).send({ role: 'admin' }) },
       { label: 'remove the owner', send: () => t.withToken(admin.token).delete(`/org/members/${org.id}`) },
-      { label: 'promote a viewer to owner', send: () => t.withToken(admin.token).patch(`/org/members/${viewer.id}`).send({ role: 'owner' }) },
+      {
+        label: 'promote a viewer to owner',
+        send: () => t.withToken(admin.token).patch(`/org/members/${viewer.id}`).send({ role: 'owner' }),
+      },
       { label: 'promote itself to owner', send: () => t.withToken(admin.token).patch(`/org/members/${admin.id}`).send({ role: 'owner' }) },
     ])('an admin cannot $label: 403 Requires role owner, nothing changed', async ({ send }) => {
       const before = await storedMembers(t, org.org.org.id);

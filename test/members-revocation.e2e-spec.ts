@@ -42,7 +42,11 @@ describe('member changes take effect on the next request (e2e)', () => {
     const leaver = await addMember(t, org.token, 'admin');
     await t.withToken(leaver.token).delete(`/org/members/${leaver.id}`).expect(204);
     expectError(await t.withToken(leaver.token).get('/org/members/me'), 401);
-    const created = await t.http().post('/org/create').send({ ...uniqueOrg('Left'), email: leaver.email }).expect(201);
+    const created = await t
+      .http()
+      .post('/org/create')
+      .send({ ...uniqueOrg('Left'), email: leaver.email })
+      .expect(201);
     const login = await t.http().post('/admin/login').send({ email: leaver.email, password: STRONG_PASSWORD }).expect(200);
     expect(login.body).toMatchObject({ org_id: created.body.id, role: 'owner' });
   });
@@ -88,13 +92,22 @@ describe('member changes take effect on the next request (e2e)', () => {
     expect(await storedMembers(t, doomed.org.id)).toEqual([]);
     expect(await t.db.master.collection('invitations').countDocuments({ org_id: orgId })).toBe(0);
     expect(await t.db.master.collection('audit_events').countDocuments({ org_id: orgId })).toBe(0);
-    expect(await t.db.master.collection('audit_events').countDocuments({ org_id: new Types.ObjectId(org.org.id as string) })).toBe(otherAudit);
+    expect(await t.db.master.collection('audit_events').countDocuments({ org_id: new Types.ObjectId(org.org.id as string) })).toBe(
+      otherAudit,
+    );
     for (const { email } of members) expect(await claimOf(email)).toBeNull();
-    expectError(await t.http().post('/invitations/accept').send({ invitation_token: pending.invitation_token, password: uniquePassword() }), 404);
+    expectError(
+      await t.http().post('/invitations/accept').send({ invitation_token: pending.invitation_token, password: uniquePassword() }),
+      404,
+    );
     expect(await t.db.master.collection('members').findOne({ email: pending.email })).toBeNull();
 
     for (const { email } of members) {
-      await t.http().post('/org/create').send({ ...uniqueOrg('Reborn'), email }).expect(201);
+      await t
+        .http()
+        .post('/org/create')
+        .send({ ...uniqueOrg('Reborn'), email })
+        .expect(201);
     }
   });
 });

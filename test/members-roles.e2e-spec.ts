@@ -45,7 +45,13 @@ describe('role matrix: every protected route × every role (e2e)', () => {
     }
     const org = await t.db.master.collection('organizations').findOne({ _id: new Types.ObjectId(id) });
     state.tenantCollections = await t.db.tenantCollections();
-    state.records = org ? await t.db.tenant.collection(org.collection_name as string).find().sort({ _id: 1 }).toArray() : null;
+    state.records = org
+      ? await t.db.tenant
+          .collection(org.collection_name as string)
+          .find()
+          .sort({ _id: 1 })
+          .toArray()
+      : null;
     return state;
   }
 
@@ -70,7 +76,11 @@ describe('role matrix: every protected route × every role (e2e)', () => {
       status: 200,
       mutates: false,
       prepare: async (caller) =>
-        onTeam(caller, (token) => t.withToken(token).get('/org/collection/stats'), (res) => expect(res.body.documents).toBeGreaterThanOrEqual(1)),
+        onTeam(
+          caller,
+          (token) => t.withToken(token).get('/org/collection/stats'),
+          (res) => expect(res.body.documents).toBeGreaterThanOrEqual(1),
+        ),
     },
     {
       label: 'GET /org/records',
@@ -78,8 +88,10 @@ describe('role matrix: every protected route × every role (e2e)', () => {
       status: 200,
       mutates: false,
       prepare: async (caller) =>
-        onTeam(caller, (token) => t.withToken(token).get('/org/records'), (res) =>
-          expect(res.body.items.map((item: { id: string }) => item.id)).toContain(recordId),
+        onTeam(
+          caller,
+          (token) => t.withToken(token).get('/org/records'),
+          (res) => expect(res.body.items.map((item: { id: string }) => item.id)).toContain(recordId),
         ),
     },
     {
@@ -88,8 +100,15 @@ describe('role matrix: every protected route × every role (e2e)', () => {
       status: 201,
       mutates: true,
       prepare: async (caller) =>
-        onTeam(caller, (token) => t.withToken(token).post('/org/records').send({ note: `by ${caller}` }), (res, _before, after) =>
-          expect((after.records as Record<string, any>[]).some((doc) => doc._id.toHexString() === res.body.id)).toBe(true),
+        onTeam(
+          caller,
+          (token) =>
+            t
+              .withToken(token)
+              .post('/org/records')
+              .send({ note: `by ${caller}` }),
+          (res, _before, after) =>
+            expect((after.records as Record<string, any>[]).some((doc) => doc._id.toHexString() === res.body.id)).toBe(true),
         ),
     },
     {
@@ -97,7 +116,12 @@ describe('role matrix: every protected route × every role (e2e)', () => {
       least: 'viewer',
       status: 200,
       mutates: false,
-      prepare: async (caller) => onTeam(caller, (token) => t.withToken(token).get(`/org/records/${recordId}`), (res) => expect(res.body.id).toBe(recordId)),
+      prepare: async (caller) =>
+        onTeam(
+          caller,
+          (token) => t.withToken(token).get(`/org/records/${recordId}`),
+          (res) => expect(res.body.id).toBe(recordId),
+        ),
     },
     {
       label: 'PUT /org/records/:id',
@@ -105,8 +129,14 @@ describe('role matrix: every protected route × every role (e2e)', () => {
       status: 200,
       mutates: true,
       prepare: async (caller) =>
-        onTeam(caller, (token) => t.withToken(token).put(`/org/records/${recordId}`).send({ note: `replaced by ${caller}` }), (res) =>
-          expect(res.body.data).toEqual({ note: `replaced by ${caller}` }),
+        onTeam(
+          caller,
+          (token) =>
+            t
+              .withToken(token)
+              .put(`/org/records/${recordId}`)
+              .send({ note: `replaced by ${caller}` }),
+          (res) => expect(res.body.data).toEqual({ note: `replaced by ${caller}` }),
         ),
     },
     {
@@ -116,8 +146,11 @@ describe('role matrix: every protected route × every role (e2e)', () => {
       mutates: true,
       prepare: async (caller) => {
         const record = await t.withToken(tokenOf('owner')).post('/org/records').send({ note: 'to delete' }).expect(201);
-        return onTeam(caller, (token) => t.withToken(token).delete(`/org/records/${record.body.id}`), (_res, _before, after) =>
-          expect((after.records as Record<string, any>[]).some((doc) => doc._id.toHexString() === record.body.id)).toBe(false),
+        return onTeam(
+          caller,
+          (token) => t.withToken(token).delete(`/org/records/${record.body.id}`),
+          (_res, _before, after) =>
+            expect((after.records as Record<string, any>[]).some((doc) => doc._id.toHexString() === record.body.id)).toBe(false),
         );
       },
     },
@@ -168,8 +201,14 @@ describe('role matrix: every protected route × every role (e2e)', () => {
       status: 201,
       mutates: true,
       prepare: async (caller) =>
-        onTeam(caller, (token) => t.withToken(token).post('/org/invitations').send({ email: `inv-${caller}-${Date.now()}@example.com`, role: 'viewer' }), (res) =>
-          expect(res.body.invitation_token).toEqual(expect.any(String)),
+        onTeam(
+          caller,
+          (token) =>
+            t
+              .withToken(token)
+              .post('/org/invitations')
+              .send({ email: `inv-${caller}-${Date.now()}@example.com`, role: 'viewer' }),
+          (res) => expect(res.body.invitation_token).toEqual(expect.any(String)),
         ),
     },
     {
@@ -177,7 +216,12 @@ describe('role matrix: every protected route × every role (e2e)', () => {
       least: 'admin',
       status: 200,
       mutates: false,
-      prepare: async (caller) => onTeam(caller, (token) => t.withToken(token).get('/org/invitations'), (res) => expect(res.body.items).toEqual(expect.any(Array))),
+      prepare: async (caller) =>
+        onTeam(
+          caller,
+          (token) => t.withToken(token).get('/org/invitations'),
+          (res) => expect(res.body.items).toEqual(expect.any(Array)),
+        ),
     },
     {
       label: 'DELETE /org/invitations/:id',
@@ -186,8 +230,10 @@ describe('role matrix: every protected route × every role (e2e)', () => {
       mutates: true,
       prepare: async (caller) => {
         const invitation = await invite(t, tokenOf('owner'), 'viewer');
-        return onTeam(caller, (token) => t.withToken(token).delete(`/org/invitations/${invitation.id}`), (_res, _before, after) =>
-          expect(stored(after, 'invitations').some((doc) => doc._id.toHexString() === invitation.id)).toBe(false),
+        return onTeam(
+          caller,
+          (token) => t.withToken(token).delete(`/org/invitations/${invitation.id}`),
+          (_res, _before, after) => expect(stored(after, 'invitations').some((doc) => doc._id.toHexString() === invitation.id)).toBe(false),
         );
       },
     },
@@ -196,7 +242,12 @@ describe('role matrix: every protected route × every role (e2e)', () => {
       least: 'admin',
       status: 200,
       mutates: false,
-      prepare: async (caller) => onTeam(caller, (token) => t.withToken(token).get('/org/audit'), (res) => expect(res.body.items.length).toBeGreaterThan(0)),
+      prepare: async (caller) =>
+        onTeam(
+          caller,
+          (token) => t.withToken(token).get('/org/audit'),
+          (res) => expect(res.body.items.length).toBeGreaterThan(0),
+        ),
     },
     {
       label: 'GET /org/members',
@@ -204,8 +255,13 @@ describe('role matrix: every protected route × every role (e2e)', () => {
       status: 200,
       mutates: false,
       prepare: async (caller) =>
-        onTeam(caller, (token) => t.withToken(token).get('/org/members'), (res) =>
-          expect(res.body.items.map((item: { id: string }) => item.id)).toEqual(expect.arrayContaining(ROLES.map((role) => team.byRole[role].id))),
+        onTeam(
+          caller,
+          (token) => t.withToken(token).get('/org/members'),
+          (res) =>
+            expect(res.body.items.map((item: { id: string }) => item.id)).toEqual(
+              expect.arrayContaining(ROLES.map((role) => team.byRole[role].id)),
+            ),
         ),
     },
     {
@@ -214,8 +270,10 @@ describe('role matrix: every protected route × every role (e2e)', () => {
       status: 200,
       mutates: false,
       prepare: async (caller) =>
-        onTeam(caller, (token) => t.withToken(token).get('/org/members/me'), (res) =>
-          expect(res.body).toMatchObject({ id: team.byRole[caller].id, email: team.byRole[caller].email, role: caller }),
+        onTeam(
+          caller,
+          (token) => t.withToken(token).get('/org/members/me'),
+          (res) => expect(res.body).toMatchObject({ id: team.byRole[caller].id, email: team.byRole[caller].email, role: caller }),
         ),
     },
     {
@@ -225,10 +283,14 @@ describe('role matrix: every protected route × every role (e2e)', () => {
       mutates: true,
       prepare: async (caller) => {
         const target = await addMember(t, tokenOf('owner'), 'viewer');
-        return onTeam(caller, (token) => t.withToken(token).patch(`/org/members/${target.id}`).send({ role: 'member' }), (res, _before, after) => {
-          expect(res.body).toMatchObject({ id: target.id, role: 'member' });
-          expect(stored(after, 'members').find((doc) => doc._id.toHexString() === target.id)?.role).toBe('member');
-        });
+        return onTeam(
+          caller,
+          (token) => t.withToken(token).patch(`/org/members/${target.id}`).send({ role: 'member' }),
+          (res, _before, after) => {
+            expect(res.body).toMatchObject({ id: target.id, role: 'member' });
+            expect(stored(after, 'members').find((doc) => doc._id.toHexString() === target.id)?.role).toBe('member');
+          },
+        );
       },
     },
     {
@@ -238,8 +300,10 @@ describe('role matrix: every protected route × every role (e2e)', () => {
       mutates: true,
       prepare: async (caller) => {
         const target = await addMember(t, tokenOf('owner'), 'viewer');
-        return onTeam(caller, (token) => t.withToken(token).delete(`/org/members/${target.id}`), (_res, _before, after) =>
-          expect(stored(after, 'members').some((doc) => doc._id.toHexString() === target.id)).toBe(false),
+        return onTeam(
+          caller,
+          (token) => t.withToken(token).delete(`/org/members/${target.id}`),
+          (_res, _before, after) => expect(stored(after, 'members').some((doc) => doc._id.toHexString() === target.id)).toBe(false),
         );
       },
     },
@@ -262,7 +326,12 @@ describe('role matrix: every protected route × every role (e2e)', () => {
           };
         }
         const org = await t.db.master.collection('organizations').findOne({ _id: new Types.ObjectId(orgId()) });
-        return onTeam(caller, (token) => t.withToken(token).delete('/org/delete').query({ organization_name: org!.name as string }));
+        return onTeam(caller, (token) =>
+          t
+            .withToken(token)
+            .delete('/org/delete')
+            .query({ organization_name: org!.name as string }),
+        );
       },
     },
   ];
@@ -311,7 +380,10 @@ describe('role matrix: every protected route × every role (e2e)', () => {
 
     it.each([
       { label: 'PATCH A’s member', send: () => t.withToken(adminOfB).patch(`/org/members/${memberIdOfA}`).send({ role: 'member' }) },
-      { label: 'PATCH A’s member to owner', send: () => t.withToken(adminOfB).patch(`/org/members/${memberIdOfA}`).send({ role: 'owner' }) },
+      {
+        label: 'PATCH A’s member to owner',
+        send: () => t.withToken(adminOfB).patch(`/org/members/${memberIdOfA}`).send({ role: 'owner' }),
+      },
       { label: 'DELETE A’s member', send: () => t.withToken(adminOfB).delete(`/org/members/${memberIdOfA}`) },
       { label: 'DELETE A’s invitation', send: () => t.withToken(adminOfB).delete(`/org/invitations/${invitationIdOfA}`) },
     ])('$label as B’s admin: 404, nothing changed', async ({ send }) => {

@@ -40,9 +40,7 @@ describe('metrics (e2e)', () => {
     expect(sample(text, 'http_requests_total', { method: 'GET', route: '/health', status_code: '200' })).toBe(2);
     expect(sample(text, 'http_requests_total', { method: 'GET', route: '/org/records/:id', status_code: '401' })).toBe(1);
     expect(sample(text, 'http_requests_total', { method: 'GET', route: 'unmatched', status_code: '404' })).toBe(1);
-    expect(
-      sample(text, 'http_request_duration_seconds_count', { method: 'GET', route: '/health', status_code: '200' }),
-    ).toBe(2);
+    expect(sample(text, 'http_request_duration_seconds_count', { method: 'GET', route: '/health', status_code: '200' })).toBe(2);
     expect(sample(text, 'http_request_duration_seconds_sum', { method: 'GET', route: '/health', status_code: '200' })).toBeGreaterThan(0);
     expect(text).not.toContain(missingId);
     expect(text).not.toContain('4242');
@@ -73,7 +71,11 @@ describe('metrics (e2e)', () => {
     const before = await scrape();
 
     const { input, token } = await createOrgWithToken(t);
-    await t.http().post('/org/create').send({ ...input, email: uniqueOrg().email }).expect(409);
+    await t
+      .http()
+      .post('/org/create')
+      .send({ ...input, email: uniqueOrg().email })
+      .expect(409);
     const renamed = uniqueOrg('Renamed').organization_name;
     const update = await t.withToken(token).put('/org/update').send({ organization_name: renamed }).expect(200);
     await t.withToken(update.body.access_token).delete('/org/delete').query({ organization_name: renamed }).expect(200);

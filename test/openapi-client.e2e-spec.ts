@@ -22,7 +22,7 @@ function operationsOf(document: Json): { method: string; path: string; operation
 /** Every node of the document, with its JSON pointer. */
 function* nodes(value: unknown, pointer = ''): Generator<[string, Json]> {
   if (typeof value !== 'object' || value === null) return;
-  yield [pointer, value as Json];
+  yield [pointer, value];
   for (const [key, child] of Object.entries(value)) yield* nodes(child, `${pointer}/${key}`);
 }
 
@@ -63,7 +63,7 @@ describe('the OpenAPI document and a client generated from it (e2e, child proces
           expect([where, Object.keys(responses)]).toEqual([where, expect.arrayContaining(['401', '403'])]);
           expect([where, responses['401'].headers['WWW-Authenticate']]).toEqual([where, header('WWW-Authenticate')]);
         }
-        for (const [status, response] of Object.entries(responses as Record<string, Json>)) {
+        for (const [status, response] of Object.entries(responses)) {
           expect([where, status, response.headers?.['X-Request-Id']]).toEqual([where, status, header('X-Request-Id')]);
           if (['409', '429', '503', 'default'].includes(status)) {
             expect([where, status, response.headers['Retry-After']]).toEqual([where, status, header('Retry-After')]);
@@ -112,8 +112,12 @@ describe('the OpenAPI document and a client generated from it (e2e, child proces
     });
 
     it('gives /health and /health/ready response schemas that their answers fit', async () => {
-      expect(document.paths['/health'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/LivenessDto' });
-      expect(document.paths['/health/ready'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ReadinessDto' });
+      expect(document.paths['/health'].get.responses['200'].content['application/json'].schema).toEqual({
+        $ref: '#/components/schemas/LivenessDto',
+      });
+      expect(document.paths['/health/ready'].get.responses['200'].content['application/json'].schema).toEqual({
+        $ref: '#/components/schemas/ReadinessDto',
+      });
       const schemas = document.components.schemas;
       const ready = await t.api.request('GET', '/health/ready');
       expect(ready.status).toBe(200);
@@ -123,7 +127,9 @@ describe('the OpenAPI document and a client generated from it (e2e, child proces
     });
 
     it('publishes patterns that compile without Unicode property classes', () => {
-      const patterns = [...nodes(document)].filter(([, node]) => typeof node.pattern === 'string').map(([, node]) => node.pattern as string);
+      const patterns = [...nodes(document)]
+        .filter(([, node]) => typeof node.pattern === 'string')
+        .map(([, node]) => node.pattern as string);
       expect(patterns.length).toBeGreaterThan(0);
       for (const pattern of patterns) {
         expect(pattern).not.toMatch(/\\[pP]\{/);
@@ -140,8 +146,15 @@ describe('the OpenAPI document and a client generated from it (e2e, child proces
     it('answers GET / with its name, version and links, each of which answers', async () => {
       const root = await t.api.request('GET', '/');
       expect(root.status).toBe(200);
-      expect(root.body).toEqual({ name: 'organization-management-service', version: document.info.version, docs: '/docs', openapi: '/docs-json', health: '/health' });
-      for (const link of [root.body.docs, root.body.openapi, root.body.health]) expect([link, (await t.api.request('GET', link)).status]).toEqual([link, 200]);
+      expect(root.body).toEqual({
+        name: 'organization-management-service',
+        version: document.info.version,
+        docs: '/docs',
+        openapi: '/docs-json',
+        health: '/health',
+      });
+      for (const link of [root.body.docs, root.body.openapi, root.body.health])
+        expect([link, (await t.api.request('GET', link)).status]).toEqual([link, 200]);
     });
 
     it('serves ReDoc at /redoc with its bundle from the redoc package', async () => {
@@ -169,11 +182,24 @@ describe('the OpenAPI document and a client generated from it (e2e, child proces
       await writeFile(
         join(work, 'tsconfig.json'),
         JSON.stringify({
-          compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2023', lib: ['es2023'], types: ['node'], strict: true, outDir: 'out', rootDir: '.' },
+          compilerOptions: {
+            module: 'nodenext',
+            moduleResolution: 'nodenext',
+            target: 'es2023',
+            lib: ['es2023'],
+            types: ['node'],
+            strict: true,
+            outDir: 'out',
+            rootDir: '.',
+          },
           files: ['journey.ts'],
         }),
       );
-      await run(process.execPath, [join(ROOT, 'node_modules/openapi-typescript/bin/cli.js'), 'openapi.json', '-o', 'generated/schema.d.ts'], { cwd: work });
+      await run(
+        process.execPath,
+        [join(ROOT, 'node_modules/openapi-typescript/bin/cli.js'), 'openapi.json', '-o', 'generated/schema.d.ts'],
+        { cwd: work },
+      );
     }, 60_000);
 
     afterAll(async () => {
@@ -181,7 +207,9 @@ describe('the OpenAPI document and a client generated from it (e2e, child proces
     });
 
     it('type-checks a client journey against the generated types', async () => {
-      const compiled = await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: work }).then(
+      const compiled = await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {
+        cwd: work,
+      }).then(
         () => '',
         (error: { stdout: string }) => error.stdout,
       );

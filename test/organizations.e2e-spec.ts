@@ -60,12 +60,19 @@ describe('organizations (e2e)', () => {
     it('accepts a name of exactly 100 characters and refuses 101', async () => {
       const base = uniqueOrg('L');
       const hundred = base.organization_name.padEnd(100, 'x');
-      const created = await t.http().post('/org/create').send({ ...base, organization_name: hundred }).expect(201);
+      const created = await t
+        .http()
+        .post('/org/create')
+        .send({ ...base, organization_name: hundred })
+        .expect(201);
       expect(created.body.organization_name).toBe(hundred);
       expect(Buffer.byteLength(created.body.slug)).toBeLessThanOrEqual(64);
 
       const other = uniqueOrg('L');
-      const res = await t.http().post('/org/create').send({ ...other, organization_name: other.organization_name.padEnd(101, 'x') });
+      const res = await t
+        .http()
+        .post('/org/create')
+        .send({ ...other, organization_name: other.organization_name.padEnd(101, 'x') });
       expectError(res, 400, /organization_name/);
     });
 
@@ -75,7 +82,10 @@ describe('organizations (e2e)', () => {
       ['empty', ''],
     ])('refuses a name with %s (400) and stores nothing', async (_label, organization_name) => {
       const input = uniqueOrg();
-      const res = await t.http().post('/org/create').send({ ...input, organization_name });
+      const res = await t
+        .http()
+        .post('/org/create')
+        .send({ ...input, organization_name });
       expectError(res, 400, /organization_name/);
       expectError(await login(input.email, input.password), 401);
     });
@@ -83,7 +93,11 @@ describe('organizations (e2e)', () => {
     it('accepts non-Latin names with a non-empty slug', async () => {
       const tag = uniqueOrg().organization_name.split(' ')[1];
       for (const name of [`株式会社 ${tag}`, `Компания ${tag}`, `شركة ${tag}`, `कंपनी ${tag}`]) {
-        const res = await t.http().post('/org/create').send({ ...uniqueOrg(), organization_name: name }).expect(201);
+        const res = await t
+          .http()
+          .post('/org/create')
+          .send({ ...uniqueOrg(), organization_name: name })
+          .expect(201);
         expect(res.body.organization_name).toBe(name);
         expect(res.body.slug.length).toBeGreaterThan(tag.length + 1);
         expect(res.body.collection_name).toBe(`org_${res.body.slug}`);
@@ -93,9 +107,16 @@ describe('organizations (e2e)', () => {
 
     it('treats accent and case variants of a taken name as the same organization (409)', async () => {
       const tag = uniqueOrg().organization_name.split(' ')[1];
-      await t.http().post('/org/create').send({ ...uniqueOrg(), organization_name: `Café Zoë ${tag}` }).expect(201);
+      await t
+        .http()
+        .post('/org/create')
+        .send({ ...uniqueOrg(), organization_name: `Café Zoë ${tag}` })
+        .expect(201);
       for (const variant of [`cafe zoe ${tag}`, `CAFÉ ZOË ${tag}`, `  Cafe-Zoe ${tag} `, `café_zoë_${tag}`]) {
-        const res = await t.http().post('/org/create').send({ ...uniqueOrg(), organization_name: variant });
+        const res = await t
+          .http()
+          .post('/org/create')
+          .send({ ...uniqueOrg(), organization_name: variant });
         expectError(res, 409, 'An organization with this name already exists');
       }
     });
@@ -104,7 +125,10 @@ describe('organizations (e2e)', () => {
       const first = uniqueOrg();
       await t.http().post('/org/create').send(first).expect(201);
       const second = uniqueOrg();
-      const res = await t.http().post('/org/create').send({ ...second, email: first.email.toUpperCase() });
+      const res = await t
+        .http()
+        .post('/org/create')
+        .send({ ...second, email: first.email.toUpperCase() });
       expectError(res, 409, 'An account with this email already exists');
       // The failed create left no claim on its name behind.
       await t.http().post('/org/create').send(second).expect(201);
@@ -112,7 +136,11 @@ describe('organizations (e2e)', () => {
 
     it('stores the email lower-cased and logs in with any case', async () => {
       const input = uniqueOrg();
-      const res = await t.http().post('/org/create').send({ ...input, email: `  ${input.email.toUpperCase()} ` }).expect(201);
+      const res = await t
+        .http()
+        .post('/org/create')
+        .send({ ...input, email: `  ${input.email.toUpperCase()} ` })
+        .expect(201);
       expect(res.body.admin.email).toBe(input.email);
       await login(input.email.toUpperCase(), input.password).expect(200);
     });
@@ -121,8 +149,18 @@ describe('organizations (e2e)', () => {
       const first = uniqueOrg();
       await t.http().post('/org/create').send(first).expect(201);
       const second = uniqueOrg();
-      expectError(await t.http().post('/org/create').send({ ...second, organization_name: first.organization_name }), 409);
-      await t.http().post('/org/create').send({ ...second }).expect(201);
+      expectError(
+        await t
+          .http()
+          .post('/org/create')
+          .send({ ...second, organization_name: first.organization_name }),
+        409,
+      );
+      await t
+        .http()
+        .post('/org/create')
+        .send({ ...second })
+        .expect(201);
     });
 
     it.each([
@@ -131,7 +169,14 @@ describe('organizations (e2e)', () => {
       ['a common one', 'Password1234', /too common/],
     ])('refuses a password of %s (400)', async (_label, password, message) => {
       const input = uniqueOrg();
-      expectError(await t.http().post('/org/create').send({ ...input, password }), 400, message);
+      expectError(
+        await t
+          .http()
+          .post('/org/create')
+          .send({ ...input, password }),
+        400,
+        message,
+      );
       expectError(await getOrg(input.organization_name), 404);
     });
 
@@ -161,7 +206,10 @@ describe('organizations (e2e)', () => {
 
     it('refuses a body over 64 KiB (413) and stores nothing', async () => {
       const input = uniqueOrg();
-      const res = await t.http().post('/org/create').send({ ...input, password: `${input.password}${'x'.repeat(70_000)}` });
+      const res = await t
+        .http()
+        .post('/org/create')
+        .send({ ...input, password: `${input.password}${'x'.repeat(70_000)}` });
       expectError(res, 413);
       expectError(await getOrg(input.organization_name), 404);
     });
@@ -228,7 +276,16 @@ describe('organizations (e2e)', () => {
 
     it('walks every visible organization once, in creation order, with limit and next_cursor', async () => {
       const created: Record<string, any>[] = [];
-      for (let i = 0; i < 3; i += 1) created.push((await t.http().post('/org/create').send(uniqueOrg(`List ${i}`)).expect(201)).body);
+      for (let i = 0; i < 3; i += 1)
+        created.push(
+          (
+            await t
+              .http()
+              .post('/org/create')
+              .send(uniqueOrg(`List ${i}`))
+              .expect(201)
+          ).body,
+        );
       const total = await t.db.master.collection('organizations').countDocuments({ status: 'active' });
 
       const pages = await walk(2);
@@ -310,7 +367,11 @@ describe('organizations (e2e)', () => {
         expect(stats.body).toMatchObject({ collection_name: res.body.current_collection, documents: 3 });
       }
       // The old name is free again.
-      await t.http().post('/org/create').send({ ...uniqueOrg(), organization_name: org.organization_name }).expect(201);
+      await t
+        .http()
+        .post('/org/create')
+        .send({ ...uniqueOrg(), organization_name: org.organization_name })
+        .expect(201);
     });
 
     it('changes only the display name when the slug stays the same', async () => {
@@ -339,7 +400,11 @@ describe('organizations (e2e)', () => {
       expectError(await login(input.email, input.password), 401);
       await login(newEmail, input.password).expect(200);
       // The old email is free for a new organization.
-      await t.http().post('/org/create').send({ ...uniqueOrg(), email: input.email }).expect(201);
+      await t
+        .http()
+        .post('/org/create')
+        .send({ ...uniqueOrg(), email: input.email })
+        .expect(201);
     });
 
     it('treats the current email in another case as no change: the token keeps working', async () => {
@@ -369,7 +434,11 @@ describe('organizations (e2e)', () => {
       const { token, org } = await createOrgWithToken(t);
       await addRecords(token, 2);
       const next = uniqueOrg('All three');
-      const res = await t.withToken(token).put('/org/update').send({ ...next, password: 'third-Strong-passphrase' }).expect(200);
+      const res = await t
+        .withToken(token)
+        .put('/org/update')
+        .send({ ...next, password: 'third-Strong-passphrase' })
+        .expect(200);
       expect(res.body).toMatchObject({ previous_collection: org.collection_name, documents_migrated: 2 });
       expectError(await t.withToken(token).get('/org/collection/stats'), 401);
       const relogin = await login(next.email, 'third-Strong-passphrase').expect(200);
@@ -408,7 +477,11 @@ describe('organizations (e2e)', () => {
       expectError(res, 409);
       expect((await getOrg(a.input.organization_name).expect(200)).body.collection_name).toBe(a.org.collection_name);
       // The name the failed rename tried is still free.
-      await t.http().post('/org/create').send({ ...uniqueOrg(), organization_name: next }).expect(201);
+      await t
+        .http()
+        .post('/org/create')
+        .send({ ...uniqueOrg(), organization_name: next })
+        .expect(201);
     });
 
     it.each([
@@ -482,7 +555,13 @@ describe('organizations (e2e)', () => {
           .send({ organization_name: 'Somebody Else' }),
         400,
       );
-      expectError(await t.withToken(token).delete('/org/delete').send({ organization_name: { $ne: null } }), 400);
+      expectError(
+        await t
+          .withToken(token)
+          .delete('/org/delete')
+          .send({ organization_name: { $ne: null } }),
+        400,
+      );
       expectError(await t.withToken(token).delete('/org/delete').send({ organization_name: null }), 400);
       expectError(await t.withToken(token).delete('/org/delete').send({ organization_name: input.organization_name, x: 1 }), 400);
       await getOrg(input.organization_name).expect(200);
@@ -515,7 +594,12 @@ describe('organizations (e2e)', () => {
     it("answers with the token's collection, its document count, size and indexes", async () => {
       const { token, org } = await createOrgWithToken(t);
       const empty = await t.withToken(token).get('/org/collection/stats').expect(200);
-      expect(empty.body).toEqual({ collection_name: org.collection_name, documents: 0, size_bytes: expect.any(Number), indexes: expect.any(Number) });
+      expect(empty.body).toEqual({
+        collection_name: org.collection_name,
+        documents: 0,
+        size_bytes: expect.any(Number),
+        indexes: expect.any(Number),
+      });
 
       await addRecords(token, 4);
       const full = await t.withToken(token).get('/org/collection/stats').expect(200);

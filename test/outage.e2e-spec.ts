@@ -72,7 +72,11 @@ describe('database outage (built service, own FerretDB)', () => {
 
   it('serves again once the database is back, without a restart', async () => {
     database = await startFerretDb({ port, dataDir });
-    await waitFor(async () => ((await api.request('GET', '/health/ready')).status === 200 ? true : undefined), () => '/health/ready to answer 200', 30_000);
+    await waitFor(
+      async () => ((await api.request('GET', '/health/ready')).status === 200 ? true : undefined),
+      () => '/health/ready to answer 200',
+      30_000,
+    );
 
     expect((await api.request('GET', `/org/records/${recordId}`, { token })).body.data).toEqual({ kept: 'through the outage' });
     const written = await api.request('POST', '/org/records', { token, body: { after: 'outage' } });

@@ -28,7 +28,10 @@ describe('lifecycle reconciler (e2e)', () => {
       ];
       await claims.insertMany(orphans);
       // The reconciler only judges claims older than a lease (1 s here).
-      await waitFor(async () => (Date.now() > newestHeld + 1500 ? true : undefined), () => 'the claims to be a lease old');
+      await waitFor(
+        async () => (Date.now() > newestHeld + 1500 ? true : undefined),
+        () => 'the claims to be a lease old',
+      );
 
       const report = await t.app.get(OrganizationReconciler).reconcile();
 
@@ -42,7 +45,7 @@ describe('lifecycle reconciler (e2e)', () => {
       expect(await claims.countDocuments()).toBe(2 * ORGANIZATIONS);
     }, 120_000);
 
-    it('keeps the claims of a rename in progress: the new slug and the admin\'s new email', async () => {
+    it("keeps the claims of a rename in progress: the new slug and the admin's new email", async () => {
       const created = await t.http().post('/org/create').send(uniqueOrg('Pending')).expect(201);
       const orgId = new Types.ObjectId(created.body.id as string);
       const organizations = t.db.master.collection('organizations');
@@ -59,7 +62,11 @@ describe('lifecycle reconciler (e2e)', () => {
               to_name: 'Pending Target',
               to_slug: 'pending_target',
               to_collection: 'org_pending_target',
-              credential_changes: { member_id: new Types.ObjectId(created.body.admin.id as string), email: 'pending-target@example.com', credential_version: 2 },
+              credential_changes: {
+                member_id: new Types.ObjectId(created.body.admin.id as string),
+                email: 'pending-target@example.com',
+                credential_version: 2,
+              },
             },
           },
         },
@@ -121,7 +128,9 @@ describe('lifecycle reconciler (e2e)', () => {
         const holder = reports[0].ran ? first : second;
         const other = holder === first ? second : first;
         // While the term lasts, the holder renews it and the other instance stays out.
-        const [renewed, refused] = await Promise.all([holder, other].map((instance) => instance.app.get(OrganizationReconciler).reconcile()));
+        const [renewed, refused] = await Promise.all(
+          [holder, other].map((instance) => instance.app.get(OrganizationReconciler).reconcile()),
+        );
         expect(refused.ran).toBe(false);
         expect(renewed.ran).toBe(true);
       }

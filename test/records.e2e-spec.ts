@@ -17,7 +17,12 @@ describe('tenant records /org/records (e2e)', () => {
   it('creates, reads, replaces and deletes a record in the token organization collection', async () => {
     const data = { sku: 'A-1', qty: 3, tags: ['x', 'y'], nested: { ok: true, none: null }, empty: {} };
     const created = await t.withToken(a.token).post('/org/records').send(data).expect(201);
-    expect(created.body).toEqual({ id: expect.stringMatching(/^[0-9a-f]{24}$/), data, created_at: expect.any(String), updated_at: expect.any(String) });
+    expect(created.body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{24}$/),
+      data,
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+    });
     const id = created.body.id as string;
 
     const stored = await t.db.tenant.collection(a.org.collection_name).findOne({ _id: new Types.ObjectId(id) });

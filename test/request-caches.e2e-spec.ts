@@ -54,7 +54,11 @@ describe('request caches (e2e)', () => {
 
     it('reads a record from the new collection at once after a rename', async () => {
       const { token, recordId } = await orgWithRecord(a);
-      const renamed = await a.withToken(token).put('/org/update').send({ organization_name: uniqueOrg('Moved').organization_name }).expect(200);
+      const renamed = await a
+        .withToken(token)
+        .put('/org/update')
+        .send({ organization_name: uniqueOrg('Moved').organization_name })
+        .expect(200);
       expect(renamed.body.current_collection).not.toBe(renamed.body.previous_collection);
       const read = await readRecord(a, token, recordId).expect(200);
       expect(read.body).toEqual(expect.objectContaining({ id: recordId, data: { sku: 'A-1' } }));
@@ -78,9 +82,13 @@ describe('request caches (e2e)', () => {
       expect((await readRecord(a, token, recordId).expect(200)).body).toEqual(own.body);
     });
 
-    it('never read another organization\'s record through an old collection name that organization now owns', async () => {
+    it("never read another organization's record through an old collection name that organization now owns", async () => {
       const { token, input, recordId } = await orgWithRecord(a);
-      await a.withToken(token).put('/org/update').send({ organization_name: uniqueOrg('Moved').organization_name }).expect(200);
+      await a
+        .withToken(token)
+        .put('/org/update')
+        .send({ organization_name: uniqueOrg('Moved').organization_name })
+        .expect(200);
       // A new organization under the old name gets the old collection name, and a record in it.
       const successor = await createOrgWithToken(a, { ...uniqueOrg('Successor'), organization_name: input.organization_name });
       const theirs = await a.withToken(successor.token).post('/org/records').send({ owner: 'successor' }).expect(201);
@@ -89,7 +97,7 @@ describe('request caches (e2e)', () => {
       await readRecord(a, successor.token, theirs.body.id).expect(200);
     });
 
-    it('never answer with a document that names no owner, even in the organization\'s own collection', async () => {
+    it("never answer with a document that names no owner, even in the organization's own collection", async () => {
       const { token } = await orgWithRecord(a);
       const collection = (await a.withToken(token).get('/org/collection/stats').expect(200)).body.collection_name as string;
       const ownerlessId = new Types.ObjectId();
@@ -101,7 +109,11 @@ describe('request caches (e2e)', () => {
   describe('on another instance', () => {
     it('reads a record at once after a rename made elsewhere (a miss is checked against the current state)', async () => {
       const { token, recordId } = await orgWithRecord(b);
-      await a.withToken(token).put('/org/update').send({ organization_name: uniqueOrg('Moved').organization_name }).expect(200);
+      await a
+        .withToken(token)
+        .put('/org/update')
+        .send({ organization_name: uniqueOrg('Moved').organization_name })
+        .expect(200);
       const read = await readRecord(b, token, recordId).expect(200);
       expect(read.body.id).toBe(recordId);
     });

@@ -97,7 +97,11 @@ describe('the running service (e2e, child process)', () => {
     for (const [method, path, protectedByToken] of ENDPOINTS) {
       const operation = document.paths[path]?.[method];
       expect({ method, path, documented: operation !== undefined }).toEqual({ method, path, documented: true });
-      expect({ method, path, security: operation.security ?? [] }).toEqual({ method, path, security: protectedByToken ? [{ bearer: [] }] : [] });
+      expect({ method, path, security: operation.security ?? [] }).toEqual({
+        method,
+        path,
+        security: protectedByToken ? [{ bearer: [] }] : [],
+      });
       if (protectedByToken) expect(operation.responses['401']).toBeDefined();
     }
   });
@@ -112,7 +116,12 @@ describe('the running service (e2e, child process)', () => {
     expect(Object.keys(create.properties).sort()).toEqual(['email', 'organization_name', 'password']);
     expect([...create.required].sort()).toEqual(['email', 'organization_name', 'password']);
     expect(document.components.schemas.UpdateOrganizationDto.required ?? []).toEqual([]);
-    expect(Object.keys(document.components.schemas.ErrorResponseDto.properties).sort()).toEqual(['error', 'message', 'requestId', 'statusCode']);
+    expect(Object.keys(document.components.schemas.ErrorResponseDto.properties).sort()).toEqual([
+      'error',
+      'message',
+      'requestId',
+      'statusCode',
+    ]);
   });
 });
 

@@ -26,7 +26,11 @@ describe('cross-tenant access: org B against org A (e2e)', () => {
     return {
       organization: await t.db.master.collection('organizations').findOne({ _id: orgId }),
       admins: await t.db.master.collection('members').find({ org_id: orgId }).toArray(),
-      records: await t.db.tenant.collection(a.org.collection_name as string).find().sort({ _id: 1 }).toArray(),
+      records: await t.db.tenant
+        .collection(a.org.collection_name as string)
+        .find()
+        .sort({ _id: 1 })
+        .toArray(),
     };
   }
 
@@ -40,20 +44,28 @@ describe('cross-tenant access: org B against org A (e2e)', () => {
     { label: 'read A’s record by id', method: 'get', path: '/org/records/:id', status: 404 },
     { label: 'replace A’s record by id', method: 'put', path: '/org/records/:id', body: { note: 'overwritten by B' }, status: 404 },
     { label: 'delete A’s record by id', method: 'delete', path: '/org/records/:id', status: 404 },
-    { label: 'list records starting before A’s record id', method: 'get', path: '/org/records?cursor=000000000000000000000000&limit=100', status: 200 },
+    {
+      label: 'list records starting before A’s record id',
+      method: 'get',
+      path: '/org/records?cursor=000000000000000000000000&limit=100',
+      status: 200,
+    },
     { label: 'write a record (lands in B’s collection)', method: 'post', path: '/org/records', body: { note: 'from b' }, status: 201 },
     { label: 'read collection stats', method: 'get', path: '/org/collection/stats', status: 200 },
     { label: 'delete A by name in the query', method: 'delete', path: '/org/delete?organization_name=:name', status: 403 },
     { label: 'delete A by name in the body', method: 'delete', path: '/org/delete', body: { organization_name: ':name' }, status: 403 },
-    { label: 'delete A by a same-slug spelling of its name', method: 'delete', path: '/org/delete', body: { organization_name: ' :NAME ' }, status: 403 },
+    {
+      label: 'delete A by a same-slug spelling of its name',
+      method: 'delete',
+      path: '/org/delete',
+      body: { organization_name: ' :NAME ' },
+      status: 403,
+    },
     { label: 'rename B to A’s name', method: 'put', path: '/org/update', body: { organization_name: ':name' }, status: 409 },
   ];
 
   const fill = (text: string) =>
-    text
-      .replace(':id', recordIdOfA)
-      .replace(':NAME', (a.input.organization_name).toUpperCase())
-      .replace(':name', a.input.organization_name);
+    text.replace(':id', recordIdOfA).replace(':NAME', a.input.organization_name.toUpperCase()).replace(':name', a.input.organization_name);
 
   it.each(attacks)('$label with B’s token: $status, nothing of A read, changed or revealed', async ({ method, path, body, status }) => {
     const before = await stateOfA();

@@ -30,7 +30,9 @@ describe('no user enumeration through login (e2e)', () => {
     const comparable = (response: typeof wrongPassword) => ({
       status: response.status,
       body: { ...response.body, requestId: undefined },
-      headers: Object.keys(response.headers).filter((name) => name !== 'date').sort(),
+      headers: Object.keys(response.headers)
+        .filter((name) => name !== 'date')
+        .sort(),
       contentLength: response.headers['content-length'],
     });
     expect(comparable(unknownEmail)).toEqual(comparable(wrongPassword));

@@ -20,7 +20,9 @@ describe('floods of password-hashing requests (e2e)', () => {
 
     it('lets 10 creates through per window and refuses the rest with 429, leaving nothing half-created, while /health answers', async () => {
       const address = '198.51.100.77';
-      const creates = Array.from({ length: 300 }, () => t.http().post('/org/create').set('X-Forwarded-For', address).send(uniqueOrg('Flood')));
+      const creates = Array.from({ length: 300 }, () =>
+        t.http().post('/org/create').set('X-Forwarded-For', address).send(uniqueOrg('Flood')),
+      );
       const health = Array.from({ length: 20 }, () => t.http().get('/health'));
       const [createStatuses, healthStatuses] = await Promise.all([statusesOf(creates), statusesOf(health)]);
 
@@ -38,7 +40,11 @@ describe('floods of password-hashing requests (e2e)', () => {
     it('limits invitation accepts per address the same way', async () => {
       const address = '198.51.100.90';
       const accept = () =>
-        t.http().post('/invitations/accept').set('X-Forwarded-For', address).send({ invitation_token: 'x'.repeat(43), password: 'a-Strong-passphrase-42' });
+        t
+          .http()
+          .post('/invitations/accept')
+          .set('X-Forwarded-For', address)
+          .send({ invitation_token: 'x'.repeat(43), password: 'a-Strong-passphrase-42' });
       for (let i = 0; i < 10; i += 1) expectError(await accept(), 404);
       const refused = await accept();
       expectError(refused, 429, 'Too many requests from this address; retry later');
@@ -48,11 +54,21 @@ describe('floods of password-hashing requests (e2e)', () => {
 
   describe('beyond the hashing bound', () => {
     // One hash at a time and two waiting: a burst of creates from many addresses overflows at once.
-    const t = useTestApp({ TRUST_PROXY: 'true', HASH_CONCURRENCY: '1', HASH_QUEUE_LIMIT: '2', ARGON2_MEMORY_KIB: '19456', ARGON2_TIME_COST: '2' });
+    const t = useTestApp({
+      TRUST_PROXY: 'true',
+      HASH_CONCURRENCY: '1',
+      HASH_QUEUE_LIMIT: '2',
+      ARGON2_MEMORY_KIB: '19456',
+      ARGON2_TIME_COST: '2',
+    });
 
     it('answers 503 with Retry-After at once instead of queueing, and everything answered 201 is whole', async () => {
       const creates = Array.from({ length: 40 }, (_, i) =>
-        t.http().post('/org/create').set('X-Forwarded-For', `203.0.113.${i + 1}`).send(uniqueOrg('Burst')),
+        t
+          .http()
+          .post('/org/create')
+          .set('X-Forwarded-For', `203.0.113.${i + 1}`)
+          .send(uniqueOrg('Burst')),
       );
       const statuses = await statusesOf(creates);
       expect(count(statuses, 201) + count(statuses, 503)).toBe(40);
@@ -66,7 +82,12 @@ describe('floods of password-hashing requests (e2e)', () => {
       // Once the burst is over, creates and logins work again.
       const input = uniqueOrg('Calm');
       await t.http().post('/org/create').set('X-Forwarded-For', '203.0.113.201').send(input).expect(201);
-      await t.http().post('/admin/login').set('X-Forwarded-For', '203.0.113.201').send({ email: input.email, password: input.password }).expect(200);
+      await t
+        .http()
+        .post('/admin/login')
+        .set('X-Forwarded-For', '203.0.113.201')
+        .send({ email: input.email, password: input.password })
+        .expect(200);
     }, 120_000);
   });
 });

@@ -14,7 +14,8 @@ const SECURITY_HEADERS: Record<string, RegExp> = {
 };
 
 function expectSecurityHeaders(response: Response): void {
-  for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect([name, response.headers[name]]).toEqual([name, expect.stringMatching(value)]);
+  for (const [name, value] of Object.entries(SECURITY_HEADERS))
+    expect([name, response.headers[name]]).toEqual([name, expect.stringMatching(value)]);
   expect(response.headers['x-powered-by']).toBeUndefined();
   expect(response.headers['x-request-id']).toEqual(expect.any(String));
   if (response.status >= 400) expect(response.body.requestId).toBe(response.headers['x-request-id']);
@@ -32,11 +33,20 @@ describe('response headers (e2e)', () => {
     ['a missing token', () => t.http().get('/org/collection/stats'), 401],
     ['an unknown route', () => t.http().get('/no/such/route'), 404],
     ['an undeclared method', () => t.http().patch('/org/create'), 405],
-    ['an oversized body', () => t.http().post('/org/create').send({ organization_name: 'x'.repeat(70_000) }), 413],
+    [
+      'an oversized body',
+      () =>
+        t
+          .http()
+          .post('/org/create')
+          .send({ organization_name: 'x'.repeat(70_000) }),
+      413,
+    ],
     [
       'a throttled login',
       async () => {
-        const login = () => t.http().post('/admin/login').set('X-Forwarded-For', '192.0.2.200').send({ email: 'h@example.com', password: 'p-123456789012' });
+        const login = () =>
+          t.http().post('/admin/login').set('X-Forwarded-For', '192.0.2.200').send({ email: 'h@example.com', password: 'p-123456789012' });
         await login();
         return login();
       },
@@ -74,7 +84,14 @@ describe('response headers (e2e)', () => {
       expect(response.body).toMatchObject({ statusCode: 405, requestId: response.headers['x-request-id'] });
     }
     await t.withToken(admin.token).get('/org/members/me').expect(200);
-    expect((await t.withToken(admin.token).patch(`/org/members/${'0'.repeat(24)}`).send({ role: 'viewer' })).status).toBe(404);
+    expect(
+      (
+        await t
+          .withToken(admin.token)
+          .patch(`/org/members/${'0'.repeat(24)}`)
+          .send({ role: 'viewer' })
+      ).status,
+    ).toBe(404);
   });
 
   it('keeps a sane incoming X-Request-Id and replaces anything else', async () => {
@@ -109,7 +126,11 @@ describe('CORS when CORS_ORIGINS is set (e2e)', () => {
   it('does not allow other origins', async () => {
     const simple = await t.http().get('/org/list').set('Origin', 'https://evil.example').expect(200);
     expect(simple.headers['access-control-allow-origin']).toBeUndefined();
-    const preflight = await t.http().options('/org/update').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'PUT');
+    const preflight = await t
+      .http()
+      .options('/org/update')
+      .set('Origin', 'https://evil.example')
+      .set('Access-Control-Request-Method', 'PUT');
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
   });
 });

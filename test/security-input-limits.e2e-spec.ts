@@ -17,7 +17,8 @@ describe('input limits (e2e)', () => {
   });
 
   type Method = 'get' | 'post' | 'put' | 'delete';
-  const call = (method: Method, path: string, authenticated: boolean) => (authenticated ? t.withToken(admin.token) : t.http())[method](path);
+  const call = (method: Method, path: string, authenticated: boolean) =>
+    (authenticated ? t.withToken(admin.token) : t.http())[method](path);
 
   it.each<[Method, string, boolean]>([
     ['post', '/org/create', false],
@@ -75,8 +76,18 @@ describe('input limits (e2e)', () => {
 
   it('counts the name limit on the name as sent: 100 characters pass, 101 with padding do not', async () => {
     const name = `${uniqueOrg().organization_name} `.padEnd(100, 'z');
-    await t.http().post('/org/create').send({ ...uniqueOrg(), organization_name: name }).expect(201);
-    expectError(await t.http().post('/org/create').send({ ...uniqueOrg(), organization_name: ` ${uniqueOrg('Padded').organization_name} `.padEnd(101, ' ') }), 400);
+    await t
+      .http()
+      .post('/org/create')
+      .send({ ...uniqueOrg(), organization_name: name })
+      .expect(201);
+    expectError(
+      await t
+        .http()
+        .post('/org/create')
+        .send({ ...uniqueOrg(), organization_name: ` ${uniqueOrg('Padded').organization_name} `.padEnd(101, ' ') }),
+      400,
+    );
   });
 
   it('refuses a password over 1024 characters before any hashing', async () => {
@@ -87,12 +98,22 @@ describe('input limits (e2e)', () => {
     hasher.verify = (hash, password) => (calls.push('verify'), original.verify.call(hasher, hash, password));
     hasher.verifyDummy = (password) => (calls.push('verifyDummy'), original.verifyDummy.call(hasher, password));
     try {
-      expectError(await t.http().post('/org/create').send({ ...uniqueOrg(), password: tooLong.password }), 400);
+      expectError(
+        await t
+          .http()
+          .post('/org/create')
+          .send({ ...uniqueOrg(), password: tooLong.password }),
+        400,
+      );
       expectError(await t.http().post('/admin/login').send({ email: 'a@example.com', password: tooLong.password }), 400);
       expectError(await call('put', '/org/update', true).send({ password: tooLong.password }), 400);
       expect(calls).toEqual([]);
       // The same wrapper does see hashing when a password is acceptable.
-      await t.http().post('/admin/login').send({ email: 'a@example.com', password: 'p'.repeat(1024) }).expect(401);
+      await t
+        .http()
+        .post('/admin/login')
+        .send({ email: 'a@example.com', password: 'p'.repeat(1024) })
+        .expect(401);
       expect(calls).toEqual(['verifyDummy', 'verify']);
     } finally {
       Object.assign(hasher, original);

@@ -15,7 +15,10 @@ describe('secrets never reach the logs (e2e, built app as a process)', () => {
     const admin = await db.master.collection('members').findOne({ email: input.email });
     const firstHash = admin!.password_hash as string;
     expect((await api.request('POST', '/admin/login', { body: { email: input.email, password: wrongPassword } })).status).toBe(401);
-    const login = await api.request('POST', '/admin/login', { body: { email: input.email, password: input.password }, headers: { Cookie: cookie } });
+    const login = await api.request('POST', '/admin/login', {
+      body: { email: input.email, password: input.password },
+      headers: { Cookie: cookie },
+    });
     expect(login.status).toBe(200);
     const token = login.body.access_token as string;
     expect((await api.request('GET', '/org/collection/stats', { token })).status).toBe(200);

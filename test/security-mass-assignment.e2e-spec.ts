@@ -29,20 +29,35 @@ describe('mass assignment (e2e)', () => {
 
   it.each(fieldCases)('refuses %s in POST /org/create and stores nothing', async (field, value) => {
     const before = await storedData(t.db);
-    expectError(await t.http().post('/org/create').send({ ...uniqueOrg(), [field]: value }), 400);
+    expectError(
+      await t
+        .http()
+        .post('/org/create')
+        .send({ ...uniqueOrg(), [field]: value }),
+      400,
+    );
     expect(await storedData(t.db)).toEqual(before);
   });
 
   it.each(fieldCases)('refuses %s in PUT /org/update and stores nothing', async (field, value) => {
     const before = await storedData(t.db);
-    const response = await t.withToken(admin.token).put('/org/update').send({ organization_name: 'Renamed By Attacker', [field]: value });
+    const response = await t
+      .withToken(admin.token)
+      .put('/org/update')
+      .send({ organization_name: 'Renamed By Attacker', [field]: value });
     expectError(response, 400);
     expect(await storedData(t.db)).toEqual(before);
   });
 
   it.each(fieldCases)('refuses %s in POST /admin/login and DELETE /org/delete', async (field, value) => {
     const before = await storedData(t.db);
-    expectError(await t.http().post('/admin/login').send({ email: admin.input.email, password: admin.input.password, [field]: value }), 400);
+    expectError(
+      await t
+        .http()
+        .post('/admin/login')
+        .send({ email: admin.input.email, password: admin.input.password, [field]: value }),
+      400,
+    );
     const deletion = await t
       .withToken(admin.token)
       .delete('/org/delete')

@@ -35,7 +35,9 @@ describe('operator objects in input (e2e)', () => {
     ['delete', 'delete', '/org/delete', true, 'organization_name', () => ({})],
   ];
   const bodyCases = bodyFields.flatMap(([label, method, path, authenticated, field, valid]) =>
-    OPERATORS.map((operator) => [`${label} ${field} = ${JSON.stringify(operator)}`, method, path, authenticated, field, operator, valid] as const),
+    OPERATORS.map(
+      (operator) => [`${label} ${field} = ${JSON.stringify(operator)}`, method, path, authenticated, field, operator, valid] as const,
+    ),
   );
 
   it.each(bodyCases)('refuses %s with 400 and stores nothing', async (_label, method, path, authenticated, field, operator, valid) => {
@@ -55,7 +57,10 @@ describe('operator objects in input (e2e)', () => {
   });
 
   it('does not log anyone in with operators for both email and password', async () => {
-    const response = await t.http().post('/admin/login').send({ email: { $ne: null }, password: { $ne: null } });
+    const response = await t
+      .http()
+      .post('/admin/login')
+      .send({ email: { $ne: null }, password: { $ne: null } });
     expectError(response, 400);
     expect(response.body.access_token).toBeUndefined();
   });
@@ -73,7 +78,9 @@ describe('operator objects in input (e2e)', () => {
     ['delete', `/org/records/${encodeURIComponent('{"$ne":null}')}`, true],
   ] as const)('refuses %s %s with 400 and stores nothing', async (method, path, authenticated) => {
     const before = await storedData(t.db);
-    const response = await (authenticated ? t.withToken(admin.token) : t.http())[method](path).send(method === 'put' ? { a: 1 } : undefined);
+    const response = await (authenticated ? t.withToken(admin.token) : t.http())
+      [method](path)
+      .send(method === 'put' ? { a: 1 } : undefined);
     expectError(response, 400);
     expect(await storedData(t.db)).toEqual(before);
   });

@@ -22,7 +22,8 @@ describe('logging out (e2e)', () => {
 
   it('POST /admin/logout ends the presented token only, on every instance', async () => {
     const { token, input } = await createOrgWithToken(t);
-    const other = (await t.http().post('/admin/login').send({ email: input.email, password: input.password }).expect(200)).body.access_token;
+    const other = (await t.http().post('/admin/login').send({ email: input.email, password: input.password }).expect(200)).body
+      .access_token;
     await second.withToken(token).get('/org/members/me').expect(200);
 
     await t.withToken(token).post('/admin/logout').expect(204);
@@ -52,7 +53,10 @@ describe('logging out (e2e)', () => {
     for (const session of sessions) expectError(await t.withToken(session).get('/org/members/me'), 401);
     await t.withToken(bystander.token).get('/org/members/me').expect(200);
     // A new login works as before.
-    await t.withToken((await login()).body.access_token).get('/org/members/me').expect(200);
+    await t
+      .withToken((await login()).body.access_token)
+      .get('/org/members/me')
+      .expect(200);
   });
 });
 

@@ -6,8 +6,7 @@ import { TEST_JWT_SECRET } from './support/test-app.js';
 
 type Claims = Record<string, unknown>;
 
-const base64url = (value: object | Buffer) =>
-  (Buffer.isBuffer(value) ? value : Buffer.from(JSON.stringify(value))).toString('base64url');
+const base64url = (value: object | Buffer) => (Buffer.isBuffer(value) ? value : Buffer.from(JSON.stringify(value))).toString('base64url');
 
 /** Signed with `secret`, under the `kid` of the service's real key unless told otherwise. */
 function hmacToken(claims: Claims, secret: string, alg: 'HS256' | 'HS512' = 'HS256', kid = keyIdOf(TEST_JWT_SECRET)): string {
@@ -74,20 +73,29 @@ describe('token attacks (e2e)', () => {
     ['no exp at all', () => hmacToken({ ...claims, exp: undefined }, TEST_JWT_SECRET)],
     ['no org_id', () => hmacToken({ ...claims, org_id: undefined }, TEST_JWT_SECRET)],
     ['an org_id that is not an id', () => hmacToken({ ...claims, org_id: { $ne: null } }, TEST_JWT_SECRET)],
-    ['another org in the payload, under the original signature', () => {
-      const [header, , signature] = orgA.token.split('.');
-      return `${header}.${base64url({ ...claims, org_id: otherOrg.org.id })}.${signature}`;
-    }],
-    ['a payload claiming a newer credential version, under the original signature', () => {
-      const [header, , signature] = orgA.token.split('.');
-      return `${header}.${base64url({ ...claims, cv: Number(claims.cv) + 1 })}.${signature}`;
-    }],
+    [
+      'another org in the payload, under the original signature',
+      () => {
+        const [header, , signature] = orgA.token.split('.');
+        return `${header}.${base64url({ ...claims, org_id: otherOrg.org.id })}.${signature}`;
+      },
+    ],
+    [
+      'a payload claiming a newer credential version, under the original signature',
+      () => {
+        const [header, , signature] = orgA.token.split('.');
+        return `${header}.${base64url({ ...claims, cv: Number(claims.cv) + 1 })}.${signature}`;
+      },
+    ],
     ['garbage', () => 'not.a.token'],
     ['a valid signature of the real key under an unknown kid', () => hmacToken(claims, TEST_JWT_SECRET, 'HS256', 'unknown-key-id')],
-    ['a valid signature of the real key without a kid', () => {
-      const signingInput = `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url(claims)}`;
-      return `${signingInput}.${createHmac('sha256', TEST_JWT_SECRET).update(signingInput).digest('base64url')}`;
-    }],
+    [
+      'a valid signature of the real key without a kid',
+      () => {
+        const signingInput = `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url(claims)}`;
+        return `${signingInput}.${createHmac('sha256', TEST_JWT_SECRET).update(signingInput).digest('base64url')}`;
+      },
+    ],
     ['no jti', () => hmacToken({ ...claims, jti: undefined }, TEST_JWT_SECRET)],
   ])('refuses a token with %s', async (_label, forge) => {
     await expectRefusedEverywhere(forge());
@@ -113,11 +121,7 @@ describe('token attacks (e2e)', () => {
 
   it('refuses a token issued before a password change, and accepts the new one', async () => {
     const admin = await createOrgWithToken(t);
-    const changed = await t
-      .withToken(admin.token)
-      .put('/org/update')
-      .send({ password: 'another-Strong-passphrase-43' })
-      .expect(200);
+    const changed = await t.withToken(admin.token).put('/org/update').send({ password: 'another-Strong-passphrase-43' }).expect(200);
     await expectRefusedEverywhere(admin.token);
     await t.withToken(changed.body.access_token).get('/org/collection/stats').expect(200);
   });

@@ -20,7 +20,14 @@ describe('tenant models (e2e)', () => {
     (await t.withToken(token).post('/org/records').send(data).expect(201)).body.id;
   /** The `_id`s stored in a tenant collection, read directly from the database. */
   const storedIds = async (collection: string) =>
-    (await t.db.tenant.collection(collection).find({}, { projection: { _id: 1 } }).toArray()).map(({ _id }) => _id.toHexString()).sort();
+    (
+      await t.db.tenant
+        .collection(collection)
+        .find({}, { projection: { _id: 1 } })
+        .toArray()
+    )
+      .map(({ _id }) => _id.toHexString())
+      .sort();
   const registeredModelFor = (collection: string) => tenantConnection.modelNames().includes(`TenantRecord:${collection}`);
 
   it("writes each organization's records into its own collection", async () => {
@@ -53,7 +60,11 @@ describe('tenant models (e2e)', () => {
     expect(registeredModelFor(org.collection_name)).toBe(true);
     const oldModel = registry.modelFor(org.collection_name);
 
-    const renamed = await t.withToken(token).put('/org/update').send({ organization_name: uniqueOrg('Moved').organization_name }).expect(200);
+    const renamed = await t
+      .withToken(token)
+      .put('/org/update')
+      .send({ organization_name: uniqueOrg('Moved').organization_name })
+      .expect(200);
     const newCollection = renamed.body.current_collection;
     expect(newCollection).not.toBe(org.collection_name);
 

@@ -63,7 +63,10 @@ export async function startService({ label, entry, env, port, profileDir }) {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${label} exited during start-up:\n${output}`);
-    const ready = await fetch(`${baseUrl}/health/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${baseUrl}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) return { label, baseUrl, pid: child.pid, child, output: () => output };
     await new Promise((wake) => setTimeout(wake, 200));
   }

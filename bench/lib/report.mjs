@@ -35,7 +35,12 @@ export function evaluateTargets(results) {
   const lastMemory = results.memory[results.memory.length - 1];
   const firstFull = memoryAt(results.settings.memoryCheckpoints[0]);
   const targets = [
-    { name: 'Authenticated record read ≥ 0.9× data floor', value: perSecond('record_read') / perSecond('data_floor'), unit: '×', atLeast: 0.9 },
+    {
+      name: 'Authenticated record read ≥ 0.9× data floor',
+      value: perSecond('record_read') / perSecond('data_floor'),
+      unit: '×',
+      atLeast: 0.9,
+    },
     { name: 'GET /org/get ≥ 0.9× data floor', value: perSecond('org_get_10') / perSecond('data_floor'), unit: '×', atLeast: 0.9 },
     { name: 'Login ≥ 0.9× hash ceiling', value: perSecond('login') / perSecond('hash_ceiling'), unit: '×', atLeast: 0.9 },
     { name: 'Event-loop delay p99 during login < 10 ms', value: results.throughput.login.eventLoopP99Ms.median, unit: ' ms', below: 10 },
@@ -91,16 +96,30 @@ function scalingComparison(results, other) {
     ['GET /org/get p50 ms, 10 organizations', (r) => fixed(r.latency.org_get_10.p50Ms.median, 3)],
     ['GET /org/get p50 ms, 10,000 organizations', (r) => fixed(r.latency.org_get_10k.p50Ms.median, 3)],
     ['GET /org/get p50, 10,000 vs 10', (r) => `${fixed(r.latency.org_get_10k.p50Ms.median / r.latency.org_get_10.p50Ms.median, 2)}×`],
-    ['Driver alone, the same read: p50 ms at 10 / 10,000', (r) => `${fixed(r.latency.driver_lookup_10.p50Ms.median, 3)} / ${fixed(r.latency.driver_lookup_10k.p50Ms.median, 3)}`],
+    [
+      'Driver alone, the same read: p50 ms at 10 / 10,000',
+      (r) => `${fixed(r.latency.driver_lookup_10.p50Ms.median, 3)} / ${fixed(r.latency.driver_lookup_10k.p50Ms.median, 3)}`,
+    ],
     ['GET /org/get (10,000 organizations) /s, 16 connections', (r) => thousands(r.throughput.org_get_10k.perSecond.median)],
     ...[1_000, 100_000].map((documents) => [
       `Rename of ${thousands(documents)} documents, s`,
       (r) => fixed(r.renames.find((x) => x.documents === documents)?.seconds.median, 3),
     ]),
-    ['Rename, 100k vs 1k', (r) => `${fixed(r.renames.find((x) => x.documents === 100_000).seconds.median / r.renames.find((x) => x.documents === 1_000).seconds.median, 2)}×`],
+    [
+      'Rename, 100k vs 1k',
+      (r) =>
+        `${fixed(r.renames.find((x) => x.documents === 100_000).seconds.median / r.renames.find((x) => x.documents === 1_000).seconds.median, 2)}×`,
+    ],
     ['POST /org/records /s', (r) => thousands(r.throughput.record_create.perSecond.median)],
-    ['Memory: RSS after 10,000 vs 1,000 orgs used', (r) => `${fixed(r.memory.at(-1).residentMiB / r.memory.find((m) => m.organizationsUsed === r.settings.memoryCheckpoints[0]).residentMiB, 2)}×`],
-    [`Seeding ${thousands(results.settings.largeOrgCount + results.settings.smallOrgCount - 1)} organizations, s`, (r) => fixed(r.seedSeconds, 1)],
+    [
+      'Memory: RSS after 10,000 vs 1,000 orgs used',
+      (r) =>
+        `${fixed(r.memory.at(-1).residentMiB / r.memory.find((m) => m.organizationsUsed === r.settings.memoryCheckpoints[0]).residentMiB, 2)}×`,
+    ],
+    [
+      `Seeding ${thousands(results.settings.largeOrgCount + results.settings.smallOrgCount - 1)} organizations, s`,
+      (r) => fixed(r.seedSeconds, 1),
+    ],
   ];
   const label = (r) => BACKEND_LABELS[backendOf(r)] ?? 'unknown backend';
   const lines = [
@@ -143,11 +162,14 @@ export function renderReport(results, resultFile, other) {
   lines.push('');
   lines.push('| Target | Measured | Met |');
   lines.push('|---|---:|:---:|');
-  for (const target of targets) lines.push(`| ${target.name} | ${fixed(target.value, 2)}${target.unit} | ${target.met ? 'yes' : '**no**'} |`);
+  for (const target of targets)
+    lines.push(`| ${target.name} | ${fixed(target.value, 2)}${target.unit} | ${target.met ? 'yes' : '**no**'} |`);
   lines.push('');
   lines.push(`### Throughput (2xx answers per second, ${settings.connections} connections)`);
   lines.push('');
-  lines.push('| Scenario | Median /s | Spread /s | vs baseline | p50 ms | p99 ms | CPU µs per request: server · database · load generator | Other answers |');
+  lines.push(
+    '| Scenario | Median /s | Spread /s | vs baseline | p50 ms | p99 ms | CPU µs per request: server · database · load generator | Other answers |',
+  );
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const [key, label] of Object.entries(SCENARIO_LABELS)) {
     const row = throughput[key];
@@ -177,7 +199,9 @@ export function renderReport(results, resultFile, other) {
     );
     lines.push('');
   }
-  lines.push(`### GET /org/get latency by organization count (one request at a time, ${settings.rounds} runs of ${settings.latencySeconds} s)`);
+  lines.push(
+    `### GET /org/get latency by organization count (one request at a time, ${settings.rounds} runs of ${settings.latencySeconds} s)`,
+  );
   lines.push('');
   lines.push('| What | Organizations in the master database | p50 ms | Spread | p99 ms |');
   lines.push('|---|---|---:|---:|---:|');
@@ -198,7 +222,9 @@ export function renderReport(results, resultFile, other) {
   lines.push('');
   lines.push('### Rename (PUT /org/update with a new name; median of repeated renames)');
   lines.push('');
-  lines.push('| Documents | Seconds | Spread | Documents/s | Driver alone: `renameCollection` ms | Driver alone: `collStats` (the count) ms |');
+  lines.push(
+    '| Documents | Seconds | Spread | Documents/s | Driver alone: `renameCollection` ms | Driver alone: `collStats` (the count) ms |',
+  );
   lines.push('|---:|---:|---:|---:|---:|---:|');
   for (const rename of renames) {
     lines.push(
@@ -212,10 +238,14 @@ export function renderReport(results, resultFile, other) {
   lines.push('| Organizations used | Resident MiB | Heap used MiB | Models cached |');
   lines.push('|---:|---:|---:|---:|');
   for (const reading of memory) {
-    lines.push(`| ${thousands(reading.organizationsUsed)} | ${fixed(reading.residentMiB, 1)} | ${fixed(reading.heapUsedMiB, 1)} | ${reading.tenantModelCacheSize} |`);
+    lines.push(
+      `| ${thousands(reading.organizationsUsed)} | ${fixed(reading.residentMiB, 1)} | ${fixed(reading.heapUsedMiB, 1)} | ${reading.tenantModelCacheSize} |`,
+    );
   }
   lines.push('');
-  lines.push(`Seeding ${thousands(settings.largeOrgCount + settings.smallOrgCount - 1)} organizations (documents, claims, collections) took ${fixed(results.seedSeconds, 1)} s.`);
+  lines.push(
+    `Seeding ${thousands(settings.largeOrgCount + settings.smallOrgCount - 1)} organizations (documents, claims, collections) took ${fixed(results.seedSeconds, 1)} s.`,
+  );
   if (other) lines.push('', ...scalingComparison(results, other));
   return lines.join('\n');
 }

@@ -50,7 +50,15 @@ export async function seedOrganizations({ master, tenant, naming, prefix, count,
         created_at: now,
         updated_at: now,
       });
-      admins.push({ _id: adminId, org_id: orgId, email, password_hash: passwordHash, credential_version: 1, created_at: now, updated_at: now });
+      admins.push({
+        _id: adminId,
+        org_id: orgId,
+        email,
+        password_hash: passwordHash,
+        credential_version: 1,
+        created_at: now,
+        updated_at: now,
+      });
       claims.push({ _id: naming.claimKey('org', slug), owner_id: orgId, claimed_at: now });
       claims.push({ _id: naming.claimKey('email', email), owner_id: adminId, claimed_at: now });
       seeded.push({ name, slug, collection, orgId: orgId.toHexString(), adminId: adminId.toHexString() });
@@ -71,7 +79,12 @@ export async function insertRecords(tenant, collection, count) {
     const now = new Date();
     const documents = [];
     for (let i = start; i < Math.min(count, start + BATCH); i += 1) {
-      documents.push({ _id: new ObjectId(), data: { sku: `SKU-${i}`, qty: i % 17, tags: ['bench', `batch-${start / BATCH}`] }, created_at: now, updated_at: now });
+      documents.push({
+        _id: new ObjectId(),
+        data: { sku: `SKU-${i}`, qty: i % 17, tags: ['bench', `batch-${start / BATCH}`] },
+        created_at: now,
+        updated_at: now,
+      });
     }
     await tenant.collection(collection).insertMany(documents, { ordered: false });
   }

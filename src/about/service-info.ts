@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 
 /** The service's name and version, from package.json (one level above both src/ and dist/). */
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string; license: string };
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  name: string;
+  version: string;
+  license: string;
+};
 
 export const SERVICE_NAME = pkg.name;
 export const SERVICE_VERSION = pkg.version;

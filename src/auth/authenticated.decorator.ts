@@ -28,5 +28,6 @@ export function Authenticated(options: { role?: MemberRole } = {}): MethodDecora
 
 /** The member the token belongs to, on routes that are not @Public(). */
 export const CurrentMember = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): AuthenticatedMember => context.switchToHttp().getRequest<{ user: AuthenticatedMember }>().user,
+  (_data: unknown, context: ExecutionContext): AuthenticatedMember =>
+    context.switchToHttp().getRequest<{ user: AuthenticatedMember }>().user,
 );

@@ -30,7 +30,9 @@ export class TokenRevocations implements OnApplicationBootstrap, OnModuleDestroy
 
   onApplicationBootstrap(): void {
     this.sweepTimer = setInterval(() => {
-      this.revoked.deleteExpired(new Date()).catch((error: unknown) => this.logger.warn(`Revoked-token sweep failed: ${(error as Error).message}`));
+      this.revoked
+        .deleteExpired(new Date())
+        .catch((error: unknown) => this.logger.warn(`Revoked-token sweep failed: ${(error as Error).message}`));
     }, SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
   }

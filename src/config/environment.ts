@@ -1,17 +1,6 @@
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import { availableParallelism } from 'node:os';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  validateSync,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, validateSync } from 'class-validator';
 
 export const NODE_ENVIRONMENTS = ['development', 'test', 'production'] as const;
 export type NodeEnvironment = (typeof NODE_ENVIRONMENTS)[number];
@@ -216,9 +205,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   const env = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
   // One problem per variable: the first rule it breaks.
   const errors = validateSync(env, { whitelist: false, forbidUnknownValues: false, stopAtFirstError: true });
-  const problems = errors.flatMap((error) =>
-    Object.values(error.constraints ?? { invalid: `${error.property} is invalid` }),
-  );
+  const problems = errors.flatMap((error) => Object.values(error.constraints ?? { invalid: `${error.property} is invalid` }));
   if (env.NODE_ENV === 'production' && (env.JWT_SECRET?.length ?? 0) < 32) {
     problems.push('JWT_SECRET is required and must be at least 32 characters when NODE_ENV=production');
   }

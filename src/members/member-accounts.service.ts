@@ -4,12 +4,7 @@ import type { ObjectId } from '../common/database/object-id.js';
 import { UniqueValueLookup } from '../common/uniqueness/unique-value-lookup.service.js';
 import type { MemberRole } from './member-role.js';
 import type { MemberRecord } from './persistence/member.schema.js';
-import {
-  type CredentialChanges,
-  type CredentialState,
-  type MemberSummary,
-  MembersRepository,
-} from './persistence/members.repository.js';
+import { type CredentialChanges, type CredentialState, type MemberSummary, MembersRepository } from './persistence/members.repository.js';
 
 export type { CredentialChanges, CredentialState } from './persistence/members.repository.js';
 
@@ -42,7 +37,12 @@ export class MemberAccountsService {
   /** Through the email's claim (or its last seen owner), then the member by `_id`: primary-key reads on every server. */
   findByEmail(email: string): Promise<MemberRecord | null> {
     // A claim taken for a change still in progress names a member that does not have the email yet.
-    return this.uniqueValues.findHolder('email', email, (memberId) => this.members.findById(memberId), (member) => member.email === email);
+    return this.uniqueValues.findHolder(
+      'email',
+      email,
+      (memberId) => this.members.findById(memberId),
+      (member) => member.email === email,
+    );
   }
 
   findById(memberId: ObjectId): Promise<MemberRecord | null> {

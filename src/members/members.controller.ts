@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Authenticated, CurrentMember } from '../auth/authenticated.decorator.js';
 import type { AuthenticatedMember } from '../auth/authenticated-member.js';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
@@ -56,7 +64,7 @@ export class MembersController {
   @ApiOperation({ operationId: 'removeMember' })
   @Authenticated()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiNoContentResponse({ description: 'Removed; the member\'s tokens stop working and its email is free again' })
+  @ApiNoContentResponse({ description: "Removed; the member's tokens stop working and its email is free again" })
   @ApiNotFoundResponse({ description: 'No such member in this organization', type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'No owner would remain, or the owners are being changed concurrently', type: ErrorResponseDto })
   remove(@CurrentMember() caller: AuthenticatedMember, @Param() params: MemberIdParamDto, @Origin() origin: RequestOrigin): Promise<void> {

@@ -6,4 +6,8 @@ export class MemberNotFoundError extends domainError(ErrorCode.MemberNotFound, '
 export class LastOwnerError extends domainError(ErrorCode.LastOwner, 'The organization must keep at least one owner') {}
 
 /** Another change to the organization's owners is being made right now. */
-export class OwnersBusyError extends domainError(ErrorCode.OrganizationBusy, 'The organization\'s owners are being changed; retry shortly', 1) {}
+export class OwnersBusyError extends domainError(
+  ErrorCode.OrganizationBusy,
+  "The organization's owners are being changed; retry shortly",
+  1,
+) {}

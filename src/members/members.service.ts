@@ -119,7 +119,13 @@ export class MembersService {
 }
 
 export function toMemberView(member: VisibleMember): MemberViewDto {
-  return { id: member._id.toHexString(), email: member.email, role: member.role, created_at: member.created_at, updated_at: member.updated_at };
+  return {
+    id: member._id.toHexString(),
+    email: member.email,
+    role: member.role,
+    created_at: member.created_at,
+    updated_at: member.updated_at,
+  };
 }
 
 export function actorOf(caller: AuthenticatedMember): { id: string; email: string } {

@@ -56,22 +56,29 @@ describe('ORGANIZATION_NAME_PATTERN', () => {
     expect(() => new RegExp(ORGANIZATION_NAME_PATTERN, 'u')).not.toThrow();
   });
 
-  it.each(['Acme', ' Acme Corp ', '\tx\n', '東京', '٣', '½', 'a-b.c', '\u00a0Zürich\u3000', 'Москва', 'ª'])('matches %j like the rule does', (name) => {
-    expect(pattern.test(name)).toBe(true);
-    expect(organizationNameProblem(name.trim())).toBeNull();
-  });
+  it.each(['Acme', ' Acme Corp ', '\tx\n', '東京', '٣', '½', 'a-b.c', '\u00a0Zürich\u3000', 'Москва', 'ª'])(
+    'matches %j like the rule does',
+    (name) => {
+      expect(pattern.test(name)).toBe(true);
+      expect(organizationNameProblem(name.trim())).toBeNull();
+    },
+  );
 
-  it.each(['', '   ', '---', '!!!', '«»', '¿?', 'a\u0000b', 'bad\u0007name', 'x\u0085y', '\u001fa', '\u3000\u2028'])('refuses %j like the rule does', (name) => {
-    expect(pattern.test(name)).toBe(false);
-    expect(organizationNameProblem(name.trim())).not.toBeNull();
-  });
+  it.each(['', '   ', '---', '!!!', '«»', '¿?', 'a\u0000b', 'bad\u0007name', 'x\u0085y', '\u001fa', '\u3000\u2028'])(
+    'refuses %j like the rule does',
+    (name) => {
+      expect(pattern.test(name)).toBe(false);
+      expect(organizationNameProblem(name.trim())).not.toBeNull();
+    },
+  );
 
   it('agrees with the rule on every one-character name up to U+00FF and on every whitespace', () => {
     const disagreements: string[] = [];
     for (let code = 0; code <= 0xffff; code += 1) {
       const char = String.fromCharCode(code);
       if (code > 0xff && char.trim() !== '') continue;
-      if (pattern.test(`a${char}`) !== (organizationNameProblem(`a${char}`.trim()) === null)) disagreements.push(`a+U+${code.toString(16)}`);
+      if (pattern.test(`a${char}`) !== (organizationNameProblem(`a${char}`.trim()) === null))
+        disagreements.push(`a+U+${code.toString(16)}`);
       if (pattern.test(char) !== (organizationNameProblem(char.trim()) === null)) disagreements.push(`U+${code.toString(16)}`);
     }
     expect(disagreements).toEqual([]);

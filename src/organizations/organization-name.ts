@@ -75,7 +75,7 @@ function classRanges(codes: number[]): string {
   const sorted = [...new Set(codes)].sort((a, b) => a - b);
   const escape = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
   let result = '';
-  for (let start = 0; start < sorted.length; ) {
+  for (let start = 0; start < sorted.length;) {
     let end = start;
     while (end + 1 < sorted.length && sorted[end + 1] === sorted[end] + 1) end += 1;
     result += end === start ? escape(sorted[start]) : `${escape(sorted[start])}-${escape(sorted[end])}`;

@@ -12,18 +12,35 @@ const ORIGIN = { ip: '127.0.0.1', requestId: 'r-1' };
 async function withOrganization(name = 'Acme Corp') {
   const stores = inMemoryOrganizationsService();
   const created = await stores.service.create({ organization_name: name, email: 'owner@acme.test', password: PASSWORD }, ORIGIN);
-  const caller = { memberId: created.admin.id, orgId: created.id, email: 'owner@acme.test', role: MemberRole.Owner, credentialVersion: 1, token: { id: 'unit-test-token-id', expiresAt: new Date(Date.now() + 3_600_000) } };
+  const caller = {
+    memberId: created.admin.id,
+    orgId: created.id,
+    email: 'owner@acme.test',
+    role: MemberRole.Owner,
+    credentialVersion: 1,
+    token: { id: 'unit-test-token-id', expiresAt: new Date(Date.now() + 3_600_000) },
+  };
   return { ...stores, created, caller };
 }
 
 describe('OrganizationsService', () => {
   it('creates an organization under its slug and shows no secrets', async () => {
     const { created, memberDocuments, audit } = await withOrganization('Café Ünïcode');
-    expect(created).toMatchObject({ organization_name: 'Café Ünïcode', slug: 'cafe_unicode', collection_name: 'org_cafe_unicode', status: 'active' });
+    expect(created).toMatchObject({
+      organization_name: 'Café Ünïcode',
+      slug: 'cafe_unicode',
+      collection_name: 'org_cafe_unicode',
+      status: 'active',
+    });
     expect(created.admin).toEqual({ id: expect.any(String), email: 'owner@acme.test' });
     expect(JSON.stringify(created)).not.toContain('argon2');
-    expect([...memberDocuments.documents.values()][0]).toMatchObject({ role: MemberRole.Owner, password_hash: expect.stringMatching(/^\$argon2id\$/) });
-    expect(audit.entries).toEqual([expect.objectContaining({ action: AuditAction.OrganizationCreated, actor: created.admin, origin: ORIGIN })]);
+    expect([...memberDocuments.documents.values()][0]).toMatchObject({
+      role: MemberRole.Owner,
+      password_hash: expect.stringMatching(/^\$argon2id\$/),
+    });
+    expect(audit.entries).toEqual([
+      expect.objectContaining({ action: AuditAction.OrganizationCreated, actor: created.admin, origin: ORIGIN }),
+    ]);
   });
 
   it.each([
@@ -32,7 +49,9 @@ describe('OrganizationsService', () => {
     ['a common password', { password: 'password1234' }, WeakPasswordError],
   ])('refuses %s and stores nothing', async (_label, change, error) => {
     const { service, organizations } = inMemoryOrganizationsService();
-    await expect(service.create({ organization_name: 'Acme', email: 'owner@acme.test', password: PASSWORD, ...change }, ORIGIN)).rejects.toBeInstanceOf(error);
+    await expect(
+      service.create({ organization_name: 'Acme', email: 'owner@acme.test', password: PASSWORD, ...change }, ORIGIN),
+    ).rejects.toBeInstanceOf(error);
     expect(organizations.documents.size).toBe(0);
   });
 
@@ -71,7 +90,11 @@ describe('OrganizationsService', () => {
     it('renames, moving the collection, and issues a fresh token', async () => {
       const { service, caller, tenants } = await withOrganization();
       const updated = await service.update(caller, { organization_name: 'Acme Renamed' }, ORIGIN);
-      expect(updated).toMatchObject({ previous_collection: 'org_acme_corp', current_collection: 'org_acme_renamed', documents_migrated: 0 });
+      expect(updated).toMatchObject({
+        previous_collection: 'org_acme_corp',
+        current_collection: 'org_acme_renamed',
+        documents_migrated: 0,
+      });
       expect(updated.access_token).toContain('cv1');
       expect([...tenants.collections.keys()]).toEqual(['org_acme_renamed']);
     });
@@ -93,9 +116,9 @@ describe('OrganizationsService', () => {
 
     it('refuses a token whose organization is gone', async () => {
       const { service, caller } = await withOrganization();
-      await expect(service.update({ ...caller, orgId: newObjectId().toHexString() }, { organization_name: 'X' }, ORIGIN)).rejects.toBeInstanceOf(
-        InvalidTokenError,
-      );
+      await expect(
+        service.update({ ...caller, orgId: newObjectId().toHexString() }, { organization_name: 'X' }, ORIGIN),
+      ).rejects.toBeInstanceOf(InvalidTokenError);
     });
   });
 
@@ -106,9 +129,13 @@ describe('OrganizationsService', () => {
       await expect(service.delete(caller, 'OTHER')).rejects.toBeInstanceOf(NotYourOrganizationError);
     });
 
-    it('deletes the caller\'s organization and frees its name', async () => {
+    it("deletes the caller's organization and frees its name", async () => {
       const { service, caller } = await withOrganization();
-      expect(await service.delete(caller, 'Acme Corp')).toEqual({ message: 'Organization deleted', organization_name: 'Acme Corp', documents_deleted: 0 });
+      expect(await service.delete(caller, 'Acme Corp')).toEqual({
+        message: 'Organization deleted',
+        organization_name: 'Acme Corp',
+        documents_deleted: 0,
+      });
       await expect(service.getByName('Acme Corp')).rejects.toBeInstanceOf(OrganizationNotFoundError);
       await service.create({ organization_name: 'Acme Corp', email: 'owner@acme.test', password: PASSWORD }, ORIGIN);
     });

@@ -52,11 +52,19 @@ export class OrganizationsService {
     private readonly config: AppConfig,
   ) {}
 
-  async create(input: { organization_name: string; email: string; password: string }, origin: RequestOrigin): Promise<CreatedOrganizationDto> {
+  async create(
+    input: { organization_name: string; email: string; password: string },
+    origin: RequestOrigin,
+  ): Promise<CreatedOrganizationDto> {
     const slug = this.checkedSlug(input.organization_name);
     this.checkPassword(input.password);
     const passwordHash = await this.hasher.hash(input.password);
-    const { organization, ownerId } = await this.lifecycle.create({ name: input.organization_name, slug, email: input.email, passwordHash });
+    const { organization, ownerId } = await this.lifecycle.create({
+      name: input.organization_name,
+      slug,
+      email: input.email,
+      passwordHash,
+    });
     const owner = { id: ownerId.toHexString(), email: input.email };
     await this.audit.record({
       orgId: organization._id,

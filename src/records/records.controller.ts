@@ -23,7 +23,7 @@ import { RecordPageDto, RecordViewDto } from './dto/record.view.dto.js';
 import { RecordsService } from './records.service.js';
 
 /** The one named schema of a record body (both POST and PUT take it); app.setup adds it to the document. */
-const RECORD_BODY = { description: 'The record\'s data', schema: { $ref: getSchemaPath(RECORD_DATA) } };
+const RECORD_BODY = { description: "The record's data", schema: { $ref: getSchemaPath(RECORD_DATA) } };
 
 @ApiTags('records')
 @ApiBadRequestResponse({ type: ErrorResponseDto })

@@ -12,4 +12,7 @@ export class OrganizationMigratingError extends domainError(
 
 export class InvalidRecordError extends InvalidInputError {}
 
-export class RecordTooLargeError extends domainError(ErrorCode.RecordTooLarge, `A record may be at most ${RECORD_MAX_BYTES} bytes of JSON`) {}
+export class RecordTooLargeError extends domainError(
+  ErrorCode.RecordTooLarge,
+  `A record may be at most ${RECORD_MAX_BYTES} bytes of JSON`,
+) {}

@@ -13,8 +13,7 @@ import { TenantRecordsRepository } from './persistence/tenant-records.repository
     {
       provide: TENANT_CONNECTION,
       inject: [getConnectionToken(), AppConfig],
-      useFactory: (connection: Connection, config: AppConfig) =>
-        connection.useDb(config.mongo.tenantDbName, { useCache: true }),
+      useFactory: (connection: Connection, config: AppConfig) => connection.useDb(config.mongo.tenantDbName, { useCache: true }),
     },
     TenantModelRegistry,
     TenantCollectionService,

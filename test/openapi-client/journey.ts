@@ -78,7 +78,11 @@ async function journey(baseUrl: string): Promise<Record<string, unknown>> {
   expectStatus(denied, 401, 'stats without a token');
 
   const record = expectStatus(await client.POST('/org/records', { ...as(token), body: { sku: 'A-1', qty: 3 } }), 201, 'create record');
-  const fetched = expectStatus(await client.GET('/org/records/{id}', { ...as(token), params: { path: { id: record.id } } }), 200, 'get record');
+  const fetched = expectStatus(
+    await client.GET('/org/records/{id}', { ...as(token), params: { path: { id: record.id } } }),
+    200,
+    'get record',
+  );
   const replaced = expectStatus(
     await client.PUT('/org/records/{id}', { ...as(token), params: { path: { id: record.id } }, body: { sku: 'A-1', qty: 5 } }),
     200,
@@ -96,7 +100,9 @@ async function journey(baseUrl: string): Promise<Record<string, unknown>> {
     'invite',
   );
   const accepted = expectStatus(
-    await client.POST('/invitations/accept', { body: { invitation_token: invitation.invitation_token, password: 'another-Strong-passphrase-43' } }),
+    await client.POST('/invitations/accept', {
+      body: { invitation_token: invitation.invitation_token, password: 'another-Strong-passphrase-43' },
+    }),
     201,
     'accept',
   );
@@ -117,7 +123,11 @@ async function journey(baseUrl: string): Promise<Record<string, unknown>> {
     service: { name: info.name, openapi: info.openapi },
     created: { status: created.status, adminEmail: created.admin.email },
     tokenType: login.token_type,
-    denied: { status: denied.response.status, challenge: denied.response.headers.get('www-authenticate'), requestId: denied.error?.requestId },
+    denied: {
+      status: denied.response.status,
+      challenge: denied.response.headers.get('www-authenticate'),
+      requestId: denied.error?.requestId,
+    },
     record: { fetched: fetched.data, replaced: replaced.data, listed: page.items.length },
     renamed: { previous: renamed.previous_collection, current: renamed.current_collection, migrated: renamed.documents_migrated },
     stats: { collection: stats.collection_name, documents: stats.documents },

@@ -110,12 +110,21 @@ export async function waitUntilSettled(db: DirectDatabases, timeoutMs = 15_000):
 
 /** Every `_id` in a tenant collection, as sorted hex strings. */
 export async function idsIn(db: DirectDatabases, collection: string): Promise<string[]> {
-  const documents = await db.tenant.collection(collection).find({}, { projection: { _id: 1 } }).toArray();
-  return documents.map((document) => (document._id).toHexString()).sort();
+  const documents = await db.tenant
+    .collection(collection)
+    .find({}, { projection: { _id: 1 } })
+    .toArray();
+  return documents.map((document) => document._id.toHexString()).sort();
 }
 
 /** Inserts `count` records of the organization, shaped as the records API stores them, in batches; returns their sorted ids. */
-export async function seedRecords(db: DirectDatabases, collection: string, orgId: string, count: number, batchSize = 5000): Promise<string[]> {
+export async function seedRecords(
+  db: DirectDatabases,
+  collection: string,
+  orgId: string,
+  count: number,
+  batchSize = 5000,
+): Promise<string[]> {
   const ids: string[] = [];
   for (let start = 0; start < count; start += batchSize) {
     const now = new Date();

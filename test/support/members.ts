@@ -65,15 +65,17 @@ export interface Team {
 export async function createTeam(t: Api): Promise<Team> {
   const org = await createOrgWithToken(t);
   const owner = { id: org.org.admin.id as string, email: org.input.email, password: org.input.password, token: org.token };
-  const [viewer, member, admin] = await Promise.all(
-    (['viewer', 'member', 'admin'] as const).map((role) => addMember(t, org.token, role)),
-  );
+  const [viewer, member, admin] = await Promise.all((['viewer', 'member', 'admin'] as const).map((role) => addMember(t, org.token, role)));
   return { org, byRole: { owner, admin, member, viewer } };
 }
 
 /** Stored members of an organization, by `_id`, straight from the database. */
 export async function storedMembers(t: Pick<Session, 'db'>, orgId: string): Promise<Record<string, any>[]> {
-  return t.db.master.collection('members').find({ org_id: new Types.ObjectId(orgId) }).sort({ _id: 1 }).toArray();
+  return t.db.master
+    .collection('members')
+    .find({ org_id: new Types.ObjectId(orgId) })
+    .sort({ _id: 1 })
+    .toArray();
 }
 
 export async function storedOwners(t: Pick<Session, 'db'>, orgId: string): Promise<string[]> {

@@ -24,7 +24,8 @@ export async function openPostgres(url: string): Promise<PostgresSession> {
   socket.write(Buffer.concat([startup, params]));
   for (;;) {
     const { type, body } = await reader.next();
-    if (type === 'R' && body.readInt32BE(0) !== 0) throw new Error(`PostgreSQL asks for authentication method ${body.readInt32BE(0)}; only trust is supported`);
+    if (type === 'R' && body.readInt32BE(0) !== 0)
+      throw new Error(`PostgreSQL asks for authentication method ${body.readInt32BE(0)}; only trust is supported`);
     if (type === 'E') throw new Error(errorText(body));
     if (type === 'Z') break;
   }

@@ -98,9 +98,12 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
   }
 
   onApplicationBootstrap(): void {
-    this.sweepTimer = setInterval(() => {
-      this.sweep().catch((error: unknown) => this.logger.warn(`Login throttle sweep failed: ${(error as Error).message}`));
-    }, Math.min(this.windowMs, MAX_SWEEP_INTERVAL_MS));
+    this.sweepTimer = setInterval(
+      () => {
+        this.sweep().catch((error: unknown) => this.logger.warn(`Login throttle sweep failed: ${(error as Error).message}`));
+      },
+      Math.min(this.windowMs, MAX_SWEEP_INTERVAL_MS),
+    );
     this.sweepTimer.unref();
   }
 

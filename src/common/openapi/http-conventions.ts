@@ -29,7 +29,8 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 
 const HEADERS: Record<string, Header> = {
   'X-Request-Id': {
-    description: "The request's id: the caller's own `X-Request-Id` if it is a sane token, else a new UUID. Error bodies repeat it as `requestId`.",
+    description:
+      "The request's id: the caller's own `X-Request-Id` if it is a sane token, else a new UUID. Error bodies repeat it as `requestId`.",
     required: true,
     schema: { type: 'string' },
   },
@@ -43,7 +44,8 @@ const HEADERS: Record<string, Header> = {
     schema: { type: 'string' },
   },
   'WWW-Authenticate': {
-    description: 'The bearer challenge (RFC 6750): `Bearer` when no token was sent, `Bearer error="invalid_token"` when the token was refused.',
+    description:
+      'The bearer challenge (RFC 6750): `Bearer` when no token was sent, `Bearer error="invalid_token"` when the token was refused.',
     required: true,
     schema: { type: 'string', example: 'Bearer error="invalid_token"' },
   },
@@ -117,6 +119,6 @@ function unwrapLoneAllOf(schema: Schema): void {
     const keys = Object.keys(property);
     const allOf = (property as { allOf?: Schema[] }).allOf;
     if (allOf?.length === 1 && keys.length === 1) schema.properties![name] = allOf[0];
-    else unwrapLoneAllOf(property as Schema);
+    else unwrapLoneAllOf(property);
   }
 }

@@ -12,7 +12,10 @@ describe('documentValidationRules', () => {
   it('closes object schemas, nested ones included, as forbidNonWhitelisted does', () => {
     const document = documentValidationRules(
       documentWith({
-        LoginDto: { type: 'object', properties: { email: { type: 'string' }, nested: { type: 'object', properties: { a: { type: 'string' } } } } },
+        LoginDto: {
+          type: 'object',
+          properties: { email: { type: 'string' }, nested: { type: 'object', properties: { a: { type: 'string' } } } },
+        },
       }),
     );
     const schema = document.components!.schemas!.LoginDto as Record<string, any>;
@@ -30,7 +33,10 @@ describe('documentValidationRules', () => {
 
   it('applies ApiMinProperties to the schema of the decorated class', () => {
     const document = documentValidationRules(
-      documentWith({ [PatchDto.name]: { type: 'object', properties: { a: { type: 'string' } } }, OtherDto: { type: 'object', properties: {} } }),
+      documentWith({
+        [PatchDto.name]: { type: 'object', properties: { a: { type: 'string' } } },
+        OtherDto: { type: 'object', properties: {} },
+      }),
     );
     expect((document.components!.schemas![PatchDto.name] as Record<string, unknown>).minProperties).toBe(1);
     expect((document.components!.schemas!.OtherDto as Record<string, unknown>).minProperties).toBeUndefined();

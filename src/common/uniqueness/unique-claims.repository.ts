@@ -81,10 +81,7 @@ export class UniqueClaimsRepository {
     const { after, newestFirst = false } = page;
     const filter: Record<string, unknown> = { claimed_at: trusted({ $lt: cutoff }) };
     if (after) {
-      filter.$or = [
-        { claimed_at: trusted({ $gt: after.claimedAt }) },
-        { claimed_at: after.claimedAt, _id: trusted({ $gt: after.key }) },
-      ];
+      filter.$or = [{ claimed_at: trusted({ $gt: after.claimedAt }) }, { claimed_at: after.claimedAt, _id: trusted({ $gt: after.key }) }];
     }
     const direction = newestFirst ? -1 : 1;
     const claims = await this.claims.find(filter).sort({ claimed_at: direction, _id: direction }).limit(limit).lean<UniqueClaim[]>();

@@ -5,5 +5,8 @@ import { MemberRole } from '../member-role.js';
 
 /** A role: viewer, member, admin or owner. */
 export function MemberRoleField(): PropertyDecorator {
-  return applyDecorators(ApiProperty({ enum: MemberRole, enumName: 'MemberRole' }), IsEnum(MemberRole, { message: 'role must be one of viewer, member, admin, owner' }));
+  return applyDecorators(
+    ApiProperty({ enum: MemberRole, enumName: 'MemberRole' }),
+    IsEnum(MemberRole, { message: 'role must be one of viewer, member, admin, owner' }),
+  );
 }

@@ -33,7 +33,10 @@ export class InvitationsController {
   @ApiOperation({ operationId: 'createInvitation' })
   @Authenticated({ role: MemberRole.Admin })
   @ApiCreatedResponse({ type: CreatedInvitationDto })
-  @ApiConflictResponse({ description: 'The email already has an account, or a pending invitation to this organization', type: ErrorResponseDto })
+  @ApiConflictResponse({
+    description: 'The email already has an account, or a pending invitation to this organization',
+    type: ErrorResponseDto,
+  })
   create(
     @CurrentMember() caller: AuthenticatedMember,
     @Body() body: CreateInvitationDto,
@@ -59,7 +62,11 @@ export class InvitationsController {
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiNotFoundResponse({ description: 'No such pending invitation in this organization', type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'An accept of this invitation is in progress; see Retry-After', type: ErrorResponseDto })
-  revoke(@CurrentMember() caller: AuthenticatedMember, @Param() params: InvitationIdParamDto, @Origin() origin: RequestOrigin): Promise<void> {
+  revoke(
+    @CurrentMember() caller: AuthenticatedMember,
+    @Param() params: InvitationIdParamDto,
+    @Origin() origin: RequestOrigin,
+  ): Promise<void> {
     return this.invitations.revoke(caller, params.id, origin);
   }
 

@@ -55,7 +55,11 @@ export class InvitationsService {
     private readonly config: AppConfig,
   ) {}
 
-  async create(caller: AuthenticatedMember, input: { email: string; role: MemberRole }, origin: RequestOrigin): Promise<CreatedInvitationDto> {
+  async create(
+    caller: AuthenticatedMember,
+    input: { email: string; role: MemberRole },
+    origin: RequestOrigin,
+  ): Promise<CreatedInvitationDto> {
     if (input.role === MemberRole.Owner) assertRole(caller, MemberRole.Owner);
     const orgId = toObjectId(caller.orgId);
     const existing = await this.members.findByEmail(input.email);

@@ -63,7 +63,11 @@ export class MembersRepository {
   async page(orgId: ObjectId, after: ObjectId | undefined, limit: number): Promise<Omit<MemberRecord, 'password_hash'>[]> {
     const filter: Record<string, unknown> = { org_id: orgId };
     if (after) filter._id = trusted({ $gt: after });
-    const members = await this.members.find(filter, PUBLIC_FIELDS).sort({ _id: 1 }).limit(limit).lean<(Omit<Member, 'password_hash'> & { _id: ObjectId })[]>();
+    const members = await this.members
+      .find(filter, PUBLIC_FIELDS)
+      .sort({ _id: 1 })
+      .limit(limit)
+      .lean<(Omit<Member, 'password_hash'> & { _id: ObjectId })[]>();
     return members.map(withRole);
   }
 

@@ -8,7 +8,11 @@ import { ORGANIZATION_NAME_MAX_LENGTH, ORGANIZATION_NAME_PATTERN, ORGANIZATION_N
 /** `organization_name`: a string of at most 100 characters as sent, trimmed; the name rules are checked by the service. */
 export function OrganizationNameField(options: FieldOptions = {}): PropertyDecorator {
   return applyDecorators(
-    fieldPresence(options, { description: ORGANIZATION_NAME_RULES, pattern: ORGANIZATION_NAME_PATTERN, maxLength: ORGANIZATION_NAME_MAX_LENGTH }),
+    fieldPresence(options, {
+      description: ORGANIZATION_NAME_RULES,
+      pattern: ORGANIZATION_NAME_PATTERN,
+      maxLength: ORGANIZATION_NAME_MAX_LENGTH,
+    }),
     Transform(trimWithin(ORGANIZATION_NAME_MAX_LENGTH)),
     IsString(),
     MaxLength(ORGANIZATION_NAME_MAX_LENGTH),

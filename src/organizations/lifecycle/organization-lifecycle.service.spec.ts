@@ -82,7 +82,12 @@ describe('OrganizationLifecycleService', () => {
       tenants.collections.set('org_acme', 7);
       const outcome = await lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, by);
       expect(outcome).toMatchObject({ previous_collection: 'org_acme', documents_migrated: 7 });
-      expect(outcome.organization).toMatchObject({ name: 'Acme Two', slug: 'acme_two', collection_name: 'org_acme_two', lifecycle_epoch: 3 });
+      expect(outcome.organization).toMatchObject({
+        name: 'Acme Two',
+        slug: 'acme_two',
+        collection_name: 'org_acme_two',
+        lifecycle_epoch: 3,
+      });
       expect(outcome.organization.status).toBe(OrganizationStatus.Active);
       expect([...tenants.collections]).toEqual([['org_acme_two', 7]]);
       expect(uniqueClaims.held()['org:acme']).toBeUndefined();
@@ -95,7 +100,11 @@ describe('OrganizationLifecycleService', () => {
 
     it('applies credential changes with the rename and frees the previous email', async () => {
       const { lifecycle, org, ownerId, uniqueClaims, memberDocuments, by } = await created();
-      await lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, by, { member_id: ownerId, email: 'new@acme.test', credential_version: 2 });
+      await lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, by, {
+        member_id: ownerId,
+        email: 'new@acme.test',
+        credential_version: 2,
+      });
       expect(memberDocuments.documents.get(ownerId.toHexString())).toMatchObject({ email: 'new@acme.test', credential_version: 2 });
       expect(uniqueClaims.held()['email:owner@acme.test']).toBeUndefined();
       expect(uniqueClaims.held()['email:new@acme.test']).toBe(ownerId.toHexString());
@@ -120,7 +129,11 @@ describe('OrganizationLifecycleService', () => {
       const { lifecycle, org, ownerId, uniqueClaims, tickets, organizations, by } = await created();
       await tickets.take(`${org._id.toHexString()}:${org.lifecycle_epoch}`, 'someone else');
       await expect(
-        lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, by, { member_id: ownerId, email: 'new@acme.test', credential_version: 2 }),
+        lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, by, {
+          member_id: ownerId,
+          email: 'new@acme.test',
+          credential_version: 2,
+        }),
       ).rejects.toBeInstanceOf(OrganizationBusyError);
       expect(uniqueClaims.held()['org:acme_two']).toBeUndefined();
       expect(uniqueClaims.held()['email:new@acme.test']).toBeUndefined();
@@ -162,7 +175,11 @@ describe('OrganizationLifecycleService', () => {
       const { lifecycle, org, ownerId, uniqueClaims, memberDocuments, by } = await created();
       await lifecycle.changeCredentials(org._id, { member_id: ownerId, email: 'first@acme.test', credential_version: 2 }, by);
       await expect(
-        lifecycle.changeCredentials(org._id, { member_id: ownerId, email: 'second@acme.test', credential_version: 2 }, { ...by, by: { ...by.by, email: 'first@acme.test' } }),
+        lifecycle.changeCredentials(
+          org._id,
+          { member_id: ownerId, email: 'second@acme.test', credential_version: 2 },
+          { ...by, by: { ...by.by, email: 'first@acme.test' } },
+        ),
       ).rejects.toBeInstanceOf(OrganizationBusyError);
       expect(memberDocuments.documents.get(ownerId.toHexString())?.email).toBe('first@acme.test');
       expect(uniqueClaims.held()['email:second@acme.test']).toBeUndefined();
@@ -197,7 +214,13 @@ describe('OrganizationLifecycleService', () => {
       const orgId = newObjectId();
       const leaseUntil = new Date(Date.now() - 1000);
       await uniqueClaims.claim('org', 'acme', orgId);
-      await organizations.insertProvisioning({ _id: orgId, name: 'Acme', slug: 'acme', collection_name: 'org_acme', lease_until: leaseUntil });
+      await organizations.insertProvisioning({
+        _id: orgId,
+        name: 'Acme',
+        slug: 'acme',
+        collection_name: 'org_acme',
+        lease_until: leaseUntil,
+      });
       await tenants.create('org_acme');
 
       await lifecycle.abandonCreate(orgId, new Date(leaseUntil.getTime() + 1));

@@ -60,7 +60,12 @@ export class OrganizationLifecycleService {
 
   /** Claims name and email, then provisioning -> active with its first owner. Any failure undoes what was done. */
   @CountedLifecycleOperation('create')
-  async create(input: { name: string; slug: string; email: string; passwordHash: string }): Promise<{ organization: OrganizationRecord; ownerId: ObjectId }> {
+  async create(input: {
+    name: string;
+    slug: string;
+    email: string;
+    passwordHash: string;
+  }): Promise<{ organization: OrganizationRecord; ownerId: ObjectId }> {
     const orgId = newObjectId();
     const ownerId = newObjectId();
     if (!(await this.uniqueClaims.claim('org', input.slug, orgId))) throw new OrganizationNameTakenError();
@@ -79,7 +84,13 @@ export class OrganizationLifecycleService {
         lease_until: this.leaseUntil(),
       });
       this.crashPoints.reach('create.after-org-insert');
-      await this.members.create({ _id: ownerId, org_id: orgId, email: input.email, password_hash: input.passwordHash, role: MemberRole.Owner });
+      await this.members.create({
+        _id: ownerId,
+        org_id: orgId,
+        email: input.email,
+        password_hash: input.passwordHash,
+        role: MemberRole.Owner,
+      });
       this.crashPoints.reach('create.after-member-insert');
       await this.tenants.create(collectionName);
       this.crashPoints.reach('create.after-collection');
@@ -167,15 +178,30 @@ export class OrganizationLifecycleService {
     this.crashPoints.reach('rename.after-finish');
     if (org.slug !== operation.to_slug) await this.uniqueClaims.release('org', org.slug, org._id);
     // Keyed by the epoch the rename started from: the request and recovery record it once.
-    await this.recordRename(org, operation.to_name, operation.requested_by ?? null, operation.origin ?? RECOVERY_ORIGIN, `${org._id.toHexString()}:${org.lifecycle_epoch}`);
+    await this.recordRename(
+      org,
+      operation.to_name,
+      operation.requested_by ?? null,
+      operation.origin ?? RECOVERY_ORIGIN,
+      `${org._id.toHexString()}:${org.lifecycle_epoch}`,
+    );
     if (operation.credential_changes) {
-      await this.recordCredentialChange(org._id, operation.credential_changes, operation.requested_by ?? null, operation.origin ?? RECOVERY_ORIGIN);
+      await this.recordCredentialChange(
+        org._id,
+        operation.credential_changes,
+        operation.requested_by ?? null,
+        operation.origin ?? RECOVERY_ORIGIN,
+      );
     }
     return { organization: active, previous_collection: org.collection_name, documents_migrated: moved.documents };
   }
 
   /** Same slug, another spelling: only the name changes, won like any transition. */
-  async changeDisplayName(org: OrganizationRecord, name: string, request: { by: AuditActor; origin: RequestOrigin }): Promise<OrganizationRecord> {
+  async changeDisplayName(
+    org: OrganizationRecord,
+    name: string,
+    request: { by: AuditActor; origin: RequestOrigin },
+  ): Promise<OrganizationRecord> {
     const renamed = await this.leaveEpoch(org._id, org.lifecycle_epoch, undefined, () => this.organizations.changeName(org, name));
     if (!renamed) throw new OrganizationBusyError();
     await this.recordRename(org, name, request.by, request.origin, `${org._id.toHexString()}:${org.lifecycle_epoch}`);

@@ -78,7 +78,8 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
   private async runInBackground(): Promise<void> {
     try {
       const report = await this.reconcile();
-      const changed = report.rolledBack + report.rolledForward + report.releasedClaims + report.droppedCollections + report.recreatedCollections;
+      const changed =
+        report.rolledBack + report.rolledForward + report.releasedClaims + report.droppedCollections + report.recreatedCollections;
       if (changed > 0) this.logger.log({ report }, 'Reconciled interrupted lifecycle operations');
     } catch (error) {
       // The next pass retries; an outage must not take the process down.
@@ -87,7 +88,14 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
   }
 
   private async pass(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { ran: false, rolledBack: 0, rolledForward: 0, releasedClaims: 0, droppedCollections: 0, recreatedCollections: 0 };
+    const report: ReconcileReport = {
+      ran: false,
+      rolledBack: 0,
+      rolledForward: 0,
+      releasedClaims: 0,
+      droppedCollections: 0,
+      recreatedCollections: 0,
+    };
     if (!(await this.acquireLease())) return report;
     report.ran = true;
     await this.finishStaleOperations(report);
@@ -150,7 +158,10 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
    */
   private async heldClaims(claims: StoredClaim[]): Promise<Set<string>> {
     const members = await this.members.findByIds(claims.filter(({ kind }) => kind === 'email').map(({ ownerId }) => ownerId));
-    const orgIds = [...claims.filter(({ kind }) => kind === 'org').map(({ ownerId }) => ownerId), ...[...members.values()].map((member) => member.org_id)];
+    const orgIds = [
+      ...claims.filter(({ kind }) => kind === 'org').map(({ ownerId }) => ownerId),
+      ...[...members.values()].map((member) => member.org_id),
+    ];
     const orgs = new Map((await this.organizations.findClaimedValues(orgIds)).map((org) => [org._id.toHexString(), org]));
     const held = new Set<string>();
     for (const claim of claims) {
@@ -181,7 +192,11 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
       referenced.add(org.collection_name);
       if (org.operation?.to_collection) referenced.add(org.operation.to_collection);
       // Listed before this organization was created or renamed into the name? Then it exists now.
-      if (org.status === OrganizationStatus.Active && !existing.has(org.collection_name) && !(await this.tenants.exists(org.collection_name))) {
+      if (
+        org.status === OrganizationStatus.Active &&
+        !existing.has(org.collection_name) &&
+        !(await this.tenants.exists(org.collection_name))
+      ) {
         this.logger.error(`Active organization collection ${org.collection_name} was missing; recreating it empty`);
         await this.tenants.create(org.collection_name);
         report.recreatedCollections += 1;

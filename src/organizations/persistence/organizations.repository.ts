@@ -21,13 +21,7 @@ export type ClaimedValues = Pick<OrganizationRecord, '_id' | 'slug' | 'operation
 export class OrganizationsRepository {
   constructor(@InjectModel(Organization.name) private readonly organizations: Model<Organization>) {}
 
-  async insertProvisioning(org: {
-    _id: ObjectId;
-    name: string;
-    slug: string;
-    collection_name: string;
-    lease_until: Date;
-  }): Promise<void> {
+  async insertProvisioning(org: { _id: ObjectId; name: string; slug: string; collection_name: string; lease_until: Date }): Promise<void> {
     const { lease_until, ...fields } = org;
     await this.organizations.create({
       ...fields,
@@ -144,9 +138,7 @@ export class OrganizationsRepository {
 
   /** Every organization's collection references. */
   findCollectionReferences(): Promise<CollectionReference[]> {
-    return this.organizations
-      .find({}, { collection_name: 1, status: 1, 'operation.to_collection': 1 })
-      .lean<CollectionReference[]>();
+    return this.organizations.find({}, { collection_name: 1, status: 1, 'operation.to_collection': 1 }).lean<CollectionReference[]>();
   }
 
   private transition(filter: Record<string, unknown>, update: Record<string, unknown>): Promise<OrganizationRecord | null> {

@@ -98,7 +98,8 @@ export class InMemoryOrganizations implements Surface<OrganizationsRepository> {
 
   async takeOverExpired(org: OrganizationRecord, leaseUntil: Date): Promise<OrganizationRecord | null> {
     const found = this.documents.get(org._id.toHexString());
-    if (!found || found.status !== org.status || found.operation?.lease_until.getTime() !== org.operation?.lease_until.getTime()) return null;
+    if (!found || found.status !== org.status || found.operation?.lease_until.getTime() !== org.operation?.lease_until.getTime())
+      return null;
     found.operation = { ...(found.operation as PendingOperation), lease_until: leaseUntil };
     return copy(found);
   }
@@ -130,7 +131,10 @@ export class InMemoryOrganizations implements Surface<OrganizationsRepository> {
   }
 
   async findExpiredOperations(now: Date, limit: number): Promise<OrganizationRecord[]> {
-    return [...this.documents.values()].filter((org) => org.operation && org.operation.lease_until < now).slice(0, limit).map(copy);
+    return [...this.documents.values()]
+      .filter((org) => org.operation && org.operation.lease_until < now)
+      .slice(0, limit)
+      .map(copy);
   }
 
   async findClaimedValues(orgIds: ObjectId[]): Promise<Pick<OrganizationRecord, '_id' | 'slug' | 'operation'>[]> {
@@ -141,7 +145,9 @@ export class InMemoryOrganizations implements Surface<OrganizationsRepository> {
   }
 
   async findCollectionReferences(): Promise<Pick<OrganizationRecord, 'collection_name' | 'status' | 'operation'>[]> {
-    return [...this.documents.values()].map((org) => copy({ collection_name: org.collection_name, status: org.status, operation: org.operation }));
+    return [...this.documents.values()].map((org) =>
+      copy({ collection_name: org.collection_name, status: org.status, operation: org.operation }),
+    );
   }
 
   private transition(
@@ -232,7 +238,18 @@ export class InMemoryTransitionTickets implements Surface<TransitionTicketsRepos
 }
 
 /** `members` in memory (the parts the lifecycle and the organization rules use). */
-export class InMemoryMembers implements Pick<Surface<MembersRepository>, 'insert' | 'findById' | 'findSummaries' | 'findCredentialState' | 'applyChanges' | 'applyChangesIfVersion' | 'idsInOrganization' | 'deleteByOrganization' | 'delete'> {
+export class InMemoryMembers implements Pick<
+  Surface<MembersRepository>,
+  | 'insert'
+  | 'findById'
+  | 'findSummaries'
+  | 'findCredentialState'
+  | 'applyChanges'
+  | 'applyChangesIfVersion'
+  | 'idsInOrganization'
+  | 'deleteByOrganization'
+  | 'delete'
+> {
   readonly documents = new Map<string, MemberRecord>();
 
   async insert(member: { _id: ObjectId; org_id: ObjectId; email: string; password_hash: string; role: MemberRole }): Promise<boolean> {
@@ -301,7 +318,10 @@ export class InMemoryAuditLog implements Pick<AuditLogService, 'record' | 'delet
 }
 
 /** Tenant collections in memory: a name and its document count. */
-export class InMemoryTenantCollections implements Pick<TenantCollectionService, 'create' | 'exists' | 'move' | 'drop' | 'stats' | 'listTenantCollections'> {
+export class InMemoryTenantCollections implements Pick<
+  TenantCollectionService,
+  'create' | 'exists' | 'move' | 'drop' | 'stats' | 'listTenantCollections'
+> {
   readonly collections = new Map<string, number>();
   /** Set to make the next create fail, as a lost database would. */
   failNextCreate = false;

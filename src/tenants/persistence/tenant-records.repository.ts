@@ -23,7 +23,10 @@ export function readableCollections(location: TenantLocation): string[] {
 export class TenantRecordsRepository {
   constructor(private readonly models: TenantModelRegistry) {}
 
-  async insert(collection: string, record: { _id: ObjectId; org_id: ObjectId; data: Record<string, unknown> }): Promise<StoredTenantRecord> {
+  async insert(
+    collection: string,
+    record: { _id: ObjectId; org_id: ObjectId; data: Record<string, unknown> },
+  ): Promise<StoredTenantRecord> {
     const created = await this.models.modelFor(collection).create(record);
     return created.toObject<StoredTenantRecord>();
   }
