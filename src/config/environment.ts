@@ -126,12 +126,15 @@ export class EnvironmentVariables {
   @Max(64)
   HASH_CONCURRENCY = availableParallelism();
 
-  /** Hashes waiting for a slot before the next is refused with 503; four per core by default. */
+  /**
+   * Hashes waiting for a slot before the next is refused with 503: 32 per core by default, about a
+   * second of queueing at the default argon2 cost.
+   */
   @Type(() => Number)
   @IsInt()
   @Min(0)
   @Max(10_000)
-  HASH_QUEUE_LIMIT = 4 * availableParallelism();
+  HASH_QUEUE_LIMIT = 32 * availableParallelism();
 
   /** POST /org/create and POST /invitations/accept allowed per client address and window. */
   @Type(() => Number)
