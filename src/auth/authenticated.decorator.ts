@@ -1,13 +1,12 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
+import { LEAST_ROLE_EXTENSION } from '../common/openapi/least-roles.js';
 import { MemberRole } from '../members/member-role.js';
 import { AuthenticatedMember } from './authenticated-member.js';
 
 export const BEARER_AUTH_NAME = 'bearer';
 export const LEAST_ROLE = 'leastRole';
-/** OpenAPI extension naming a route's least role; documentLeastRoles turns it into a line of the description. */
-const LEAST_ROLE_EXTENSION = 'x-least-role';
 
 /**
  * A route for members of at least `role` (default viewer: any member). The global JwtAuthGuard
