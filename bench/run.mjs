@@ -6,7 +6,9 @@
 //
 // Optional environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per run (default 4),
 // BENCH_CPU_PROFILE=1 (CPU profiles of both service instances into .local/bench/profiles),
-// LOCAL_DB_BACKEND=sqlite (FerretDB's SQLite backend instead of PostgreSQL).
+// LOCAL_DB_BACKEND=sqlite (FerretDB's SQLite backend instead of PostgreSQL), BENCH_ONLY=<keys>
+// (comma-separated throughput scenarios, e.g. record_read,health: runs just those and prints their
+// figures, writing no result file; for profiling one path at a time).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +31,8 @@ const settings = {
   renameRepeats: 3,
   memoryCheckpoints: [1_000, 10_000],
   tenantModelCacheSize: 500,
+  // Clients of the create flood: far more than the hashing bound lets run or wait.
+  floodConnections: 256,
   argon2: { memoryKiB: 19456, timeCost: 2, parallelism: 1 },
   // Far above what the login scenario sends, so that it measures logins and not 429s; with a
   // 1 s window the throttle keeps about as many attempts per address as its default limit allows.
@@ -37,6 +41,9 @@ const settings = {
   // number of organizations (see BENCHMARKS.md); its start-up pass still runs.
   reconcileIntervalSeconds: 0,
 };
+
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+const wantsLarge = !only || only.has('org_get_10k');
 
 const benchStarted = performance.now();
 const log = (message) =>
@@ -52,8 +59,8 @@ const { default: mongoose } = await import('mongoose');
 const { startFerretDb, freePort, describeBackend, FERRETDB_VERSION } = await import('../scripts/ferretdb.mjs');
 const { buildService, cpuSeconds, startService, startBaseline, runJsonScript, stopAllChildren, stopChild, waitUntilIdle } =
   await import('./lib/processes.mjs');
-const { runLoad, measureLatency, httpGetter, summarize } = await import('./lib/load.mjs');
-const { serviceNaming, seedOrganizations, insertRecords, signToken, forEachLimited } = await import('./lib/seed.mjs');
+const { runLoad, runFlood, measureLatency, httpGetter, summarize } = await import('./lib/load.mjs');
+const { serviceNaming, seedOrganizations, seedMember, insertRecords, signToken, forEachLimited } = await import('./lib/seed.mjs');
 const { evaluateTargets, latestOtherBackend, renderReport, writeBenchmarksMd } = await import('./lib/report.mjs');
 
 const ISSUER = 'organization-management-service';
@@ -70,7 +77,7 @@ async function main() {
   const entry = buildService(ROOT, join(WORK, 'dist'));
   const naming = await serviceNaming(join(WORK, 'dist'));
 
-  ferret = await startFerretDb();
+  ferret = await startFerretDb({ debugPort: await freePort() });
   log(`FerretDB ${FERRETDB_VERSION} (pid ${ferret.pid}) on ${ferret.uri}, ${describeBackend(ferret)}`);
   client = await new mongoose.mongo.MongoClient(ferret.uri).connect();
 
@@ -96,13 +103,13 @@ async function main() {
   });
   const profileDir = process.env.BENCH_CPU_PROFILE ? join(WORK, 'profiles') : undefined;
   const [small, large] = await Promise.all(
-    ['small', 'large'].map(async (name) =>
+    ['small', ...(wantsLarge ? ['large'] : [])].map(async (name) =>
       startService({ label: `service (${name})`, entry, env: serviceEnv(name), port: await freePort(), profileDir }),
     ),
   );
-  log(`service instances: small pid ${small.pid} ${small.baseUrl}, large pid ${large.pid} ${large.baseUrl}`);
+  log(`service instances: small pid ${small.pid} ${small.baseUrl}${large ? `, large pid ${large.pid} ${large.baseUrl}` : ''}`);
   const databases = (name) => ({ master: client.db(`bench_${name}_master`), tenant: client.db(`bench_${name}_tenant`) });
-  await Promise.all([waitForIndexes(databases('small').master), waitForIndexes(databases('large').master)]);
+  await Promise.all([waitForIndexes(databases('small').master), large && waitForIndexes(databases('large').master)]);
 
   // The small instance: one organization made through the API (login, records), 9 seeded.
   const mainOrg = { organization_name: 'Bench Main', email: 'bench-main@bench.example', password: BENCH_PASSWORD };
@@ -114,9 +121,9 @@ async function main() {
     body: { sku: 'A-1', qty: 3, tags: ['bench'] },
     expect: 201,
   });
-  const passwordHash = (await databases('small').master.collection('admins').findOne({ email: mainOrg.email })).password_hash;
+  const passwordHash = (await databases('small').master.collection('members').findOne({ email: mainOrg.email })).password_hash;
 
-  log(`seeding ${settings.smallOrgCount - 1} + ${settings.largeOrgCount} organizations`);
+  log(`seeding ${settings.smallOrgCount - 1}${large ? ` + ${settings.largeOrgCount}` : ''} organizations`);
   let seedStarted = performance.now();
   const smallOrgs = await seedOrganizations({
     ...databases('small'),
@@ -125,15 +132,38 @@ async function main() {
     count: settings.smallOrgCount - 1,
     passwordHash,
   });
-  const largeOrgs = await seedOrganizations({
-    ...databases('large'),
-    naming,
-    prefix: 'Bench Large',
-    count: settings.largeOrgCount,
-    passwordHash,
-  });
+  const largeOrgs = large
+    ? await seedOrganizations({ ...databases('large'), naming, prefix: 'Bench Large', count: settings.largeOrgCount, passwordHash })
+    : [];
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   log(`seeded in ${seedSeconds.toFixed(1)} s`);
+
+  // A viewer of the main organization, written like the seeded owners, for the role-refusal scenario.
+  const viewer = await seedMember({
+    master: databases('small').master,
+    naming,
+    orgId: created.id,
+    email: 'bench-viewer@bench.example',
+    role: 'viewer',
+    passwordHash,
+  });
+  const viewerToken = signToken({
+    naming,
+    secret: jwtSecret,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    memberId: viewer.memberId,
+    orgId: created.id,
+  });
+  // Signed with another key than the service's: refused with 401 before any database work.
+  const foreignToken = signToken({
+    naming,
+    secret: randomBytes(36).toString('base64url'),
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    memberId: viewer.memberId,
+    orgId: created.id,
+  });
 
   const frameworkFloorPort = await freePort();
   const frameworkFloor = await startBaseline('framework floor', join(ROOT, 'bench/baselines/framework-floor.mjs'), [frameworkFloorPort]);
@@ -150,7 +180,7 @@ async function main() {
 
   const orgGetPath = (name) => `/org/get?organization_name=${encodeURIComponent(name)}`;
   const smallLookup = smallOrgs[Math.floor(smallOrgs.length / 2)].name;
-  const largeLookup = largeOrgs[Math.floor(largeOrgs.length / 2)].name;
+  const largeLookup = largeOrgs[Math.floor(largeOrgs.length / 2)]?.name;
   const auth = { authorization: `Bearer ${mainToken}` };
   const c = settings.connections;
 
@@ -165,6 +195,40 @@ async function main() {
       key: 'record_create',
       server: small,
       load: { url: `${small.baseUrl}/org/records`, method: 'POST', headers: auth, body: { sku: 'B-2', qty: 1, tags: ['bench'] } },
+    },
+    // Refused requests: another organization's delete (403), a viewer's record write (403), a token of an unknown key (401).
+    {
+      key: 'refused_cross_org',
+      server: small,
+      expectStatus: 403,
+      load: {
+        url: `${small.baseUrl}/org/delete?organization_name=${encodeURIComponent(smallOrgs[0].name)}`,
+        method: 'DELETE',
+        headers: auth,
+      },
+    },
+    {
+      key: 'refused_role',
+      server: small,
+      expectStatus: 403,
+      load: {
+        url: `${small.baseUrl}/org/records`,
+        method: 'POST',
+        headers: { authorization: `Bearer ${viewerToken}` },
+        body: { sku: 'C-3', qty: 1, tags: ['bench'] },
+      },
+    },
+    {
+      key: 'refused_token',
+      server: small,
+      expectStatus: 401,
+      load: { url: `${small.baseUrl}/org/records/${record.id}`, headers: { authorization: `Bearer ${foreignToken}` } },
+    },
+    // The organization's own name: nothing changes.
+    {
+      key: 'noop_update',
+      server: small,
+      load: { url: `${small.baseUrl}/org/update`, method: 'PUT', headers: auth, body: { organization_name: mainOrg.organization_name } },
     },
     {
       key: 'login',
@@ -192,15 +256,29 @@ async function main() {
     },
   ];
   // Last in each round: on FerretDB its queries outlast the run, and the next scenario waits for them.
-  scenarios.push({ key: 'org_get_10k', server: large, load: { url: `${large.baseUrl}${orgGetPath(largeLookup)}` } });
+  if (large) scenarios.push({ key: 'org_get_10k', server: large, load: { url: `${large.baseUrl}${orgGetPath(largeLookup)}` } });
+  if (only) scenarios.splice(0, scenarios.length, ...scenarios.filter(({ key }) => only.has(key)));
   const runScenario = async (scenario, seconds) => {
     await Promise.all([waitUntilIdle(ferret.pids()), scenario.server && waitUntilIdle(scenario.server.pid)]);
     if (scenario.run) return scenario.run(seconds);
     await scenario.before?.();
+    const commandsBefore = await databaseCommands();
+    const linesBefore = scenario.server.logLines?.();
     const cpuBefore = cpuReading(scenario.server.pid);
-    const run = await runLoad({ ...scenario.load, connections: c, seconds });
-    const withCpu = { ...run, cpuMicrosPerRequest: cpuPerRequest(cpuBefore, cpuReading(scenario.server.pid), run.requests) };
-    return scenario.after ? scenario.after(withCpu) : withCpu;
+    const run = await runLoad({ ...scenario.load, expectStatus: scenario.expectStatus, connections: c, seconds });
+    const cpuAfter = cpuReading(scenario.server.pid);
+    const commands = await databaseCommands();
+    const perResponse = (count) => (run.responses === 0 ? null : count / run.responses);
+    const measured = {
+      ...run,
+      ...(scenario.expectStatus === undefined ? {} : { expectStatus: scenario.expectStatus }),
+      cpuMicrosPerRequest: cpuPerRequest(cpuBefore, cpuAfter, run.requests),
+      // Everything any client sent FerretDB during the run; the other processes are idle then.
+      databaseReadsPerRequest: perResponse(commands.reads - commandsBefore.reads),
+      databaseWritesPerRequest: perResponse(commands.writes - commandsBefore.writes),
+      ...(linesBefore === undefined ? {} : { logLinesPerRequest: perResponse(scenario.server.logLines() - linesBefore) }),
+    };
+    return scenario.after ? scenario.after(measured) : measured;
   };
   /** CPU seconds so far of the process serving the scenario, the database and the load generator (this process). */
   const cpuReading = (serverPid) => {
@@ -219,13 +297,15 @@ async function main() {
   for (const scenario of scenarios.filter((s) => !s.run)) await runScenario(scenario, settings.warmupSeconds);
   const runs = Object.fromEntries(scenarios.map(({ key }) => [key, []]));
   const latencyRuns = { org_get_10: [], org_get_10k: [], driver_lookup_10: [], driver_lookup_10k: [] };
-  const latencyProbes = [
-    ['org_get_10', () => httpGetter(`${small.baseUrl}${orgGetPath(smallLookup)}`)],
-    ['org_get_10k', () => httpGetter(`${large.baseUrl}${orgGetPath(largeLookup)}`)],
-    // The same reads by the driver alone: how the database itself scales with the count.
-    ['driver_lookup_10', () => nameLookup(databases('small').master, naming.claimKey('org', naming.slugify(smallLookup)))],
-    ['driver_lookup_10k', () => nameLookup(databases('large').master, naming.claimKey('org', naming.slugify(largeLookup)))],
-  ];
+  const latencyProbes = only
+    ? []
+    : [
+        ['org_get_10', () => httpGetter(`${small.baseUrl}${orgGetPath(smallLookup)}`)],
+        ['org_get_10k', () => httpGetter(`${large.baseUrl}${orgGetPath(largeLookup)}`)],
+        // The same reads by the driver alone: how the database itself scales with the count.
+        ['driver_lookup_10', () => nameLookup(databases('small').master, naming.claimKey('org', naming.slugify(smallLookup)))],
+        ['driver_lookup_10k', () => nameLookup(databases('large').master, naming.claimKey('org', naming.slugify(largeLookup)))],
+      ];
   for (let round = 1; round <= settings.rounds; round += 1) {
     for (const scenario of scenarios) {
       log(`round ${round}/${settings.rounds}: ${scenario.key}`);
@@ -240,11 +320,48 @@ async function main() {
     }
   }
 
+  if (only) {
+    for (const [key, list] of Object.entries(runs)) process.stdout.write(`${key} ${JSON.stringify(quickSummary(list))}\n`);
+    return;
+  }
+
   const queryPlans = {
     claimById: await queryPlan(databases('large').master, 'unique_claims', { _id: naming.claimKey('org', naming.slugify(largeLookup)) }),
     organizationById: await queryPlan(databases('large').master, 'organizations', { _id: new mongoose.mongo.ObjectId(largeOrgs[0].orgId) }),
     organizationBySlug: await queryPlan(databases('large').master, 'organizations', { slug: naming.slugify(largeLookup) }),
   };
+
+  log('GET /health at rest and during a create flood');
+  const healthUnderFlood = { atRest: [], duringFlood: [], flood: [] };
+  let flooded = 0;
+  for (let round = 1; round <= settings.rounds; round += 1) {
+    await Promise.all([waitUntilIdle(ferret.pids()), waitUntilIdle(small.pid)]);
+    const probe = httpGetter(`${small.baseUrl}/health`);
+    healthUnderFlood.atRest.push(await measureLatency({ once: probe.once, seconds: settings.latencySeconds }));
+    let floodUnderWay;
+    const allConnectionsSent = new Promise((resolve) => (floodUnderWay = resolve));
+    let sentThisRound = 0;
+    const flood = runFlood({
+      url: small.baseUrl,
+      path: '/org/create',
+      connections: settings.floodConnections,
+      // Outlasts the probe, so that every probe request meets the flood.
+      seconds: settings.latencySeconds + 2,
+      bodyOf: () => {
+        flooded += 1;
+        if ((sentThisRound += 1) === settings.floodConnections) floodUnderWay();
+        return {
+          organization_name: `Bench Flood ${round} ${flooded}`,
+          email: `bench-flood-${round}-${flooded}@bench.example`,
+          password: BENCH_PASSWORD,
+        };
+      },
+    });
+    await allConnectionsSent;
+    healthUnderFlood.duringFlood.push(await measureLatency({ once: probe.once, seconds: settings.latencySeconds }));
+    healthUnderFlood.flood.push(await flood);
+    probe.close();
+  }
 
   log('rename scenario');
   const renames = [];
@@ -296,7 +413,7 @@ async function main() {
   let used = 0;
   for (const checkpoint of settings.memoryCheckpoints) {
     await forEachLimited(largeOrgs.slice(used, checkpoint), c, async (org) => {
-      const token = signToken({ secret: jwtSecret, issuer: ISSUER, audience: AUDIENCE, adminId: org.adminId, orgId: org.orgId });
+      const token = signToken({ naming, secret: jwtSecret, issuer: ISSUER, audience: AUDIENCE, memberId: org.memberId, orgId: org.orgId });
       await call(large, 'GET', '/org/records?limit=1', { token, expect: 200 });
     });
     used = checkpoint;
@@ -327,7 +444,13 @@ async function main() {
                 ]),
               ),
             }),
-        non2xx: list.reduce((sum, r) => sum + (r.non2xx ?? 0), 0),
+        ...Object.fromEntries(
+          ['databaseReadsPerRequest', 'databaseWritesPerRequest', 'logLinesPerRequest']
+            .filter((field) => list[0][field] !== undefined && list[0][field] !== null)
+            .map((field) => [field, summarize(list.map((r) => r[field]))]),
+        ),
+        ...(list[0].expectStatus === undefined ? {} : { expectStatus: list[0].expectStatus }),
+        unexpected: list.reduce((sum, r) => sum + (r.unexpected ?? 0), 0),
         errors: list.reduce((sum, r) => sum + (r.errors ?? 0), 0),
       },
     ]),
@@ -354,6 +477,18 @@ async function main() {
     queryPlans,
     renames,
     memory,
+    healthUnderFlood: {
+      atRestP99Ms: summarize(healthUnderFlood.atRest.map((r) => r.p99Ms)),
+      duringFloodP99Ms: summarize(healthUnderFlood.duringFlood.map((r) => r.p99Ms)),
+      atRestP50Ms: summarize(healthUnderFlood.atRest.map((r) => r.p50Ms)),
+      duringFloodP50Ms: summarize(healthUnderFlood.duringFlood.map((r) => r.p50Ms)),
+      failures: healthUnderFlood.duringFlood.reduce((sum, r) => sum + r.failures, 0),
+      floodStatusCodes: healthUnderFlood.flood.reduce((sums, r) => {
+        for (const [status, count] of Object.entries(r.statusCodes)) sums[status] = (sums[status] ?? 0) + count;
+        return sums;
+      }, {}),
+      floodErrors: healthUnderFlood.flood.reduce((sum, r) => sum + r.errors, 0),
+    },
   };
   results.targets = evaluateTargets(results);
 
@@ -365,6 +500,52 @@ async function main() {
   writeBenchmarksMd(join(ROOT, 'BENCHMARKS.md'), report);
   process.stdout.write(`${report}\n`);
   log(`results: ${relative(ROOT, file)}; BENCHMARKS.md rewritten`);
+}
+
+const READ_COMMANDS = new Set([
+  'find',
+  'getMore',
+  'aggregate',
+  'count',
+  'distinct',
+  'listCollections',
+  'listIndexes',
+  'collStats',
+  'dbStats',
+]);
+const WRITE_COMMANDS = new Set([
+  'insert',
+  'update',
+  'delete',
+  'findAndModify',
+  'create',
+  'drop',
+  'createIndexes',
+  'dropIndexes',
+  'renameCollection',
+]);
+
+/** Data commands FerretDB has received so far, from its metrics (heartbeats and handshakes not counted). */
+async function databaseCommands() {
+  const text = await (await fetch(ferret.metricsUrl)).text();
+  const totals = { reads: 0, writes: 0 };
+  for (const match of text.matchAll(/^ferretdb_client_requests_total\{command="([^"]+)"[^}]*\} (\d+)$/gm)) {
+    if (READ_COMMANDS.has(match[1])) totals.reads += Number(match[2]);
+    else if (WRITE_COMMANDS.has(match[1])) totals.writes += Number(match[2]);
+  }
+  return totals;
+}
+
+/** BENCH_ONLY's figures of one scenario: medians of its runs. */
+function quickSummary(list) {
+  const median = (values) => summarize(values.filter((v) => typeof v === 'number' && !Number.isNaN(v))).median;
+  const fields = ['perSecond', 'databaseReadsPerRequest', 'databaseWritesPerRequest', 'logLinesPerRequest', 'eventLoopP99Ms', 'unexpected'];
+  return {
+    ...Object.fromEntries(
+      fields.filter((f) => list[0][f] !== undefined).map((f) => [f, Math.round(median(list.map((r) => r[f])) * 100) / 100]),
+    ),
+    ...(list[0].cpuMicrosPerRequest ? { serverCpuMicros: Math.round(median(list.map((r) => r.cpuMicrosPerRequest.server))) } : {}),
+  };
 }
 
 /** One HTTP call to a service instance; fails the bench on an unexpected status. */
@@ -422,7 +603,7 @@ async function memoryReading(instance) {
 async function waitForIndexes(master) {
   const wanted = [
     ['organizations', 'slug_1'],
-    ['admins', 'email_1'],
+    ['members', 'email_1'],
   ];
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {

@@ -13,6 +13,8 @@ export interface RunningFerretDb {
   port: number;
   dataDir: string;
   uri: string;
+  /** FerretDB's Prometheus metrics, when started with `debugPort`. */
+  metricsUrl?: string;
   backend: LocalDbBackend;
   /** The private PostgreSQL server under FerretDB, on the PostgreSQL backend. */
   postgres?: { pid: number; port: number; url: string; source: string; version: string; bin: string; user?: string };
@@ -31,4 +33,6 @@ export declare function startFerretDb(options?: {
   backend?: LocalDbBackend;
   /** Default: true when `dataDir` is given (PostgreSQL keeps fsync on). */
   durable?: boolean;
+  /** Serve FerretDB's debug handler (metrics) on this 127.0.0.1 port; default: off. */
+  debugPort?: number;
 }): Promise<RunningFerretDb>;

@@ -246,6 +246,7 @@ export async function startFerretDb({
   dataDir,
   backend = process.env.LOCAL_DB_BACKEND || undefined,
   durable = dataDir !== undefined,
+  debugPort,
 } = {}) {
   if (backend !== undefined && !BACKENDS.includes(backend))
     throw new Error(`LOCAL_DB_BACKEND must be one of ${BACKENDS.join(', ')}, not ${backend}`);
@@ -281,7 +282,8 @@ export async function startFerretDb({
     ...backendArgs,
     `--state-dir=${stateDir}`,
     `--listen-addr=127.0.0.1:${listenPort}`,
-    '--debug-addr=-',
+    // Its debug handler serves Prometheus metrics (commands received, by name) at /debug/metrics.
+    `--debug-addr=${debugPort === undefined ? '-' : `127.0.0.1:${debugPort}`}`,
     '--telemetry=disable',
     '--log-level=warn',
   ];
@@ -316,6 +318,7 @@ export async function startFerretDb({
     port: listenPort,
     dataDir: dir,
     uri: `mongodb://127.0.0.1:${listenPort}/`,
+    metricsUrl: debugPort === undefined ? undefined : `http://127.0.0.1:${debugPort}/debug/metrics`,
     backend: postgres ? 'postgresql' : 'sqlite',
     postgres: postgres && {
       pid: postgres.pid,

@@ -3,10 +3,11 @@ import autocannon from 'autocannon';
 import http from 'node:http';
 
 /**
- * One timed run against one URL. Throughput counts only 2xx answers; any other answer is
- * reported, because a run that drew errors measured the error path, not the scenario.
+ * One timed run against one URL. Throughput counts only the expected answers (2xx, or
+ * `expectStatus` for a scenario that measures a refusal); any other answer is reported, because a
+ * run that drew them measured another path than the scenario's.
  */
-export async function runLoad({ url, method = 'GET', headers = {}, body, connections, seconds }) {
+export async function runLoad({ url, method = 'GET', headers = {}, body, connections, seconds, expectStatus }) {
   const result = await autocannon({
     url,
     method,
@@ -16,14 +17,18 @@ export async function runLoad({ url, method = 'GET', headers = {}, body, connect
     duration: seconds,
   });
   const ok = Object.entries(result.statusCodeStats ?? {})
-    .filter(([status]) => status.startsWith('2'))
+    .filter(([status]) => (expectStatus === undefined ? status.startsWith('2') : Number(status) === expectStatus))
     .reduce((sum, [, { count }]) => sum + Number(count), 0);
   return {
     requests: ok,
     perSecond: ok / result.duration,
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
-    non2xx: result.non2xx,
+    /** All answers, expected or not. */
+    responses: Object.values(result.statusCodeStats ?? {}).reduce((sum, { count }) => sum + Number(count), 0),
+    unexpected: Object.entries(result.statusCodeStats ?? {})
+      .filter(([status]) => (expectStatus === undefined ? !status.startsWith('2') : Number(status) !== expectStatus))
+      .reduce((sum, [, { count }]) => sum + Number(count), 0),
     errors: result.errors,
     statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, Number(count)])),
   };
@@ -72,4 +77,30 @@ export function httpGetter(url) {
         .once('error', reject);
     });
   return { once, close: () => agent.destroy() };
+}
+
+/**
+ * POST `path` as fast as `connections` allow for `seconds`, each request with its own body from
+ * `bodyOf(n)` (unique names and emails for a create flood); answers counted by status.
+ */
+export async function runFlood({ url, path, bodyOf, connections, seconds }) {
+  let sent = 0;
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        path,
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (request) => ({ ...request, body: JSON.stringify(bodyOf((sent += 1))) }),
+      },
+    ],
+  });
+  return {
+    requests: Object.values(result.statusCodeStats ?? {}).reduce((sum, { count }) => sum + Number(count), 0),
+    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, Number(count)])),
+    errors: result.errors,
+  };
 }

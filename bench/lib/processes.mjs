@@ -1,7 +1,7 @@
 // Starting and stopping what the bench runs: every child is tracked by PID and stopped at the end,
 // also when the bench fails or is interrupted.
 import { fork, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const children = new Set();
@@ -39,6 +39,8 @@ export function buildService(root, outDir) {
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`Build failed:\n${result.stdout}${result.stderr}`);
+  // The service reads its name and version from the package.json one level above its code.
+  copyFileSync(join(root, 'package.json'), join(outDir, '..', 'package.json'));
   return join(outDir, 'main.js');
 }
 
@@ -57,8 +59,14 @@ export async function startService({ label, entry, env, port, profileDir }) {
     label,
   );
   let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
+  let lines = 0;
+  const collect = (chunk) => {
+    // Kept only until start-up is over; after that, only counted (log lines per request).
+    if (lines < 1000) output += chunk;
+    for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines += 1;
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -67,7 +75,7 @@ export async function startService({ label, entry, env, port, profileDir }) {
       (r) => r.ok,
       () => false,
     );
-    if (ready) return { label, baseUrl, pid: child.pid, child, output: () => output };
+    if (ready) return { label, baseUrl, pid: child.pid, child, output: () => output, logLines: () => lines };
     await new Promise((wake) => setTimeout(wake, 200));
   }
   throw new Error(`${label} was not ready within 60 s:\n${output}`);

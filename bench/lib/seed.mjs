@@ -3,7 +3,7 @@
 // spend the bench's time budget on argon2 hashes). Slugs, collection names and claim keys come
 // from the service's own compiled code.
 import mongoose from 'mongoose';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 
@@ -12,24 +12,27 @@ const BATCH = 1000;
 
 export async function serviceNaming(distDir) {
   const load = (path) => import(pathToFileURL(join(distDir, path)).href);
-  const [{ slugify }, { tenantCollectionName }, { claimKey }] = await Promise.all([
+  // The config module's DTO decorators need it, as in the service's entry point.
+  await import('reflect-metadata');
+  const [{ slugify }, { tenantCollectionName }, { claimKey }, { keyIdOf }] = await Promise.all([
     load('organizations/organization-name.js'),
     load('tenants/tenant-collection-name.js'),
-    load('common/claims/unique-claim.service.js'),
+    load('common/uniqueness/unique-claims.repository.js'),
+    load('config/app-config.js'),
   ]);
-  return { slugify, tenantCollectionName, claimKey };
+  return { slugify, tenantCollectionName, claimKey, keyIdOf };
 }
 
 /**
- * Active organizations named `${prefix} 00000`..., each with its admin, its name and email claims
- * and its (empty) tenant collection. All admins share one password hash: the bench never logs
+ * Active organizations named `${prefix} 00000`..., each with its owner, its name and email claims
+ * and its (empty) tenant collection. All owners share one password hash: the bench never logs
  * them in, it signs their tokens (see signToken).
  */
 export async function seedOrganizations({ master, tenant, naming, prefix, count, passwordHash }) {
   const seeded = [];
   for (let start = 0; start < count; start += BATCH) {
     const organizations = [];
-    const admins = [];
+    const members = [];
     const claims = [];
     const now = new Date();
     for (let i = start; i < Math.min(count, start + BATCH); i += 1) {
@@ -37,7 +40,7 @@ export async function seedOrganizations({ master, tenant, naming, prefix, count,
       const slug = naming.slugify(name);
       const email = `${slug}@bench.example`;
       const orgId = new ObjectId();
-      const adminId = new ObjectId();
+      const memberId = new ObjectId();
       const collection = naming.tenantCollectionName(slug);
       organizations.push({
         _id: orgId,
@@ -45,27 +48,27 @@ export async function seedOrganizations({ master, tenant, naming, prefix, count,
         slug,
         collection_name: collection,
         status: 'active',
-        admin_id: adminId,
         lifecycle_epoch: 1,
         created_at: now,
         updated_at: now,
       });
-      admins.push({
-        _id: adminId,
+      members.push({
+        _id: memberId,
         org_id: orgId,
         email,
         password_hash: passwordHash,
         credential_version: 1,
+        role: 'owner',
         created_at: now,
         updated_at: now,
       });
       claims.push({ _id: naming.claimKey('org', slug), owner_id: orgId, claimed_at: now });
-      claims.push({ _id: naming.claimKey('email', email), owner_id: adminId, claimed_at: now });
-      seeded.push({ name, slug, collection, orgId: orgId.toHexString(), adminId: adminId.toHexString() });
+      claims.push({ _id: naming.claimKey('email', email), owner_id: memberId, claimed_at: now });
+      seeded.push({ name, slug, collection, orgId: orgId.toHexString(), memberId: memberId.toHexString() });
     }
     await Promise.all([
       master.collection('organizations').insertMany(organizations, { ordered: false }),
-      master.collection('admins').insertMany(admins, { ordered: false }),
+      master.collection('members').insertMany(members, { ordered: false }),
       master.collection('unique_claims').insertMany(claims, { ordered: false }),
     ]);
   }
@@ -90,11 +93,21 @@ export async function insertRecords(tenant, collection, count) {
   }
 }
 
-/** An HS256 token with the claims the service issues, signed with the secret the bench gave it. */
-export function signToken({ secret, issuer, audience, adminId, orgId, credentialVersion = 1, ttlSeconds = 3600 }) {
+/** An HS256 token with the header and claims the service issues, signed with the secret the bench gave it. */
+export function signToken({ naming, secret, issuer, audience, memberId, orgId, credentialVersion = 1, ttlSeconds = 3600 }) {
   const encode = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const iat = Math.floor(Date.now() / 1000);
-  const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub: adminId, org_id: orgId, cv: credentialVersion, iat, exp: iat + ttlSeconds, iss: issuer, aud: audience })}`;
+  const claims = {
+    sub: memberId,
+    org_id: orgId,
+    cv: credentialVersion,
+    jti: randomUUID(),
+    iat,
+    exp: iat + ttlSeconds,
+    iss: issuer,
+    aud: audience,
+  };
+  const unsigned = `${encode({ alg: 'HS256', typ: 'JWT', kid: naming.keyIdOf(secret) })}.${encode(claims)}`;
   return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
 }
 
@@ -105,4 +118,22 @@ export async function forEachLimited(items, limit, task) {
     while (next < items.length) await task(items[next++]);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** One more member of an existing organization, with its email claim, as the service stores them. */
+export async function seedMember({ master, naming, orgId, email, role, passwordHash }) {
+  const memberId = new ObjectId();
+  const now = new Date();
+  await master.collection('members').insertOne({
+    _id: memberId,
+    org_id: new ObjectId(orgId),
+    email,
+    password_hash: passwordHash,
+    credential_version: 1,
+    role,
+    created_at: now,
+    updated_at: now,
+  });
+  await master.collection('unique_claims').insertOne({ _id: naming.claimKey('email', email), owner_id: memberId, claimed_at: now });
+  return { memberId: memberId.toHexString() };
 }
