@@ -3,6 +3,8 @@ const typescript = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
   testEnvironment: 'node',
+  // Local runtimes, databases and the bench's build: nothing a test imports.
+  modulePathIgnorePatterns: ['<rootDir>/.local/'],
 };
 
 export default {

@@ -17,7 +17,7 @@ function resign(token: string, secret: string): string {
 
 describe('logging out (e2e)', () => {
   const t = useTestApp();
-  // A second instance is a process of its own: Passport keeps one JWT strategy per process.
+  // A second instance, as a process of its own like in production.
   const second = useServiceProcess({}, { onDatabasesOf: t });
 
   it('POST /admin/logout ends the presented token only, on every instance', async () => {

@@ -2,14 +2,13 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { MongooseModule } from '@nestjs/mongoose';
-import { PassportModule } from '@nestjs/passport';
 import { AuditModule } from '../audit/audit.module.js';
 import { AppConfig } from '../config/app-config.js';
 import { MembersModule } from '../members/members.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
-import { JwtStrategy } from './jwt.strategy.js';
+import { AccessTokenVerifier } from './access-token-verifier.js';
 import { LoginThrottleModule } from './login-throttle/login-throttle.module.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import { RevokedToken, RevokedTokenSchema } from './persistence/revoked-token.schema.js';
@@ -19,14 +18,13 @@ import { TokenRevocations } from './token-revocations.service.js';
 @Module({
   imports: [
     MongooseModule.forFeature([{ name: RevokedToken.name, schema: RevokedTokenSchema }]),
-    PassportModule,
     LoginThrottleModule,
     MembersModule,
     AuditModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        // Signing only (passport-jwt verifies); a KeyObject, see AppConfig.jwt.key.
+        // Signs with the current key; AccessTokenVerifier picks the verifying key by `kid`. A KeyObject, see AppConfig.jwt.key.
         privateKey: config.jwt.key,
         signOptions: {
           algorithm: 'HS256',
@@ -42,7 +40,7 @@ import { TokenRevocations } from './token-revocations.service.js';
   providers: [
     AuthService,
     PasswordHasher,
-    JwtStrategy,
+    AccessTokenVerifier,
     RevokedTokensRepository,
     TokenRevocations,
     // Deny by default: every route of the app needs a token unless marked @Public().

@@ -12,7 +12,7 @@ import { AuthenticatedMember } from './authenticated-member.js';
 import { LoginResponseDto } from './dto/login-response.dto.js';
 import { LoginThrottleService } from './login-throttle/login-throttle.service.js';
 import { PasswordHasher } from './password-hasher.service.js';
-import { parseTokenClaims, TokenClaims } from './token-claims.js';
+import type { TokenClaims, VerifiedClaims } from './token-claims.js';
 import { TokenRevocations } from './token-revocations.service.js';
 
 export type IssuedToken = Pick<LoginResponseDto, 'access_token' | 'token_type' | 'expires_in'>;
@@ -65,13 +65,11 @@ export class AuthService {
   }
 
   /**
-   * Checks a signature-verified payload against the member as stored now: the member must still
+   * Checks a verified token's claims against the member as stored now: the member must still
    * exist, belong to the token's organization and have the token's credential version, and the
    * token must not have been logged out. The role comes from the stored member, never the token.
    */
-  async authenticate(payload: unknown): Promise<AuthenticatedMember | null> {
-    const claims = parseTokenClaims(payload);
-    if (!claims) return null;
+  async authenticate(claims: VerifiedClaims): Promise<AuthenticatedMember | null> {
     const [state, revoked] = await Promise.all([this.members.credentialState(claims.sub), this.revocations.isRevoked(claims.jti)]);
     if (!state || revoked || state.credential_version !== claims.cv || state.org_id.toHexString() !== claims.org_id) return null;
     return {

@@ -1,6 +1,6 @@
 import type { MemberRole } from '../members/member-role.js';
 
-/** Who made an authenticated request: set on the request by JwtStrategy from the stored member. */
+/** Who made an authenticated request: set on the request by JwtAuthGuard from the stored member. */
 export interface AuthenticatedMember {
   memberId: string;
   orgId: string;

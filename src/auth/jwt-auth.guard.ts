@@ -1,36 +1,39 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
 import { MemberRole } from '../members/member-role.js';
+import { bearerTokenOf, AccessTokenVerifier } from './access-token-verifier.js';
 import { InvalidTokenError } from './auth.errors.js';
+import { AuthService } from './auth.service.js';
 import { AuthenticatedMember } from './authenticated-member.js';
 import { LEAST_ROLE } from './authenticated.decorator.js';
-import { assertRole } from './roles.js';
 import { IS_PUBLIC_ROUTE } from './public.decorator.js';
+import { assertRole } from './roles.js';
 
 /**
- * The global guard: every route needs a valid token unless it is marked @Public(), and the
- * stored member's role must reach the route's least role (viewer where none is stated).
+ * The global guard: every route needs a valid bearer token unless it is marked @Public(); the
+ * token's member, as stored now, must still hold it, and its role must reach the route's least role
+ * (viewer where none is stated). Token failures all answer 401 alike; anything else (the database
+ * is down) propagates.
  */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
-    super();
-  }
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: AccessTokenVerifier,
+    private readonly auth: AuthService,
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_ROUTE, targets)) return true;
-    await super.canActivate(context);
-    const member = context.switchToHttp().getRequest<{ user: AuthenticatedMember }>().user;
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedMember }>();
+    const token = bearerTokenOf(request.headers.authorization);
+    const claims = token === null ? null : this.tokens.verify(token);
+    const member = claims === null ? null : await this.auth.authenticate(claims);
+    if (!member) throw new InvalidTokenError();
     assertRole(member, this.reflector.getAllAndOverride<MemberRole | undefined>(LEAST_ROLE, targets) ?? MemberRole.Viewer);
+    request.user = member;
     return true;
-  }
-
-  // Token failures all look alike (401); anything else (e.g. the database is down) propagates.
-  override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {
-    if (error) throw error instanceof Error ? error : new InvalidTokenError();
-    if (!user) throw new InvalidTokenError();
-    return user;
   }
 }

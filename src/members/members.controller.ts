@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Query } from '@nestjs/common';
+import { ApiIdParam, IdParam } from '../common/http/object-id.param.js';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Patch, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -14,7 +15,6 @@ import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
 import { Origin, type RequestOrigin } from '../common/http/request-origin.js';
 import { PageQuery } from '../common/paging/page.query.js';
 import { ChangeRoleDto } from './dto/change-role.dto.js';
-import { MemberIdParamDto } from './dto/member-id.param.dto.js';
 import { MemberPageDto, MemberViewDto } from './dto/member.view.dto.js';
 import { MemberRole } from './member-role.js';
 import { MembersService } from './members.service.js';
@@ -45,6 +45,7 @@ export class MembersController {
 
   /** Change a member's role. Granting, changing or removing `owner` needs an owner; the last owner cannot be demoted. */
   @Patch(':id')
+  @ApiIdParam('member')
   @ApiOperation({ operationId: 'changeMemberRole' })
   @Authenticated({ role: MemberRole.Admin })
   @ApiOkResponse({ type: MemberViewDto })
@@ -52,22 +53,23 @@ export class MembersController {
   @ApiConflictResponse({ description: 'No owner would remain, or the owners are being changed concurrently', type: ErrorResponseDto })
   changeRole(
     @CurrentMember() caller: AuthenticatedMember,
-    @Param() params: MemberIdParamDto,
+    @IdParam('member') id: string,
     @Body() body: ChangeRoleDto,
     @Origin() origin: RequestOrigin,
   ): Promise<MemberViewDto> {
-    return this.members.changeRole(caller, params.id, body.role, origin);
+    return this.members.changeRole(caller, id, body.role, origin);
   }
 
   /** Remove a member (admin; removing an owner needs an owner), or leave the organization (any member, its own id). */
   @Delete(':id')
+  @ApiIdParam('member')
   @ApiOperation({ operationId: 'removeMember' })
   @Authenticated()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: "Removed; the member's tokens stop working and its email is free again" })
   @ApiNotFoundResponse({ description: 'No such member in this organization', type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'No owner would remain, or the owners are being changed concurrently', type: ErrorResponseDto })
-  remove(@CurrentMember() caller: AuthenticatedMember, @Param() params: MemberIdParamDto, @Origin() origin: RequestOrigin): Promise<void> {
-    return this.members.remove(caller, params.id, origin);
+  remove(@CurrentMember() caller: AuthenticatedMember, @IdParam('member') id: string, @Origin() origin: RequestOrigin): Promise<void> {
+    return this.members.remove(caller, id, origin);
   }
 }

@@ -101,24 +101,25 @@ export class OrganizationsService {
     const renaming = newName !== undefined && newName !== org.name;
     if (renaming) assertRole(caller, MemberRole.Admin);
     if (org.status !== OrganizationStatus.Active) throw new OrganizationBusyError();
-    const member = await this.members.findById(toObjectId(caller.memberId));
-    // A change is authorised by the credentials the token was issued for, not by whatever they became since.
-    if (!member || member.credential_version !== caller.credentialVersion) throw new InvalidTokenError();
-    const credentialChanges = await this.credentialChanges(member, email, password);
-    const request = { by: actorOf(caller), origin };
-
     let outcome = { organization: org, previous_collection: org.collection_name, documents_migrated: 0 };
-    if (newSlug !== undefined && newName !== undefined && newSlug !== org.slug) {
-      outcome = await this.lifecycle.rename(org, { name: newName, slug: newSlug }, request, credentialChanges);
-    } else {
-      if (credentialChanges) await this.lifecycle.changeCredentials(org._id, credentialChanges, request);
-      if (renaming) outcome.organization = await this.lifecycle.changeDisplayName(org, newName, request);
+    let holder = { _id: toObjectId(caller.memberId), org_id: org._id, credential_version: caller.credentialVersion };
+    // Nothing to change (the current name, the caller's own email): no more reads, no writes, no ticket.
+    const changesSomething = renaming || password !== undefined || (email !== undefined && email !== caller.email);
+    if (changesSomething) {
+      const member = await this.members.findById(holder._id);
+      // A change is authorised by the credentials the token was issued for, not by whatever they became since.
+      if (!member || member.credential_version !== caller.credentialVersion) throw new InvalidTokenError();
+      const credentialChanges = await this.credentialChanges(member, email, password);
+      const request = { by: actorOf(caller), origin };
+      if (newSlug !== undefined && newName !== undefined && newSlug !== org.slug) {
+        outcome = await this.lifecycle.rename(org, { name: newName, slug: newSlug }, request, credentialChanges);
+      } else {
+        if (credentialChanges) await this.lifecycle.changeCredentials(org._id, credentialChanges, request);
+        if (renaming) outcome.organization = await this.lifecycle.changeDisplayName(org, newName, request);
+      }
+      holder = { ...holder, credential_version: credentialChanges?.credential_version ?? member.credential_version };
     }
-    const token = await this.auth.issueToken({
-      _id: member._id,
-      org_id: org._id,
-      credential_version: credentialChanges?.credential_version ?? member.credential_version,
-    });
+    const token = await this.auth.issueToken(holder);
     return {
       message: 'Organization updated',
       organization: toView(outcome.organization),

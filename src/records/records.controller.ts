@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiIdParam, IdParam } from '../common/http/object-id.param.js';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Put, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -18,7 +19,6 @@ import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
 import { RECORD_DATA } from './dto/record-data.openapi.js';
 import { MemberRole } from '../members/member-role.js';
 import { PageQuery } from '../common/paging/page.query.js';
-import { RecordIdParamDto } from './dto/record-id.param.dto.js';
 import { RecordPageDto, RecordViewDto } from './dto/record.view.dto.js';
 import { RecordsService } from './records.service.js';
 
@@ -54,16 +54,18 @@ export class RecordsController {
 
   /** One record of the organization. */
   @Get(':id')
+  @ApiIdParam('record')
   @ApiOperation({ operationId: 'getRecord' })
   @Authenticated()
   @ApiOkResponse({ type: RecordViewDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  get(@CurrentMember() caller: AuthenticatedMember, @Param() params: RecordIdParamDto): Promise<RecordViewDto> {
-    return this.records.get(caller, params.id);
+  get(@CurrentMember() caller: AuthenticatedMember, @IdParam('record') id: string): Promise<RecordViewDto> {
+    return this.records.get(caller, id);
   }
 
   /** Replace a record's data. */
   @Put(':id')
+  @ApiIdParam('record')
   @ApiOperation({ operationId: 'replaceRecord' })
   @Authenticated({ role: MemberRole.Member })
   @ApiBody(RECORD_BODY)
@@ -73,21 +75,22 @@ export class RecordsController {
   @ApiConflictResponse({ description: 'The organization is being migrated; see Retry-After', type: ErrorResponseDto })
   replace(
     @CurrentMember() caller: AuthenticatedMember,
-    @Param() params: RecordIdParamDto,
+    @IdParam('record') id: string,
     @Body() body: Record<string, unknown>,
   ): Promise<RecordViewDto> {
-    return this.records.replace(caller, params.id, body);
+    return this.records.replace(caller, id, body);
   }
 
   /** Delete a record. */
   @Delete(':id')
+  @ApiIdParam('record')
   @ApiOperation({ operationId: 'deleteRecord' })
   @Authenticated({ role: MemberRole.Member })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'The organization is being migrated; see Retry-After', type: ErrorResponseDto })
-  delete(@CurrentMember() caller: AuthenticatedMember, @Param() params: RecordIdParamDto): Promise<void> {
-    return this.records.delete(caller, params.id);
+  delete(@CurrentMember() caller: AuthenticatedMember, @IdParam('record') id: string): Promise<void> {
+    return this.records.delete(caller, id);
   }
 }

@@ -31,7 +31,12 @@ export abstract class DomainError extends Error {
   readonly retryAfterSeconds?: number;
 
   constructor(message: string) {
+    // An expected outcome, answered and never logged with a trace: capturing one would cost more
+    // than the rest of a refused request.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = new.target.name;
   }
 }

@@ -1,7 +1,9 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PinoLogger } from 'nestjs-pino';
 import { isDatabaseUnavailable } from '../database/mongo-errors.js';
 import { DatabaseUnavailableError, DomainError, ErrorCode } from '../errors/domain.error.js';
+import { logFailedRequest } from '../logging/request-logger.js';
 import { errorBody } from './error-body.js';
 
 /** The one place where a domain rule becomes an HTTP status. */
@@ -46,7 +48,7 @@ interface Mapped {
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  private readonly logger = new Logger(AllExceptionsFilter.name);
+  constructor(private readonly logger: PinoLogger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -54,7 +56,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const mapped = this.map(exception);
     if (mapped.status >= 500 && mapped.status !== Number(HttpStatus.SERVICE_UNAVAILABLE)) {
-      this.logger.error({ err: exception, requestId: request.id }, 'Unhandled error');
+      logFailedRequest(this.logger, request, reply, mapped.status, exception);
     }
     if (mapped.retryAfterSeconds !== undefined) reply.header('Retry-After', String(mapped.retryAfterSeconds));
     if (mapped.tokenProblem) reply.header('WWW-Authenticate', bearerChallenge(request.headers.authorization));

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiIdParam, IdParam } from '../../common/http/object-id.param.js';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -18,7 +19,6 @@ import { PageQuery } from '../../common/paging/page.query.js';
 import { OnboardingRateLimited } from '../../common/rate-limit/onboarding-rate-limit.js';
 import { MemberRole } from '../member-role.js';
 import { AcceptInvitationDto, CreateInvitationDto } from './dto/invitation.dto.js';
-import { InvitationIdParamDto } from './dto/invitation-id.param.dto.js';
 import { AcceptedInvitationDto, CreatedInvitationDto, InvitationPageDto } from './dto/invitation.view.dto.js';
 import { InvitationsService } from './invitations.service.js';
 
@@ -56,18 +56,15 @@ export class InvitationsController {
 
   /** Revoke a pending invitation; its token stops working. */
   @Delete('org/invitations/:id')
+  @ApiIdParam('invitation')
   @ApiOperation({ operationId: 'revokeInvitation' })
   @Authenticated({ role: MemberRole.Admin })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiNotFoundResponse({ description: 'No such pending invitation in this organization', type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'An accept of this invitation is in progress; see Retry-After', type: ErrorResponseDto })
-  revoke(
-    @CurrentMember() caller: AuthenticatedMember,
-    @Param() params: InvitationIdParamDto,
-    @Origin() origin: RequestOrigin,
-  ): Promise<void> {
-    return this.invitations.revoke(caller, params.id, origin);
+  revoke(@CurrentMember() caller: AuthenticatedMember, @IdParam('invitation') id: string, @Origin() origin: RequestOrigin): Promise<void> {
+    return this.invitations.revoke(caller, id, origin);
   }
 
   /** Accept an invitation: creates the member with this password and logs it in. */

@@ -1,0 +1,28 @@
+import { applyDecorators, Param, PipeTransform } from '@nestjs/common';
+import { ApiParam } from '@nestjs/swagger';
+import { InvalidInputError } from '../errors/domain.error.js';
+
+const OBJECT_ID_PATTERN = '^[0-9a-fA-F]{24}$';
+const OBJECT_ID = new RegExp(OBJECT_ID_PATTERN);
+
+/** Checks a path id by its pattern alone: no DTO instance or validator run on routes that take only an id. */
+class ObjectIdPipe implements PipeTransform<string, string> {
+  constructor(private readonly what: string) {}
+
+  transform(value: string): string {
+    if (!OBJECT_ID.test(value)) throw new InvalidInputError(`id must be a 24-character hex ${this.what} id`);
+    return value;
+  }
+}
+
+/** The route's `:id` path parameter, a 24-character hex id of a `what` (400 otherwise). Pair with ApiIdParam. */
+export function IdParam(what: string): ParameterDecorator {
+  return Param('id', new ObjectIdPipe(what));
+}
+
+/** Documents the route's `:id` path parameter as IdParam checks it. */
+export function ApiIdParam(what: string): MethodDecorator {
+  return applyDecorators(
+    ApiParam({ name: 'id', description: `24-character hex ${what} id`, schema: { type: 'string', pattern: OBJECT_ID_PATTERN } }),
+  );
+}

@@ -1,9 +1,0 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsMongoId } from 'class-validator';
-
-export class RecordIdParamDto {
-  /** 24-character hex record id. */
-  @ApiProperty({ pattern: '^[0-9a-fA-F]{24}$' })
-  @IsMongoId({ message: 'id must be a 24-character hex record id' })
-  id: string;
-}
