@@ -544,7 +544,12 @@ function quickSummary(list) {
     ...Object.fromEntries(
       fields.filter((f) => list[0][f] !== undefined).map((f) => [f, Math.round(median(list.map((r) => r[f])) * 100) / 100]),
     ),
-    ...(list[0].cpuMicrosPerRequest ? { serverCpuMicros: Math.round(median(list.map((r) => r.cpuMicrosPerRequest.server))) } : {}),
+    ...(list[0].cpuMicrosPerRequest
+      ? {
+          serverCpuMicros: Math.round(median(list.map((r) => r.cpuMicrosPerRequest.server))),
+          databaseCpuMicros: Math.round(median(list.map((r) => r.cpuMicrosPerRequest.database))),
+        }
+      : {}),
   };
 }
 

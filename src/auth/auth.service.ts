@@ -7,6 +7,7 @@ import { type ObjectId, toObjectId } from '../common/database/object-id.js';
 import type { RequestOrigin } from '../common/http/request-origin.js';
 import { AppConfig } from '../config/app-config.js';
 import { MemberAccountsService } from '../members/member-accounts.service.js';
+import type { MemberRecord } from '../members/persistence/member.schema.js';
 import { InvalidCredentialsError } from './auth.errors.js';
 import { AuthenticatedMember } from './authenticated-member.js';
 import { LoginResponseDto } from './dto/login-response.dto.js';
@@ -31,13 +32,16 @@ export class AuthService {
 
   /**
    * Same status, body and cost whether the email is unknown or the password is wrong. Throttled
-   * per client address and per email before anything is looked up or hashed. A login of an
-   * existing account is audited, failed or not.
+   * per client address and per email before anything is looked up or hashed; only failures count.
+   * A login of an existing account is audited, failed or not.
    */
   async login(email: string, password: string, origin: RequestOrigin & { ip: string }): Promise<LoginResponseDto> {
     const attempt = await this.throttle.beginAttempt(origin.ip, email);
-    const member = await this.members.findByEmail(email);
-    const valid = member ? await this.hasher.verify(member.password_hash, password) : await this.hasher.verifyDummy(password);
+    const { member, valid } = await this.throttle.settle(
+      attempt,
+      () => this.checkCredentials(email, password),
+      (outcome) => outcome.valid,
+    );
     if (member) {
       const who = { id: member._id.toHexString(), email: member.email };
       await this.audit.record({
@@ -49,9 +53,15 @@ export class AuthService {
       });
     }
     if (!member || !valid) throw new InvalidCredentialsError();
-    await this.throttle.recordSuccess(attempt);
     const token = await this.issueToken(member);
     return { ...token, admin_id: member._id.toHexString(), org_id: member.org_id.toHexString(), role: member.role };
+  }
+
+  /** The member with this email and whether the password is theirs; an unknown email costs a hash all the same. */
+  private async checkCredentials(email: string, password: string): Promise<{ member: MemberRecord | null; valid: boolean }> {
+    const member = await this.members.findByEmail(email);
+    const valid = member ? await this.hasher.verify(member.password_hash, password) : await this.hasher.verifyDummy(password);
+    return { member, valid };
   }
 
   async issueToken(member: { _id: ObjectId; org_id: ObjectId; credential_version: number }): Promise<IssuedToken> {

@@ -4,11 +4,11 @@ import { AppConfig } from '../../config/app-config.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { LoginThrottleStore } from './login-throttle.store.js';
 import { MemoryLoginThrottleStore } from './memory-login-throttle.store.js';
-import { LoginAttempt, LoginAttemptSchema } from './persistence/login-attempt.schema.js';
+import { LoginFailure, LoginFailureSchema } from './persistence/login-failure.schema.js';
 import { MongoLoginThrottleStore } from './persistence/mongo-login-throttle.store.js';
 
 @Module({
-  imports: [MongooseModule.forFeature([{ name: LoginAttempt.name, schema: LoginAttemptSchema }])],
+  imports: [MongooseModule.forFeature([{ name: LoginFailure.name, schema: LoginFailureSchema }])],
   providers: [
     MongoLoginThrottleStore,
     {

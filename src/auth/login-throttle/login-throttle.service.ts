@@ -10,7 +10,7 @@ const MAX_SWEEP_INTERVAL_MS = 60_000;
 
 /**
  * Most keys (per window) whose slots this instance remembers, least recently used forgotten first.
- * Forgetting costs only failed inserts: the key's taken slots are found again by trying them.
+ * Forgetting costs only database calls: the key's taken slots are found again by trying them.
  */
 const MAX_TRACKED_WINDOWS = 10_000;
 
@@ -18,44 +18,46 @@ const MAX_TRACKED_WINDOWS = 10_000;
 interface WindowSlots {
   readonly key: string;
   readonly window: number;
-  /** The lowest slot this instance has not tried yet; at the limit, attempts are refused without a write. */
+  readonly limit: number;
+  /** The lowest slot this instance has not handed out yet; at the limit, attempts are refused without a database call. */
   next: number;
-  /** Slots to try before `next`: given back by successful logins here, or left by a write that failed. */
+  /** Slots to hand out before `next`: given back by attempts that did not fail here. */
   readonly free: number[];
 }
 
-/** One slot an attempt occupies. */
-interface OccupiedSlot {
+/** One slot an attempt in flight holds in this instance's memory. */
+interface HeldSlot {
   readonly slots: WindowSlots;
   readonly slot: number;
 }
 
-/** A login attempt let through: the address and email slots it occupies until it succeeds. */
+/** A login attempt let through: the email and address slots it holds until it is settled. */
 export interface LoginAttempt {
-  readonly occupied: readonly OccupiedSlot[];
+  email: HeldSlot;
+  address: HeldSlot;
+  readonly windowEnd: Date;
 }
 
 /**
  * Brute-force limits on POST /admin/login, in fixed windows of LOGIN_WINDOW_SECONDS aligned to the
  * epoch (window w runs from w * length to (w + 1) * length). Only failures count:
- * - per client address, failures across all emails (LOGIN_MAX_FAILURES_PER_IP: credential stuffing);
- * - per email, failures from any address (LOGIN_MAX_FAILURES_PER_EMAIL: brute force).
- * Both slots are taken before the password is checked, so parallel guesses cannot overshoot; a
- * successful login gives both back, so many people behind one address all log in, while earlier
- * failures keep counting until the window ends.
- * Over a limit the answer is 429 with Retry-After (the rest of the window), before any lookup of the
- * admin or password hashing.
+ * - per email, failures from any address (LOGIN_MAX_FAILURES_PER_EMAIL: brute force);
+ * - per client address, failures across all emails (LOGIN_MAX_FAILURES_PER_IP: credential stuffing).
+ * Over a limit the answer is 429 with Retry-After (the rest of the window), before the member is
+ * looked up or any password hashed.
  *
- * An attempt passes a limit by occupying one of the key's `limit` slots in the window: inserting
- * `<key>|<window>|<n>` as a new `_id`, which fails if that slot is taken. So at most `limit` attempts
- * per key and window get through across all instances, and a login's database work is inserts and
- * deletes by `_id` only. Which `n` to try comes from this instance's memory of the key (taken before
- * awaiting, so concurrent attempts here try distinct slots); a slot taken by another instance costs
- * one failed insert.
+ * Each key has `limit` slots per window. An attempt holds one slot of each key in this instance's
+ * memory while it runs, so concurrent guesses here never pass a limit. A failure is recorded in the
+ * shared store as one document holding both slots, inserted once: the only write a login makes
+ * here. A success gives its slots back without writing anything. Before letting an attempt through,
+ * the email's next slot is read, so failures recorded by other instances count at once for the
+ * email; the address's failures on other instances are learnt when this instance records one of its
+ * own and finds their slots taken. Guesses racing on several instances at the same moment can
+ * therefore pass a limit by what each instance has in flight, once: after that the slots are taken.
  *
- * Refused attempts occupy nothing, so they never extend a lock: it opens when its window ends, at
- * most LOGIN_WINDOW_SECONDS after the attempt that filled it. Being fixed, windows let up to twice a
- * limit through in a short time around a window boundary.
+ * Refused attempts hold nothing, so they never extend a lock: it opens when its window ends, at most
+ * LOGIN_WINDOW_SECONDS after the failure that filled it. Being fixed, windows let up to twice a limit
+ * through in a short time around a window boundary.
  */
 @Injectable()
 export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -72,25 +74,44 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
     this.windowMs = config.loginThrottle.windowSeconds * 1000;
   }
 
-  /** Lets a login attempt through, holding its address and email slots, or throws TooManyLoginAttemptsError. */
+  /** Lets a login attempt through, holding an address and an email slot, or throws TooManyLoginAttemptsError. */
   async beginAttempt(clientAddress: string, email: string, now = new Date()): Promise<LoginAttempt> {
     const { maxFailuresPerIp, maxFailuresPerEmail } = this.config.loginThrottle;
-    const address = await this.occupySlot(addressKey(clientAddress), maxFailuresPerIp, now);
+    const window = this.windowOf(now);
+    const windowEnd = new Date((window + 1) * this.windowMs);
+    const address = this.hold(this.slotsOf(addressKey(clientAddress), window, maxFailuresPerIp), now, windowEnd);
     try {
-      return { occupied: [address, await this.occupySlot(emailKey(email), maxFailuresPerEmail, now)] };
+      return {
+        address,
+        email: await this.holdUnrecordedEmailSlot(emailKey(email), window, maxFailuresPerEmail, now, windowEnd),
+        windowEnd,
+      };
     } catch (error) {
-      // A refused attempt occupies nothing.
-      await this.giveBack(address);
+      // A refused attempt holds nothing.
+      giveBack(address);
       throw error;
     }
   }
 
-  /** The password was right: the attempt gives its slots back, so a success never uses a budget. */
-  async recordSuccess(attempt: LoginAttempt): Promise<void> {
-    for (const occupied of attempt.occupied) await this.giveBack(occupied);
+  /**
+   * Runs the credential check of an attempt let through and settles the attempt by its outcome: a
+   * failure (`succeeded` false) is recorded, a success gives the slots back. An error settles nothing
+   * and gives the slots back: the attempt was neither.
+   */
+  async settle<T>(attempt: LoginAttempt, check: () => Promise<T>, succeeded: (outcome: T) => boolean): Promise<T> {
+    let outcome: T;
+    try {
+      outcome = await check();
+    } catch (error) {
+      releaseAttempt(attempt);
+      throw error;
+    }
+    if (succeeded(outcome)) releaseAttempt(attempt);
+    else await this.recordFailure(attempt);
+    return outcome;
   }
 
-  /** Removes expired slots (and forgets this instance's notes on past windows); returns how many. */
+  /** Removes expired failures (and forgets this instance's notes on past windows); returns how many. */
   async sweep(now = new Date()): Promise<number> {
     const window = this.windowOf(now);
     for (const [id, slots] of this.tracked) if (slots.window < window) this.tracked.delete(id);
@@ -111,35 +132,56 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
     clearInterval(this.sweepTimer);
   }
 
-  /** Frees a slot for the next attempt here; a slot of a past window no longer counts anyway. */
-  private async giveBack({ slots, slot }: OccupiedSlot): Promise<void> {
-    await this.store.release(slotId(slots.key, slots.window, slot));
-    slots.free.push(slot);
-  }
-
-  /** Occupies one of `key`'s `limit` slots in the current window, or throws TooManyLoginAttemptsError. */
-  private async occupySlot(key: string, limit: number, now: Date): Promise<OccupiedSlot> {
-    const window = this.windowOf(now);
-    const windowEnd = new Date((window + 1) * this.windowMs);
-    const slots = this.slotsOf(key, window);
+  /**
+   * Records the failure in the slots it holds. A slot another instance filled meanwhile counts as
+   * used here from now on, and the failure moves to the key's next one; with none left the key is
+   * full, which is all the failure needed to show.
+   */
+  private async recordFailure(attempt: LoginAttempt): Promise<void> {
     for (;;) {
-      // Chosen before awaiting, so concurrent attempts in this process never try the same slot.
-      const slot = slots.free.pop() ?? (slots.next < limit ? slots.next++ : undefined);
-      if (slot === undefined) {
-        throw new TooManyLoginAttemptsError(Math.max(1, Math.ceil((windowEnd.getTime() - now.getTime()) / 1000)));
-      }
-      const occupied = await this.store.occupy(slotId(key, window, slot), windowEnd).catch((error: unknown) => {
-        // The write may not have happened: try the slot again rather than lose it for the window.
-        slots.free.push(slot);
+      const outcome = await this.store.record(slotId(attempt.email), slotId(attempt.address), attempt.windowEnd).catch((error: unknown) => {
+        // Not recorded: the slots are free again, for the next attempt to try.
+        releaseAttempt(attempt);
         throw error;
       });
-      if (occupied) return { slots, slot };
+      if (outcome === 'recorded') return;
+      const taken = outcome === 'email-slot-taken' ? 'email' : 'address';
+      const next = nextSlot(attempt[taken].slots);
+      if (next === undefined) {
+        giveBack(attempt[taken === 'email' ? 'address' : 'email']);
+        return;
+      }
+      attempt[taken] = { slots: attempt[taken].slots, slot: next };
     }
   }
 
-  private slotsOf(key: string, window: number): WindowSlots {
+  /** One of the key's free slots, held until the attempt is settled, or TooManyLoginAttemptsError. */
+  private hold(slots: WindowSlots, now: Date, windowEnd: Date): HeldSlot {
+    // Taken synchronously, so concurrent attempts in this process never hold the same slot.
+    const slot = nextSlot(slots);
+    if (slot === undefined) throw new TooManyLoginAttemptsError(Math.max(1, Math.ceil((windowEnd.getTime() - now.getTime()) / 1000)));
+    return { slots, slot };
+  }
+
+  /** An email slot no failure holds yet, reading the store for the slot this instance would hand out. */
+  private async holdUnrecordedEmailSlot(key: string, window: number, limit: number, now: Date, windowEnd: Date): Promise<HeldSlot> {
+    const slots = this.slotsOf(key, window, limit);
+    for (;;) {
+      const held = this.hold(slots, now, windowEnd);
+      // Recorded by another instance (or before this one forgot the key): used, so try the next.
+      if (
+        !(await this.store.holdsEmailSlot(slotId(held)).catch((error: unknown) => {
+          giveBack(held);
+          throw error;
+        }))
+      )
+        return held;
+    }
+  }
+
+  private slotsOf(key: string, window: number, limit: number): WindowSlots {
     const id = `${key}|${window}`;
-    const slots = this.tracked.get(id) ?? { key, window, next: 0, free: [] };
+    const slots = this.tracked.get(id) ?? { key, window, limit, next: 0, free: [] };
     this.tracked.delete(id);
     this.tracked.set(id, slots);
     if (this.tracked.size > MAX_TRACKED_WINDOWS) this.tracked.delete(this.tracked.keys().next().value!);
@@ -151,8 +193,22 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
   }
 }
 
-function slotId(key: string, window: number, slot: number): string {
-  return `${key}|${window}|${slot}`;
+function nextSlot(slots: WindowSlots): number | undefined {
+  return slots.free.pop() ?? (slots.next < slots.limit ? slots.next++ : undefined);
+}
+
+/** Frees a held slot for the next attempt here; a slot of a past window no longer counts anyway. */
+function giveBack({ slots, slot }: HeldSlot): void {
+  slots.free.push(slot);
+}
+
+function releaseAttempt(attempt: LoginAttempt): void {
+  giveBack(attempt.email);
+  giveBack(attempt.address);
+}
+
+function slotId({ slots, slot }: HeldSlot): string {
+  return `${slots.key}|${slots.window}|${slot}`;
 }
 
 function addressKey(clientAddress: string): string {

@@ -1,15 +1,19 @@
+/** Where a recorded failure's two slots stand after trying to record it. */
+export type RecordOutcome = 'recorded' | 'email-slot-taken' | 'address-slot-taken';
+
 /**
- * Occupied login slots, each named by its `_id` (`<key>|<window>|<n>`). Occupying is an insert that
- * fails when the slot is taken, so of any number of concurrent attempts on any number of instances
- * exactly one gets each slot, with no read-then-write and no counter update.
+ * Recorded login failures. Each is one document holding two slots: its email's (`<key>|<window>|<n>`,
+ * the `_id`) and its client address's (`address_slot`, unique too). Recording is one insert that
+ * fails when either slot is taken, so of any number of instances exactly one gets each slot, with no
+ * read-then-write and no counter update.
  */
 export abstract class LoginThrottleStore {
-  /** Occupies slot `id` until `expiresAt`; false when it is occupied already. */
-  abstract occupy(id: string, expiresAt: Date): Promise<boolean>;
+  /** Records a failure in these two slots until `expiresAt`, unless one of them is taken already. */
+  abstract record(emailSlot: string, addressSlot: string, expiresAt: Date): Promise<RecordOutcome>;
 
-  /** Frees slot `id` (a successful login gives its email slot back). */
-  abstract release(id: string): Promise<void>;
+  /** Whether a failure holds this email slot. */
+  abstract holdsEmailSlot(emailSlot: string): Promise<boolean>;
 
-  /** Removes the slots that expired at or before `now`; returns how many documents went. */
+  /** Removes the failures that expired at or before `now`; returns how many went. */
   abstract sweep(now: Date): Promise<number>;
 }

@@ -1,26 +1,29 @@
-import { LoginThrottleStore } from './login-throttle.store.js';
+import { LoginThrottleStore, type RecordOutcome } from './login-throttle.store.js';
 
-/** Slots in this process only: for tests (LOGIN_THROTTLE_STORE=memory needs NODE_ENV=test). */
+/** Failures in this process only: for tests (LOGIN_THROTTLE_STORE=memory needs NODE_ENV=test). */
 export class MemoryLoginThrottleStore extends LoginThrottleStore {
-  /** Occupied slot ids and when each expires (epoch ms). */
-  private readonly slots = new Map<string, number>();
+  /** By email slot: the address slot and when the failure expires (epoch ms). */
+  private readonly failures = new Map<string, { addressSlot: string; expiresAt: number }>();
+  private readonly addressSlots = new Set<string>();
 
-  occupy(id: string, expiresAt: Date): Promise<boolean> {
-    if (this.slots.has(id)) return Promise.resolve(false);
-    this.slots.set(id, expiresAt.getTime());
-    return Promise.resolve(true);
+  record(emailSlot: string, addressSlot: string, expiresAt: Date): Promise<RecordOutcome> {
+    if (this.failures.has(emailSlot)) return Promise.resolve('email-slot-taken');
+    if (this.addressSlots.has(addressSlot)) return Promise.resolve('address-slot-taken');
+    this.failures.set(emailSlot, { addressSlot, expiresAt: expiresAt.getTime() });
+    this.addressSlots.add(addressSlot);
+    return Promise.resolve('recorded');
   }
 
-  release(id: string): Promise<void> {
-    this.slots.delete(id);
-    return Promise.resolve();
+  holdsEmailSlot(emailSlot: string): Promise<boolean> {
+    return Promise.resolve(this.failures.has(emailSlot));
   }
 
   sweep(now: Date): Promise<number> {
     let removed = 0;
-    for (const [id, expiresAt] of this.slots) {
+    for (const [emailSlot, { addressSlot, expiresAt }] of this.failures) {
       if (expiresAt > now.getTime()) continue;
-      this.slots.delete(id);
+      this.failures.delete(emailSlot);
+      this.addressSlots.delete(addressSlot);
       removed += 1;
     }
     return Promise.resolve(removed);
