@@ -2,8 +2,10 @@
 # The e2e suites again, on FerretDB's SQLite backend: the fallback where PostgreSQL cannot run
 # stays proven, and so do the query shapes the two backends handle differently. Uses the dist/
 # that `npm test` built. Left out: the suite that requires indexed lookups (SQLite scans), and the
-# suites about processes rather than queries (crashes and restarts of the built service, a
-# database outage, latency comparisons), which take most of the time and the same queries.
+# suites that exercise no query shape of their own: processes (crashes and restarts of the built
+# service, launcher, shutdown, a database outage or hang, logs), HTTP conventions (headers, the
+# OpenAPI client, the guard on every route, metrics, rate limits, token checks) and latency
+# comparisons. They take much of the time and send the same queries as the suites that stay.
 # Results go to reports/jest-results-sqlite.json for .ci/run's summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,4 +17,4 @@ fi
 mkdir -p reports
 export LOCAL_DB_BACKEND=sqlite
 exec node --experimental-vm-modules node_modules/jest/bin/jest.js --runInBand --selectProjects e2e \
-  --testPathIgnorePatterns '/test/(local-database|lifecycle-crash|outage|running-app|security-enumeration)\.e2e-spec\.ts$' --json --outputFile=reports/jest-results-sqlite.json "$@"
+  --testPathIgnorePatterns '/test/(local-database|lifecycle-crash|outage|hung-database|running-app|launcher|shutdown|security-enumeration|security-log-redaction|request-logs|security-headers|security-tokens|security-floods|security-sessions|deny-by-default|openapi-client|metrics)\.e2e-spec\.ts$' --json --outputFile=reports/jest-results-sqlite.json "$@"

@@ -27,7 +27,15 @@ export class AuthController {
   @ApiOperation({ operationId: 'login' })
   @Public()
   @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiOkResponse({
+    type: LoginResponseDto,
+    // What the access token opens: the caller's membership and the organization's records.
+    links: {
+      getCurrentMember: { operationId: 'getCurrentMember' },
+      listRecords: { operationId: 'listRecords' },
+      createRecord: { operationId: 'createRecord' },
+    },
+  })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiUnauthorizedResponse({ description: 'Unknown email or wrong password (same answer)', type: ErrorResponseDto })
   @ApiTooManyRequestsResponse({

@@ -42,7 +42,14 @@ export class OrganizationsController {
   @ApiOperation({ operationId: 'createOrganization' })
   @Public()
   @OnboardingRateLimited()
-  @ApiCreatedResponse({ type: CreatedOrganizationDto })
+  @ApiCreatedResponse({
+    type: CreatedOrganizationDto,
+    // For clients and stateful fuzzers: the new owner logs in with the credentials just sent.
+    links: {
+      login: { operationId: 'login', requestBody: { email: '$request.body#/email', password: '$request.body#/password' } },
+      getOrganization: { operationId: 'getOrganization', parameters: { organization_name: '$response.body#/organization_name' } },
+    },
+  })
   @ApiConflictResponse({ description: 'Name (same slug) or email already taken', type: ErrorResponseDto })
   create(@Body() body: CreateOrganizationDto, @Origin() origin: RequestOrigin): Promise<CreatedOrganizationDto> {
     return this.organizations.create(body, origin);

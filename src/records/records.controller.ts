@@ -36,7 +36,15 @@ export class RecordsController {
   @ApiOperation({ operationId: 'createRecord' })
   @Authenticated({ role: MemberRole.Member })
   @ApiBody(RECORD_BODY)
-  @ApiCreatedResponse({ type: RecordViewDto })
+  @ApiCreatedResponse({
+    type: RecordViewDto,
+    links: Object.fromEntries(
+      ['getRecord', 'replaceRecord', 'deleteRecord'].map((operationId) => [
+        operationId,
+        { operationId, parameters: { id: '$response.body#/id' } },
+      ]),
+    ),
+  })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'The organization is being migrated; see Retry-After', type: ErrorResponseDto })
   create(@CurrentMember() caller: AuthenticatedMember, @Body() body: Record<string, unknown>): Promise<RecordViewDto> {

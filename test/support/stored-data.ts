@@ -1,7 +1,7 @@
 import { DirectDatabases } from './direct-db.js';
 
-/** Login attempts are recorded by design, refused ones included; everything else must not change. */
-const VOLATILE_COLLECTIONS = new Set(['login_attempts']);
+/** Failed logins are recorded by design; everything else must not change. */
+const VOLATILE_COLLECTIONS = new Set(['login_failures']);
 
 /**
  * Every document the service stored, per `<database>.<collection>` in `_id` order, read straight

@@ -32,7 +32,17 @@ export class InvitationsController {
   @Post('org/invitations')
   @ApiOperation({ operationId: 'createInvitation' })
   @Authenticated({ role: MemberRole.Admin })
-  @ApiCreatedResponse({ type: CreatedInvitationDto })
+  @ApiCreatedResponse({
+    type: CreatedInvitationDto,
+    links: {
+      // The invitee's password is theirs to choose; any acceptable one completes the sequence.
+      acceptInvitation: {
+        operationId: 'acceptInvitation',
+        requestBody: { invitation_token: '$response.body#/invitation_token', password: 'an-invitee-chosen-passphrase' },
+      },
+      revokeInvitation: { operationId: 'revokeInvitation', parameters: { id: '$response.body#/id' } },
+    },
+  })
   @ApiConflictResponse({
     description: 'The email already has an account, or a pending invitation to this organization',
     type: ErrorResponseDto,
@@ -72,7 +82,15 @@ export class InvitationsController {
   @ApiOperation({ operationId: 'acceptInvitation' })
   @Public()
   @OnboardingRateLimited()
-  @ApiCreatedResponse({ type: AcceptedInvitationDto })
+  @ApiCreatedResponse({
+    type: AcceptedInvitationDto,
+    links: Object.fromEntries(
+      ['changeMemberRole', 'removeMember'].map((operationId) => [
+        operationId,
+        { operationId, parameters: { id: '$response.body#/member/id' } },
+      ]),
+    ),
+  })
   @ApiNotFoundResponse({ description: 'Unknown, used, revoked or expired invitation (one answer)', type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'The email got an account meanwhile', type: ErrorResponseDto })
   accept(@Body() body: AcceptInvitationDto, @Origin() origin: RequestOrigin): Promise<AcceptedInvitationDto> {
