@@ -3,6 +3,11 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram, Registry } from 'prom-client';
 
+interface Series {
+  requests: Counter.Internal;
+  duration: Histogram.Internal<'method' | 'route' | 'status_code'>;
+}
+
 /** Label of requests that matched no route, so that raw URLs never become label values. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
@@ -15,6 +20,7 @@ export const UNMATCHED_ROUTE = 'unmatched';
 export class HttpMetrics implements OnModuleInit {
   private readonly requests: Counter<'method' | 'route' | 'status_code'>;
   private readonly duration: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly series = new Map<string, Series>();
 
   constructor(
     registry: Registry,
@@ -38,14 +44,22 @@ export class HttpMetrics implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onResponse', (request, reply, done) => {
-      const labels = {
-        method: request.method,
-        route: request.routeOptions.url ?? UNMATCHED_ROUTE,
-        status_code: String(reply.statusCode),
-      };
-      this.requests.inc(labels);
-      this.duration.observe(labels, reply.elapsedTime / 1000);
+      const series = this.seriesOf(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE, reply.statusCode);
+      series.requests.inc();
+      series.duration.observe(reply.elapsedTime / 1000);
       done();
     });
+  }
+
+  /** The labelled series of one method, route pattern and status, looked up once (their number is bounded by the routes). */
+  private seriesOf(method: string, route: string, statusCode: number): Series {
+    const key = `${method} ${route} ${statusCode}`;
+    let series = this.series.get(key);
+    if (!series) {
+      const labels = { method, route, status_code: String(statusCode) };
+      series = { requests: this.requests.labels(labels), duration: this.duration.labels(labels) };
+      this.series.set(key, series);
+    }
+    return series;
   }
 }

@@ -34,8 +34,10 @@ export function answerUndeclaredMethods(fastify: FastifyInstance): void {
     routes.set(route.url, entry);
   });
   fastify.addHook('onRequest', (request, reply, done) => {
-    const path = request.url.split('?')[0];
     const matched = request.routeOptions.url;
+    // The common case: a static route matched, which nothing can shadow.
+    if (matched !== undefined && !matched.includes(':')) return done();
+    const path = request.url.split('?')[0];
     const exact = /[:*]/.test(path) ? undefined : routes.get(path);
     // Only a parametric match can shadow a static path; wildcards (CORS preflights, /docs assets) cannot.
     const shadowed = matched !== undefined && matched.includes(':') && exact !== undefined;

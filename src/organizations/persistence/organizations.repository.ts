@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted } from 'mongoose';
-import type { ObjectId } from '../../common/database/object-id.js';
+import { type ObjectId, toObjectId } from '../../common/database/object-id.js';
 import { Organization, type OrganizationRecord, OrganizationStatus, type PendingOperation } from './organization.schema.js';
 
 /** Organizations in these states exist for clients; the others are mid-create or mid-delete. */
@@ -99,8 +99,9 @@ export class OrganizationsRepository {
     );
   }
 
+  /** The driver's own findOne: the read behind most requests needs no query casting. */
   findById(orgId: ObjectId | string): Promise<OrganizationRecord | null> {
-    return this.organizations.findById(orgId).lean<OrganizationRecord>();
+    return this.organizations.collection.findOne<OrganizationRecord>({ _id: typeof orgId === 'string' ? toObjectId(orgId) : orgId });
   }
 
   async exists(orgId: ObjectId): Promise<boolean> {

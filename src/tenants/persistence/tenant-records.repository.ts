@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { trusted } from 'mongoose';
-import type { ObjectId } from '../../common/database/object-id.js';
+import { type ObjectId, toObjectId } from '../../common/database/object-id.js';
 import { StoredTenantRecord } from './tenant-record.schema.js';
 import { TenantModelRegistry } from './tenant-model.registry.js';
 
@@ -36,8 +36,10 @@ export class TenantRecordsRepository {
    * `_id` alone, which every server answers from its primary key; the owner is compared here.
    */
   async findOwned(collections: string[], id: string, orgId: ObjectId | string): Promise<StoredTenantRecord | null> {
+    const _id = toObjectId(id);
     for (const collection of collections) {
-      const found = await this.models.modelFor(collection).findById(id).lean<StoredTenantRecord>();
+      // The driver's own findOne: a primary-key read on every request path needs no query casting.
+      const found = await this.models.modelFor(collection).collection.findOne<StoredTenantRecord>({ _id });
       if (found) return found.org_id?.equals(orgId) === true ? found : null;
     }
     return null;
