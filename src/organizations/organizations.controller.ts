@@ -1,7 +1,6 @@
 import { Body, Controller, Delete, Get, Post, Put, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
@@ -19,7 +18,8 @@ import { Origin, type RequestOrigin } from '../common/http/request-origin.js';
 import { OnboardingRateLimited } from '../common/rate-limit/onboarding-rate-limit.js';
 import { MemberRole } from '../members/member-role.js';
 import { CreateOrganizationDto } from './dto/create-organization.dto.js';
-import { OptionalOrganizationNameDto, OrganizationNameQuery, organizationNameToDelete } from './dto/organization-name.query.js';
+import { ApiOrganizationNameToDelete, OrganizationNameToDelete } from './dto/organization-name-to-delete.js';
+import { OrganizationNameQuery } from './dto/organization-name.query.js';
 import {
   CollectionStatsDto,
   CreatedOrganizationDto,
@@ -92,17 +92,13 @@ export class OrganizationsController {
   @Delete('delete')
   @ApiOperation({ operationId: 'deleteOrganization' })
   @Authenticated({ role: MemberRole.Owner })
-  @ApiBody({ type: OptionalOrganizationNameDto, required: false, description: 'Optional: the name may come in the query instead' })
+  @ApiOrganizationNameToDelete()
   @ApiOkResponse({ type: DeletedOrganizationDto })
   @ApiForbiddenResponse({ description: 'Not your organization', type: ErrorResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'Another operation in progress', type: ErrorResponseDto })
-  delete(
-    @CurrentMember() caller: AuthenticatedMember,
-    @Query() query: OptionalOrganizationNameDto,
-    @Body() body: OptionalOrganizationNameDto,
-  ): Promise<DeletedOrganizationDto> {
-    return this.organizations.delete(caller, organizationNameToDelete(query, body));
+  delete(@CurrentMember() caller: AuthenticatedMember, @OrganizationNameToDelete() name: string): Promise<DeletedOrganizationDto> {
+    return this.organizations.delete(caller, name);
   }
 
   /** Size of the token's organization's tenant collection. */
