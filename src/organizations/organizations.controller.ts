@@ -18,8 +18,12 @@ import { Origin, type RequestOrigin } from '../common/http/request-origin.js';
 import { OnboardingRateLimited } from '../common/rate-limit/onboarding-rate-limit.js';
 import { MemberRole } from '../members/member-role.js';
 import { CreateOrganizationDto } from './dto/create-organization.dto.js';
-import { ApiOrganizationNameToDelete, OrganizationNameToDelete } from './dto/organization-name-to-delete.js';
-import { OrganizationNameQuery } from './dto/organization-name.query.js';
+import {
+  ApiOrganizationNameInQuery,
+  ApiOrganizationNameToDelete,
+  OrganizationNameInQuery,
+  OrganizationNameToDelete,
+} from './dto/organization-name.params.js';
 import {
   CollectionStatsDto,
   CreatedOrganizationDto,
@@ -59,10 +63,11 @@ export class OrganizationsController {
   @Get('get')
   @ApiOperation({ operationId: 'getOrganization' })
   @Public()
+  @ApiOrganizationNameInQuery()
   @ApiOkResponse({ type: OrganizationViewDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  get(@Query() query: OrganizationNameQuery): Promise<OrganizationViewDto> {
-    return this.organizations.getByName(query.organization_name);
+  get(@OrganizationNameInQuery() name: string): Promise<OrganizationViewDto> {
+    return this.organizations.getByName(name);
   }
 
   /** Organizations in creation order, one page at a time. */

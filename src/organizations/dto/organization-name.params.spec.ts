@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../../common/errors/domain.error.js';
-import { organizationNameToDelete } from './organization-name-to-delete.js';
+import { organizationNameOfQuery, organizationNameToDelete } from './organization-name.params.js';
 
 describe('organizationNameToDelete', () => {
   it('takes the name from the query string or the JSON body, trimmed', () => {
@@ -39,5 +39,19 @@ describe('organizationNameToDelete', () => {
     }
     expect(thrown).toBeInstanceOf(InvalidInputError);
     expect((thrown as Error).message).toBe(message);
+  });
+});
+
+describe('organizationNameOfQuery', () => {
+  it('takes the only query parameter, trimmed', () => {
+    expect(organizationNameOfQuery({ organization_name: '  Acme Corp ' })).toBe('Acme Corp');
+  });
+
+  it.each([
+    ['no name', {}, 'organization_name is required'],
+    ['an unknown parameter', { organization_name: 'x', extra: '1' }, 'property extra should not exist'],
+    ['an operator-looking parameter', { 'organization_name[$ne]': 'x' }, 'property organization_name[$ne] should not exist'],
+  ])('refuses %s (400)', (_case, query, message) => {
+    expect(() => organizationNameOfQuery(query)).toThrow(new InvalidInputError(message));
   });
 });

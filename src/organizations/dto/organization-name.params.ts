@@ -34,7 +34,7 @@ function nameIn(part: unknown, where: 'query string' | 'JSON body'): string | un
 /**
  * The one name a delete request gives, in its query string or its JSON body (both only if they
  * agree). Checked here, in one pass over both parts, rather than by two DTO validations: the rule
- * spans both, and the service checks the name itself.
+ * spans both, and the service checks the name's own rules. The same for GET /org/get's query.
  */
 export function organizationNameToDelete(query: unknown, body: unknown): string {
   const fromQuery = nameIn(query, 'query string');
@@ -45,6 +45,23 @@ export function organizationNameToDelete(query: unknown, body: unknown): string 
   const name = fromQuery ?? fromBody;
   if (name === undefined) throw new InvalidInputError(`${FIELD} is required (query or JSON body)`);
   return name;
+}
+
+/** GET /org/get's name: `organization_name`, the query string's only parameter. */
+export function organizationNameOfQuery(query: unknown): string {
+  const name = nameIn(query, 'query string');
+  if (name === undefined) throw new InvalidInputError(`${FIELD} is required`);
+  return name;
+}
+
+/** The `organization_name` query parameter (400 when it is missing or malformed). Pair with ApiOrganizationNameInQuery. */
+export const OrganizationNameInQuery = createParamDecorator((_data: unknown, context: ExecutionContext): string =>
+  organizationNameOfQuery(context.switchToHttp().getRequest<FastifyRequest>().query),
+);
+
+/** Documents the query parameter OrganizationNameInQuery reads. */
+export function ApiOrganizationNameInQuery(): MethodDecorator {
+  return ApiQuery({ name: FIELD, required: true, description: ORGANIZATION_NAME_RULES, schema: NAME_SCHEMA });
 }
 
 /** DELETE /org/delete's organization name, from its query string or JSON body (400 otherwise). Pair with ApiOrganizationNameToDelete. */
