@@ -28,7 +28,10 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     return503OnClosing: true,
     requestTimeout: 30_000,
   });
+  // Every answer, errors and 404s included, carries its request id and the security headers.
+  const headers = securityHeaders();
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
+    reply.headers(headers);
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
@@ -94,12 +97,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   app.useLogger(app.get(Logger));
   await registerOnboardingRateLimit(app, config);
   if (config.http.corsOrigins.length > 0) app.enableCors({ origin: config.http.corsOrigins });
-  const headers = securityHeaders();
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', (request, reply, done) => {
-    reply.headers(headers);
-    done();
-  });
   answerUndeclaredMethods(fastify);
   const document = documentHttpConventions(
     documentLeastRoles(

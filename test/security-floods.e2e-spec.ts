@@ -1,6 +1,6 @@
 import { expectError } from './support/expect-error.js';
 import { lifecycleProblems, readLifecycleState } from './support/lifecycle-state.js';
-import { useTestApp } from './support/session.js';
+import { createOrgWithToken, useTestApp } from './support/session.js';
 import { uniqueOrg } from './support/test-app.js';
 
 /** Fires `count` requests at once and returns their statuses, in order. */
@@ -89,5 +89,64 @@ describe('floods of password-hashing requests (e2e)', () => {
         .send({ email: input.email, password: input.password })
         .expect(200);
     }, 120_000);
+  });
+
+  describe('while the hasher is full', () => {
+    // One slow hash at a time and one waiting: two creates fill the hasher for a second or two.
+    const t = useTestApp({
+      TRUST_PROXY: 'true',
+      HASH_CONCURRENCY: '1',
+      HASH_QUEUE_LIMIT: '1',
+      ARGON2_MEMORY_KIB: '65536',
+      ARGON2_TIME_COST: '20',
+    });
+
+    /** An invalid create: 400 from validation, unless the hasher is full and refuses it first. */
+    const probe = () => t.http().post('/org/create').set('X-Forwarded-For', '203.0.113.60').send({ organization_name: 1 });
+
+    /**
+     * Fills the hasher with two creates, waits until a probe is refused with 503, runs `action`,
+     * and checks that a probe is still refused afterwards (nothing else frees the hasher, so it was
+     * full throughout). Returns the action's result, the first refusal and the two creates' statuses.
+     */
+    async function whileFull<T>(action: () => Promise<T>) {
+      let settled = false;
+      const creates = Promise.all(
+        [uniqueOrg('Fill'), uniqueOrg('Fill')].map((input, i) =>
+          t
+            .http()
+            .post('/org/create')
+            .set('X-Forwarded-For', `203.0.113.${i + 50}`)
+            .send(input),
+        ),
+      ).finally(() => (settled = true));
+      let refusal: Awaited<ReturnType<typeof probe>> | undefined;
+      while (!settled && refusal === undefined) {
+        const response = await probe();
+        if (response.status === 503) refusal = response;
+        else expect(response.status).toBe(400);
+      }
+      expect(refusal).toBeDefined();
+      const result = await action();
+      expect((await probe()).status).toBe(503);
+      const statuses = (await creates).map((response) => response.status);
+      return { result, refusal: refusal!, statuses };
+    }
+
+    it('refuses hashing requests with 503 and Retry-After before validating them', async () => {
+      const { refusal, statuses } = await whileFull(() => Promise.resolve());
+      expectError(refusal, 503, 'The service is busy hashing passwords; retry shortly');
+      expect(refusal.headers['retry-after']).toBe('1');
+      expect(statuses).toEqual([201, 201]);
+    }, 60_000);
+
+    it('refuses a password change but lets a PUT /org/update without a password through', async () => {
+      const { token, input } = await createOrgWithToken(t);
+      const { result } = await whileFull(async () => ({
+        withPassword: (await t.withToken(token).put('/org/update').send({ password: 'a-new-Strong-passphrase-43' })).status,
+        without: (await t.withToken(token).put('/org/update').send({ organization_name: input.organization_name })).status,
+      }));
+      expect(result).toEqual({ withPassword: 503, without: 200 });
+    }, 60_000);
   });
 });

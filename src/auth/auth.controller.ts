@@ -1,3 +1,4 @@
+import { HashesPassword } from './hashes-password.decorator.js';
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -24,6 +25,7 @@ export class AuthController {
 
   /** Exchange a member's email and password for a bearer token. */
   @Post('login')
+  @HashesPassword()
   @ApiOperation({ operationId: 'login' })
   @Public()
   @HttpCode(HttpStatus.OK)

@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config.js';
 import { MembersModule } from '../members/members.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { HashingCapacityGuard } from './hashing-capacity.guard.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { AccessTokenVerifier } from './access-token-verifier.js';
 import { LoginThrottleModule } from './login-throttle/login-throttle.module.js';
@@ -45,6 +46,8 @@ import { TokenRevocations } from './token-revocations.service.js';
     TokenRevocations,
     // Deny by default: every route of the app needs a token unless marked @Public().
     { provide: APP_GUARD, useClass: JwtAuthGuard },
+    // After it: refuses password-hashing requests at once while the hasher is full.
+    { provide: APP_GUARD, useClass: HashingCapacityGuard },
   ],
   exports: [AuthService, PasswordHasher],
 })

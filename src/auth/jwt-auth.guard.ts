@@ -18,6 +18,9 @@ import { assertRole } from './roles.js';
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
+  /** Each route's policy, read from its metadata once. */
+  private readonly policies = new WeakMap<object, { isPublic: boolean; leastRole: MemberRole }>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: AccessTokenVerifier,
@@ -25,15 +28,29 @@ export class JwtAuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_ROUTE, targets)) return true;
+    const policy = this.policyOf(context);
+    if (policy.isPublic) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedMember }>();
     const token = bearerTokenOf(request.headers.authorization);
     const claims = token === null ? null : this.tokens.verify(token);
     const member = claims === null ? null : await this.auth.authenticate(claims);
     if (!member) throw new InvalidTokenError();
-    assertRole(member, this.reflector.getAllAndOverride<MemberRole | undefined>(LEAST_ROLE, targets) ?? MemberRole.Viewer);
+    assertRole(member, policy.leastRole);
     request.user = member;
     return true;
+  }
+
+  private policyOf(context: ExecutionContext): { isPublic: boolean; leastRole: MemberRole } {
+    const handler = context.getHandler();
+    let policy = this.policies.get(handler);
+    if (!policy) {
+      const targets = [handler, context.getClass()];
+      policy = {
+        isPublic: this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_ROUTE, targets) === true,
+        leastRole: this.reflector.getAllAndOverride<MemberRole | undefined>(LEAST_ROLE, targets) ?? MemberRole.Viewer,
+      };
+      this.policies.set(handler, policy);
+    }
+    return policy;
   }
 }

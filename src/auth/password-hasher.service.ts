@@ -53,11 +53,14 @@ export class PasswordHasher implements OnModuleInit {
     }
   }
 
+  /** Every slot busy and every queue place taken: the next hash would be refused. */
+  isSaturated(): boolean {
+    return this.slots.activeCount >= this.slots.concurrency && this.slots.pendingCount >= this.queueLimit;
+  }
+
   /** Runs the hash in a slot, or refuses it at once when the queue is full. */
   private bounded<T>(work: () => Promise<T>): Promise<T> {
-    if (this.slots.activeCount >= this.slots.concurrency && this.slots.pendingCount >= this.queueLimit) {
-      return Promise.reject(new HashingBusyError());
-    }
+    if (this.isSaturated()) return Promise.reject(new HashingBusyError());
     return this.slots(work);
   }
 

@@ -1,3 +1,4 @@
+import { HashesPassword } from '../auth/hashes-password.decorator.js';
 import { Body, Controller, Delete, Get, Post, Put, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -46,6 +47,7 @@ export class OrganizationsController {
   @ApiOperation({ operationId: 'createOrganization' })
   @Public()
   @OnboardingRateLimited()
+  @HashesPassword()
   @ApiCreatedResponse({
     type: CreatedOrganizationDto,
     // For clients and stateful fuzzers: the new owner logs in with the credentials just sent.
@@ -81,6 +83,7 @@ export class OrganizationsController {
 
   /** Rename the token's organization (moving its collection; needs admin) and/or change the caller's own email or password (any member). */
   @Put('update')
+  @HashesPassword({ whenBodyHas: 'password' })
   @ApiOperation({ operationId: 'updateOrganization' })
   @Authenticated()
   @ApiOkResponse({ type: UpdatedOrganizationDto })

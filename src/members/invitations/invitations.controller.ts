@@ -1,3 +1,4 @@
+import { HashesPassword } from '../../auth/hashes-password.decorator.js';
 import { ApiIdParam, IdParam } from '../../common/http/object-id.param.js';
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import {
@@ -82,6 +83,7 @@ export class InvitationsController {
   @ApiOperation({ operationId: 'acceptInvitation' })
   @Public()
   @OnboardingRateLimited()
+  @HashesPassword()
   @ApiCreatedResponse({
     type: AcceptedInvitationDto,
     links: Object.fromEntries(
