@@ -4,7 +4,7 @@
 // ports, runs every scenario, stops everything it started, writes bench/results/<time>.json and
 // rewrites the generated part of BENCHMARKS.md.
 //
-// Optional environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per run (default 4),
+// Optional environment: BENCH_ROUNDS (default 5), BENCH_SECONDS per run (default 4),
 // BENCH_CPU_PROFILE=1 (CPU profiles of both service instances into .local/bench/profiles),
 // LOCAL_DB_BACKEND=sqlite (FerretDB's SQLite backend instead of PostgreSQL), BENCH_ONLY=<keys>
 // (comma-separated throughput scenarios, e.g. record_read,health: runs just those and prints their
@@ -20,7 +20,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = join(ROOT, '.local', 'bench');
 
 const settings = {
-  rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+  rounds: Number(process.env.BENCH_ROUNDS ?? 5),
   seconds: Number(process.env.BENCH_SECONDS ?? 4),
   warmupSeconds: 1,
   latencySeconds: 3,
