@@ -362,6 +362,8 @@ async function main() {
     healthUnderFlood.flood.push(await flood);
     probe.close();
   }
+  // The creates the hasher had queued when the flood stopped are still running; the next ones must not meet a full hasher.
+  await waitUntilIdle(small.pid);
 
   log('rename scenario');
   const renames = [];
