@@ -168,14 +168,15 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
     const slots = this.slotsOf(key, window, limit);
     for (;;) {
       const held = this.hold(slots, now, windowEnd);
+      let recorded: boolean;
+      try {
+        recorded = await this.store.holdsEmailSlot(slotId(held));
+      } catch (error) {
+        giveBack(held);
+        throw error;
+      }
+      if (!recorded) return held;
       // Recorded by another instance (or before this one forgot the key): used, so try the next.
-      if (
-        !(await this.store.holdsEmailSlot(slotId(held)).catch((error: unknown) => {
-          giveBack(held);
-          throw error;
-        }))
-      )
-        return held;
     }
   }
 

@@ -1,4 +1,4 @@
-import { applyDecorators, Param, PipeTransform } from '@nestjs/common';
+import { Param, PipeTransform } from '@nestjs/common';
 import { ApiParam } from '@nestjs/swagger';
 import { InvalidInputError } from '../errors/domain.error.js';
 
@@ -22,7 +22,5 @@ export function IdParam(what: string): ParameterDecorator {
 
 /** Documents the route's `:id` path parameter as IdParam checks it. */
 export function ApiIdParam(what: string): MethodDecorator {
-  return applyDecorators(
-    ApiParam({ name: 'id', description: `24-character hex ${what} id`, schema: { type: 'string', pattern: OBJECT_ID_PATTERN } }),
-  );
+  return ApiParam({ name: 'id', description: `24-character hex ${what} id`, schema: { type: 'string', pattern: OBJECT_ID_PATTERN } });
 }
