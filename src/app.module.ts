@@ -9,8 +9,8 @@ import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { LoggingModule } from './common/logging/logging.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
-import { InvitationsModule } from './members/invitations/invitations.module.js';
-import { MembersModule } from './members/members.module.js';
+import { InvitationsModule } from './invitations/invitations.module.js';
+import { MembershipsModule } from './memberships/memberships.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
 import { RecordsModule } from './records/records.module.js';
@@ -26,7 +26,7 @@ import { RecordsModule } from './records/records.module.js';
     AboutModule,
     AuthModule,
     OrganizationsModule,
-    MembersModule,
+    MembershipsModule,
     InvitationsModule,
     AuditModule,
     RecordsModule,

@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { DOCS_PATH, OPENAPI_PATH, REDOC_PATH, SERVICE_LICENSE, SERVICE_NAME, SERVICE_VERSION } from './about/service-info.js';
-import { BEARER_AUTH_NAME } from './auth/authenticated.decorator.js';
+import { BEARER_AUTH_NAME } from './common/access/authenticated.decorator.js';
 import { answerUndeclaredMethods } from './common/http/method-not-allowed.js';
 import { documentHttpConventions } from './common/openapi/http-conventions.js';
 import { documentLeastRoles } from './common/openapi/least-roles.js';

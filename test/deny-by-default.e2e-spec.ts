@@ -1,7 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { MetadataScanner, ModulesContainer } from '@nestjs/core';
-import { IS_PUBLIC_ROUTE } from '../src/auth/public.decorator.js';
+import { IS_PUBLIC_ROUTE } from '../src/common/access/public.decorator.js';
 import { createTestApp, TestApp } from './support/test-app.js';
 
 interface RegisteredRoute {

@@ -1,4 +1,4 @@
-import { PasswordHasher } from '../src/auth/password-hasher.service.js';
+import { PasswordHasher } from '../src/accounts/password-hasher.service.js';
 import { expectError } from './support/expect-error.js';
 import { useOrgWithToken, useTestApp } from './support/session.js';
 import { storedData } from './support/stored-data.js';

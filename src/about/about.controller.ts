@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/public.decorator.js';
+import { Public } from '../common/access/public.decorator.js';
 import { ServiceInfoDto } from './dto/service-info.dto.js';
 import { DOCS_PATH, HEALTH_PATH, OPENAPI_PATH, SERVICE_NAME, SERVICE_VERSION } from './service-info.js';
 

@@ -1,10 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentMember } from '../auth/authenticated.decorator.js';
-import type { AuthenticatedMember } from '../auth/authenticated-member.js';
+import { Authenticated, CurrentMember } from '../common/access/authenticated.decorator.js';
+import type { AuthenticatedMember } from '../common/access/authenticated-member.js';
 import { toObjectId } from '../common/database/object-id.js';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
-import { MemberRole } from '../members/member-role.js';
+import { MemberRole } from '../common/access/member-role.js';
 import { AuditLogService } from './audit-log.service.js';
 import { AuditEventPageDto } from './dto/audit-event.view.dto.js';
 import { AuditQuery } from './dto/audit.query.js';

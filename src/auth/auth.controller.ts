@@ -1,7 +1,7 @@
-import { HashesPassword } from './hashes-password.decorator.js';
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -9,21 +9,31 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { AccountAuthenticated, CurrentAccount } from '../common/access/authenticated.decorator.js';
+import type { AuthenticatedAccount } from '../common/access/authenticated-member.js';
+import { HashesPassword } from '../common/access/hashes-password.decorator.js';
+import { Public } from '../common/access/public.decorator.js';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
 import { Origin, type RequestOrigin } from '../common/http/request-origin.js';
-import { AuthService } from './auth.service.js';
-import type { AuthenticatedMember } from './authenticated-member.js';
-import { Authenticated, CurrentMember } from './authenticated.decorator.js';
+import { AuthenticationService } from './authentication.service.js';
 import { LoginResponseDto } from './dto/login-response.dto.js';
-import { LoginDto } from './dto/login.dto.js';
-import { Public } from './public.decorator.js';
+import { LoginDto, SwitchOrganizationDto } from './dto/login.dto.js';
+import { LoginService } from './login.service.js';
+
+const NOT_A_MEMBER = { description: 'The account does not belong to the organization named (or none has that name)', type: ErrorResponseDto };
 
 @ApiTags('auth')
 @Controller('admin')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly logins: LoginService,
+    private readonly authentication: AuthenticationService,
+  ) {}
 
-  /** Exchange a member's email and password for a bearer token. */
+  /**
+   * Exchange an account's email and password for a bearer token: of the organization named, of the
+   * only organization when none is named, or otherwise an account token (`org_id: null`).
+   */
   @Post('login')
   @HashesPassword()
   @ApiOperation({ operationId: 'login' })
@@ -40,31 +50,45 @@ export class AuthController {
   })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiUnauthorizedResponse({ description: 'Unknown email or wrong password (same answer)', type: ErrorResponseDto })
+  @ApiForbiddenResponse(NOT_A_MEMBER)
   @ApiTooManyRequestsResponse({
     description: 'Too many attempts from this client address or for this email; see Retry-After',
     type: ErrorResponseDto,
   })
   login(@Body() body: LoginDto, @Origin() origin: RequestOrigin & { ip: string }): Promise<LoginResponseDto> {
-    return this.auth.login(body.email, body.password, origin);
+    const { email, password, ...choice } = body;
+    return this.logins.login(email, password, choice, origin);
+  }
+
+  /** A token of another organization of the caller's account, without the password. */
+  @Post('switch')
+  @ApiOperation({ operationId: 'switchOrganization' })
+  @AccountAuthenticated()
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  @ApiForbiddenResponse(NOT_A_MEMBER)
+  switch(@CurrentAccount() caller: AuthenticatedAccount, @Body() body: SwitchOrganizationDto): Promise<LoginResponseDto> {
+    return this.logins.switchTo(caller.account, body.organization_id);
   }
 
   /** End the presented token: it gets 401 from now on (within 1 s on other instances). */
   @Post('logout')
   @ApiOperation({ operationId: 'logout' })
-  @Authenticated()
+  @AccountAuthenticated()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'The token is revoked' })
-  logout(@CurrentMember() caller: AuthenticatedMember): Promise<void> {
-    return this.auth.logout(caller);
+  logout(@CurrentAccount() caller: AuthenticatedAccount): Promise<void> {
+    return this.authentication.logout(caller.account);
   }
 
-  /** End every session of the caller: all its tokens get 401 from now on (within 1 s on other instances). */
+  /** End every session of the caller's account: all its tokens get 401 from now on (within 1 s on other instances). */
   @Post('logout/all')
   @ApiOperation({ operationId: 'logoutEverywhere' })
-  @Authenticated()
+  @AccountAuthenticated()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiNoContentResponse({ description: 'Every token of the caller is revoked' })
-  logoutEverywhere(@CurrentMember() caller: AuthenticatedMember): Promise<void> {
-    return this.auth.logoutEverywhere(caller);
+  @ApiNoContentResponse({ description: 'Every token of the account is revoked' })
+  logoutEverywhere(@CurrentAccount() caller: AuthenticatedAccount): Promise<void> {
+    return this.authentication.logoutEverywhere(caller.account);
   }
 }

@@ -1,54 +1,31 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { JwtModule } from '@nestjs/jwt';
-import { MongooseModule } from '@nestjs/mongoose';
+import { AccountsModule } from '../accounts/accounts.module.js';
 import { AuditModule } from '../audit/audit.module.js';
-import { AppConfig } from '../config/app-config.js';
-import { MembersModule } from '../members/members.module.js';
+import { MembershipsModule } from '../memberships/memberships.module.js';
+import { OrganizationsModule } from '../organizations/organizations.module.js';
+import { TokensModule } from '../tokens/tokens.module.js';
 import { AuthController } from './auth.controller.js';
-import { AuthService } from './auth.service.js';
+import { AuthenticationService } from './authentication.service.js';
 import { HashingCapacityGuard } from './hashing-capacity.guard.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
-import { AccessTokenVerifier } from './access-token-verifier.js';
 import { LoginThrottleModule } from './login-throttle/login-throttle.module.js';
-import { PasswordHasher } from './password-hasher.service.js';
-import { RevokedToken, RevokedTokenSchema } from './persistence/revoked-token.schema.js';
-import { RevokedTokensRepository } from './persistence/revoked-tokens.repository.js';
-import { TokenRevocations } from './token-revocations.service.js';
+import { LoginService } from './login.service.js';
+import { MeController } from './me.controller.js';
+import { MeService } from './me.service.js';
 
+/** Who may act: logging in, switching organizations, a person's own account, and the global guard. */
 @Module({
-  imports: [
-    MongooseModule.forFeature([{ name: RevokedToken.name, schema: RevokedTokenSchema }]),
-    LoginThrottleModule,
-    MembersModule,
-    AuditModule,
-    JwtModule.registerAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        // Signs with the current key; AccessTokenVerifier picks the verifying key by `kid`. A KeyObject, see AppConfig.jwt.key.
-        privateKey: config.jwt.key,
-        signOptions: {
-          algorithm: 'HS256',
-          keyid: config.jwt.keyId,
-          expiresIn: config.jwt.expiresInSeconds,
-          issuer: config.jwt.issuer,
-          audience: config.jwt.audience,
-        },
-      }),
-    }),
-  ],
-  controllers: [AuthController],
+  imports: [AccountsModule, AuditModule, LoginThrottleModule, MembershipsModule, OrganizationsModule, TokensModule],
+  controllers: [AuthController, MeController],
   providers: [
-    AuthService,
-    PasswordHasher,
-    AccessTokenVerifier,
-    RevokedTokensRepository,
-    TokenRevocations,
+    AuthenticationService,
+    LoginService,
+    MeService,
     // Deny by default: every route of the app needs a token unless marked @Public().
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     // After it: refuses password-hashing requests at once while the hasher is full.
     { provide: APP_GUARD, useClass: HashingCapacityGuard },
   ],
-  exports: [AuthService, PasswordHasher],
 })
 export class AuthModule {}

@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { HashingBusyError } from './auth.errors.js';
-import { HASHES_PASSWORD, type HashingRequests } from './hashes-password.decorator.js';
-import { PasswordHasher } from './password-hasher.service.js';
+import { HashingBusyError } from '../accounts/accounts.errors.js';
+import { HASHES_PASSWORD, type HashingRequests } from '../common/access/hashes-password.decorator.js';
+import { PasswordHasher } from '../accounts/password-hasher.service.js';
 
 /**
  * Sheds load early: a request the hasher would refuse anyway gets its 503 before the validation

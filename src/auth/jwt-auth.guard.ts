@@ -1,56 +1,56 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { MemberRole } from '../members/member-role.js';
-import { bearerTokenOf, AccessTokenVerifier } from './access-token-verifier.js';
-import { InvalidTokenError } from './auth.errors.js';
-import { AuthService } from './auth.service.js';
-import { AuthenticatedMember } from './authenticated-member.js';
-import { LEAST_ROLE } from './authenticated.decorator.js';
-import { IS_PUBLIC_ROUTE } from './public.decorator.js';
-import { assertRole } from './roles.js';
+import { ChooseOrganizationError, InvalidTokenError, PersonOnlyError } from '../common/access/access.errors.js';
+import type { AuthenticatedMember, Principal } from '../common/access/authenticated-member.js';
+import { assertRole } from '../common/access/roles.js';
+import { DEFAULT_ROUTE_ACCESS, ROUTE_ACCESS, type RouteAccess } from '../common/access/route-access.js';
+import { AccessTokenVerifier, bearerTokenOf } from '../tokens/access-token-verifier.js';
+import { AuthenticationService } from './authentication.service.js';
 
 /**
  * The global guard: every route needs a valid bearer token unless it is marked @Public(); the
- * token's member, as stored now, must still hold it, and its role must reach the route's least role
- * (viewer where none is stated). Token failures all answer 401 alike; anything else (the database
+ * token's account and membership, as stored now, must still hold it. Organization routes need a
+ * token of an organization (an account token gets 403) whose role reaches the route's least role;
+ * account routes need a person. Token failures all answer 401 alike; anything else (the database
  * is down) propagates.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
-  /** Each route's policy, read from its metadata once. */
-  private readonly policies = new WeakMap<object, { isPublic: boolean; leastRole: MemberRole }>();
+  /** Each route's access, read from its metadata once. */
+  private readonly routes = new WeakMap<object, RouteAccess>();
 
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: AccessTokenVerifier,
-    private readonly auth: AuthService,
+    private readonly authentication: AuthenticationService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const policy = this.policyOf(context);
-    if (policy.isPublic) return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedMember }>();
+    const access = this.accessOf(context);
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
+    if (access.kind === 'public' && (!access.acceptsAccountToken || request.headers.authorization === undefined)) return true;
     const token = bearerTokenOf(request.headers.authorization);
     const claims = token === null ? null : this.tokens.verify(token);
-    const member = claims === null ? null : await this.auth.authenticate(claims);
-    if (!member) throw new InvalidTokenError();
-    assertRole(member, policy.leastRole);
-    request.user = member;
+    const principal = claims === null ? null : await this.authentication.authenticate(claims);
+    if (!principal) throw new InvalidTokenError();
+    if (access.kind === 'organization') {
+      if (principal.orgId === null || principal.role === null) throw new ChooseOrganizationError();
+      assertRole(principal as AuthenticatedMember, access.leastRole);
+    } else if (principal.account === null) {
+      throw new PersonOnlyError();
+    }
+    request.user = principal;
     return true;
   }
 
-  private policyOf(context: ExecutionContext): { isPublic: boolean; leastRole: MemberRole } {
+  private accessOf(context: ExecutionContext): RouteAccess {
     const handler = context.getHandler();
-    let policy = this.policies.get(handler);
-    if (!policy) {
-      const targets = [handler, context.getClass()];
-      policy = {
-        isPublic: this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_ROUTE, targets) === true,
-        leastRole: this.reflector.getAllAndOverride<MemberRole | undefined>(LEAST_ROLE, targets) ?? MemberRole.Viewer,
-      };
-      this.policies.set(handler, policy);
+    let access = this.routes.get(handler);
+    if (!access) {
+      access = this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [handler, context.getClass()]) ?? DEFAULT_ROUTE_ACCESS;
+      this.routes.set(handler, access);
     }
-    return policy;
+    return access;
   }
 }

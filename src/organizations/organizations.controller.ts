@@ -1,23 +1,26 @@
-import { HashesPassword } from '../auth/hashes-password.decorator.js';
+import { HashesPassword } from '../common/access/hashes-password.decorator.js';
 import { Body, Controller, Delete, Get, Post, Put, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiSecurity,
   ApiTags,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { Authenticated, CurrentMember } from '../auth/authenticated.decorator.js';
-import type { AuthenticatedMember } from '../auth/authenticated-member.js';
-import { Public } from '../auth/public.decorator.js';
+import { Authenticated, BEARER_AUTH_NAME, CurrentMember, OptionalAccount } from '../common/access/authenticated.decorator.js';
+import type { AuthenticatedAccount, AuthenticatedMember } from '../common/access/authenticated-member.js';
+import { Public } from '../common/access/public.decorator.js';
 import { PageQuery } from '../common/paging/page.query.js';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
 import { Origin, type RequestOrigin } from '../common/http/request-origin.js';
 import { OnboardingRateLimited } from '../common/rate-limit/onboarding-rate-limit.js';
-import { MemberRole } from '../members/member-role.js';
+import { MemberRole } from '../common/access/member-role.js';
 import { CreateOrganizationDto } from './dto/create-organization.dto.js';
 import {
   ApiOrganizationNameInQuery,
@@ -34,18 +37,30 @@ import {
   UpdatedOrganizationDto,
 } from './dto/organization.view.dto.js';
 import { UpdateOrganizationDto } from './dto/update-organization.dto.js';
+import { OrganizationOnboarding } from './organization-onboarding.service.js';
+import { OrganizationUpdates } from './organization-updates.service.js';
 import { OrganizationsService } from './organizations.service.js';
 
 @ApiTags('organizations')
 @ApiBadRequestResponse({ description: 'Invalid input or unknown field', type: ErrorResponseDto })
 @Controller('org')
 export class OrganizationsController {
-  constructor(private readonly organizations: OrganizationsService) {}
+  constructor(
+    private readonly organizations: OrganizationsService,
+    private readonly onboarding: OrganizationOnboarding,
+    private readonly updates: OrganizationUpdates,
+  ) {}
 
-  /** Onboard an organization: its admin account and its tenant collection. */
+  /**
+   * Onboard an organization with its tenant collection. Without a token: its owner's email and
+   * password (a new account, or an existing account with its own password). With a person's token
+   * (of any organization, or an account token): only the name, and the caller becomes the owner.
+   */
   @Post('create')
   @ApiOperation({ operationId: 'createOrganization' })
-  @Public()
+  @Public({ acceptsAccountToken: true })
+  @ApiBearerAuth(BEARER_AUTH_NAME)
+  @ApiSecurity({})
   @OnboardingRateLimited()
   @HashesPassword()
   @ApiCreatedResponse({
@@ -56,9 +71,15 @@ export class OrganizationsController {
       getOrganization: { operationId: 'getOrganization', parameters: { organization_name: '$response.body#/organization_name' } },
     },
   })
-  @ApiConflictResponse({ description: 'Name (same slug) or email already taken', type: ErrorResponseDto })
-  create(@Body() body: CreateOrganizationDto, @Origin() origin: RequestOrigin): Promise<CreatedOrganizationDto> {
-    return this.organizations.create(body, origin);
+  @ApiConflictResponse({ description: "Name (same slug) taken, or an existing account's email with another password", type: ErrorResponseDto })
+  @ApiUnauthorizedResponse({ description: 'A token was sent and is invalid', type: ErrorResponseDto })
+  @ApiForbiddenResponse({ description: 'An API key was sent: organizations are created by people', type: ErrorResponseDto })
+  create(
+    @Body() body: CreateOrganizationDto,
+    @OptionalAccount() caller: AuthenticatedAccount | null,
+    @Origin() origin: RequestOrigin,
+  ): Promise<CreatedOrganizationDto> {
+    return this.onboarding.create(body, caller, origin);
   }
 
   /** Look an organization up by name (any name with the same slug finds it). */
@@ -93,7 +114,7 @@ export class OrganizationsController {
     @Body() body: UpdateOrganizationDto,
     @Origin() origin: RequestOrigin,
   ): Promise<UpdatedOrganizationDto> {
-    return this.organizations.update(caller, body, origin);
+    return this.updates.update(caller, body, origin);
   }
 
   /** Delete the token's organization with its collection, members, invitations and audit log. Name in the query or the JSON body. */
@@ -102,8 +123,7 @@ export class OrganizationsController {
   @Authenticated({ role: MemberRole.Owner })
   @ApiOrganizationNameToDelete()
   @ApiOkResponse({ type: DeletedOrganizationDto })
-  @ApiForbiddenResponse({ description: 'Not your organization', type: ErrorResponseDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiForbiddenResponse({ description: "Not the token's organization (whether or not one by that name exists)", type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'Another operation in progress', type: ErrorResponseDto })
   delete(@CurrentMember() caller: AuthenticatedMember, @OrganizationNameToDelete() name: string): Promise<DeletedOrganizationDto> {
     return this.organizations.delete(caller, name);

@@ -1,30 +1,44 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { AccountsModule } from '../accounts/accounts.module.js';
 import { AuditModule } from '../audit/audit.module.js';
-import { AuthModule } from '../auth/auth.module.js';
 import { LocksModule } from '../common/locks/locks.module.js';
 import { UniquenessModule } from '../common/uniqueness/uniqueness.module.js';
-import { MembersModule } from '../members/members.module.js';
+import { MembershipsModule } from '../memberships/memberships.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
+import { TokensModule } from '../tokens/tokens.module.js';
+import { OrganizationCleanup } from './lifecycle/organization-cleanup.js';
 import { OrganizationLifecycleService } from './lifecycle/organization-lifecycle.service.js';
 import { OrganizationReconciler } from './lifecycle/organization-reconciler.service.js';
+import { OrganizationOnboarding } from './organization-onboarding.service.js';
+import { OrganizationUpdates } from './organization-updates.service.js';
 import { OrganizationsController } from './organizations.controller.js';
 import { OrganizationsService } from './organizations.service.js';
 import { Organization, OrganizationSchema } from './persistence/organization.schema.js';
 import { OrganizationsRepository } from './persistence/organizations.repository.js';
 
+/** Organizations: their lifecycle (create, rename, delete, recovery) and lookups. */
 @Module({
   imports: [
     MongooseModule.forFeature([{ name: Organization.name, schema: OrganizationSchema }]),
-    AuthModule,
+    AccountsModule,
     AuditModule,
-    MembersModule,
+    MembershipsModule,
     LocksModule,
     UniquenessModule,
     TenantsModule,
+    TokensModule,
   ],
   controllers: [OrganizationsController],
-  providers: [OrganizationsRepository, OrganizationsService, OrganizationLifecycleService, OrganizationReconciler],
-  exports: [OrganizationsService, OrganizationReconciler],
+  providers: [
+    OrganizationsRepository,
+    OrganizationsService,
+    OrganizationOnboarding,
+    OrganizationUpdates,
+    OrganizationLifecycleService,
+    OrganizationReconciler,
+    OrganizationCleanup,
+  ],
+  exports: [OrganizationsService, OrganizationReconciler, OrganizationCleanup],
 })
 export class OrganizationsModule {}

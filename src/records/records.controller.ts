@@ -13,11 +13,11 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { Authenticated, CurrentMember } from '../auth/authenticated.decorator.js';
-import type { AuthenticatedMember } from '../auth/authenticated-member.js';
+import { Authenticated, CurrentMember } from '../common/access/authenticated.decorator.js';
+import type { AuthenticatedMember } from '../common/access/authenticated-member.js';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
 import { RECORD_DATA } from './dto/record-data.openapi.js';
-import { MemberRole } from '../members/member-role.js';
+import { MemberRole } from '../common/access/member-role.js';
 import { PageQuery } from '../common/paging/page.query.js';
 import { RecordPageDto, RecordViewDto } from './dto/record.view.dto.js';
 import { RecordsService } from './records.service.js';

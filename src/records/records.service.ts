@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { AuthenticatedMember } from '../auth/authenticated-member.js';
+import type { AuthenticatedMember } from '../common/access/authenticated-member.js';
 import { CROSS_INSTANCE_STALENESS_MS, ExpiringCache } from '../common/cache/expiring-cache.js';
 import { newObjectId, toObjectId, type ObjectId } from '../common/database/object-id.js';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../common/paging/page.query.js';

@@ -12,12 +12,17 @@ export interface StoredOrganization {
   operation?: Record<string, unknown>;
 }
 
-export interface StoredMember {
+export interface StoredAccount {
+  _id: Types.ObjectId;
+  email: string;
+  credential_version: number;
+}
+
+export interface StoredMembership {
   _id: Types.ObjectId;
   org_id: Types.ObjectId;
-  email: string;
+  account_id: Types.ObjectId;
   role: string;
-  credential_version: number;
 }
 
 export interface StoredClaim {
@@ -28,7 +33,8 @@ export interface StoredClaim {
 /** Everything the lifecycle writes, read straight from the master and tenant databases. */
 export interface LifecycleState {
   organizations: StoredOrganization[];
-  members: StoredMember[];
+  accounts: StoredAccount[];
+  memberships: StoredMembership[];
   claims: StoredClaim[];
   /** Ids of transition tickets still taken. */
   tickets: string[];
@@ -36,19 +42,20 @@ export interface LifecycleState {
 }
 
 export async function readLifecycleState(db: DirectDatabases): Promise<LifecycleState> {
-  const [organizations, members, claims, tickets, tenantCollections] = await Promise.all([
+  const [organizations, accounts, memberships, claims, tickets, tenantCollections] = await Promise.all([
     db.master.collection<StoredOrganization>('organizations').find().toArray(),
-    db.master.collection<StoredMember>('members').find().toArray(),
+    db.master.collection<StoredAccount>('accounts').find().toArray(),
+    db.master.collection<StoredMembership>('memberships').find().toArray(),
     db.master.collection<StoredClaim>('unique_claims').find().toArray(),
     db.master.collection<{ _id: string }>('transition_tickets').find().toArray(),
     db.tenantCollections(),
   ]);
-  return { organizations, members, claims, tickets: tickets.map((ticket) => ticket._id), tenantCollections };
+  return { organizations, accounts, memberships, claims, tickets: tickets.map((ticket) => ticket._id), tenantCollections };
 }
 
 /**
  * What a settled system must never show: an organization mid-operation, a missing or orphan
- * collection, an organization without an owner, a member without an organization, a claim that does not
+ * collection, an organization without an owner, a membership without its organization or account, a claim that does not
  * match exactly one current slug or email with its owner, or a transition ticket still taken.
  */
 export function lifecycleProblems(state: LifecycleState): string[] {
@@ -63,13 +70,15 @@ export function lifecycleProblems(state: LifecycleState): string[] {
     if (!collections.has(org.collection_name)) problems.push(`collection ${org.collection_name} of ${org.slug} is missing`);
     referenced.add(org.collection_name);
     expectedClaims.set(`org:${org.slug}`, org._id.toHexString());
-    const owners = state.members.filter((member) => member.org_id.equals(org._id) && member.role === 'owner');
+    const owners = state.memberships.filter((membership) => membership.org_id.equals(org._id) && membership.role === 'owner');
     if (owners.length === 0) problems.push(`organization ${org.slug} has no owner`);
   }
-  for (const member of state.members) {
-    if (!state.organizations.some((org) => org._id.equals(member.org_id))) problems.push(`member ${member.email} has no organization`);
-    expectedClaims.set(`email:${member.email}`, member._id.toHexString());
+  for (const membership of state.memberships) {
+    const which = `membership ${membership._id.toHexString()}`;
+    if (!state.organizations.some((org) => org._id.equals(membership.org_id))) problems.push(`${which} has no organization`);
+    if (!state.accounts.some((account) => account._id.equals(membership.account_id))) problems.push(`${which} has no account`);
   }
+  for (const account of state.accounts) expectedClaims.set(`email:${account.email}`, account._id.toHexString());
   for (const name of collections) {
     if (!referenced.has(name)) problems.push(`collection ${name} belongs to no organization`);
   }

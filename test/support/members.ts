@@ -69,16 +69,37 @@ export async function createTeam(t: Api): Promise<Team> {
   return { org, byRole: { owner, admin, member, viewer } };
 }
 
-/** Stored members of an organization, by `_id`, straight from the database. */
+/**
+ * Stored members of an organization, in account-id order, straight from the database: each
+ * membership with its account's email, and the account id as `_id` (the id the API shows).
+ */
 export async function storedMembers(t: Pick<Session, 'db'>, orgId: string): Promise<Record<string, any>[]> {
-  return t.db.master
-    .collection('members')
+  const memberships = await t.db.master
+    .collection('memberships')
     .find({ org_id: new Types.ObjectId(orgId) })
-    .sort({ _id: 1 })
+    .sort({ account_id: 1 })
     .toArray();
+  const accounts = await t.db.master
+    .collection('accounts')
+    .find({ _id: { $in: memberships.map((membership) => membership.account_id) } })
+    .toArray();
+  const emails = new Map(accounts.map((account) => [account._id.toHexString(), account.email as string]));
+  return memberships.map(({ account_id, org_id, role, created_at, updated_at }) => ({
+    _id: account_id,
+    org_id,
+    role,
+    email: emails.get(account_id.toHexString()),
+    created_at,
+    updated_at,
+  }));
 }
 
 export async function storedOwners(t: Pick<Session, 'db'>, orgId: string): Promise<string[]> {
   const members = await storedMembers(t, orgId);
-  return members.filter((member) => (member.role ?? 'owner') === 'owner').map((member) => member._id.toHexString());
+  return members.filter((member) => member.role === 'owner').map((member) => member._id.toHexString());
+}
+
+/** The stored account with this email, or null. */
+export function storedAccount(t: Pick<Session, 'db'>, email: string): Promise<Record<string, any> | null> {
+  return t.db.master.collection('accounts').findOne({ email });
 }

@@ -2,15 +2,20 @@ import { ApiProperty } from '@nestjs/swagger';
 import { AuditAction } from '../audit-action.js';
 
 export class AuditActorDto {
+  @ApiProperty({ enum: ['account', 'api_key', 'operator'], enumName: 'AuditActorType' })
+  type: 'account' | 'api_key' | 'operator';
   id: string;
-  email: string;
+  email?: string;
+  /** An API key's name. */
+  name?: string;
 }
 
 export class AuditTargetDto {
-  @ApiProperty({ enum: ['organization', 'member', 'invitation'], enumName: 'AuditTargetType' })
-  type: 'organization' | 'member' | 'invitation';
+  @ApiProperty({ enum: ['organization', 'member', 'invitation', 'api_key'], enumName: 'AuditTargetType' })
+  type: 'organization' | 'member' | 'invitation' | 'api_key';
   id: string;
   email?: string;
+  name?: string;
 }
 
 export class AuditEventViewDto {

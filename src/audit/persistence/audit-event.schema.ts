@@ -1,14 +1,13 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema, Types } from 'mongoose';
+import type { Actor } from '../../common/access/authenticated-member.js';
 import { AuditAction } from '../audit-action.js';
 
-export interface AuditActor {
-  id: string;
-  email: string;
-}
+export type AuditActor = Actor;
 
 export interface AuditTarget {
-  type: 'organization' | 'member' | 'invitation';
+  type: 'organization' | 'member' | 'invitation' | 'api_key';
+  name?: string;
   id: string;
   email?: string;
 }

@@ -1,5 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { MemberRole } from '../../members/member-role.js';
+import { MemberRole } from '../../common/access/member-role.js';
+
+/** One of the account's memberships. */
+export class AccountOrganizationDto {
+  id: string;
+  organization_name: string;
+  @ApiProperty({ enum: MemberRole, enumName: 'MemberRole' })
+  role: MemberRole;
+}
 
 export class LoginResponseDto {
   /** HS256 JWT to send as `Authorization: Bearer <token>`. */
@@ -10,10 +18,20 @@ export class LoginResponseDto {
   /** Seconds until the token expires. */
   @ApiProperty({ type: 'integer' })
   expires_in: number;
-  /** The member's id (the token's `sub`). */
+  /** The account's id (the token's `sub`). */
   admin_id: string;
-  org_id: string;
-  /** The member's role now; every request reads it again from the stored member. */
-  @ApiProperty({ enum: MemberRole, enumName: 'MemberRole' })
-  role: MemberRole;
+  /** The organization the token acts in; null for an account token (choose one with POST /admin/switch). */
+  @ApiProperty({ type: String, nullable: true })
+  org_id: string | null;
+  /** The account's role there now (every request reads it again from the stored membership); null for an account token. */
+  @ApiProperty({ enum: MemberRole, enumName: 'MemberRole', nullable: true })
+  role: MemberRole | null;
+  /** All of the account's organizations (at most 100; GET /me/organizations pages beyond). */
+  organizations: AccountOrganizationDto[];
+}
+
+export class AccountOrganizationPageDto {
+  items: AccountOrganizationDto[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor: string | null;
 }

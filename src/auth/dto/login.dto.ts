@@ -1,15 +1,39 @@
-import { IsString, MaxLength, MinLength } from 'class-validator';
-import { PASSWORD_MAX_LENGTH } from '../password-policy.js';
-import { EmailField } from './credential-fields.js';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { EmailField } from '../../accounts/dto/credential-fields.js';
+import { PASSWORD_MAX_LENGTH } from '../../accounts/password-policy.js';
+import { Omittable } from '../../common/validation/omittable.js';
+
+const OBJECT_ID = /^[0-9a-f]{24}$/;
 
 export class LoginDto {
-  /** Admin email (case-insensitive). */
+  /** The account's email (case-insensitive). */
   @EmailField()
   email: string;
 
-  /** Admin password. */
+  /** The account's password. */
   @IsString()
   @MinLength(1)
   @MaxLength(PASSWORD_MAX_LENGTH)
   password: string;
+
+  /** Log into this organization (by id). Without either field: the only organization, or an account token. */
+  @ApiPropertyOptional({ pattern: OBJECT_ID.source })
+  @Omittable()
+  @Matches(OBJECT_ID, { message: 'organization_id must be an organization id (24 lower-case hex digits)' })
+  organization_id?: string;
+
+  /** Log into this organization (by any name with its slug). */
+  @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
+  @Omittable()
+  @IsString()
+  @MaxLength(100)
+  organization_name?: string;
+}
+
+export class SwitchOrganizationDto {
+  /** The organization to act in; the caller's account must belong to it. */
+  @ApiProperty({ pattern: OBJECT_ID.source })
+  @Matches(OBJECT_ID, { message: 'organization_id must be an organization id (24 lower-case hex digits)' })
+  organization_id: string;
 }

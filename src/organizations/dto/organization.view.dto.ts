@@ -36,8 +36,9 @@ export class UpdatedOrganizationDto {
   current_collection: string;
   @ApiProperty({ type: 'integer' })
   documents_migrated: number;
-  /** A fresh token: tokens issued before an email or password change stop working. */
-  access_token: string;
+  /** A fresh token for the caller (null for an API key): tokens issued before an email or password change stop working. */
+  @ApiProperty({ type: String, nullable: true })
+  access_token: string | null;
 }
 
 export class DeletedOrganizationDto {

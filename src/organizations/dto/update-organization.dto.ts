@@ -1,4 +1,4 @@
-import { EmailField, NewPasswordField } from '../../auth/dto/credential-fields.js';
+import { EmailField, NewPasswordField } from '../../accounts/dto/credential-fields.js';
 import { ApiMinProperties } from '../../common/openapi/validation-rules.js';
 import { OrganizationNameField } from './organization-name.field.js';
 

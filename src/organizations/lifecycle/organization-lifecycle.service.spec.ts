@@ -1,84 +1,147 @@
-import { EmailTakenError } from '../../auth/auth.errors.js';
+import { EmailTakenError } from '../../accounts/accounts.errors.js';
 import { AuditAction } from '../../audit/audit-action.js';
-import { newObjectId } from '../../common/database/object-id.js';
-import { MemberRole } from '../../members/member-role.js';
+import type { Actor } from '../../common/access/authenticated-member.js';
+import { MemberRole } from '../../common/access/member-role.js';
+import { newObjectId, type ObjectId } from '../../common/database/object-id.js';
 import { OrganizationBusyError, OrganizationNameTakenError } from '../organization.errors.js';
 import { OrganizationStatus } from '../persistence/organization.schema.js';
-import { inMemoryLifecycle } from '../testing/in-memory-repositories.fakes.js';
+import { inMemoryLifecycle } from '../testing/organizations.fakes.js';
 
-const ACME = { name: 'Acme', slug: 'acme', email: 'owner@acme.test', passwordHash: '$argon2id$stand-in' };
+const ACME = { name: 'Acme', slug: 'acme' };
+const EMAIL = 'owner@acme.test';
+const HASH = '$argon2id$stand-in';
+const ORIGIN = { ip: '127.0.0.1', requestId: 'r-1' };
 
-const BY = { by: { id: '507f191e810c19729de860ea', email: ACME.email }, origin: { ip: '127.0.0.1', requestId: 'r-1' } };
-
+/** A lifecycle with Acme created for a new owner account. */
 async function created() {
   const stores = inMemoryLifecycle();
-  const { organization: org, ownerId } = await stores.lifecycle.create(ACME);
-  return { ...stores, org, ownerId, by: { ...BY, by: { id: ownerId.toHexString(), email: ACME.email } } };
+  const ownerId = newObjectId();
+  const org = await stores.lifecycle.create({ ...ACME, owner: { accountId: ownerId, email: EMAIL, passwordHash: HASH } });
+  const actor: Actor = { type: 'account', id: ownerId.toHexString(), email: EMAIL };
+  return { ...stores, org, ownerId, by: { by: actor, origin: ORIGIN } };
 }
 
 describe('OrganizationLifecycleService', () => {
   describe('create', () => {
-    it('claims the name and email, writes organization, admin and collection, and ends active', async () => {
-      const { org, ownerId, organizations, uniqueClaims, memberDocuments, tenants, tickets } = await created();
+    it('with a new owner: claims the name and email, registers the account, makes it owner, writes the collection and ends active', async () => {
+      const { org, ownerId, organizations, uniqueClaims, accountDocuments, membershipDocuments, tenants, tickets } = await created();
       expect(org).toMatchObject({ status: OrganizationStatus.Active, lifecycle_epoch: 1, collection_name: 'org_acme' });
       expect(org.operation).toBeUndefined();
-      expect(uniqueClaims.held()).toEqual({ 'org:acme': org._id.toHexString(), 'email:owner@acme.test': ownerId.toHexString() });
-      expect(memberDocuments.documents.get(ownerId.toHexString())).toMatchObject({
-        org_id: org._id,
-        email: ACME.email,
-        role: MemberRole.Owner,
+      expect(uniqueClaims.held()).toEqual({ 'org:acme': org._id.toHexString(), [`email:${EMAIL}`]: ownerId.toHexString() });
+      expect(accountDocuments.documents.get(ownerId.toHexString())).toMatchObject({
+        email: EMAIL,
+        password_hash: HASH,
         credential_version: 1,
       });
+      expect(membershipDocuments.of({ accountId: ownerId })).toEqual([
+        expect.objectContaining({ org_id: org._id, account_id: ownerId, role: MemberRole.Owner }),
+      ]);
       expect([...tenants.collections.keys()]).toEqual(['org_acme']);
       expect(organizations.documents.size).toBe(1);
       expect(tickets.tickets.size).toBe(0);
     });
 
+    it('with an existing owner: claims only the name and gives the account a second membership', async () => {
+      const { lifecycle, org, ownerId, uniqueClaims, accountDocuments, membershipDocuments, tickets } = await created();
+      const beta = await lifecycle.create({ name: 'Beta', slug: 'beta', owner: { accountId: ownerId } });
+      expect(beta).toMatchObject({ status: OrganizationStatus.Active, collection_name: 'org_beta' });
+      expect(beta.operation).toBeUndefined();
+      expect(accountDocuments.documents.size).toBe(1);
+      expect(uniqueClaims.held()).toEqual({
+        'org:acme': org._id.toHexString(),
+        'org:beta': beta._id.toHexString(),
+        [`email:${EMAIL}`]: ownerId.toHexString(),
+      });
+      expect(membershipDocuments.of({ accountId: ownerId }).map((m) => [m.org_id.toHexString(), m.role])).toEqual(
+        expect.arrayContaining([
+          [org._id.toHexString(), MemberRole.Owner],
+          [beta._id.toHexString(), MemberRole.Owner],
+        ]),
+      );
+      expect(tickets.tickets.size).toBe(0);
+    });
+
     it('refuses a taken name and writes nothing', async () => {
-      const { lifecycle, organizations, uniqueClaims } = await created();
-      await expect(lifecycle.create({ ...ACME, email: 'other@acme.test' })).rejects.toBeInstanceOf(OrganizationNameTakenError);
+      const { lifecycle, organizations, uniqueClaims, accountDocuments, membershipDocuments } = await created();
+      const before = uniqueClaims.held();
+      await expect(
+        lifecycle.create({ ...ACME, owner: { accountId: newObjectId(), email: 'other@acme.test', passwordHash: HASH } }),
+      ).rejects.toBeInstanceOf(OrganizationNameTakenError);
       expect(organizations.documents.size).toBe(1);
-      expect(Object.keys(uniqueClaims.held()).sort()).toEqual(['email:owner@acme.test', 'org:acme']);
+      expect(accountDocuments.documents.size).toBe(1);
+      expect(membershipDocuments.documents.size).toBe(1);
+      expect(uniqueClaims.held()).toEqual(before);
     });
 
-    it('refuses a taken email and gives the name back', async () => {
-      const { lifecycle, uniqueClaims } = await created();
-      await expect(lifecycle.create({ ...ACME, name: 'Other', slug: 'other' })).rejects.toBeInstanceOf(EmailTakenError);
+    it("refuses a new owner with another account's email and gives the name back", async () => {
+      const { lifecycle, organizations, uniqueClaims, accountDocuments } = await created();
+      await expect(
+        lifecycle.create({ name: 'Other', slug: 'other', owner: { accountId: newObjectId(), email: EMAIL, passwordHash: HASH } }),
+      ).rejects.toBeInstanceOf(EmailTakenError);
       expect(uniqueClaims.held()['org:other']).toBeUndefined();
+      expect(organizations.documents.size).toBe(1);
+      expect(accountDocuments.documents.size).toBe(1);
     });
 
-    it('undoes every step when one fails', async () => {
-      const { lifecycle, organizations, uniqueClaims, memberDocuments, tenants, tickets } = inMemoryLifecycle();
+    it('undoes every step when one fails, removing the account it registered', async () => {
+      const { lifecycle, organizations, uniqueClaims, accountDocuments, membershipDocuments, tenants, tickets } = inMemoryLifecycle();
       tenants.failNextCreate = true;
-      await expect(lifecycle.create(ACME)).rejects.toThrow('connection lost');
+      await expect(lifecycle.create({ ...ACME, owner: { accountId: newObjectId(), email: EMAIL, passwordHash: HASH } })).rejects.toThrow(
+        'connection lost',
+      );
       expect(organizations.documents.size).toBe(0);
-      expect(memberDocuments.documents.size).toBe(0);
+      expect(accountDocuments.documents.size).toBe(0);
+      expect(membershipDocuments.documents.size).toBe(0);
       expect(uniqueClaims.held()).toEqual({});
       expect(tenants.collections.size).toBe(0);
       expect(tickets.tickets.size).toBe(0);
     });
 
-    it('answers busy when the reconciler took the create over first', async () => {
-      const { lifecycle, tickets, organizations } = inMemoryLifecycle();
-      const markActive = organizations.markActive.bind(organizations);
-      // Another instance wins the ticket of epoch 0 just before this create tries to finish.
-      organizations.markActive = async (orgId) => {
-        await tickets.release(`${orgId.toHexString()}:0`, [...tickets.tickets.values()][0].holder);
-        await tickets.take(`${orgId.toHexString()}:0`, 'reconciler');
-        return markActive(orgId);
-      };
+    it("undoes a failed create for an existing owner without touching the owner's account or other memberships", async () => {
+      const { lifecycle, org, ownerId, organizations, uniqueClaims, accountDocuments, membershipDocuments, tenants, tickets } =
+        await created();
+      tenants.failNextCreate = true;
+      await expect(lifecycle.create({ name: 'Beta', slug: 'beta', owner: { accountId: ownerId } })).rejects.toThrow('connection lost');
+      expect([...organizations.documents.keys()]).toEqual([org._id.toHexString()]);
+      expect(accountDocuments.documents.get(ownerId.toHexString())).toMatchObject({ email: EMAIL, credential_version: 1 });
+      expect(membershipDocuments.of({ accountId: ownerId })).toEqual([expect.objectContaining({ org_id: org._id })]);
+      expect(uniqueClaims.held()).toEqual({ 'org:acme': org._id.toHexString(), [`email:${EMAIL}`]: ownerId.toHexString() });
+      expect([...tenants.collections.keys()]).toEqual(['org_acme']);
+      expect(tickets.tickets.size).toBe(0);
+    });
+
+    it('answers busy when the reconciler took the create over first, and leaves the undo (with the account) to it', async () => {
+      const { lifecycle, tickets, organizations, accountDocuments, membershipDocuments, uniqueClaims, tenants } = inMemoryLifecycle();
       const insert = organizations.insertProvisioning.bind(organizations);
+      // Another instance wins the ticket of epoch 0 before this create tries to finish.
       organizations.insertProvisioning = async (org) => {
         await insert(org);
         await tickets.take(`${org._id.toHexString()}:0`, 'reconciler');
       };
-      await expect(lifecycle.create(ACME)).rejects.toBeInstanceOf(OrganizationBusyError);
+      const accountId = newObjectId();
+      await expect(lifecycle.create({ ...ACME, owner: { accountId, email: EMAIL, passwordHash: HASH } })).rejects.toBeInstanceOf(
+        OrganizationBusyError,
+      );
+      const [stale] = [...organizations.documents.values()];
+      expect(stale).toMatchObject({
+        status: OrganizationStatus.Provisioning,
+        operation: { new_account: { _id: accountId, email: EMAIL } },
+      });
+
+      // The reconciler, holding the ticket, rolls it back once the lease is out.
+      await tickets.release(`${stale._id.toHexString()}:0`, 'reconciler');
+      await lifecycle.abandonCreate(stale._id, stale.operation!.lease_until);
+      expect(organizations.documents.size).toBe(0);
+      expect(accountDocuments.documents.size).toBe(0);
+      expect(membershipDocuments.documents.size).toBe(0);
+      expect(uniqueClaims.held()).toEqual({});
+      expect(tenants.collections.size).toBe(0);
     });
   });
 
   describe('rename', () => {
     it('moves the collection, takes the new name, frees the old one, bumps the epoch twice and is audited once', async () => {
-      const { lifecycle, org, uniqueClaims, tenants, tickets, audit, by } = await created();
+      const { lifecycle, org, uniqueClaims, tenants, tickets, auditEvents, by } = await created();
       tenants.collections.set('org_acme', 7);
       const outcome = await lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, by);
       expect(outcome).toMatchObject({ previous_collection: 'org_acme', documents_migrated: 7 });
@@ -87,27 +150,63 @@ describe('OrganizationLifecycleService', () => {
         slug: 'acme_two',
         collection_name: 'org_acme_two',
         lifecycle_epoch: 3,
+        status: OrganizationStatus.Active,
       });
-      expect(outcome.organization.status).toBe(OrganizationStatus.Active);
+      expect(outcome.organization.operation).toBeUndefined();
       expect([...tenants.collections]).toEqual([['org_acme_two', 7]]);
       expect(uniqueClaims.held()['org:acme']).toBeUndefined();
       expect(uniqueClaims.held()['org:acme_two']).toBe(org._id.toHexString());
       expect(tickets.tickets.size).toBe(0);
-      expect(audit.entries.filter((entry) => entry.action === AuditAction.OrganizationRenamed)).toEqual([
-        expect.objectContaining({ actor: by.by, details: { from: 'Acme', to: 'Acme Two' } }),
+      expect(auditEvents.ofAction(AuditAction.OrganizationRenamed)).toEqual([
+        expect.objectContaining({ org_id: org._id, actor: by.by, details: { from: 'Acme', to: 'Acme Two' }, ip: ORIGIN.ip }),
       ]);
+      expect(auditEvents.ofAction(AuditAction.MemberCredentialsChanged)).toEqual([]);
     });
 
-    it('applies credential changes with the rename and frees the previous email', async () => {
-      const { lifecycle, org, ownerId, uniqueClaims, memberDocuments, by } = await created();
+    it("applies credential changes to the caller's account with the rename, frees the previous email and records it in each of its organizations", async () => {
+      const { lifecycle, accounts, org, ownerId, uniqueClaims, accountDocuments, auditEvents, by } = await created();
+      const beta = await lifecycle.create({ name: 'Beta', slug: 'beta', owner: { accountId: ownerId } });
+      // Remembered before the change: the change must not leave it stale.
+      expect(await accounts.credentialState(ownerId.toHexString())).toEqual({ email: EMAIL, credential_version: 1 });
+
       await lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, by, {
-        member_id: ownerId,
+        account_id: ownerId,
         email: 'new@acme.test',
+        password_hash: '$argon2id$new',
         credential_version: 2,
       });
-      expect(memberDocuments.documents.get(ownerId.toHexString())).toMatchObject({ email: 'new@acme.test', credential_version: 2 });
-      expect(uniqueClaims.held()['email:owner@acme.test']).toBeUndefined();
+
+      expect(accountDocuments.documents.get(ownerId.toHexString())).toMatchObject({
+        email: 'new@acme.test',
+        password_hash: '$argon2id$new',
+        credential_version: 2,
+      });
+      expect(await accounts.credentialState(ownerId.toHexString())).toEqual({ email: 'new@acme.test', credential_version: 2 });
+      expect(await accounts.findByEmail('new@acme.test')).toMatchObject({ _id: ownerId });
+      expect(await accounts.findByEmail(EMAIL)).toBeNull();
+      expect(uniqueClaims.held()[`email:${EMAIL}`]).toBeUndefined();
       expect(uniqueClaims.held()['email:new@acme.test']).toBe(ownerId.toHexString());
+      const recorded = auditEvents.ofAction(AuditAction.MemberCredentialsChanged);
+      expect(recorded.map((event) => event.org_id.toHexString()).sort()).toEqual([org._id.toHexString(), beta._id.toHexString()].sort());
+      expect(recorded[0]).toMatchObject({
+        actor: by.by,
+        target: { type: 'member', id: ownerId.toHexString(), email: 'new@acme.test' },
+        details: { email_changed: true, password_changed: true },
+      });
+    });
+
+    it('refuses an email another account holds, and gives the name back', async () => {
+      const { lifecycle, org, ownerId, uniqueClaims, accountDocuments, by } = await created();
+      await uniqueClaims.claim('email', 'taken@acme.test', newObjectId());
+      await expect(
+        lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, by, {
+          account_id: ownerId,
+          email: 'taken@acme.test',
+          credential_version: 2,
+        }),
+      ).rejects.toBeInstanceOf(EmailTakenError);
+      expect(uniqueClaims.held()['org:acme_two']).toBeUndefined();
+      expect(accountDocuments.documents.get(ownerId.toHexString())).toMatchObject({ email: EMAIL, credential_version: 1 });
     });
 
     it('refuses a name another organization holds', async () => {
@@ -126,18 +225,20 @@ describe('OrganizationLifecycleService', () => {
     });
 
     it('loses to a transition that holds the epoch, and releases what it claimed', async () => {
-      const { lifecycle, org, ownerId, uniqueClaims, tickets, organizations, by } = await created();
+      const { lifecycle, org, ownerId, uniqueClaims, tickets, organizations, accountDocuments, by } = await created();
       await tickets.take(`${org._id.toHexString()}:${org.lifecycle_epoch}`, 'someone else');
       await expect(
         lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, by, {
-          member_id: ownerId,
+          account_id: ownerId,
           email: 'new@acme.test',
           credential_version: 2,
         }),
       ).rejects.toBeInstanceOf(OrganizationBusyError);
       expect(uniqueClaims.held()['org:acme_two']).toBeUndefined();
       expect(uniqueClaims.held()['email:new@acme.test']).toBeUndefined();
+      expect(uniqueClaims.held()[`email:${EMAIL}`]).toBe(ownerId.toHexString());
       expect((await organizations.findById(org._id))?.status).toBe(OrganizationStatus.Active);
+      expect(accountDocuments.documents.get(ownerId.toHexString())).toMatchObject({ email: EMAIL, credential_version: 1 });
     });
 
     it('refuses to act on an organization read before another transition', async () => {
@@ -146,71 +247,107 @@ describe('OrganizationLifecycleService', () => {
       await expect(lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, by)).rejects.toBeInstanceOf(OrganizationBusyError);
     });
 
-    it('is rolled forward from migrating by whoever takes over its expired lease, and audited once', async () => {
-      const { lifecycle, org, organizations, tenants, audit, by } = await created();
+    it('is rolled forward from migrating by whoever takes over its expired lease, credential changes included, and recorded once', async () => {
+      const { lifecycle, org, ownerId, organizations, uniqueClaims, accountDocuments, tenants, auditEvents, by } = await created();
+      const credentialChanges = { account_id: ownerId, email: 'new@acme.test', credential_version: 2 };
+      // As a request would have left it before crashing: claims taken, the organization migrating.
+      await uniqueClaims.claim('org', 'acme_two', org._id);
+      await uniqueClaims.claim('email', 'new@acme.test', ownerId);
       const migrating = await organizations.beginRename(org, {
         kind: 'rename',
         lease_until: new Date(Date.now() - 1000),
         to_name: 'Acme Two',
         to_slug: 'acme_two',
         to_collection: 'org_acme_two',
+        credential_changes: credentialChanges,
         requested_by: by.by,
         origin: by.origin,
       });
       const taken = await lifecycle.takeOverExpired(migrating!);
       expect(taken).not.toBeNull();
+      // Only one instance takes it over.
       expect(await lifecycle.takeOverExpired(migrating!)).toBeNull();
       const outcome = await lifecycle.completeRename(taken!);
       expect(outcome.organization).toMatchObject({ slug: 'acme_two', status: OrganizationStatus.Active });
       expect([...tenants.collections.keys()]).toEqual(['org_acme_two']);
+      expect(accountDocuments.documents.get(ownerId.toHexString())).toMatchObject({ email: 'new@acme.test', credential_version: 2 });
+      expect(uniqueClaims.held()['org:acme']).toBeUndefined();
+
       // Finishing it again (another instance, or a retry) records nothing more.
       await organizations.beginRename(outcome.organization, { ...migrating!.operation!, lease_until: new Date() });
-      await lifecycle.completeRename({ ...migrating!, lifecycle_epoch: migrating!.lifecycle_epoch });
-      expect(audit.entries.filter((entry) => entry.action === AuditAction.OrganizationRenamed)).toHaveLength(1);
+      await lifecycle.completeRename(migrating!);
+      expect(auditEvents.ofAction(AuditAction.OrganizationRenamed)).toHaveLength(1);
+      expect(auditEvents.ofAction(AuditAction.MemberCredentialsChanged)).toEqual([
+        expect.objectContaining({ org_id: org._id, actor: by.by, details: { email_changed: true, password_changed: false } }),
+      ]);
     });
   });
 
-  describe('credential changes', () => {
-    it('applies exactly one of two changes from the same credential version', async () => {
-      const { lifecycle, org, ownerId, uniqueClaims, memberDocuments, by } = await created();
-      await lifecycle.changeCredentials(org._id, { member_id: ownerId, email: 'first@acme.test', credential_version: 2 }, by);
-      await expect(
-        lifecycle.changeCredentials(
-          org._id,
-          { member_id: ownerId, email: 'second@acme.test', credential_version: 2 },
-          { ...by, by: { ...by.by, email: 'first@acme.test' } },
-        ),
-      ).rejects.toBeInstanceOf(OrganizationBusyError);
-      expect(memberDocuments.documents.get(ownerId.toHexString())?.email).toBe('first@acme.test');
-      expect(uniqueClaims.held()['email:second@acme.test']).toBeUndefined();
-      expect(uniqueClaims.held()['email:owner@acme.test']).toBeUndefined();
+  describe('changeDisplayName', () => {
+    it('changes only the spelling, bumps the epoch and is audited', async () => {
+      const { lifecycle, org, tenants, uniqueClaims, auditEvents, by } = await created();
+      const renamed = await lifecycle.changeDisplayName(org, 'ACME', by);
+      expect(renamed).toMatchObject({ name: 'ACME', slug: 'acme', collection_name: 'org_acme', lifecycle_epoch: 2 });
+      expect([...tenants.collections.keys()]).toEqual(['org_acme']);
+      expect(uniqueClaims.held()['org:acme']).toBe(org._id.toHexString());
+      expect(auditEvents.ofAction(AuditAction.OrganizationRenamed)).toEqual([
+        expect.objectContaining({ details: { from: 'Acme', to: 'ACME' } }),
+      ]);
     });
   });
 
   describe('delete', () => {
-    it('removes collection, admins, organization and claims, and counts the documents', async () => {
-      const { lifecycle, org, organizations, uniqueClaims, memberDocuments, tenants, audit, by } = await created();
+    it("removes collection, memberships, audit log, organization and its claims, calls every registered cleanup, and keeps the owner's account", async () => {
+      const {
+        lifecycle,
+        cleanup,
+        org,
+        ownerId,
+        organizations,
+        uniqueClaims,
+        accountDocuments,
+        membershipDocuments,
+        tenants,
+        auditEvents,
+        by,
+      } = await created();
+      const beta = await lifecycle.create({ name: 'Beta', slug: 'beta', owner: { accountId: ownerId } });
+      const member = newObjectId();
+      await membershipDocuments.insert({ _id: newObjectId(), org_id: org._id, account_id: member, role: MemberRole.Viewer });
+      const cleaned: ObjectId[][] = [[], []];
+      cleanup.register({ deleteOrganizationData: async (orgId) => void cleaned[0].push(orgId) });
+      cleanup.register({ deleteOrganizationData: async (orgId) => void cleaned[1].push(orgId) });
       await lifecycle.changeDisplayName(org, 'ACME', by);
       tenants.collections.set('org_acme', 4);
+
       expect(await lifecycle.delete((await organizations.findById(org._id))!)).toBe(4);
-      expect(organizations.documents.size).toBe(0);
-      expect(memberDocuments.documents.size).toBe(0);
-      expect(audit.entries).toEqual([]);
-      expect(uniqueClaims.held()).toEqual({});
-      expect(tenants.collections.size).toBe(0);
+
+      expect([...organizations.documents.keys()]).toEqual([beta._id.toHexString()]);
+      expect(membershipDocuments.of({ orgId: org._id })).toEqual([]);
+      expect(membershipDocuments.of({ accountId: ownerId })).toEqual([expect.objectContaining({ org_id: beta._id })]);
+      expect(cleaned).toEqual([[org._id], [org._id]]);
+      expect(auditEvents.events.filter((event) => event.org_id.equals(org._id))).toEqual([]);
+      expect(accountDocuments.documents.get(ownerId.toHexString())).toMatchObject({ email: EMAIL });
+      expect(uniqueClaims.held()).toEqual({ 'org:beta': beta._id.toHexString(), [`email:${EMAIL}`]: ownerId.toHexString() });
+      expect([...tenants.collections.keys()]).toEqual(['org_beta']);
     });
 
     it('refuses an organization changed since it was read', async () => {
-      const { lifecycle, org, organizations, by } = await created();
+      const { lifecycle, cleanup, org, organizations, membershipDocuments, by } = await created();
+      let cleaned = 0;
+      cleanup.register({ deleteOrganizationData: async () => void (cleaned += 1) });
       await lifecycle.changeDisplayName(org, 'ACME', by);
       await expect(lifecycle.delete(org)).rejects.toBeInstanceOf(OrganizationBusyError);
       expect(organizations.documents.size).toBe(1);
+      expect(membershipDocuments.documents.size).toBe(1);
+      expect(cleaned).toBe(0);
     });
   });
 
   describe('abandoning a create', () => {
-    it('rolls back a stale create only while its lease is the one read', async () => {
-      const { lifecycle, organizations, uniqueClaims, tenants } = inMemoryLifecycle();
+    /** A create left in provisioning by a crash, with a stale lease. */
+    async function staleCreate(stores: ReturnType<typeof inMemoryLifecycle>, owner?: { _id: ObjectId; email: string }) {
+      const { organizations, uniqueClaims, tenants, accounts, memberships } = stores;
       const orgId = newObjectId();
       const leaseUntil = new Date(Date.now() - 1000);
       await uniqueClaims.claim('org', 'acme', orgId);
@@ -220,8 +357,20 @@ describe('OrganizationLifecycleService', () => {
         slug: 'acme',
         collection_name: 'org_acme',
         lease_until: leaseUntil,
+        ...(owner ? { new_account: owner } : {}),
       });
+      if (owner) {
+        expect(await accounts.register({ ...owner, password_hash: HASH })).toBe(true);
+        await memberships.join({ _id: newObjectId(), org_id: orgId, account_id: owner._id, role: MemberRole.Owner });
+      }
       await tenants.create('org_acme');
+      return { orgId, leaseUntil };
+    }
+
+    it('rolls back a stale create only while its lease is the one read', async () => {
+      const stores = inMemoryLifecycle();
+      const { lifecycle, organizations, uniqueClaims, tenants } = stores;
+      const { orgId, leaseUntil } = await staleCreate(stores);
 
       await lifecycle.abandonCreate(orgId, new Date(leaseUntil.getTime() + 1));
       expect(organizations.documents.size).toBe(1);
@@ -230,6 +379,33 @@ describe('OrganizationLifecycleService', () => {
       expect(organizations.documents.size).toBe(0);
       expect(uniqueClaims.held()).toEqual({});
       expect(tenants.collections.size).toBe(0);
+    });
+
+    it('removes the account the create registered, with its email claim and membership', async () => {
+      const stores = inMemoryLifecycle();
+      const { lifecycle, organizations, uniqueClaims, accountDocuments, membershipDocuments } = stores;
+      const owner = { _id: newObjectId(), email: EMAIL };
+      const { orgId, leaseUntil } = await staleCreate(stores, owner);
+
+      await lifecycle.abandonCreate(orgId, leaseUntil);
+      expect(organizations.documents.size).toBe(0);
+      expect(accountDocuments.documents.size).toBe(0);
+      expect(membershipDocuments.documents.size).toBe(0);
+      expect(uniqueClaims.held()).toEqual({});
+    });
+
+    it('keeps the account the create registered when it joined another organization meanwhile', async () => {
+      const stores = inMemoryLifecycle();
+      const { lifecycle, memberships, uniqueClaims, accountDocuments } = stores;
+      const owner = { _id: newObjectId(), email: EMAIL };
+      const { orgId, leaseUntil } = await staleCreate(stores, owner);
+      const elsewhere = newObjectId();
+      await memberships.join({ _id: newObjectId(), org_id: elsewhere, account_id: owner._id, role: MemberRole.Member });
+
+      await lifecycle.abandonCreate(orgId, leaseUntil);
+      expect(accountDocuments.documents.get(owner._id.toHexString())).toMatchObject({ email: EMAIL });
+      expect(await memberships.orgIdsOf(owner._id)).toEqual([elsewhere]);
+      expect(uniqueClaims.held()).toEqual({ [`email:${EMAIL}`]: owner._id.toHexString() });
     });
   });
 });

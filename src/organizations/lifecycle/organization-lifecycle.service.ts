@@ -3,22 +3,35 @@ import { randomUUID } from 'node:crypto';
 import { AuditAction } from '../../audit/audit-action.js';
 import { AuditLogService } from '../../audit/audit-log.service.js';
 import { type AuditActor, auditTarget } from '../../audit/persistence/audit-event.schema.js';
-import { EmailTakenError } from '../../auth/auth.errors.js';
+import { EmailTakenError } from '../../accounts/accounts.errors.js';
+import { AccountsService, type CredentialChanges } from '../../accounts/accounts.service.js';
 import { newObjectId, type ObjectId } from '../../common/database/object-id.js';
 import { RECOVERY_ORIGIN, type RequestOrigin } from '../../common/http/request-origin.js';
 import { TransitionTicketsRepository } from '../../common/locks/transition-tickets.repository.js';
 import { UniqueClaimsRepository, type UniqueKind } from '../../common/uniqueness/unique-claims.repository.js';
 import { AppConfig } from '../../config/app-config.js';
-import { InvitationsRepository } from '../../members/invitations/persistence/invitations.repository.js';
-import { type CredentialChanges, MemberAccountsService } from '../../members/member-accounts.service.js';
-import { MemberRole } from '../../members/member-role.js';
+import { MembershipsService } from '../../memberships/memberships.service.js';
+import { MemberRole } from '../../common/access/member-role.js';
 import { CountedLifecycleOperation, LifecycleMetrics } from '../../metrics/lifecycle-metrics.js';
 import { tenantCollectionName } from '../../tenants/tenant-collection-name.js';
 import { TenantCollectionService } from '../../tenants/tenant-collection.service.js';
 import { OrganizationBusyError, OrganizationNameTakenError } from '../organization.errors.js';
 import type { OrganizationRecord, PendingOperation } from '../persistence/organization.schema.js';
 import { OrganizationsRepository } from '../persistence/organizations.repository.js';
+import { OrganizationCleanup } from './organization-cleanup.js';
 import { CrashPoint, CrashPoints } from '../../common/faults/crash-points.js';
+
+/** A create's first owner: a new account with this id, email and password hash. */
+export interface NewOwner {
+  accountId: ObjectId;
+  email: string;
+  passwordHash: string;
+}
+
+/** A create's first owner: an account that exists already. */
+export interface ExistingOwner {
+  accountId: ObjectId;
+}
 
 export interface RenameOutcome {
   organization: OrganizationRecord;
@@ -45,8 +58,9 @@ export class OrganizationLifecycleService {
     private readonly organizations: OrganizationsRepository,
     private readonly uniqueClaims: UniqueClaimsRepository,
     private readonly tickets: TransitionTicketsRepository,
-    private readonly members: MemberAccountsService,
-    private readonly invitations: InvitationsRepository,
+    private readonly accounts: AccountsService,
+    private readonly memberships: MembershipsService,
+    private readonly cleanup: OrganizationCleanup,
     private readonly audit: AuditLogService,
     private readonly tenants: TenantCollectionService,
     private readonly crashPoints: CrashPoints,
@@ -58,18 +72,18 @@ export class OrganizationLifecycleService {
     return new Date(Date.now() + this.config.lifecycle.leaseSeconds * 1000);
   }
 
-  /** Claims name and email, then provisioning -> active with its first owner. Any failure undoes what was done. */
+  /**
+   * Claims the name (and, for a new account, the email), then provisioning -> active with its first
+   * owner: a new account, or an existing one. Any failure undoes what was done.
+   */
   @CountedLifecycleOperation('create')
-  async create(input: {
-    name: string;
-    slug: string;
-    email: string;
-    passwordHash: string;
-  }): Promise<{ organization: OrganizationRecord; ownerId: ObjectId }> {
+  async create(input: { name: string; slug: string; owner: NewOwner | ExistingOwner }): Promise<OrganizationRecord> {
     const orgId = newObjectId();
-    const ownerId = newObjectId();
+    const { owner } = input;
+    const newAccount = 'passwordHash' in owner ? { _id: owner.accountId, email: owner.email } : undefined;
+    const ownerId = owner.accountId;
     if (!(await this.uniqueClaims.claim('org', input.slug, orgId))) throw new OrganizationNameTakenError();
-    if (!(await this.uniqueClaims.claim('email', input.email, ownerId))) {
+    if (newAccount && !(await this.uniqueClaims.claim('email', newAccount.email, newAccount._id))) {
       await this.uniqueClaims.release('org', input.slug, orgId);
       throw new EmailTakenError();
     }
@@ -82,24 +96,21 @@ export class OrganizationLifecycleService {
         slug: input.slug,
         collection_name: collectionName,
         lease_until: this.leaseUntil(),
+        ...(newAccount ? { new_account: newAccount } : {}),
       });
       this.crashPoints.reach('create.after-org-insert');
-      await this.members.create({
-        _id: ownerId,
-        org_id: orgId,
-        email: input.email,
-        password_hash: input.passwordHash,
-        role: MemberRole.Owner,
-      });
+      if (newAccount) await this.accounts.register({ ...newAccount, password_hash: (owner as NewOwner).passwordHash });
+      await this.memberships.join({ _id: newObjectId(), org_id: orgId, account_id: ownerId, role: MemberRole.Owner });
       this.crashPoints.reach('create.after-member-insert');
       await this.tenants.create(collectionName);
       this.crashPoints.reach('create.after-collection');
       const active = await this.leaveEpoch(orgId, 0, 'create.after-ticket', () => this.organizations.markActive(orgId));
       // Only if the reconciler took over a create that outlived its lease.
       if (!active) throw new OrganizationBusyError('Organization creation was interrupted; retry');
-      return { organization: active, ownerId };
+      return active;
     } catch (error) {
       await this.abandonCreate(orgId);
+      if (newAccount) await this.unregisterUnused(newAccount);
       throw error;
     }
   }
@@ -125,13 +136,30 @@ export class OrganizationLifecycleService {
     request: { by: AuditActor; origin: RequestOrigin },
     credentialChanges?: CredentialChanges,
   ): Promise<RenameOutcome> {
+    // The account's own change rides on the rename: no other change of its credentials meanwhile.
+    if (credentialChanges) {
+      return this.accounts.whileChangingCredentials(credentialChanges, () => this.claimAndRename(org, target, request, credentialChanges));
+    }
+    return this.claimAndRename(org, target, request);
+  }
+
+  private async claimAndRename(
+    org: OrganizationRecord,
+    target: { name: string; slug: string },
+    request: { by: AuditActor; origin: RequestOrigin },
+    credentialChanges?: CredentialChanges,
+  ): Promise<RenameOutcome> {
     // A claim this organization holds already is one a rename in progress is about to give up.
     if (!(await this.uniqueClaims.claimUnheld('org', target.slug, org._id))) {
       await this.refuseClaim('org', target.slug, org._id, new OrganizationNameTakenError());
     }
-    if (credentialChanges?.email && !(await this.uniqueClaims.claimUnheld('email', credentialChanges.email, credentialChanges.member_id))) {
-      await this.uniqueClaims.release('org', target.slug, org._id);
-      await this.refuseClaim('email', credentialChanges.email, credentialChanges.member_id, new EmailTakenError());
+    if (credentialChanges) {
+      try {
+        await this.accounts.claimNewEmail(credentialChanges);
+      } catch (error) {
+        await this.uniqueClaims.release('org', target.slug, org._id);
+        throw error;
+      }
     }
     this.crashPoints.reach('rename.after-claims');
     const operation: PendingOperation = {
@@ -149,13 +177,13 @@ export class OrganizationLifecycleService {
     );
     if (!migrating) {
       await this.uniqueClaims.release('org', target.slug, org._id);
-      if (credentialChanges?.email) await this.uniqueClaims.release('email', credentialChanges.email, credentialChanges.member_id);
+      if (credentialChanges?.email) await this.uniqueClaims.release('email', credentialChanges.email, credentialChanges.account_id);
       throw new OrganizationBusyError();
     }
     this.crashPoints.reach('rename.after-transition');
     const outcome = await this.completeRename(migrating);
-    if (credentialChanges?.email && request.by.email !== credentialChanges.email) {
-      await this.uniqueClaims.release('email', request.by.email, credentialChanges.member_id);
+    if (credentialChanges?.email && request.by.email && request.by.email !== credentialChanges.email) {
+      await this.uniqueClaims.release('email', request.by.email, credentialChanges.account_id);
     }
     return outcome;
   }
@@ -167,7 +195,9 @@ export class OrganizationLifecycleService {
       this.organizations.renewRenameLease(org._id, this.leaseUntil()),
     );
     this.crashPoints.reach('rename.after-move');
-    if (operation.credential_changes) await this.members.applyChanges(operation.credential_changes);
+    // Only over the version they leave: a change of the account that won since is not overwritten.
+    const changes = operation.credential_changes;
+    const changed = changes ? await this.accounts.applyChangesOnce(changes) : false;
     this.crashPoints.reach('rename.after-credential-changes');
     const active = await this.organizations.finishRename(org._id, {
       name: operation.to_name,
@@ -185,13 +215,12 @@ export class OrganizationLifecycleService {
       operation.origin ?? RECOVERY_ORIGIN,
       `${org._id.toHexString()}:${org.lifecycle_epoch}`,
     );
-    if (operation.credential_changes) {
-      await this.recordCredentialChange(
-        org._id,
-        operation.credential_changes,
-        operation.requested_by ?? null,
-        operation.origin ?? RECOVERY_ORIGIN,
-      );
+    if (changes && changed) {
+      await this.accounts.recordCredentialChange(changes, operation.requested_by?.email ?? changes.email ?? '', {
+        by: operation.requested_by ?? null,
+        origin: operation.origin ?? RECOVERY_ORIGIN,
+        orgIds: await this.memberships.orgIdsOf(changes.account_id),
+      });
     }
     return { organization: active, previous_collection: org.collection_name, documents_migrated: moved.documents };
   }
@@ -206,27 +235,6 @@ export class OrganizationLifecycleService {
     if (!renamed) throw new OrganizationBusyError();
     await this.recordRename(org, name, request.by, request.origin, `${org._id.toHexString()}:${org.lifecycle_epoch}`);
     return renamed;
-  }
-
-  /**
-   * A member's own email and/or password change without a rename. The credential version plays the
-   * epoch's part: one ticket per version, so of two concurrent changes exactly one applies.
-   */
-  async changeCredentials(orgId: ObjectId, changes: CredentialChanges, request: { by: AuditActor; origin: RequestOrigin }): Promise<void> {
-    const memberId = changes.member_id;
-    if (changes.email && !(await this.uniqueClaims.claimUnheld('email', changes.email, memberId))) {
-      await this.refuseClaim('email', changes.email, memberId, new EmailTakenError());
-    }
-    const expectedVersion = changes.credential_version - 1;
-    const applied = await this.withTicket(`${memberId.toHexString()}:cv${expectedVersion}`, undefined, () =>
-      this.members.applyChangesIfVersion(expectedVersion, changes),
-    );
-    if (!applied) {
-      if (changes.email) await this.uniqueClaims.release('email', changes.email, memberId);
-      throw new OrganizationBusyError('The credentials were changed concurrently; retry');
-    }
-    if (changes.email) await this.uniqueClaims.release('email', request.by.email, memberId);
-    await this.recordCredentialChange(orgId, changes, request.by, request.origin);
   }
 
   /** active -> deleting, then removes everything. Returns the number of tenant documents removed. */
@@ -249,14 +257,20 @@ export class OrganizationLifecycleService {
     let documents = await this.tenants.drop(org.collection_name);
     if (org.operation?.to_collection) documents += await this.tenants.drop(org.operation.to_collection);
     this.crashPoints.reach('delete.after-drop');
-    await this.invitations.deleteByOrganization(org._id);
+    await this.cleanup.deleteAll(org._id);
     await this.audit.deleteByOrganization(org._id);
-    const memberIds = await this.members.idsInOrganization(org._id);
-    await this.members.deleteByOrganization(org._id);
+    await this.memberships.removeAll(org._id);
     this.crashPoints.reach('delete.after-members');
+    const newAccount = org.operation?.new_account;
+    if (newAccount) await this.unregisterUnused(newAccount);
     await this.organizations.removeDeleting(org._id);
-    await this.uniqueClaims.releaseOwnedBy([org._id, ...memberIds]);
+    await this.uniqueClaims.releaseOwnedBy([org._id]);
     return documents;
+  }
+
+  /** Removes an account an undone create registered, unless it joined another organization meanwhile. */
+  private async unregisterUnused(account: { _id: ObjectId; email: string }): Promise<void> {
+    if ((await this.memberships.orgIdsOf(account._id)).length === 0) await this.accounts.unregister(account);
   }
 
   /** Takes over an operation whose lease ran out; null when another instance got there first. */
@@ -279,19 +293,6 @@ export class OrganizationLifecycleService {
       origin,
       details: { from: org.name, to },
       onceKey: `${AuditAction.OrganizationRenamed}:${once}`,
-    });
-  }
-
-  private recordCredentialChange(orgId: ObjectId, changes: CredentialChanges, by: AuditActor | null, origin: RequestOrigin): Promise<void> {
-    const memberId = changes.member_id.toHexString();
-    return this.audit.record({
-      orgId,
-      action: AuditAction.MemberCredentialsChanged,
-      actor: by,
-      target: { type: 'member', id: memberId, email: changes.email ?? by?.email },
-      origin,
-      details: { email_changed: changes.email !== undefined, password_changed: changes.password_hash !== undefined },
-      onceKey: `${AuditAction.MemberCredentialsChanged}:${memberId}:cv${changes.credential_version}`,
     });
   }
 

@@ -1,7 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { MemberAccountsService } from '../../members/member-accounts.service.js';
-import { InvitationCompletion } from '../../members/invitations/invitation-completion.service.js';
+import { AccountsService } from '../../accounts/accounts.service.js';
 import { newObjectId } from '../../common/database/object-id.js';
 import { LeasesRepository } from '../../common/locks/leases.repository.js';
 import { TransitionTicketsRepository } from '../../common/locks/transition-tickets.repository.js';
@@ -11,6 +10,7 @@ import { slugOfTenantCollection } from '../../tenants/tenant-collection-name.js'
 import { TenantCollectionService } from '../../tenants/tenant-collection.service.js';
 import { OrganizationStatus } from '../persistence/organization.schema.js';
 import { OrganizationsRepository } from '../persistence/organizations.repository.js';
+import { OrganizationCleanup } from './organization-cleanup.js';
 import { OrganizationLifecycleService } from './organization-lifecycle.service.js';
 
 const RECONCILER_LEASE = 'lifecycle-reconciler';
@@ -48,8 +48,8 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
     private readonly tickets: TransitionTicketsRepository,
     private readonly lifecycle: OrganizationLifecycleService,
     private readonly claims: UniqueClaimsRepository,
-    private readonly members: MemberAccountsService,
-    private readonly invitationCompletion: InvitationCompletion,
+    private readonly accounts: AccountsService,
+    private readonly cleanup: OrganizationCleanup,
     private readonly tenants: TenantCollectionService,
     private readonly config: AppConfig,
   ) {}
@@ -136,7 +136,7 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
    */
   private async releaseOrphanClaims(report: ReconcileReport): Promise<void> {
     const cutoff = new Date(Date.now() - this.config.lifecycle.leaseSeconds * 1000);
-    await this.invitationCompletion.finishInterrupted(await this.tickets.findTakenBefore(cutoff));
+    await this.cleanup.finishInterrupted(await this.tickets.findTakenBefore(cutoff));
     report.releasedClaims += await this.tickets.releaseTakenBefore(cutoff);
     const newest = await this.claims.findClaimedBefore(cutoff, BATCH_SIZE, { newestFirst: true });
     const next = await this.claims.findClaimedBefore(cutoff, BATCH_SIZE, { after: this.claimWalkPosition });
@@ -153,28 +153,31 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
 
   /**
    * Which of the claims their owner holds or is about to hold: an organization its slug or the
-   * slug a rename moves it to, a member its email or the email its pending change gives it. Owners
+   * slug a rename moves it to, an account its email or the email a pending rename gives it. Owners
    * are read in one query per kind rather than one per claim.
    */
   private async heldClaims(claims: StoredClaim[]): Promise<Set<string>> {
-    const members = await this.members.findByIds(claims.filter(({ kind }) => kind === 'email').map(({ ownerId }) => ownerId));
-    const orgIds = [
-      ...claims.filter(({ kind }) => kind === 'org').map(({ ownerId }) => ownerId),
-      ...[...members.values()].map((member) => member.org_id),
-    ];
+    const accountIds = claims.filter(({ kind }) => kind === 'email').map(({ ownerId }) => ownerId);
+    const accounts = await this.accounts.summaries(accountIds);
+    const pendingEmails = new Set<string>();
+    if (accountIds.length > 0) {
+      for (const { operation } of await this.organizations.findPendingCredentialChanges(accountIds)) {
+        const changes = operation?.credential_changes;
+        if (changes?.email) pendingEmails.add(`${changes.account_id.toHexString()}:${changes.email}`);
+      }
+    }
+    const orgIds = claims.filter(({ kind }) => kind === 'org').map(({ ownerId }) => ownerId);
     const orgs = new Map((await this.organizations.findClaimedValues(orgIds)).map((org) => [org._id.toHexString(), org]));
     const held = new Set<string>();
     for (const claim of claims) {
       const { kind, value, ownerId } = claim;
+      const owner = ownerId.toHexString();
       if (kind === 'org') {
-        const org = orgs.get(ownerId.toHexString());
+        const org = orgs.get(owner);
         if (org?.slug === value || org?.operation?.to_slug === value) held.add(claim.key);
-        continue;
+      } else if (accounts.get(owner)?.email === value || pendingEmails.has(`${owner}:${value}`)) {
+        held.add(claim.key);
       }
-      const member = members.get(ownerId.toHexString());
-      const pending = member ? orgs.get(member.org_id.toHexString())?.operation?.credential_changes : undefined;
-      const pendingEmail = pending?.member_id.equals(ownerId) ? pending.email : undefined;
-      if (member?.email === value || pendingEmail === value) held.add(claim.key);
     }
     return held;
   }

@@ -2,7 +2,8 @@ import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema, Types } from 'mongoose';
 import type { AuditActor } from '../../audit/persistence/audit-event.schema.js';
 import type { RequestOrigin } from '../../common/http/request-origin.js';
-import type { CredentialChanges } from '../../members/persistence/members.repository.js';
+import type { CredentialChanges } from '../../accounts/accounts.service.js';
+import type { ObjectId } from '../../common/database/object-id.js';
 
 /**
  * Lifecycle states (see OrganizationLifecycleService for how each transition is won):
@@ -25,6 +26,8 @@ export interface PendingOperation {
   to_name?: string;
   to_slug?: string;
   to_collection?: string;
+  /** The account a create registered for its owner: undoing the create removes it again. */
+  new_account?: { _id: ObjectId; email: string };
   /** The caller's own credential changes that complete together with the rename. */
   credential_changes?: CredentialChanges;
   /** Who asked, and from where: recovery records the operation in their name. */

@@ -21,13 +21,20 @@ export type ClaimedValues = Pick<OrganizationRecord, '_id' | 'slug' | 'operation
 export class OrganizationsRepository {
   constructor(@InjectModel(Organization.name) private readonly organizations: Model<Organization>) {}
 
-  async insertProvisioning(org: { _id: ObjectId; name: string; slug: string; collection_name: string; lease_until: Date }): Promise<void> {
-    const { lease_until, ...fields } = org;
+  async insertProvisioning(org: {
+    _id: ObjectId;
+    name: string;
+    slug: string;
+    collection_name: string;
+    lease_until: Date;
+    new_account?: PendingOperation['new_account'];
+  }): Promise<void> {
+    const { lease_until, new_account, ...fields } = org;
     await this.organizations.create({
       ...fields,
       status: OrganizationStatus.Provisioning,
       lifecycle_epoch: 0,
-      operation: { kind: 'create', lease_until } satisfies PendingOperation,
+      operation: { kind: 'create', lease_until, ...(new_account ? { new_account } : {}) } satisfies PendingOperation,
     });
   }
 
@@ -43,7 +50,10 @@ export class OrganizationsRepository {
   abandonCreate(orgId: ObjectId, leaseUntil: Date, expectedLeaseUntil?: Date): Promise<OrganizationRecord | null> {
     const filter: Record<string, unknown> = { _id: orgId, status: OrganizationStatus.Provisioning, lifecycle_epoch: 0 };
     if (expectedLeaseUntil) filter['operation.lease_until'] = expectedLeaseUntil;
-    return this.transition(filter, { $set: { status: OrganizationStatus.Deleting, operation: deleteOperation(leaseUntil) } });
+    // The operation keeps the account the create registered, for the delete to remove.
+    return this.transition(filter, {
+      $set: { status: OrganizationStatus.Deleting, 'operation.kind': 'delete', 'operation.lease_until': leaseUntil },
+    });
   }
 
   /** active -> migrating, recording where the rename goes. */
@@ -135,6 +145,20 @@ export class OrganizationsRepository {
   /** The slugs each of the organizations holds or is about to hold. */
   findClaimedValues(orgIds: ObjectId[]): Promise<ClaimedValues[]> {
     return this.organizations.find({ _id: trusted({ $in: orgIds }) }, { slug: 1, operation: 1 }).lean<ClaimedValues[]>();
+  }
+
+  /** Organizations whose pending rename also changes one of these accounts' credentials. */
+  findPendingCredentialChanges(accountIds: ObjectId[]): Promise<Pick<OrganizationRecord, 'operation'>[]> {
+    return this.organizations
+      .find({ 'operation.credential_changes.account_id': trusted({ $in: accountIds }) }, { _id: 0, operation: 1 })
+      .lean<Pick<OrganizationRecord, 'operation'>[]>();
+  }
+
+  /** Visible organizations with these ids. */
+  findVisibleByIds(orgIds: ObjectId[]): Promise<OrganizationRecord[]> {
+    return this.organizations
+      .find({ _id: trusted({ $in: orgIds }), status: trusted({ $in: VISIBLE_STATUSES }) })
+      .lean<OrganizationRecord[]>();
   }
 
   /** Every organization's collection references. */

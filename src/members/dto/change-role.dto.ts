@@ -1,8 +1,0 @@
-import { MemberRole } from '../member-role.js';
-import { MemberRoleField } from './member-role.field.js';
-
-export class ChangeRoleDto {
-  /** The member's new role; granting, changing or removing `owner` needs an owner. */
-  @MemberRoleField()
-  role: MemberRole;
-}

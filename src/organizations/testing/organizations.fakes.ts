@@ -1,0 +1,415 @@
+import { JwtService } from '@nestjs/jwt';
+import { Registry } from 'prom-client';
+import { AccountsService } from '../../accounts/accounts.service.js';
+import { PasswordHasher } from '../../accounts/password-hasher.service.js';
+import { InMemoryAccounts } from '../../accounts/testing/accounts.fakes.js';
+import { AuditLogService } from '../../audit/audit-log.service.js';
+import type { AuditAction } from '../../audit/audit-action.js';
+import type { AuditEvent, AuditEventRecord } from '../../audit/persistence/audit-event.schema.js';
+import type { AuditEventsRepository } from '../../audit/persistence/audit-events.repository.js';
+import type { AccountSession, AuthenticatedAccount, AuthenticatedMember } from '../../common/access/authenticated-member.js';
+import { MemberRole } from '../../common/access/member-role.js';
+import { type ObjectId, toObjectId } from '../../common/database/object-id.js';
+import { CrashPoints } from '../../common/faults/crash-points.js';
+import {
+  copy,
+  DuplicateKeyFault,
+  InMemoryTransitionTickets,
+  InMemoryUniqueClaims,
+  standIn,
+  type Surface,
+  TEST_CONFIG,
+} from '../../common/testing/common.fakes.js';
+import { UniqueValueLookup } from '../../common/uniqueness/unique-value-lookup.service.js';
+import { MembershipsService } from '../../memberships/memberships.service.js';
+import { InMemoryMemberships } from '../../memberships/testing/memberships.fakes.js';
+import { LifecycleMetrics } from '../../metrics/lifecycle-metrics.js';
+import { isTenantCollectionName } from '../../tenants/tenant-collection-name.js';
+import type { MoveResult, TenantCollectionService, TenantCollectionStats } from '../../tenants/tenant-collection.service.js';
+import { AccessTokens } from '../../tokens/access-tokens.service.js';
+import type { TokenClaims } from '../../tokens/token-claims.js';
+import { OrganizationCleanup } from '../lifecycle/organization-cleanup.js';
+import { OrganizationLifecycleService } from '../lifecycle/organization-lifecycle.service.js';
+import { OrganizationOnboarding } from '../organization-onboarding.service.js';
+import { OrganizationUpdates } from '../organization-updates.service.js';
+import { OrganizationsService } from '../organizations.service.js';
+import { type OrganizationRecord, OrganizationStatus, type PendingOperation } from '../persistence/organization.schema.js';
+import {
+  type ClaimedValues,
+  type CollectionReference,
+  type OrganizationsRepository,
+  VISIBLE_STATUSES,
+} from '../persistence/organizations.repository.js';
+
+const byId = (a: { _id: ObjectId }, b: { _id: ObjectId }): number => a._id.toHexString().localeCompare(b._id.toHexString());
+
+/**
+ * `organizations` in memory, with the repository's semantics: every transition is conditional on
+ * the status (and, where the repository requires it, the epoch) it leaves, bumps the epoch, and
+ * returns the document as written or null.
+ */
+export class InMemoryOrganizations implements Surface<OrganizationsRepository> {
+  readonly documents = new Map<string, OrganizationRecord>();
+
+  async insertProvisioning(org: Parameters<OrganizationsRepository['insertProvisioning']>[0]): Promise<void> {
+    const { lease_until, new_account, ...fields } = copy(org);
+    if (this.documents.has(org._id.toHexString())) throw new DuplicateKeyFault('organizations._id');
+    if (this.all().some((stored) => stored.slug === org.slug)) throw new DuplicateKeyFault('organizations.slug');
+    const now = new Date();
+    this.documents.set(org._id.toHexString(), {
+      ...fields,
+      status: OrganizationStatus.Provisioning,
+      lifecycle_epoch: 0,
+      operation: { kind: 'create', lease_until, ...(new_account ? { new_account } : {}) },
+      created_at: now,
+      updated_at: now,
+    });
+  }
+
+  async markActive(orgId: ObjectId): Promise<OrganizationRecord | null> {
+    return this.transition(orgId, { status: OrganizationStatus.Provisioning, epoch: 0 }, (org) => {
+      org.status = OrganizationStatus.Active;
+      delete org.operation;
+    });
+  }
+
+  async abandonCreate(orgId: ObjectId, leaseUntil: Date, expectedLeaseUntil?: Date): Promise<OrganizationRecord | null> {
+    const org = this.documents.get(orgId.toHexString());
+    if (expectedLeaseUntil && org?.operation?.lease_until.getTime() !== expectedLeaseUntil.getTime()) return null;
+    // The operation keeps the account the create registered, for the delete to remove.
+    return this.transition(orgId, { status: OrganizationStatus.Provisioning, epoch: 0 }, (found) => {
+      found.status = OrganizationStatus.Deleting;
+      found.operation = { ...(found.operation as PendingOperation), kind: 'delete', lease_until: leaseUntil };
+    });
+  }
+
+  async beginRename(org: OrganizationRecord, operation: PendingOperation): Promise<OrganizationRecord | null> {
+    return this.transition(org._id, { status: OrganizationStatus.Active, epoch: org.lifecycle_epoch }, (found) => {
+      found.status = OrganizationStatus.Migrating;
+      found.operation = copy(operation);
+    });
+  }
+
+  async finishRename(orgId: ObjectId, target: { name: string; slug: string; collection_name: string }): Promise<OrganizationRecord | null> {
+    return this.transition(orgId, { status: OrganizationStatus.Migrating }, (found) => {
+      Object.assign(found, target, { status: OrganizationStatus.Active });
+      delete found.operation;
+    });
+  }
+
+  async changeName(org: OrganizationRecord, name: string): Promise<OrganizationRecord | null> {
+    return this.transition(org._id, { status: OrganizationStatus.Active, epoch: org.lifecycle_epoch }, (found) => {
+      found.name = name;
+    });
+  }
+
+  async beginDelete(org: OrganizationRecord, leaseUntil: Date): Promise<OrganizationRecord | null> {
+    return this.transition(org._id, { status: OrganizationStatus.Active, epoch: org.lifecycle_epoch }, (found) => {
+      found.status = OrganizationStatus.Deleting;
+      found.operation = { kind: 'delete', lease_until: leaseUntil };
+    });
+  }
+
+  async removeDeleting(orgId: ObjectId): Promise<void> {
+    if (this.documents.get(orgId.toHexString())?.status === OrganizationStatus.Deleting) this.documents.delete(orgId.toHexString());
+  }
+
+  async takeOverExpired(org: OrganizationRecord, leaseUntil: Date): Promise<OrganizationRecord | null> {
+    const found = this.documents.get(org._id.toHexString());
+    if (
+      !found?.operation ||
+      found.status !== org.status ||
+      found.operation.lease_until.getTime() !== org.operation?.lease_until.getTime()
+    ) {
+      return null;
+    }
+    found.operation.lease_until = leaseUntil;
+    found.updated_at = new Date();
+    return copy(found);
+  }
+
+  async renewRenameLease(orgId: ObjectId, leaseUntil: Date): Promise<void> {
+    const found = this.documents.get(orgId.toHexString());
+    if (found?.status === OrganizationStatus.Migrating && found.operation) found.operation.lease_until = leaseUntil;
+  }
+
+  async findById(orgId: ObjectId | string): Promise<OrganizationRecord | null> {
+    const found = this.documents.get((typeof orgId === 'string' ? toObjectId(orgId) : orgId).toHexString());
+    return found ? copy(found) : null;
+  }
+
+  async exists(orgId: ObjectId): Promise<boolean> {
+    return this.documents.has(orgId.toHexString());
+  }
+
+  async lifecycleEpoch(orgId: ObjectId): Promise<number | null> {
+    return this.documents.get(orgId.toHexString())?.lifecycle_epoch ?? null;
+  }
+
+  async pageVisible(after: ObjectId | undefined, limit: number): Promise<OrganizationRecord[]> {
+    return this.all()
+      .filter((org) => VISIBLE_STATUSES.includes(org.status) && (!after || org._id.toHexString() > after.toHexString()))
+      .sort(byId)
+      .slice(0, limit)
+      .map(copy);
+  }
+
+  async findExpiredOperations(now: Date, limit: number): Promise<OrganizationRecord[]> {
+    const pending = [OrganizationStatus.Provisioning, OrganizationStatus.Migrating, OrganizationStatus.Deleting];
+    return this.all()
+      .filter((org) => pending.includes(org.status) && org.operation && org.operation.lease_until < now)
+      .slice(0, limit)
+      .map(copy);
+  }
+
+  async findClaimedValues(orgIds: ObjectId[]): Promise<ClaimedValues[]> {
+    return this.all()
+      .filter((org) => orgIds.some((id) => id.equals(org._id)))
+      .map((org) => copy({ _id: org._id, slug: org.slug, operation: org.operation }));
+  }
+
+  async findPendingCredentialChanges(accountIds: ObjectId[]): Promise<Pick<OrganizationRecord, 'operation'>[]> {
+    return this.all()
+      .filter((org) => accountIds.some((id) => org.operation?.credential_changes?.account_id.equals(id)))
+      .map((org) => copy({ operation: org.operation }));
+  }
+
+  async findVisibleByIds(orgIds: ObjectId[]): Promise<OrganizationRecord[]> {
+    return this.all()
+      .filter((org) => VISIBLE_STATUSES.includes(org.status) && orgIds.some((id) => id.equals(org._id)))
+      .map(copy);
+  }
+
+  async findCollectionReferences(): Promise<CollectionReference[]> {
+    // As projected: the collection, the status and where a pending operation moves it.
+    return this.all().map((org) => ({
+      _id: org._id,
+      collection_name: org.collection_name,
+      status: org.status,
+      ...(org.operation
+        ? { operation: (org.operation.to_collection ? { to_collection: org.operation.to_collection } : {}) as PendingOperation }
+        : {}),
+    }));
+  }
+
+  private all(): OrganizationRecord[] {
+    return [...this.documents.values()];
+  }
+
+  private transition(
+    orgId: ObjectId,
+    expected: { status: OrganizationStatus; epoch?: number },
+    change: (org: OrganizationRecord) => void,
+  ): OrganizationRecord | null {
+    const org = this.documents.get(orgId.toHexString());
+    if (!org || org.status !== expected.status || (expected.epoch !== undefined && org.lifecycle_epoch !== expected.epoch)) return null;
+    change(org);
+    org.lifecycle_epoch += 1;
+    org.updated_at = new Date();
+    return copy(org);
+  }
+}
+
+/** `audit_events` in memory: an event whose key is stored already is not stored again. */
+export class InMemoryAuditEvents implements Surface<AuditEventsRepository> {
+  readonly events: AuditEventRecord[] = [];
+
+  async insertOnce(event: AuditEvent & { _id: ObjectId }): Promise<void> {
+    if (this.events.some((stored) => stored.key === event.key)) return;
+    this.events.push(copy(event));
+  }
+
+  async page(orgId: ObjectId, before: ObjectId | undefined, action: AuditAction | undefined, limit: number): Promise<AuditEventRecord[]> {
+    return this.events
+      .filter((event) => event.org_id.equals(orgId) && (!action || event.action === action))
+      .filter((event) => !before || event._id.toHexString() < before.toHexString())
+      .sort((a, b) => byId(b, a))
+      .slice(0, limit)
+      .map(copy);
+  }
+
+  async deleteByOrganization(orgId: ObjectId): Promise<void> {
+    this.events.splice(0, this.events.length, ...this.events.filter((event) => !event.org_id.equals(orgId)));
+  }
+
+  /** The stored events of one action, in the order they were recorded. */
+  ofAction(action: AuditAction): AuditEventRecord[] {
+    return this.events.filter((event) => event.action === action);
+  }
+}
+
+/** Tenant collections in memory: a name and its document count, with the service's idempotent steps. */
+export class InMemoryTenantCollections implements Surface<TenantCollectionService> {
+  readonly collections = new Map<string, number>();
+  /** Set to make the next create fail, as a lost database would. */
+  failNextCreate = false;
+
+  async create(collectionName: string): Promise<void> {
+    if (this.failNextCreate) {
+      this.failNextCreate = false;
+      throw new Error('connection lost');
+    }
+    if (!this.collections.has(collectionName)) this.collections.set(collectionName, 0);
+  }
+
+  async exists(collectionName: string): Promise<boolean> {
+    return this.collections.has(collectionName);
+  }
+
+  async listTenantCollections(): Promise<string[]> {
+    return [...this.collections.keys()].filter(isTenantCollectionName);
+  }
+
+  async countDocuments(collectionName: string): Promise<number> {
+    return this.collections.get(collectionName) ?? 0;
+  }
+
+  async move(from: string, to: string, onProgress?: () => Promise<void>): Promise<MoveResult> {
+    const documents = this.collections.get(from);
+    if (documents === undefined) {
+      if (!this.collections.has(to)) await this.create(to);
+      return { documents: this.collections.get(to) ?? 0, method: 'already-moved' };
+    }
+    if (this.collections.has(to)) {
+      // An interrupted copy: `to` is made to hold exactly what `from` holds, then `from` goes.
+      await onProgress?.();
+      this.collections.set(to, documents);
+      this.collections.delete(from);
+      return { documents, method: 'copy' };
+    }
+    this.collections.delete(from);
+    this.collections.set(to, documents);
+    return { documents, method: 'renameCollection' };
+  }
+
+  async drop(collectionName: string): Promise<number> {
+    const documents = this.collections.get(collectionName) ?? 0;
+    this.collections.delete(collectionName);
+    return documents;
+  }
+
+  async stats(collectionName: string): Promise<TenantCollectionStats> {
+    const documents = this.collections.get(collectionName);
+    return { collection_name: collectionName, documents: documents ?? 0, size_bytes: 0, indexes: documents === undefined ? 0 : 1 };
+  }
+}
+
+/**
+ * The lifecycle service over in-memory stores, with the real services around it (accounts,
+ * memberships, audit log, cleanup registry) and every store exposed for assertions.
+ */
+export function inMemoryLifecycle() {
+  const organizations = new InMemoryOrganizations();
+  const uniqueClaims = new InMemoryUniqueClaims();
+  const tickets = new InMemoryTransitionTickets();
+  const accountDocuments = new InMemoryAccounts();
+  const membershipDocuments = new InMemoryMemberships();
+  const auditEvents = new InMemoryAuditEvents();
+  const tenants = new InMemoryTenantCollections();
+  const uniqueValues = new UniqueValueLookup(standIn(uniqueClaims));
+  const audit = new AuditLogService(standIn(auditEvents));
+  const accounts = new AccountsService(standIn(accountDocuments), uniqueValues, standIn(uniqueClaims), standIn(tickets), audit);
+  const memberships = new MembershipsService(standIn(membershipDocuments), standIn(tickets));
+  const cleanup = new OrganizationCleanup();
+  const lifecycle = new OrganizationLifecycleService(
+    standIn(organizations),
+    standIn(uniqueClaims),
+    standIn(tickets),
+    accounts,
+    memberships,
+    cleanup,
+    audit,
+    standIn(tenants),
+    new CrashPoints(TEST_CONFIG),
+    TEST_CONFIG,
+    new LifecycleMetrics(new Registry()),
+  );
+  return {
+    lifecycle,
+    accounts,
+    memberships,
+    cleanup,
+    audit,
+    uniqueValues,
+    organizations,
+    uniqueClaims,
+    tickets,
+    accountDocuments,
+    membershipDocuments,
+    auditEvents,
+    tenants,
+  };
+}
+
+/**
+ * The organization services (lookups, onboarding, updates) over in-memory stores, with the real
+ * password hasher (at argon2's cheapest settings) and real tokens.
+ */
+export function inMemoryOrganizationServices() {
+  const stores = inMemoryLifecycle();
+  const hasher = new PasswordHasher(TEST_CONFIG);
+  const jwt = new JwtService({
+    privateKey: TEST_CONFIG.jwt.key,
+    signOptions: {
+      algorithm: 'HS256',
+      keyid: TEST_CONFIG.jwt.keyId,
+      expiresIn: TEST_CONFIG.jwt.expiresInSeconds,
+      issuer: TEST_CONFIG.jwt.issuer,
+      audience: TEST_CONFIG.jwt.audience,
+    },
+  });
+  const tokens = new AccessTokens(jwt, TEST_CONFIG);
+  const service = new OrganizationsService(standIn(stores.organizations), stores.lifecycle, standIn(stores.tenants), stores.uniqueValues);
+  const onboarding = new OrganizationOnboarding(stores.lifecycle, stores.accounts, hasher, stores.audit);
+  const updates = new OrganizationUpdates(service, stores.lifecycle, stores.accounts, stores.memberships, hasher, tokens);
+  /** The claims a token issued here carries. */
+  const claimsOf = (token: string | null): TokenClaims => jwt.decode<TokenClaims>(token ?? '');
+  return { ...stores, hasher, tokens, claimsOf, service, onboarding, updates };
+}
+
+export const TEST_PASSWORD = 'a-Strong-passphrase-42';
+export const TEST_ORIGIN = { ip: '127.0.0.1', requestId: 'r-1' };
+
+/** The organization services with one organization created (without a token) for a new owner, and that owner as the caller. */
+export async function withOrganization(name = 'Acme Corp', email = 'owner@acme.test') {
+  const services = inMemoryOrganizationServices();
+  const created = await services.onboarding.create({ organization_name: name, email, password: TEST_PASSWORD }, null, TEST_ORIGIN);
+  const caller = memberCaller({ accountId: created.admin.id, email, orgId: created.id, role: MemberRole.Owner });
+  return { ...services, created, caller };
+}
+
+/** A person's session, as the guard would set it from a token it checked. */
+export function sessionOf(account: { accountId: string; email: string; credentialVersion?: number }): AccountSession {
+  return {
+    accountId: account.accountId,
+    email: account.email,
+    credentialVersion: account.credentialVersion ?? 1,
+    token: { id: 'unit-test-token-id', expiresAt: new Date(Date.now() + 3_600_000) },
+  };
+}
+
+/** A person acting in an organization through a token of it. */
+export function memberCaller(member: {
+  accountId: string;
+  email: string;
+  orgId: string;
+  role: MemberRole;
+  credentialVersion?: number;
+}): AuthenticatedMember {
+  return {
+    actor: { type: 'account', id: member.accountId, email: member.email },
+    orgId: member.orgId,
+    role: member.role,
+    account: sessionOf(member),
+  };
+}
+
+/** A person through an account token (no organization chosen). */
+export function accountCaller(account: { accountId: string; email: string; credentialVersion?: number }): AuthenticatedAccount {
+  return { actor: { type: 'account', id: account.accountId, email: account.email }, orgId: null, role: null, account: sessionOf(account) };
+}
+
+/** An API key of an organization: no account. */
+export function apiKeyCaller(orgId: string, role: MemberRole): AuthenticatedMember {
+  return { actor: { type: 'api_key', id: 'unit-test-api-key', name: 'ci' }, orgId, role, account: null };
+}
