@@ -20,7 +20,10 @@ import { LoginResponseDto } from './dto/login-response.dto.js';
 import { LoginDto, SwitchOrganizationDto } from './dto/login.dto.js';
 import { LoginService } from './login.service.js';
 
-const NOT_A_MEMBER = { description: 'The account does not belong to the organization named (or none has that name)', type: ErrorResponseDto };
+const NOT_A_MEMBER = {
+  description: 'The account does not belong to the organization named (or none has that name)',
+  type: ErrorResponseDto,
+};
 
 @ApiTags('auth')
 @Controller('admin')

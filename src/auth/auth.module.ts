@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
 import { AccountsModule } from '../accounts/accounts.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { MembershipsModule } from '../memberships/memberships.module.js';
@@ -9,6 +10,7 @@ import { AuthController } from './auth.controller.js';
 import { AuthenticationService } from './authentication.service.js';
 import { HashingCapacityGuard } from './hashing-capacity.guard.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
+import { JwtStrategy } from './jwt.strategy.js';
 import { LoginThrottleModule } from './login-throttle/login-throttle.module.js';
 import { LoginService } from './login.service.js';
 import { MeController } from './me.controller.js';
@@ -16,10 +18,20 @@ import { MeService } from './me.service.js';
 
 /** Who may act: logging in, switching organizations, a person's own account, and the global guard. */
 @Module({
-  imports: [AccountsModule, AuditModule, LoginThrottleModule, MembershipsModule, OrganizationsModule, TokensModule],
+  // Bearer tokens only: Passport keeps no session.
+  imports: [
+    PassportModule.register({ session: false }),
+    AccountsModule,
+    AuditModule,
+    LoginThrottleModule,
+    MembershipsModule,
+    OrganizationsModule,
+    TokensModule,
+  ],
   controllers: [AuthController, MeController],
   providers: [
     AuthenticationService,
+    JwtStrategy,
     LoginService,
     MeService,
     // Deny by default: every route of the app needs a token unless marked @Public().

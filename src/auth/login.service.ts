@@ -42,7 +42,12 @@ export class LoginService {
    * A login of an existing account is audited, failed or not: in the organization it names or is
    * issued for, else in every organization of the account.
    */
-  async login(email: string, password: string, choice: OrganizationChoice, origin: RequestOrigin & { ip: string }): Promise<LoginResponseDto> {
+  async login(
+    email: string,
+    password: string,
+    choice: OrganizationChoice,
+    origin: RequestOrigin & { ip: string },
+  ): Promise<LoginResponseDto> {
     const attempt = await this.throttle.beginAttempt(origin.ip, email);
     const { account, valid } = await this.throttle.settle(
       attempt,

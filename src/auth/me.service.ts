@@ -45,7 +45,10 @@ export class MeService {
       await this.accounts.changeCredentials(credentialChanges, account.email, { by: caller.actor, origin, orgIds });
       version = credentialChanges.credential_version;
     }
-    const token = await this.tokens.issue({ _id: account._id, credential_version: version }, caller.orgId ? toObjectId(caller.orgId) : null);
+    const token = await this.tokens.issue(
+      { _id: account._id, credential_version: version },
+      caller.orgId ? toObjectId(caller.orgId) : null,
+    );
     const stored = await this.accounts.findById(account._id);
     return { ...toAccountView(stored ?? account), access_token: token.access_token };
   }

@@ -12,6 +12,11 @@ const BEARER_TOKEN = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/
 const VERIFIED_TOKEN_ENTRIES = 10_000;
 const VERIFIED_TOKEN_TTL_MS = 60_000;
 
+/** What a token's signature check requires besides its key: HS256 only, this service's issuer and audience, no leeway on `exp`. */
+export function verificationRules(config: AppConfig): { algorithms: 'HS256'[]; issuer: string; audience: string; clockTolerance: number } {
+  return { algorithms: ['HS256'], issuer: config.jwt.issuer, audience: config.jwt.audience, clockTolerance: 0 };
+}
+
 /** The token of an `Authorization: Bearer` header, or null when there is none in that exact form. */
 export function bearerTokenOf(authorization: string | undefined): string | null {
   return authorization === undefined ? null : (BEARER_TOKEN.exec(authorization)?.[1] ?? null);
@@ -22,6 +27,7 @@ export function bearerTokenOf(authorization: string | undefined): string | null 
  * JWT_PREVIOUS_SECRETS), with this service's issuer and audience, not expired, and carrying the
  * claims the service issues. A token that verified is remembered by its exact text, so a client's
  * next requests with it cost a map lookup and the expiry check instead of a signature check.
+ * JwtStrategy uses the parts (memory, key, claims) around passport-jwt's signature check.
  */
 @Injectable()
 export class AccessTokenVerifier {
@@ -34,31 +40,39 @@ export class AccessTokenVerifier {
 
   /** The token's claims, or null when it is not a valid, unexpired token of this service. */
   verify(token: string): VerifiedClaims | null {
-    const remembered = this.verified.peek(token);
-    if (remembered) return isUnexpired(remembered) ? remembered : null;
-    const claims = this.verifySignedToken(token);
+    const remembered = this.remembered(token);
+    if (remembered !== undefined) return remembered;
+    return this.admit(token, this.verifySignedToken(token));
+  }
+
+  /** A token that verified here lately: its claims while unexpired, null once expired; undefined when not remembered. */
+  remembered(token: string): VerifiedClaims | null | undefined {
+    const claims = this.verified.peek(token);
+    return claims === undefined || isUnexpired(claims) ? claims : null;
+  }
+
+  /** The key the token's `kid` names; undefined (refused) when it names none of ours. */
+  keyFor(token: string): KeyObject | undefined {
+    return keyOf(token, this.config.jwt.verificationKeys);
+  }
+
+  /** The claims of a payload whose signature, issuer, audience and expiry verified, remembered by the token's text; null when malformed. */
+  admit(token: string, payload: unknown): VerifiedClaims | null {
+    const claims = parseTokenClaims(payload);
     if (claims) this.verified.set(token, claims);
     return claims;
   }
 
-  private verifySignedToken(token: string): VerifiedClaims | null {
-    const key = keyOf(token, this.config.jwt.verificationKeys);
+  private verifySignedToken(token: string): unknown {
+    const key = this.keyFor(token);
     if (!key) return null;
-    let payload: unknown;
     try {
-      payload = this.jwt.verify(token, {
-        // jsonwebtoken takes a KeyObject; @nestjs/jwt's types predate it (see AppConfig.jwt.key).
-        secret: key as unknown as Buffer,
-        algorithms: ['HS256'],
-        issuer: this.config.jwt.issuer,
-        audience: this.config.jwt.audience,
-        clockTolerance: 0,
-      });
+      // jsonwebtoken takes a KeyObject; @nestjs/jwt's types predate it (see AppConfig.jwt.key).
+      return this.jwt.verify(token, { secret: key as unknown as Buffer, ...verificationRules(this.config) });
     } catch {
       // Bad signature, expired, wrong issuer or audience: all simply not a valid token (401).
       return null;
     }
-    return parseTokenClaims(payload);
   }
 }
 

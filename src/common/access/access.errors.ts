@@ -12,7 +12,10 @@ export class InsufficientRoleError extends DomainError {
 export class ChooseOrganizationError extends domainError(ErrorCode.ChooseOrganization, 'Choose an organization (POST /admin/switch)') {}
 
 /** An API key on a route about a person's own account. */
-export class PersonOnlyError extends domainError(ErrorCode.PersonOnly, "This route is for a person's own account; API keys cannot use it") {}
+export class PersonOnlyError extends domainError(
+  ErrorCode.PersonOnly,
+  "This route is for a person's own account; API keys cannot use it",
+) {}
 
 /** Every token problem (bad signature, expired, revoked, malformed) gets this same answer. */
 export class InvalidTokenError extends domainError(ErrorCode.InvalidToken, 'Invalid or expired token') {}

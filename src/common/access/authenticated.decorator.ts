@@ -59,5 +59,6 @@ export const CurrentAccount = createParamDecorator(
 
 /** On a @Public({acceptsAccountToken}) route: the person whose token came along, or null. */
 export const OptionalAccount = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): AuthenticatedAccount | null => (principalOf(context) as AuthenticatedAccount | undefined) ?? null,
+  (_data: unknown, context: ExecutionContext): AuthenticatedAccount | null =>
+    (principalOf(context) as AuthenticatedAccount | undefined) ?? null,
 );
