@@ -112,7 +112,7 @@ describe('lifecycle races (e2e)', () => {
     expect(winners).toHaveLength(1);
     // Losers were refused by the ticket (409) or, once the winner had changed the credentials, by the token check (401).
     for (const loser of responses.filter((res) => res.status !== 200)) expectError(loser, loser.status === 401 ? 401 : 409);
-    const admin = await t.db.master.collection('members').findOne({ org_id: new Types.ObjectId(subject.org.id) });
+    const admin = await t.db.master.collection('accounts').findOne({ _id: new Types.ObjectId(subject.org.admin.id as string) });
     expect(admin?.credential_version).toBe(2);
     const winningPassword = passwords[responses.indexOf(winners[0])];
     await t.http().post('/admin/login').send({ email: subject.input.email, password: winningPassword }).expect(200);

@@ -63,7 +63,7 @@ describe('lifecycle reconciler (e2e)', () => {
               to_slug: 'pending_target',
               to_collection: 'org_pending_target',
               credential_changes: {
-                member_id: new Types.ObjectId(created.body.admin.id as string),
+                account_id: new Types.ObjectId(created.body.admin.id as string),
                 email: 'pending-target@example.com',
                 credential_version: 2,
               },

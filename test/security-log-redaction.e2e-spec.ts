@@ -12,7 +12,7 @@ describe('secrets never reach the logs (e2e, built app as a process)', () => {
 
     const { api, db } = t;
     expect((await api.request('POST', '/org/create', { body: input })).status).toBe(201);
-    const admin = await db.master.collection('members').findOne({ email: input.email });
+    const admin = await db.master.collection('accounts').findOne({ email: input.email });
     const firstHash = admin!.password_hash as string;
     expect((await api.request('POST', '/admin/login', { body: { email: input.email, password: wrongPassword } })).status).toBe(401);
     const login = await api.request('POST', '/admin/login', {

@@ -93,6 +93,16 @@ export function lifecycleProblems(state: LifecycleState): string[] {
   return problems;
 }
 
+/** Each membership with its account's email and credential version: who belongs where, as one row. */
+export function memberRows(state: LifecycleState): { _id: Types.ObjectId; org_id: Types.ObjectId; email: string; role: string; credential_version: number }[] {
+  return state.memberships.flatMap((membership) => {
+    const account = state.accounts.find((candidate) => candidate._id.equals(membership.account_id));
+    return account
+      ? [{ _id: account._id, org_id: membership.org_id, email: account.email, role: membership.role, credential_version: account.credential_version }]
+      : [];
+  });
+}
+
 /** Polls `probe` until it returns a value other than undefined, or fails after the deadline. */
 export async function waitFor<T>(probe: () => Promise<T | undefined>, describe: () => string, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
