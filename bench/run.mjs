@@ -121,7 +121,7 @@ async function main() {
     body: { sku: 'A-1', qty: 3, tags: ['bench'] },
     expect: 201,
   });
-  const passwordHash = (await databases('small').master.collection('members').findOne({ email: mainOrg.email })).password_hash;
+  const passwordHash = (await databases('small').master.collection('accounts').findOne({ email: mainOrg.email })).password_hash;
 
   log(`seeding ${settings.smallOrgCount - 1}${large ? ` + ${settings.largeOrgCount}` : ''} organizations`);
   let seedStarted = performance.now();
@@ -610,7 +610,8 @@ async function memoryReading(instance) {
 async function waitForIndexes(master) {
   const wanted = [
     ['organizations', 'slug_1'],
-    ['members', 'email_1'],
+    ['accounts', 'email_1'],
+    ['memberships', 'org_id_1_account_id_1'],
   ];
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {

@@ -15,10 +15,11 @@ describe('auth (e2e)', () => {
   const expectRevoked = async (token: string) => expectError(await stats(token), 401, 'Invalid or expired token');
 
   describe('POST /admin/login', () => {
-    it('answers 200 with the token, its type and lifetime, the member and org ids and the role', async () => {
+    it("answers 200 with the token, its type and lifetime, the account and org ids, the role and the account's organizations", async () => {
       const input = uniqueOrg();
       const created = await t.http().post('/org/create').send(input).expect(201);
       const res = await login({ email: input.email, password: input.password }).expect(200);
+      // One membership and none named: a token of that organization, as the seeds' clients expect.
       expect(res.body).toEqual({
         access_token: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
         token_type: 'bearer',
@@ -26,8 +27,26 @@ describe('auth (e2e)', () => {
         admin_id: created.body.admin.id,
         org_id: created.body.id,
         role: 'owner',
+        organizations: [{ id: created.body.id, organization_name: input.organization_name, role: 'owner' }],
       });
       await stats(res.body.access_token).expect(200);
+    });
+
+    it('answers the same for the organization named by id or by any spelling of its name, and 403 for one the account is not in', async () => {
+      const { org, input } = await createOrgWithToken(t);
+      const other = await createOrgWithToken(t);
+      for (const choice of [{ organization_id: org.id }, { organization_name: ` ${input.organization_name.toUpperCase()} ` }]) {
+        const res = await login({ email: input.email, password: input.password, ...choice }).expect(200);
+        expect(res.body).toMatchObject({ admin_id: org.admin.id, org_id: org.id, role: 'owner' });
+        expect(decodePart(res.body.access_token, 1).org_id).toBe(org.id);
+      }
+      const notAMember = [
+        await login({ email: input.email, password: input.password, organization_id: other.org.id }),
+        await login({ email: input.email, password: input.password, organization_name: other.input.organization_name }),
+        await login({ email: input.email, password: input.password, organization_name: uniqueOrg().organization_name }),
+      ];
+      for (const res of notAMember) expectError(res, 403);
+      expect(new Set(notAMember.map((res) => res.body.message)).size).toBe(1);
     });
 
     it('accepts the email in any case and with surrounding spaces', async () => {
@@ -71,13 +90,15 @@ describe('auth (e2e)', () => {
       ['an operator object as email', { email: { $ne: null }, password: 'whatever-password' }],
       ['an operator object as password', { email: 'a@example.com', password: { $gt: '' } }],
       ['an unknown field', { email: 'a@example.com', password: 'whatever-password', org_id: 'x' }],
+      ['an organization_id that is not an id', { email: 'a@example.com', password: 'whatever-password', organization_id: 'x' }],
+      ['an operator object as organization_id', { email: 'a@example.com', password: 'whatever-password', organization_id: { $ne: null } }],
     ])('answers 400 for %s', async (_label, body) => {
       expectError(await t.http().post('/admin/login').send(body), 400);
     });
   });
 
   describe('the token', () => {
-    it("is HS256 under the key's kid and carries iss, aud, exp, sub (member id), org_id, the credential version and a jti", async () => {
+    it("is HS256 under the key's kid and carries iss, aud, exp, sub (account id), org_id, the credential version and a jti", async () => {
       const { token, org } = await createOrgWithToken(t);
       expect(decodePart(token, 0)).toEqual({ alg: 'HS256', typ: 'JWT', kid: t.config.jwt.keyId });
       const claims = decodePart(token, 1);
@@ -95,7 +116,20 @@ describe('auth (e2e)', () => {
       expect(Math.abs(claims.iat - Date.now() / 1000)).toBeLessThan(60);
     });
 
-    it('stops working when the admin email changes', async () => {
+    it('is an account token, without org_id, for an account with no organization, and opens only the account routes', async () => {
+      const { token, input, org } = await createOrgWithToken(t);
+      await t.withToken(token).delete('/org/delete').query({ organization_name: input.organization_name }).expect(200);
+      const res = await login({ email: input.email, password: input.password }).expect(200);
+      expect(res.body).toMatchObject({ admin_id: org.admin.id, org_id: null, role: null, organizations: [] });
+      const claims = decodePart(res.body.access_token, 1);
+      expect(claims).toMatchObject({ sub: org.admin.id, cv: 1 });
+      expect(claims).not.toHaveProperty('org_id');
+      expectError(await stats(res.body.access_token), 403, 'Choose an organization (POST /admin/switch)');
+      const me = await t.withToken(res.body.access_token).get('/me').expect(200);
+      expect(me.body).toMatchObject({ id: org.admin.id, email: input.email });
+    });
+
+    it("stops working when the account's email changes", async () => {
       const { token } = await createOrgWithToken(t);
       const res = await t.withToken(token).put('/org/update').send({ email: uniqueOrg().email }).expect(200);
       await expectRevoked(token);
@@ -103,7 +137,7 @@ describe('auth (e2e)', () => {
       await stats(res.body.access_token).expect(200);
     });
 
-    it('stops working when the password changes, and so does every other token of that admin', async () => {
+    it('stops working when the password changes, and so does every other token of that account', async () => {
       const { token, input } = await createOrgWithToken(t);
       const second = (await login({ email: input.email, password: input.password }).expect(200)).body.access_token;
       await t.withToken(token).put('/org/update').send({ password: 'fresh-Strong-passphrase-1' }).expect(200);
@@ -115,14 +149,17 @@ describe('auth (e2e)', () => {
       const { token, input } = await createOrgWithToken(t);
       await t.withToken(token).delete('/org/delete').query({ organization_name: input.organization_name }).expect(200);
       await expectRevoked(token);
-      // Same name and email, a new organization: the old token is still dead.
-      await t.http().post('/org/create').send(input).expect(201);
+      // Same name, and the same account (its email and password) as owner, a new organization: the old token is still dead.
+      const again = await t.http().post('/org/create').send(input).expect(201);
       await expectRevoked(token);
+      const fresh = await login({ email: input.email, password: input.password }).expect(200);
+      expect(fresh.body.org_id).toBe(again.body.id);
+      await stats(fresh.body.access_token).expect(200);
       expectError(await t.withToken(token).put('/org/update').send({ organization_name: uniqueOrg().organization_name }), 401);
       expectError(await t.withToken(token).post('/org/records').send({ a: 1 }), 401);
     });
 
-    it('is refused when signed correctly but naming another organization than its admin', async () => {
+    it('is refused when signed correctly but naming an organization its account does not belong to', async () => {
       const a = await createOrgWithToken(t);
       const b = await createOrgWithToken(t);
       const forged = await t.app.get(JwtService).signAsync({ sub: a.org.admin.id, org_id: b.org.id, cv: 1 });
@@ -167,7 +204,7 @@ describe('auth (e2e)', () => {
       await recordOfBIsIntact();
     });
 
-    it("cannot take B's name or B's admin email by update (409)", async () => {
+    it("cannot take B's name or the email of B's owner account by update (409)", async () => {
       expectError(await t.withToken(a.token).put('/org/update').send({ organization_name: b.input.organization_name }), 409);
       expectError(await t.withToken(a.token).put('/org/update').send({ email: b.input.email }), 409);
       await stats(b.token).expect(200);

@@ -13,6 +13,10 @@ const DOCUMENT_REPORT = join(ROOT, 'reports', 'openapi.json');
 type Json = Record<string, any>;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
+/** Security of a public operation that a person's token may come along with (create, accept an invitation). */
+const OPTIONAL_BEARER = [{}, { bearer: [] }];
+const takesOptionalToken = (operation: Json) => (operation.security as Json[]).some((requirement) => Object.keys(requirement).length === 0);
+
 function operationsOf(document: Json): { method: string; path: string; operation: Json }[] {
   return Object.entries(document.paths as Json).flatMap(([path, item]) =>
     METHODS.filter((method) => item[method]).map((method) => ({ method, path, operation: item[method] as Json })),
@@ -40,13 +44,18 @@ describe('the OpenAPI document and a client generated from it (e2e, child proces
   });
 
   describe('the document', () => {
-    it('names operations for clients (createOrganization, login, listRecords), uniquely', () => {
+    it('names operations for clients (createOrganization, login, listRecords, the account routes), uniquely', () => {
       const ids = operationsOf(document).map(({ operation }) => operation.operationId as string);
       for (const id of ids) expect(id).toMatch(/^[a-z][a-zA-Z]+$/);
       expect(new Set(ids).size).toBe(ids.length);
       expect(document.paths['/org/create'].post.operationId).toBe('createOrganization');
       expect(document.paths['/admin/login'].post.operationId).toBe('login');
       expect(document.paths['/org/records'].get.operationId).toBe('listRecords');
+      expect(document.paths['/admin/switch'].post.operationId).toBe('switchOrganization');
+      expect(document.paths['/me'].get.operationId).toBe('getAccount');
+      expect(document.paths['/me'].patch.operationId).toBe('updateAccount');
+      expect(document.paths['/me'].delete.operationId).toBe('deleteAccount');
+      expect(document.paths['/me/organizations'].get.operationId).toBe('listAccountOrganizations');
     });
 
     it('declares the answers every operation can give and the headers they carry', () => {
@@ -60,7 +69,9 @@ describe('the OpenAPI document and a client generated from it (e2e, child proces
         expect([where, responses['405']?.headers?.Allow]).toEqual([where, header('Allow')]);
         if (operation.requestBody) expect([where, responses['413']?.content['application/json'].schema]).toEqual([where, errorSchema]);
         if (isProtected) {
-          expect([where, Object.keys(responses)]).toEqual([where, expect.arrayContaining(['401', '403'])]);
+          // A token that comes along must be valid (401); a required one may also lack the role or the organization (403).
+          const expected = takesOptionalToken(operation) ? ['401'] : ['401', '403'];
+          expect([where, Object.keys(responses)]).toEqual([where, expect.arrayContaining(expected)]);
           expect([where, responses['401'].headers['WWW-Authenticate']]).toEqual([where, header('WWW-Authenticate')]);
         }
         for (const [status, response] of Object.entries(responses)) {
@@ -74,18 +85,30 @@ describe('the OpenAPI document and a client generated from it (e2e, child proces
       expect(document.components.headers['Retry-After'].schema.type).toBe('integer');
     });
 
-    it('states security on every operation, empty on the public ones', () => {
-      const publicOperations = operationsOf(document).filter(({ operation }) => operation.security.length === 0);
-      expect(publicOperations.map(({ method, path }) => `${method.toUpperCase()} ${path}`).sort()).toEqual([
+    it('states security on every operation: empty on the public ones, optional where a token may come along, bearer elsewhere', () => {
+      const names = (operations: { method: string; path: string }[]) =>
+        operations.map(({ method, path }) => `${method.toUpperCase()} ${path}`).sort();
+      const operations = operationsOf(document);
+      const publicOperations = operations.filter(({ operation }) => operation.security.length === 0);
+      expect(names(publicOperations)).toEqual([
         'GET /',
         'GET /health',
         'GET /health/ready',
         'GET /org/get',
         'GET /org/list',
         'POST /admin/login',
-        'POST /invitations/accept',
-        'POST /org/create',
       ]);
+      // Without a token: a new or existing account by its credentials; with one: the account whose token it is.
+      const optional = operations.filter(({ operation }) => takesOptionalToken(operation));
+      expect(names(optional)).toEqual(['POST /invitations/accept', 'POST /org/create']);
+      for (const path of ['/invitations/accept', '/org/create']) {
+        expect([path, document.paths[path].post.security]).toEqual([path, OPTIONAL_BEARER]);
+      }
+      for (const { method, path, operation } of operations.filter(
+        ({ operation }) => operation.security.length > 0 && !takesOptionalToken(operation),
+      )) {
+        expect([method, path, operation.security]).toEqual([method, path, [{ bearer: [] }]]);
+      }
     });
 
     it('types counts and status codes as integers and leaves no description empty', () => {
@@ -216,13 +239,14 @@ describe('the OpenAPI document and a client generated from it (e2e, child proces
       expect(compiled).toBe('');
     }, 120_000);
 
-    it('runs the journey: create, login, records, rename, stats, invite and accept, members, delete', async () => {
+    it('runs the journey: create, login, records, rename, stats, invite and accept, members, a second organization, account token and switch, delete', async () => {
       const { stdout } = await run(process.execPath, [join(work, 'out', 'journey.js'), t.service.baseUrl], { cwd: work });
       const summary = JSON.parse(stdout);
       expect(summary).toEqual({
         service: { name: 'organization-management-service', openapi: '/docs-json' },
         created: { status: 'active', adminEmail: expect.stringMatching(/^owner-/) },
         tokenType: 'bearer',
+        login: { orgId: true, role: 'owner', organizations: [true] },
         denied: { status: 401, challenge: 'Bearer', requestId: expect.any(String) },
         record: { fetched: { sku: 'A-1', qty: 3 }, replaced: { sku: 'A-1', qty: 5 }, listed: 1 },
         renamed: { previous: expect.stringMatching(/^org_client_/), current: expect.stringMatching(/^org_client_renamed_/), migrated: 1 },
@@ -231,6 +255,15 @@ describe('the OpenAPI document and a client generated from it (e2e, child proces
         memberSees: summary.renamed.current,
         deleted: { name: expect.stringMatching(/^Client renamed /), documents: 0 },
         gone: 404,
+        account: {
+          sameOwner: true,
+          login: { orgId: null, role: null, organizations: 2 },
+          refused: { status: 403, message: 'Choose an organization (POST /admin/switch)' },
+          me: true,
+          switched: { orgId: true, role: 'owner' },
+          remaining: [{ same: true, name: expect.stringMatching(/^Client second /), role: 'owner' }],
+          member: { orgId: null, organizations: [] },
+        },
       });
     }, 60_000);
   });

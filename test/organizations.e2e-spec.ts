@@ -1,5 +1,7 @@
+import { Types } from 'mongoose';
 import { OrganizationStatus } from '../src/organizations/persistence/organization.schema.js';
 import { expectError } from './support/expect-error.js';
+import { addMember, invite, storedAccount, storedMembers } from './support/members.js';
 import { createOrgWithToken, useTestApp } from './support/session.js';
 import { STRONG_PASSWORD, uniqueOrg } from './support/test-app.js';
 
@@ -17,7 +19,7 @@ describe('organizations (e2e)', () => {
   const login = (email: string, password: string) => t.http().post('/admin/login').send({ email, password });
 
   describe('POST /org/create', () => {
-    it('answers 201 with the org view and its admin, and creates the admin and the collection', async () => {
+    it('answers 201 with the org view and its admin, and creates the account, its owner membership and the collection', async () => {
       const input = uniqueOrg('Acme Café');
       const res = await t.http().post('/org/create').send(input).expect(201);
 
@@ -34,17 +36,25 @@ describe('organizations (e2e)', () => {
       });
       expect(res.headers['x-request-id']).toEqual(expect.any(String));
       expect(await t.db.tenantCollections()).toContain(res.body.collection_name);
-      const admin = await t.db.master.collection('members').findOne({ email: input.email });
-      expect(admin?._id.toHexString()).toBe(res.body.admin.id);
-      expect(admin?.org_id.toHexString()).toBe(res.body.id);
+      // The admin is an account (its id is the one the API shows) with an owner membership of the new organization.
+      const account = await storedAccount(t, input.email);
+      expect(account?._id.toHexString()).toBe(res.body.admin.id);
+      const members = await storedMembers(t, res.body.id);
+      expect(members.map(({ _id, email, role }) => ({ id: _id.toHexString(), email, role }))).toEqual([
+        { id: res.body.admin.id, email: input.email, role: 'owner' },
+      ]);
     });
 
     it('stores the password only as an argon2id hash', async () => {
       const input = uniqueOrg();
-      await t.http().post('/org/create').send(input).expect(201);
-      const admin = await t.db.master.collection('members').findOne({ email: input.email });
-      expect(admin?.password_hash).toMatch(/^\$argon2id\$/);
-      expect(JSON.stringify(admin)).not.toContain(input.password);
+      const res = await t.http().post('/org/create').send(input).expect(201);
+      const account = await storedAccount(t, input.email);
+      expect(account?.password_hash).toMatch(/^\$argon2id\$/);
+      expect(JSON.stringify(account)).not.toContain(input.password);
+      // The membership holds no credential of its own.
+      const memberships = await t.db.master.collection('memberships').find({ account_id: account?._id }).toArray();
+      expect(memberships.map((membership) => membership.org_id.toHexString())).toEqual([res.body.id]);
+      expect(JSON.stringify(memberships)).not.toMatch(/argon2|password/);
     });
 
     it('trims the name', async () => {
@@ -88,6 +98,7 @@ describe('organizations (e2e)', () => {
         .send({ ...input, organization_name });
       expectError(res, 400, /organization_name/);
       expectError(await login(input.email, input.password), 401);
+      expect(await storedAccount(t, input.email)).toBeNull();
     });
 
     it('accepts non-Latin names with a non-empty slug', async () => {
@@ -121,17 +132,50 @@ describe('organizations (e2e)', () => {
       }
     });
 
-    it('refuses a taken email, compared case-insensitively (409), and releases the name it tried', async () => {
+    it("refuses an existing account's email with another password, compared case-insensitively (409), and releases the name it tried", async () => {
       const first = uniqueOrg();
-      await t.http().post('/org/create').send(first).expect(201);
-      const second = uniqueOrg();
+      const created = await t.http().post('/org/create').send(first).expect(201);
+      const second = { ...uniqueOrg(), password: 'another-Strong-passphrase-7' };
       const res = await t
         .http()
         .post('/org/create')
         .send({ ...second, email: first.email.toUpperCase() });
       expectError(res, 409, 'An account with this email already exists');
+      expectError(await getOrg(second.organization_name), 404);
+      // The account is untouched: still in its one organization, with its own password.
+      expect((await storedMembers(t, created.body.id)).map((member) => member._id.toHexString())).toEqual([created.body.admin.id]);
+      expect((await login(first.email, first.password).expect(200)).body.org_id).toBe(created.body.id);
+      expectError(await login(first.email, second.password), 401);
       // The failed create left no claim on its name behind.
       await t.http().post('/org/create').send(second).expect(201);
+    });
+
+    it('makes an existing account (its email in any case, its own password) the owner of a second organization', async () => {
+      const first = uniqueOrg();
+      const a = await t.http().post('/org/create').send(first).expect(201);
+      const second = uniqueOrg();
+      const b = await t
+        .http()
+        .post('/org/create')
+        .send({ ...second, email: ` ${first.email.toUpperCase()}`, password: first.password })
+        .expect(201);
+      expect(b.body.admin).toEqual({ id: a.body.admin.id, email: first.email });
+      expect(await t.db.master.collection('accounts').countDocuments({ email: first.email })).toBe(1);
+      for (const org of [a.body, b.body]) {
+        expect((await storedMembers(t, org.id)).map(({ _id, role }) => ({ id: _id.toHexString(), role }))).toEqual([
+          { id: a.body.admin.id, role: 'owner' },
+        ]);
+      }
+      // With two memberships and none named, the login answer is an account token listing both.
+      const res = await login(first.email, first.password).expect(200);
+      expect(res.body).toMatchObject({ admin_id: a.body.admin.id, org_id: null, role: null });
+      expect(res.body.organizations).toEqual(
+        expect.arrayContaining([
+          { id: a.body.id, organization_name: first.organization_name, role: 'owner' },
+          { id: b.body.id, organization_name: second.organization_name, role: 'owner' },
+        ]),
+      );
+      expect(res.body.organizations).toHaveLength(2);
     });
 
     it('stores the email lower-cased and logs in with any case', async () => {
@@ -156,10 +200,13 @@ describe('organizations (e2e)', () => {
           .send({ ...second, organization_name: first.organization_name }),
         409,
       );
+      // No account was left behind: the email is free for anyone, with any password.
+      expect(await storedAccount(t, second.email)).toBeNull();
+      expectError(await login(second.email, second.password), 401);
       await t
         .http()
         .post('/org/create')
-        .send({ ...second })
+        .send({ ...second, password: 'another-Strong-passphrase-7' })
         .expect(201);
     });
 
@@ -202,6 +249,7 @@ describe('organizations (e2e)', () => {
       const res = await t.http().post('/org/create').send(mutate(input));
       expectError(res, 400);
       expectError(await getOrg(input.organization_name), 404);
+      expect(await storedAccount(t, input.email)).toBeNull();
     });
 
     it('refuses a body over 64 KiB (413) and stores nothing', async () => {
@@ -390,10 +438,13 @@ describe('organizations (e2e)', () => {
     });
 
     it('changes the email: old email and old token stop working, the new ones work', async () => {
-      const { token, input } = await createOrgWithToken(t);
+      const { token, input, org } = await createOrgWithToken(t);
       const newEmail = uniqueOrg().email;
       const res = await t.withToken(token).put('/org/update').send({ email: newEmail.toUpperCase() }).expect(200);
       expect(res.body.documents_migrated).toBe(0);
+      // The same account (same id), now under the new email, lower-cased.
+      expect((await storedAccount(t, newEmail))?._id.toHexString()).toBe(org.admin.id);
+      expect(await storedAccount(t, input.email)).toBeNull();
 
       expectError(await t.withToken(token).get('/org/collection/stats'), 401);
       await t.withToken(res.body.access_token).get('/org/collection/stats').expect(200);
@@ -417,17 +468,50 @@ describe('organizations (e2e)', () => {
 
     it('changes the password: stored as a new argon2id hash, old password and old token refused', async () => {
       const { token, input } = await createOrgWithToken(t);
-      const before = await t.db.master.collection('members').findOne({ email: input.email });
+      const before = await storedAccount(t, input.email);
       const newPassword = 'another-Strong-passphrase-7';
       const res = await t.withToken(token).put('/org/update').send({ password: newPassword }).expect(200);
 
-      const after = await t.db.master.collection('members').findOne({ email: input.email });
+      const after = await storedAccount(t, input.email);
       expect(after?.password_hash).toMatch(/^\$argon2id\$/);
       expect(after?.password_hash).not.toBe(before?.password_hash);
       expectError(await t.withToken(token).get('/org/collection/stats'), 401);
       await t.withToken(res.body.access_token).get('/org/collection/stats').expect(200);
       expectError(await login(input.email, input.password), 401);
       await login(input.email, newPassword).expect(200);
+    });
+
+    it("changes the account's email and password in every organization it belongs to", async () => {
+      const a = await createOrgWithToken(t);
+      const secondOrg = uniqueOrg();
+      const b = (
+        await t
+          .http()
+          .post('/org/create')
+          .send({ ...secondOrg, email: a.input.email, password: a.input.password })
+          .expect(201)
+      ).body;
+      const tokenOfB = (
+        await t.http().post('/admin/login').send({ email: a.input.email, password: a.input.password, organization_id: b.id }).expect(200)
+      ).body.access_token;
+      const next = { email: uniqueOrg().email, password: 'another-Strong-passphrase-8' };
+      const res = await t.withToken(a.token).put('/org/update').send(next).expect(200);
+
+      // Every earlier token of the account is refused, in both organizations; the new one works in A.
+      expectError(await t.withToken(a.token).get('/org/collection/stats'), 401);
+      expectError(await t.withToken(tokenOfB).get('/org/collection/stats'), 401);
+      await t.withToken(res.body.access_token).get('/org/collection/stats').expect(200);
+      expectError(await login(a.input.email, a.input.password), 401);
+      expectError(await login(next.email, a.input.password), 401);
+      // One account, still in both organizations, logs into B with the new credentials.
+      expect((await storedMembers(t, b.id)).map((member) => member.email)).toEqual([next.email]);
+      const intoB = await t
+        .http()
+        .post('/admin/login')
+        .send({ ...next, organization_id: b.id })
+        .expect(200);
+      expect(intoB.body).toMatchObject({ admin_id: a.org.admin.id, org_id: b.id, role: 'owner' });
+      await t.withToken(intoB.body.access_token).get('/org/collection/stats').expect(200);
     });
 
     it('renames and changes email and password in one request', async () => {
@@ -460,13 +544,15 @@ describe('organizations (e2e)', () => {
       await t.withToken(a.token).get('/org/collection/stats').expect(200);
     });
 
-    it('refuses an email another admin has, in any case (409), and changes nothing', async () => {
+    it('refuses an email another account has, in any case (409), and changes nothing', async () => {
       const a = await createOrgWithToken(t);
       const b = await createOrgWithToken(t);
       const res = await t.withToken(a.token).put('/org/update').send({ email: b.input.email.toUpperCase() });
       expectError(res, 409, 'An account with this email already exists');
       await login(a.input.email, a.input.password).expect(200);
       await t.withToken(a.token).get('/org/collection/stats').expect(200);
+      await login(b.input.email, b.input.password).expect(200);
+      await t.withToken(b.token).get('/org/collection/stats').expect(200);
     });
 
     it('refuses a rename whose email is taken (409), leaving name and collection as they were', async () => {
@@ -518,23 +604,52 @@ describe('organizations (e2e)', () => {
       ['the query', (name: string) => ({ query: { organization_name: name }, body: undefined })],
       ['a JSON body', (name: string) => ({ query: {}, body: { organization_name: name } })],
       ['both, agreeing', (name: string) => ({ query: { organization_name: name }, body: { organization_name: name } })],
-    ])('deletes the organization named in %s, with its collection, admin and claims', async (_label, place) => {
-      const { token, org, input } = await createOrgWithToken(t);
-      await addRecords(token, 2);
-      const { query, body } = place(input.organization_name);
-      const req = t.withToken(token).delete('/org/delete').query(query);
-      const res = await (body ? req.send(body) : req).expect(200);
+    ])(
+      'deletes the organization named in %s, with its collection, memberships, invitations, audit log and name, keeping the accounts',
+      async (_label, place) => {
+        const { token, org, input } = await createOrgWithToken(t);
+        await addRecords(token, 2);
+        const member = await addMember(t, token, 'member');
+        await invite(t, token, 'viewer');
+        const { query, body } = place(input.organization_name);
+        const req = t.withToken(token).delete('/org/delete').query(query);
+        const res = await (body ? req.send(body) : req).expect(200);
 
-      expect(res.body).toEqual({ message: expect.any(String), organization_name: input.organization_name, documents_deleted: 2 });
-      expectError(await getOrg(input.organization_name), 404);
-      expect(await t.db.tenantCollections()).not.toContain(org.collection_name);
-      expect(await t.db.master.collection('members').countDocuments({ email: input.email })).toBe(0);
-      expect(await t.db.master.collection('organizations').countDocuments({ slug: org.slug })).toBe(0);
-      expectError(await t.withToken(token).get('/org/collection/stats'), 401);
-      expectError(await login(input.email, input.password), 401);
-      // Name and email are free again.
-      await t.http().post('/org/create').send(input).expect(201);
-    });
+        expect(res.body).toEqual({ message: expect.any(String), organization_name: input.organization_name, documents_deleted: 2 });
+        expectError(await getOrg(input.organization_name), 404);
+        expect(await t.db.tenantCollections()).not.toContain(org.collection_name);
+        expect(await t.db.master.collection('organizations').countDocuments({ slug: org.slug })).toBe(0);
+        expect(await storedMembers(t, org.id)).toEqual([]);
+        for (const collection of ['memberships', 'invitations', 'audit_events']) {
+          expect([collection, await t.db.master.collection(collection).countDocuments({ org_id: new Types.ObjectId(org.id) })]).toEqual([
+            collection,
+            0,
+          ]);
+        }
+        // The tokens of the organization are dead.
+        expectError(await t.withToken(token).get('/org/collection/stats'), 401);
+        expectError(await t.withToken(member.token).get('/org/collection/stats'), 401);
+        // The accounts stay: their logins work and, with no organization left, give account tokens.
+        expect((await storedAccount(t, input.email))?._id.toHexString()).toBe(org.admin.id);
+        for (const person of [
+          { id: org.admin.id, email: input.email, password: input.password },
+          { id: member.id, email: member.email, password: member.password },
+        ]) {
+          const relogin = await login(person.email, person.password).expect(200);
+          expect(relogin.body).toMatchObject({ admin_id: person.id, org_id: null, role: null, organizations: [] });
+          expectError(
+            await t.withToken(relogin.body.access_token).get('/org/collection/stats'),
+            403,
+            'Choose an organization (POST /admin/switch)',
+          );
+        }
+        // The name is free again; the email is still its account's, which (by its password) owns the new organization.
+        const again = await t.http().post('/org/create').send(input).expect(201);
+        expect(again.body.id).not.toBe(org.id);
+        expect(again.body.admin).toEqual({ id: org.admin.id, email: input.email });
+        expectError(await t.withToken(token).get('/org/collection/stats'), 401);
+      },
+    );
 
     it('deletes by a variant of the name', async () => {
       const { token, input } = await createOrgWithToken(t);
@@ -577,10 +692,16 @@ describe('organizations (e2e)', () => {
       expect(await t.db.tenantCollections()).toEqual(expect.arrayContaining([a.org.collection_name, b.org.collection_name]));
     });
 
-    it('answers 404 for an unknown name', async () => {
-      const { token, input } = await createOrgWithToken(t);
-      expectError(await t.withToken(token).delete('/org/delete').query({ organization_name: uniqueOrg().organization_name }), 404);
+    it("answers an unknown name like another organization's: 403, and deletes nothing", async () => {
+      const { token, input, org } = await createOrgWithToken(t);
+      expectError(
+        await t.withToken(token).delete('/org/delete').query({ organization_name: uniqueOrg().organization_name }),
+        403,
+        'The token does not belong to this organization',
+      );
       await getOrg(input.organization_name).expect(200);
+      expect(await t.db.tenantCollections()).toContain(org.collection_name);
+      await t.withToken(token).get('/org/collection/stats').expect(200);
     });
 
     it('requires a token (401)', async () => {
@@ -609,7 +730,7 @@ describe('organizations (e2e)', () => {
     });
 
     it('requires a valid token (401)', async () => {
-      expectError(await t.http().get('/org/collection/stats'), 401, 'Invalid or expired token');
+      expectError(await t.http().get('/org/collection/stats'), 401, 'Missing bearer token');
       expectError(await t.withToken('garbage').get('/org/collection/stats'), 401, 'Invalid or expired token');
       expectError(await t.http().get('/org/collection/stats').set('Authorization', `Basic ${STRONG_PASSWORD}`), 401);
     });

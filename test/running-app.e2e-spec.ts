@@ -4,23 +4,34 @@ import { startServiceProcess } from './support/service-process.js';
 import { useServiceProcess } from './support/session.js';
 import { testEnvironment, uniqueOrg } from './support/test-app.js';
 
-/** Every endpoint of the API, and whether it takes a bearer token. */
-const ENDPOINTS: [method: string, path: string, protectedByToken: boolean][] = [
-  ['post', '/org/create', false],
-  ['post', '/admin/login', false],
-  ['get', '/org/get', false],
-  ['get', '/org/list', false],
-  ['put', '/org/update', true],
-  ['delete', '/org/delete', true],
-  ['get', '/org/collection/stats', true],
-  ['post', '/org/records', true],
-  ['get', '/org/records', true],
-  ['get', '/org/records/{id}', true],
-  ['put', '/org/records/{id}', true],
-  ['delete', '/org/records/{id}', true],
-  ['get', '/health', false],
-  ['get', '/health/ready', false],
+/**
+ * Endpoints of the API and how they take a bearer token: not at all (public), always (bearer), or
+ * optionally (a public create or accept that a person's token may come along with).
+ */
+type Access = 'public' | 'bearer' | 'optional';
+const ENDPOINTS: [method: string, path: string, access: Access][] = [
+  ['post', '/org/create', 'optional'],
+  ['post', '/admin/login', 'public'],
+  ['post', '/admin/switch', 'bearer'],
+  ['get', '/me', 'bearer'],
+  ['patch', '/me', 'bearer'],
+  ['delete', '/me', 'bearer'],
+  ['get', '/me/organizations', 'bearer'],
+  ['post', '/invitations/accept', 'optional'],
+  ['get', '/org/get', 'public'],
+  ['get', '/org/list', 'public'],
+  ['put', '/org/update', 'bearer'],
+  ['delete', '/org/delete', 'bearer'],
+  ['get', '/org/collection/stats', 'bearer'],
+  ['post', '/org/records', 'bearer'],
+  ['get', '/org/records', 'bearer'],
+  ['get', '/org/records/{id}', 'bearer'],
+  ['put', '/org/records/{id}', 'bearer'],
+  ['delete', '/org/records/{id}', 'bearer'],
+  ['get', '/health', 'public'],
+  ['get', '/health/ready', 'public'],
 ];
+const SECURITY: Record<Access, unknown[]> = { public: [], bearer: [{ bearer: [] }], optional: [{}, { bearer: [] }] };
 
 /** The built service (`node dist/main.js`) in a process of its own, driven over real HTTP. */
 describe('the running service (e2e, child process)', () => {
@@ -44,7 +55,13 @@ describe('the running service (e2e, child process)', () => {
 
     const login = await call('POST', '/admin/login', { body: { email: input.email, password: input.password } });
     expect(login.status).toBe(200);
-    expect(login.body).toMatchObject({ token_type: 'bearer', org_id: created.body.id, admin_id: created.body.admin.id });
+    expect(login.body).toMatchObject({
+      token_type: 'bearer',
+      org_id: created.body.id,
+      admin_id: created.body.admin.id,
+      role: 'owner',
+      organizations: [{ id: created.body.id, organization_name: input.organization_name, role: 'owner' }],
+    });
     const token: string = login.body.access_token;
 
     const record = await call('POST', '/org/records', { token, body: { sku: 'A-1', qty: 3 } });
@@ -73,6 +90,17 @@ describe('the running service (e2e, child process)', () => {
     expect(deleted.body).toEqual({ message: expect.any(String), organization_name: renamedTo, documents_deleted: 2 });
     expectError(await call('GET', '/org/collection/stats', { token }), 401);
     expectError(await call('GET', `/org/get?organization_name=${encodeURIComponent(renamedTo)}`), 404);
+    // The account outlives its organization: its login now gives an account token with no organization.
+    const after = await call('POST', '/admin/login', { body: { email: input.email, password: input.password } });
+    expect({ status: after.status, body: after.body }).toEqual({
+      status: 200,
+      body: expect.objectContaining({ admin_id: created.body.admin.id, org_id: null, role: null, organizations: [] }),
+    });
+    const me = await call('GET', '/me', { token: after.body.access_token });
+    expect({ status: me.status, body: me.body }).toEqual({
+      status: 200,
+      body: expect.objectContaining({ id: created.body.admin.id, email: input.email }),
+    });
   });
 
   it('answers errors in the one error shape over real HTTP', async () => {
@@ -89,20 +117,16 @@ describe('the running service (e2e, child process)', () => {
     expect(docs.body).toMatch(/swagger-ui/i);
   });
 
-  it('lists every endpoint in /docs-json, with bearer security exactly on the protected ones', async () => {
+  it('lists every endpoint in /docs-json, with bearer security exactly on the protected ones and optional on the public ones that take a token', async () => {
     const res = await call('GET', '/docs-json');
     expect(res.status).toBe(200);
     const document = res.body;
     expect(document.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-    for (const [method, path, protectedByToken] of ENDPOINTS) {
+    for (const [method, path, access] of ENDPOINTS) {
       const operation = document.paths[path]?.[method];
       expect({ method, path, documented: operation !== undefined }).toEqual({ method, path, documented: true });
-      expect({ method, path, security: operation.security ?? [] }).toEqual({
-        method,
-        path,
-        security: protectedByToken ? [{ bearer: [] }] : [],
-      });
-      if (protectedByToken) expect(operation.responses['401']).toBeDefined();
+      expect({ method, path, security: operation.security ?? [] }).toEqual({ method, path, security: SECURITY[access] });
+      if (access !== 'public') expect({ method, path, 401: operation.responses['401'] !== undefined }).toEqual({ method, path, 401: true });
     }
   });
 
@@ -114,7 +138,13 @@ describe('the running service (e2e, child process)', () => {
     expect(document.paths['/admin/login'].post.responses['200'].content['application/json'].schema).toEqual(ref('LoginResponseDto'));
     const create = document.components.schemas.CreateOrganizationDto;
     expect(Object.keys(create.properties).sort()).toEqual(['email', 'organization_name', 'password']);
-    expect([...create.required].sort()).toEqual(['email', 'organization_name', 'password']);
+    // email and password are required without a token only; with a person's token the name alone is sent.
+    expect([...create.required].sort()).toEqual(['organization_name']);
+    const login = document.components.schemas.LoginResponseDto;
+    expect(Object.keys(login.properties).sort()).toEqual(
+      ['access_token', 'admin_id', 'expires_in', 'org_id', 'organizations', 'role', 'token_type'].sort(),
+    );
+    expect(document.paths['/admin/switch'].post.responses['200'].content['application/json'].schema).toEqual(ref('LoginResponseDto'));
     expect(document.components.schemas.UpdateOrganizationDto.required ?? []).toEqual([]);
     expect(Object.keys(document.components.schemas.ErrorResponseDto.properties).sort()).toEqual([
       'error',

@@ -12,8 +12,8 @@ describe('secrets never reach the logs (e2e, built app as a process)', () => {
 
     const { api, db } = t;
     expect((await api.request('POST', '/org/create', { body: input })).status).toBe(201);
-    const admin = await db.master.collection('accounts').findOne({ email: input.email });
-    const firstHash = admin!.password_hash as string;
+    const account = await db.master.collection('accounts').findOne({ email: input.email });
+    const firstHash = account!.password_hash as string;
     expect((await api.request('POST', '/admin/login', { body: { email: input.email, password: wrongPassword } })).status).toBe(401);
     const login = await api.request('POST', '/admin/login', {
       body: { email: input.email, password: input.password },
@@ -25,15 +25,24 @@ describe('secrets never reach the logs (e2e, built app as a process)', () => {
     expect((await api.request('POST', '/org/records', { token, body: { password: input.password } })).status).toBe(201);
     const update = await api.request('PUT', '/org/update', { token, body: { password: newPassword } });
     expect(update.status).toBe(200);
-    const secondHash = (await db.master.collection('members').findOne({ email: input.email }))!.password_hash as string;
+    const secondHash = (await db.master.collection('accounts').findOne({ email: input.email }))!.password_hash as string;
+    expect(secondHash).not.toBe(firstHash);
     const refused = await api.request('GET', '/org/collection/stats', { token });
     expect(refused.status).toBe(401);
+    // An existing account creating a second organization by its password, then logging in with an account token.
+    const second = { ...uniqueOrg('Redaction second'), email: input.email, password: newPassword };
+    expect((await api.request('POST', '/org/create', { body: second })).status).toBe(201);
+    const accountLogin = await api.request('POST', '/admin/login', { body: { email: input.email, password: newPassword } });
+    expect({ status: accountLogin.status, org_id: accountLogin.body.org_id }).toEqual({ status: 200, org_id: null });
+    const accountToken = accountLogin.body.access_token as string;
+    const me = await api.request('GET', '/me', { token: accountToken });
+    expect(me.status).toBe(200);
 
     await t.service.stop();
     const logs = t.service.output();
 
     // The capture is real: JSON lines of the requests just made, tagged with their ids.
-    for (const { headers } of [login, update, refused]) expect(logs).toContain(headers['x-request-id']);
+    for (const { headers } of [login, update, refused, accountLogin, me]) expect(logs).toContain(headers['x-request-id']);
     expect(logs).toMatch(/"url":"\/admin\/login"/);
 
     const secrets = {
@@ -43,6 +52,8 @@ describe('secrets never reach the logs (e2e, built app as a process)', () => {
       'the bearer token': token,
       'the bearer token signature': token.split('.')[2],
       'the new token': update.body.access_token,
+      'the account token': accountToken,
+      'the account token signature': accountToken.split('.')[2],
       'the argon2 hash': firstHash,
       'the argon2 hash after the change': secondHash,
       'the JWT secret': TEST_JWT_SECRET,

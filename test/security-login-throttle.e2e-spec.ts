@@ -182,6 +182,15 @@ describe('login throttling (e2e)', () => {
       expectThrottled(await login(second, { email: 'spread-z@example.com', password: WRONG_PASSWORD }, address), WINDOW_SECONDS);
     });
 
+    it('throttles an email on an instance that saw none of its failures (they are stored, not only counted in memory)', async () => {
+      const input = await createOrg();
+      for (let i = 0; i < MAX_FAILURES_PER_EMAIL; i += 1) {
+        await login(t, { email: input.email, password: WRONG_PASSWORD }, freshAddress()).expect(401);
+      }
+      expectThrottled(await login(second, { email: input.email, password: input.password }, freshAddress()), WINDOW_SECONDS);
+      expectThrottled(await login(second, { email: input.email, password: WRONG_PASSWORD }, freshAddress()), WINDOW_SECONDS);
+    });
+
     it('lets at most the limit per instance through of concurrent guesses spread over both, then refuses on both', async () => {
       const input = await createOrg();
       const responses = await Promise.all(

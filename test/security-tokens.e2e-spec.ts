@@ -71,8 +71,17 @@ describe('token attacks (e2e)', () => {
     ['a wrong audience', () => hmacToken({ ...claims, aud: 'another-api' }, TEST_JWT_SECRET)],
     ['an expired exp', () => hmacToken({ ...claims, iat: now() - 7200, exp: now() - 3600 }, TEST_JWT_SECRET)],
     ['no exp at all', () => hmacToken({ ...claims, exp: undefined }, TEST_JWT_SECRET)],
-    ['no org_id', () => hmacToken({ ...claims, org_id: undefined }, TEST_JWT_SECRET)],
     ['an org_id that is not an id', () => hmacToken({ ...claims, org_id: { $ne: null } }, TEST_JWT_SECRET)],
+    ['a null org_id', () => hmacToken({ ...claims, org_id: null }, TEST_JWT_SECRET)],
+    ['no sub', () => hmacToken({ ...claims, sub: undefined }, TEST_JWT_SECRET)],
+    ['a sub that is not an account id', () => hmacToken({ ...claims, sub: { $ne: null } }, TEST_JWT_SECRET)],
+    [
+      'the org_id removed (an account token), under the original signature',
+      () => {
+        const [header, , signature] = orgA.token.split('.');
+        return `${header}.${base64url({ ...claims, org_id: undefined })}.${signature}`;
+      },
+    ],
     [
       'another org in the payload, under the original signature',
       () => {
@@ -101,16 +110,45 @@ describe('token attacks (e2e)', () => {
     await expectRefusedEverywhere(forge());
   });
 
-  it('refuses requests without a token or with another scheme, with the bare Bearer challenge', async () => {
+  it('treats a correctly signed token without org_id as an account token: every organization route answers 403', async () => {
+    // The service's own key signs it, so it is genuine: an account token of A's owner, which chooses no organization.
+    const accountToken = hmacToken({ ...claims, org_id: undefined }, TEST_JWT_SECRET);
     const responses = [
-      await t.http().get('/org/collection/stats'),
-      await t.http().get('/org/collection/stats').set('Authorization', `Basic ${orgA.token}`),
-      await t.http().get(`/org/collection/stats?access_token=${orgA.token}`),
+      await t.withToken(accountToken).get('/org/collection/stats'),
+      await t.withToken(accountToken).get('/org/records'),
+      await t.withToken(accountToken).post('/org/records').send({ planted: true }),
+      await t.withToken(accountToken).put('/org/update').send({ organization_name: 'Taken Over' }),
+      await t.withToken(accountToken).delete('/org/delete').query({ organization_name: orgA.input.organization_name }),
     ];
-    for (const response of responses) {
-      expectError(response, 401, 'Invalid or expired token');
+    for (const response of responses) expectError(response, 403, 'Choose an organization (POST /admin/switch)');
+    // Nothing of A changed, and the account routes accept it.
+    const stats = await t.withToken(orgA.token).get('/org/collection/stats').expect(200);
+    expect(stats.body).toMatchObject({ collection_name: orgA.org.collection_name, documents: 0 });
+    await t.http().get('/org/get').query({ organization_name: orgA.input.organization_name }).expect(200);
+    expect((await t.withToken(accountToken).get('/me').expect(200)).body.id).toBe(claims.sub);
+  });
+
+  it('checks an account token like any other: a credential version the account does not have is refused, and a switch only opens its own organizations', async () => {
+    const accountToken = hmacToken({ ...claims, org_id: undefined }, TEST_JWT_SECRET);
+    const stale = hmacToken({ ...claims, org_id: undefined, cv: Number(claims.cv) + 1 }, TEST_JWT_SECRET);
+    expectError(await t.withToken(stale).get('/me'), 401, 'Invalid or expired token');
+    expectError(await t.withToken(stale).post('/admin/switch').send({ organization_id: orgA.org.id }), 401, 'Invalid or expired token');
+    expectError(await t.withToken(accountToken).post('/admin/switch').send({ organization_id: otherOrg.org.id }), 403);
+    const switched = await t.withToken(accountToken).post('/admin/switch').send({ organization_id: orgA.org.id }).expect(200);
+    expect(claimsOf(switched.body.access_token)).toMatchObject({ sub: claims.sub, org_id: orgA.org.id });
+    await t.withToken(switched.body.access_token).get('/org/collection/stats').expect(200);
+  });
+
+  it('refuses requests without a token or with another scheme, with the bare Bearer challenge', async () => {
+    // No Authorization header at all: told that the token is missing, not that it is invalid.
+    const missing = [await t.http().get('/org/collection/stats'), await t.http().get(`/org/collection/stats?access_token=${orgA.token}`)];
+    for (const response of missing) {
+      expectError(response, 401, 'Missing bearer token');
       expect(response.headers['www-authenticate']).toBe('Bearer');
     }
+    const otherScheme = await t.http().get('/org/collection/stats').set('Authorization', `Basic ${orgA.token}`);
+    expectError(otherScheme, 401, 'Invalid or expired token');
+    expect(otherScheme.headers['www-authenticate']).toBe('Bearer');
   });
 
   it('refuses the token of a deleted organization', async () => {

@@ -24,7 +24,8 @@ export async function serviceNaming(distDir) {
 }
 
 /**
- * Active organizations named `${prefix} 00000`..., each with its owner, its name and email claims
+ * Active organizations named `${prefix} 00000`..., each with its owner (an account and its
+ * membership), its name and email claims
  * and its (empty) tenant collection. All owners share one password hash: the bench never logs
  * them in, it signs their tokens (see signToken).
  */
@@ -32,7 +33,8 @@ export async function seedOrganizations({ master, tenant, naming, prefix, count,
   const seeded = [];
   for (let start = 0; start < count; start += BATCH) {
     const organizations = [];
-    const members = [];
+    const accounts = [];
+    const memberships = [];
     const claims = [];
     const now = new Date();
     for (let i = start; i < Math.min(count, start + BATCH); i += 1) {
@@ -52,23 +54,16 @@ export async function seedOrganizations({ master, tenant, naming, prefix, count,
         created_at: now,
         updated_at: now,
       });
-      members.push({
-        _id: memberId,
-        org_id: orgId,
-        email,
-        password_hash: passwordHash,
-        credential_version: 1,
-        role: 'owner',
-        created_at: now,
-        updated_at: now,
-      });
+      accounts.push({ _id: memberId, email, password_hash: passwordHash, credential_version: 1, created_at: now, updated_at: now });
+      memberships.push({ _id: new ObjectId(), org_id: orgId, account_id: memberId, role: 'owner', created_at: now, updated_at: now });
       claims.push({ _id: naming.claimKey('org', slug), owner_id: orgId, claimed_at: now });
       claims.push({ _id: naming.claimKey('email', email), owner_id: memberId, claimed_at: now });
       seeded.push({ name, slug, collection, orgId: orgId.toHexString(), memberId: memberId.toHexString() });
     }
     await Promise.all([
       master.collection('organizations').insertMany(organizations, { ordered: false }),
-      master.collection('members').insertMany(members, { ordered: false }),
+      master.collection('accounts').insertMany(accounts, { ordered: false }),
+      master.collection('memberships').insertMany(memberships, { ordered: false }),
       master.collection('unique_claims').insertMany(claims, { ordered: false }),
     ]);
   }
@@ -120,20 +115,16 @@ export async function forEachLimited(items, limit, task) {
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** One more member of an existing organization, with its email claim, as the service stores them. */
+/** One more member of an existing organization (a new account and its membership), with its email claim, as the service stores them. */
 export async function seedMember({ master, naming, orgId, email, role, passwordHash }) {
   const memberId = new ObjectId();
   const now = new Date();
-  await master.collection('members').insertOne({
-    _id: memberId,
-    org_id: new ObjectId(orgId),
-    email,
-    password_hash: passwordHash,
-    credential_version: 1,
-    role,
-    created_at: now,
-    updated_at: now,
-  });
+  await master
+    .collection('accounts')
+    .insertOne({ _id: memberId, email, password_hash: passwordHash, credential_version: 1, created_at: now, updated_at: now });
+  await master
+    .collection('memberships')
+    .insertOne({ _id: new ObjectId(), org_id: new ObjectId(orgId), account_id: memberId, role, created_at: now, updated_at: now });
   await master.collection('unique_claims').insertOne({ _id: naming.claimKey('email', email), owner_id: memberId, claimed_at: now });
   return { memberId: memberId.toHexString() };
 }

@@ -122,7 +122,9 @@ export class AccountsService {
     let applied = false;
     try {
       await alongside?.();
-      applied = await this.whileChangingCredentials(changes, () => this.accounts.applyChangesIfVersion(changes.credential_version - 1, changes));
+      applied = await this.whileChangingCredentials(changes, () =>
+        this.accounts.applyChangesIfVersion(changes.credential_version - 1, changes),
+      );
     } finally {
       this.forget(accountId);
       if (!applied && changes.email) await this.uniqueClaims.release('email', changes.email, accountId);

@@ -2,7 +2,7 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { ChooseOrganizationError, InvalidTokenError, PersonOnlyError } from '../common/access/access.errors.js';
+import { ChooseOrganizationError, InvalidTokenError, MissingTokenError, PersonOnlyError } from '../common/access/access.errors.js';
 import type { AuthenticatedMember, Principal } from '../common/access/authenticated-member.js';
 import { assertRole } from '../common/access/roles.js';
 import { DEFAULT_ROUTE_ACCESS, ROUTE_ACCESS, type RouteAccess } from '../common/access/route-access.js';
@@ -11,8 +11,9 @@ import { DEFAULT_ROUTE_ACCESS, ROUTE_ACCESS, type RouteAccess } from '../common/
  * The global guard (Passport's AuthGuard, no session): every route needs a valid bearer token
  * unless it is marked @Public(); the token's account and membership, as stored now, must still
  * hold it (JwtStrategy). Organization routes need a token of an organization (an account token
- * gets 403) whose role reaches the route's least role; account routes need a person. Token
- * failures all answer 401 alike; anything else (the database is down) propagates.
+ * gets 403) whose role reaches the route's least role; account routes need a person. No token at
+ * all is 401 "Missing bearer token"; every problem of a token sent is the one 401 "Invalid or
+ * expired token"; anything else (the database is down) propagates.
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
@@ -26,7 +27,9 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const access = this.accessOf(context);
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
-    if (access.kind === 'public' && (!access.acceptsAccountToken || request.headers.authorization === undefined)) return true;
+    const sent = request.headers.authorization !== undefined;
+    if (access.kind === 'public' && (!access.acceptsAccountToken || !sent)) return true;
+    if (!sent) throw new MissingTokenError();
     // Sets request.user to the principal the strategy found.
     await super.canActivate(context);
     const principal = request.user as Principal;

@@ -10,6 +10,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiBearerAuth,
+  ApiSecurity,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -92,6 +93,7 @@ export class InvitationsController {
   @ApiOperation({ operationId: 'acceptInvitation' })
   @Public({ acceptsAccountToken: true })
   @ApiBearerAuth(BEARER_AUTH_NAME)
+  @ApiSecurity({})
   @OnboardingRateLimited()
   @HashesPassword()
   @ApiCreatedResponse({
@@ -104,7 +106,10 @@ export class InvitationsController {
     ),
   })
   @ApiNotFoundResponse({ description: 'Unknown, used, revoked or expired invitation (one answer)', type: ErrorResponseDto })
-  @ApiUnauthorizedResponse({ description: "The email has an account and neither its password nor its token came along, or a token sent is invalid", type: ErrorResponseDto })
+  @ApiUnauthorizedResponse({
+    description: 'The email has an account and neither its password nor its token came along, or a token sent is invalid',
+    type: ErrorResponseDto,
+  })
   @ApiConflictResponse({ description: 'Already a member of this organization', type: ErrorResponseDto })
   accept(
     @Body() body: AcceptInvitationDto,

@@ -64,7 +64,11 @@ export class InvitationsService implements OnModuleInit {
     });
   }
 
-  async create(caller: AuthenticatedMember, input: { email: string; role: MemberRole }, origin: RequestOrigin): Promise<CreatedInvitationDto> {
+  async create(
+    caller: AuthenticatedMember,
+    input: { email: string; role: MemberRole },
+    origin: RequestOrigin,
+  ): Promise<CreatedInvitationDto> {
     if (input.role === MemberRole.Owner) assertRole(caller, MemberRole.Owner);
     const orgId = toObjectId(caller.orgId);
     const existing = await this.accounts.findByEmail(input.email);
@@ -161,10 +165,13 @@ export class InvitationAcceptance {
     if (!isPending(found)) throw new InvitationNotFoundError();
     // The token of another account cannot accept an invitation to this email.
     if (caller && caller.account.email !== found.email) throw new InvitationNotFoundError();
-    const existing = caller ? await this.accounts.findById(toObjectId(caller.account.accountId)) : await this.accounts.findByEmail(found.email);
+    const existing = caller
+      ? await this.accounts.findById(toObjectId(caller.account.accountId))
+      : await this.accounts.findByEmail(found.email);
     if (caller && !existing) throw new InvitationNotFoundError();
     if (!caller && existing) {
-      if (input.password === undefined || !(await this.hasher.verify(existing.password_hash, input.password))) throw new AccountPasswordError();
+      if (input.password === undefined || !(await this.hasher.verify(existing.password_hash, input.password)))
+        throw new AccountPasswordError();
     }
     if (!existing) {
       if (input.password === undefined) throw new AccountPasswordError();
@@ -187,7 +194,12 @@ export class InvitationAcceptance {
         throw new EmailTakenError();
       }
       this.crashPoints.reach('accept.after-claim');
-      const joined = await this.memberships.join({ _id: invitation._id, org_id: invitation.org_id, account_id: accountId, role: invitation.role });
+      const joined = await this.memberships.join({
+        _id: invitation._id,
+        org_id: invitation.org_id,
+        account_id: accountId,
+        role: invitation.role,
+      });
       if (joined === 'already-member') throw new AlreadyMemberError();
       this.crashPoints.reach('accept.after-member');
       await this.completion.finish(invitation, accountId.toHexString(), origin);

@@ -33,7 +33,11 @@ export class MembersService {
   async list(caller: AuthenticatedMember, query: PageQuery): Promise<MemberPageDto> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     // One extra member tells whether another page exists.
-    const page = await this.memberships.pageOfOrganization(toObjectId(caller.orgId), query.cursor ? toObjectId(query.cursor) : undefined, limit + 1);
+    const page = await this.memberships.pageOfOrganization(
+      toObjectId(caller.orgId),
+      query.cursor ? toObjectId(query.cursor) : undefined,
+      limit + 1,
+    );
     const items = page.slice(0, limit);
     const accounts = await this.accounts.summaries(items.map((membership) => membership.account_id));
     const views = items.flatMap((membership) => {
@@ -109,7 +113,10 @@ export class MembersService {
   }
 }
 
-export function toMemberView(membership: Pick<MembershipRecord, 'account_id' | 'role' | 'created_at' | 'updated_at'>, account: { email: string }): MemberViewDto {
+export function toMemberView(
+  membership: Pick<MembershipRecord, 'account_id' | 'role' | 'created_at' | 'updated_at'>,
+  account: { email: string },
+): MemberViewDto {
   return {
     id: membership.account_id.toHexString(),
     email: account.email,

@@ -77,7 +77,9 @@ export class OrganizationUpdates {
         }
       }
     }
-    const token = session ? await this.tokens.issue({ _id: toObjectId(session.accountId), credential_version: credentialVersion }, org._id) : null;
+    const token = session
+      ? await this.tokens.issue({ _id: toObjectId(session.accountId), credential_version: credentialVersion }, org._id)
+      : null;
     return {
       message: 'Organization updated',
       organization: toView(outcome.organization),

@@ -71,7 +71,10 @@ export class OrganizationsController {
       getOrganization: { operationId: 'getOrganization', parameters: { organization_name: '$response.body#/organization_name' } },
     },
   })
-  @ApiConflictResponse({ description: "Name (same slug) taken, or an existing account's email with another password", type: ErrorResponseDto })
+  @ApiConflictResponse({
+    description: "Name (same slug) taken, or an existing account's email with another password",
+    type: ErrorResponseDto,
+  })
   @ApiUnauthorizedResponse({ description: 'A token was sent and is invalid', type: ErrorResponseDto })
   @ApiForbiddenResponse({ description: 'An API key was sent: organizations are created by people', type: ErrorResponseDto })
   create(

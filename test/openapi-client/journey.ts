@@ -18,6 +18,11 @@ export type NamedOperations = [
   operations['getReadiness'],
   operations['createOrganization'],
   operations['login'],
+  operations['switchOrganization'],
+  operations['getAccount'],
+  operations['updateAccount'],
+  operations['deleteAccount'],
+  operations['listAccountOrganizations'],
   operations['getOrganization'],
   operations['listOrganizations'],
   operations['updateOrganization'],
@@ -47,6 +52,10 @@ export function refusedByTheTypes(client: ReturnType<typeof createClient<paths>>
   void client.POST('/org/invitations', { body: { email: 'b@example.com', role: 'superuser' } });
   // @ts-expect-error no such path
   void client.GET('/org/nothing');
+  // @ts-expect-error organization_id is required to switch
+  void client.POST('/admin/switch', { body: {} });
+  // @ts-expect-error an email is a string
+  void client.PATCH('/me', { body: { email: 42 } });
   const stats: Schemas['CollectionStatsDto'] = { collection_name: 'org_x', documents: 1, size_bytes: 1, indexes: 1 };
   // @ts-expect-error counts are numbers
   stats.documents = '1';
@@ -109,20 +118,60 @@ async function journey(baseUrl: string): Promise<Record<string, unknown>> {
   const members = expectStatus(await client.GET('/org/members', as(token)), 200, 'list members');
   const memberStats = expectStatus(await client.GET('/org/collection/stats', as(accepted.access_token)), 200, 'stats as the new member');
 
-  expectStatus(await client.DELETE('/org/records/{id}', { ...as(token), params: { path: { id: record.id } } }), 204, 'delete record');
+  // The owner's account creates a second organization with its token (the name alone), so a login
+  // naming none gives an account token, which switches into the first organization.
+  const secondName = `Client second ${tag}`;
+  const second = expectStatus(
+    await client.POST('/org/create', { ...as(token), body: { organization_name: secondName } }),
+    201,
+    'create a second',
+  );
+  const accountLogin = expectStatus(
+    await client.POST('/admin/login', { body: { email: owner.email, password: owner.password } }),
+    200,
+    'login with two organizations',
+  );
+  const accountToken = accountLogin.access_token;
+  const refusedForAccount = await client.GET('/org/collection/stats', as(accountToken));
+  expectStatus(refusedForAccount, 403, 'stats with an account token');
+  const me = expectStatus(await client.GET('/me', as(accountToken)), 200, 'me');
+  const switched = expectStatus(
+    await client.POST('/admin/switch', { ...as(accountToken), body: { organization_id: created.id } }),
+    200,
+    'switch to the first',
+  );
+  const switchedToken = switched.access_token;
+
+  expectStatus(
+    await client.DELETE('/org/records/{id}', { ...as(switchedToken), params: { path: { id: record.id } } }),
+    204,
+    'delete record',
+  );
   // The name in the query alone: the body is optional.
   const deleted = expectStatus(
-    await client.DELETE('/org/delete', { ...as(token), params: { query: { organization_name: renamedTo } } }),
+    await client.DELETE('/org/delete', { ...as(switchedToken), params: { query: { organization_name: renamedTo } } }),
     200,
     'delete organization',
   );
   const gone = await client.GET('/org/get', { params: { query: { organization_name: renamedTo } } });
   expectStatus(gone, 404, 'get the deleted organization');
+  // The account stays, with its other organization; so does the member's account, with none.
+  const remaining = expectStatus(await client.GET('/me/organizations', as(accountToken)), 200, 'organizations after the delete');
+  const memberLogin = expectStatus(
+    await client.POST('/admin/login', { body: { email: `member-${tag}@example.com`, password: 'another-Strong-passphrase-43' } }),
+    200,
+    'login of the member after the delete',
+  );
 
   return {
     service: { name: info.name, openapi: info.openapi },
     created: { status: created.status, adminEmail: created.admin.email },
     tokenType: login.token_type,
+    login: {
+      orgId: login.org_id === created.id,
+      role: login.role,
+      organizations: login.organizations.map((org) => org.organization_name === owner.organization_name),
+    },
     denied: {
       status: denied.response.status,
       challenge: denied.response.headers.get('www-authenticate'),
@@ -135,6 +184,15 @@ async function journey(baseUrl: string): Promise<Record<string, unknown>> {
     memberSees: memberStats.collection_name,
     deleted: { name: deleted.organization_name, documents: deleted.documents_deleted },
     gone: gone.error?.statusCode,
+    account: {
+      sameOwner: second.admin.id === login.admin_id,
+      login: { orgId: accountLogin.org_id, role: accountLogin.role, organizations: accountLogin.organizations.length },
+      refused: { status: refusedForAccount.response.status, message: refusedForAccount.error?.message },
+      me: me.id === login.admin_id && me.email === owner.email,
+      switched: { orgId: switched.org_id === created.id, role: switched.role },
+      remaining: remaining.items.map((org) => ({ same: org.id === second.id, name: org.organization_name, role: org.role })),
+      member: { orgId: memberLogin.org_id, organizations: memberLogin.organizations },
+    },
   };
 }
 

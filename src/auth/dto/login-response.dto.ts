@@ -24,7 +24,8 @@ export class LoginResponseDto {
   @ApiProperty({ type: String, nullable: true })
   org_id: string | null;
   /** The account's role there now (every request reads it again from the stored membership); null for an account token. */
-  @ApiProperty({ enum: MemberRole, enumName: 'MemberRole', nullable: true })
+  // A named enum that includes null: a nullable reference is not valid OpenAPI 3.0.
+  @ApiProperty({ enum: [...Object.values(MemberRole), null], enumName: 'MemberRoleOrNull' })
   role: MemberRole | null;
   /** All of the account's organizations (at most 100; GET /me/organizations pages beyond). */
   organizations: AccountOrganizationDto[];

@@ -19,3 +19,6 @@ export class PersonOnlyError extends domainError(
 
 /** Every token problem (bad signature, expired, revoked, malformed) gets this same answer. */
 export class InvalidTokenError extends domainError(ErrorCode.InvalidToken, 'Invalid or expired token') {}
+
+/** No `Authorization` header at all on a route that needs one. */
+export class MissingTokenError extends domainError(ErrorCode.MissingToken, 'Missing bearer token') {}

@@ -6,6 +6,7 @@ export enum ErrorCode {
   InvalidInput = 'invalid_input',
   InvalidCredentials = 'invalid_credentials',
   InvalidToken = 'invalid_token',
+  MissingToken = 'missing_token',
   NotYourOrganization = 'not_your_organization',
   InsufficientRole = 'insufficient_role',
   ChooseOrganization = 'choose_organization',

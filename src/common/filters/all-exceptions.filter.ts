@@ -11,6 +11,7 @@ const HTTP_STATUS_OF: Record<ErrorCode, HttpStatus> = {
   [ErrorCode.InvalidInput]: HttpStatus.BAD_REQUEST,
   [ErrorCode.InvalidCredentials]: HttpStatus.UNAUTHORIZED,
   [ErrorCode.InvalidToken]: HttpStatus.UNAUTHORIZED,
+  [ErrorCode.MissingToken]: HttpStatus.UNAUTHORIZED,
   [ErrorCode.NotYourOrganization]: HttpStatus.FORBIDDEN,
   [ErrorCode.InsufficientRole]: HttpStatus.FORBIDDEN,
   [ErrorCode.ChooseOrganization]: HttpStatus.FORBIDDEN,
@@ -85,7 +86,7 @@ function fromDomainError(error: DomainError): Mapped {
     status: httpStatusOf(error.code),
     message: error.message,
     retryAfterSeconds: error.retryAfterSeconds,
-    tokenProblem: error.code === ErrorCode.InvalidToken,
+    tokenProblem: error.code === ErrorCode.InvalidToken || error.code === ErrorCode.MissingToken,
   };
 }
 

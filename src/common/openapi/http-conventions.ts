@@ -71,14 +71,18 @@ const DEFAULT_DESCRIPTIONS: Record<string, string> = {
  * the HTTP layer sends (X-Request-Id everywhere; Retry-After; Allow on 405; the bearer challenge on
  * 401), the answers any operation can give (405 from method-not-allowed.ts, 413 from the body limit,
  * and a `default` for the rest, e.g. 503 when the database is lost), explicit empty security on
- * public routes, descriptions for responses Nest left blank, and plain `$ref`s where Nest wraps one
- * in an `allOf` with nothing beside it.
+ * public routes, descriptions for responses Nest left blank, plain `$ref`s where Nest wraps one
+ * in an `allOf` with nothing beside it, and `nullable` on named enums that list null.
  */
 export function documentHttpConventions(document: OpenAPIObject, options: HttpConventionOptions): OpenAPIObject {
   const components = (document.components ??= {});
   components.headers = { ...components.headers, ...HEADERS };
   components.schemas = { ...components.schemas, ...options.schemas };
-  for (const schema of Object.values(components.schemas)) unwrapLoneAllOf(schema);
+  for (const schema of Object.values(components.schemas)) {
+    unwrapLoneAllOf(schema);
+    // An enum that lists null (MemberRoleOrNull) must say it is nullable, in OpenAPI 3.0.
+    if ('enum' in schema && schema.enum?.includes(null)) schema.nullable = true;
+  }
   for (const path of Object.values(document.paths)) {
     for (const method of METHODS) {
       const operation = path[method] as Operation | undefined;
