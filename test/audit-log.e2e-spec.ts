@@ -10,7 +10,7 @@ const EVENT_KEYS = ['action', 'actor', 'at', 'details', 'id', 'ip', 'request_id'
 interface Expected {
   action: string;
   request_id: string;
-  actor: { id: string; email: string } | null;
+  actor: { type: 'account'; id: string; email: string } | null;
   target: { type: string; id: string; email?: string } | null;
   details?: Record<string, unknown>;
 }
@@ -38,7 +38,7 @@ describe('audit log (e2e)', () => {
   const http = () => t.http();
   const auditOf = (token: string, query: Record<string, string | number> = {}) => t.withToken(token).get('/org/audit').query(query);
   const collectHashes = async () => {
-    for (const member of await t.db.master.collection('members').find().toArray()) secrets.add(member.password_hash as string);
+    for (const account of await t.db.master.collection('accounts').find().toArray()) secrets.add(account.password_hash as string);
   };
 
   beforeAll(async () => {
@@ -49,7 +49,9 @@ describe('audit log (e2e)', () => {
     const created = await http().post('/org/create').send(input).expect(201);
     orgAId = created.body.id;
     ownerId = created.body.admin.id;
-    const owner = { id: ownerId, email: ownerEmail };
+    // The same person as the actor (an account) and as the target (a member).
+    const owner = { type: 'account' as const, id: ownerId, email: ownerEmail };
+    const ownerMember = { type: 'member', id: ownerId, email: ownerEmail };
     expected.push({
       action: 'organization.created',
       request_id: requestIdOf(created),
@@ -62,14 +64,14 @@ describe('audit log (e2e)', () => {
     const login = await http().post('/admin/login').send({ email: ownerEmail, password: input.password }).expect(200);
     ownerToken = login.body.access_token;
     secrets.add(ownerToken);
-    expected.push({ action: 'login.succeeded', request_id: requestIdOf(login), actor: owner, target: { type: 'member', ...owner } });
+    expected.push({ action: 'login.succeeded', request_id: requestIdOf(login), actor: owner, target: ownerMember });
 
     // login.failed, for an existing account
     const wrong = uniquePassword();
     secrets.add(wrong);
     const failed = await http().post('/admin/login').send({ email: ownerEmail, password: wrong });
     expectError(failed, 401);
-    expected.push({ action: 'login.failed', request_id: requestIdOf(failed), actor: null, target: { type: 'member', ...owner } });
+    expected.push({ action: 'login.failed', request_id: requestIdOf(failed), actor: null, target: ownerMember });
 
     // organization.renamed
     const newName = uniqueOrg('Audited Renamed').organization_name;
@@ -95,7 +97,7 @@ describe('audit log (e2e)', () => {
       action: 'member.credentials_changed',
       request_id: requestIdOf(changed),
       actor: owner,
-      target: { type: 'member', ...owner },
+      target: ownerMember,
       details: { password_changed: true, email_changed: false },
     });
 
@@ -133,7 +135,8 @@ describe('audit log (e2e)', () => {
       .expect(201);
     secrets.add(accepted.body.access_token);
     await collectHashes();
-    const joiner = { id: accepted.body.member.id as string, email };
+    const joiner = { type: 'account' as const, id: accepted.body.member.id as string, email };
+    const joinerMember = { type: 'member', id: joiner.id, email };
     expected.push({
       action: 'invitation.accepted',
       request_id: requestIdOf(accepted),
@@ -149,7 +152,7 @@ describe('audit log (e2e)', () => {
       action: 'login.succeeded',
       request_id: requestIdOf(joinerLogin),
       actor: joiner,
-      target: { type: 'member', ...joiner },
+      target: joinerMember,
     });
 
     // member.role_changed, member.removed
@@ -158,11 +161,11 @@ describe('audit log (e2e)', () => {
       action: 'member.role_changed',
       request_id: requestIdOf(promoted),
       actor: owner,
-      target: { type: 'member', ...joiner },
+      target: joinerMember,
       details: { from: 'member', to: 'admin' },
     });
     const removed = await t.withToken(ownerToken).delete(`/org/members/${joiner.id}`).expect(204);
-    expected.push({ action: 'member.removed', request_id: requestIdOf(removed), actor: owner, target: { type: 'member', ...joiner } });
+    expected.push({ action: 'member.removed', request_id: requestIdOf(removed), actor: owner, target: joinerMember });
 
     // Org B, with activity of its own.
     const b = await createOrgWithToken(t);
@@ -205,6 +208,7 @@ describe('audit log (e2e)', () => {
         ip: expect.stringMatching(/^(::ffff:)?127\.0\.0\.1$|^::1$/),
         ...(want.details ? { details: want.details } : {}),
       });
+      expect(item.actor).toEqual(want.actor);
       expect(item.target).toEqual(want.target);
     });
     // Newest first by time and id as well.
@@ -327,8 +331,71 @@ describe('audit log (e2e)', () => {
     const invitation = await invite(t, admin.token, 'viewer');
     const res = await auditOf(ownerToken, { action: 'invitation.created', limit: 1 }).expect(200);
     expect(res.body.items[0]).toMatchObject({
-      actor: { id: admin.id, email: admin.email },
       target: { type: 'invitation', id: invitation.id },
     });
+    expect(res.body.items[0].actor).toEqual({ type: 'account', id: admin.id, email: admin.email });
+  });
+
+  it('an account in two organizations: its account-token login, a failure naming none, and its credential change are in both logs', async () => {
+    const email = uniqueEmail('both');
+    const password = uniquePassword();
+    secrets.add(password);
+    const c = await createOrgWithToken(t, { ...uniqueOrg('Audited C'), email, password });
+    const d = await createOrgWithToken(t);
+    const invitation = await invite(t, d.token, 'viewer', email);
+    await http().post('/invitations/accept').send({ invitation_token: invitation.invitation_token, password }).expect(201);
+    const accountId = c.org.admin.id as string;
+    const actor = { type: 'account', id: accountId, email };
+    const target = { type: 'member', id: accountId, email };
+    const latest = async (token: string, action: string) =>
+      (await auditOf(token, { action, limit: 1 }).expect(200)).body.items[0] as Record<string, any> | undefined;
+
+    // No organization named and two memberships: an account token, recorded in each organization's log.
+    const login = await http().post('/admin/login').send({ email, password }).expect(200);
+    expect(login.body).toMatchObject({ org_id: null, role: null });
+    secrets.add(login.body.access_token);
+    for (const token of [c.token, d.token]) {
+      expect(await latest(token, 'login.succeeded')).toMatchObject({ request_id: requestIdOf(login), actor, target });
+    }
+
+    // A wrong password naming none: a failure in each log; naming one: in that one's log only.
+    const wrong = uniquePassword();
+    secrets.add(wrong);
+    const failed = await http().post('/admin/login').send({ email, password: wrong });
+    expectError(failed, 401);
+    for (const token of [c.token, d.token]) {
+      expect(await latest(token, 'login.failed')).toMatchObject({ request_id: requestIdOf(failed), actor: null, target });
+    }
+    const failedInD = await http().post('/admin/login').send({ email, password: wrong, organization_id: d.org.id });
+    expectError(failedInD, 401);
+    expect(await latest(d.token, 'login.failed')).toMatchObject({ request_id: requestIdOf(failedInD), actor: null, target });
+    expect((await latest(c.token, 'login.failed'))?.request_id).toBe(requestIdOf(failed));
+
+    // A password change through one organization changes the account: recorded in both logs.
+    const newPassword = uniquePassword();
+    secrets.add(newPassword);
+    const changed = await t.withToken(c.token).put('/org/update').send({ password: newPassword }).expect(200);
+    secrets.add(changed.body.access_token);
+    await collectHashes();
+    const cToken = changed.body.access_token as string;
+    for (const token of [cToken, d.token]) {
+      const event = await latest(token, 'member.credentials_changed');
+      expect(event).toMatchObject({ request_id: requestIdOf(changed), details: { password_changed: true, email_changed: false } });
+      expect(event?.actor).toEqual(actor);
+      expect(event?.target).toEqual(target);
+    }
+    // Nothing of it reached a third organization's log.
+    const aText = JSON.stringify((await allPages(ownerToken)).map((page) => page.body));
+    expect(aText).not.toContain(email);
+    // And no secret is stored in any of these events.
+    const stored = JSON.stringify(
+      await t.db.master
+        .collection('audit_events')
+        .find({ org_id: { $in: [new Types.ObjectId(c.org.id as string), new Types.ObjectId(d.org.id as string)] } })
+        .toArray(),
+    );
+    for (const secret of [password, wrong, newPassword, login.body.access_token, cToken, invitation.invitation_token]) {
+      expect(stored.includes(secret) ? `contains ${secret.slice(0, 16)}…` : 'clean').toBe('clean');
+    }
   });
 });

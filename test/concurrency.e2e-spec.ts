@@ -63,7 +63,10 @@ describe('concurrent creates (e2e)', () => {
     expect(new Set(winners.map((res) => res.body.admin.id))).toEqual(new Set([accounts[0]._id.toHexString()]));
 
     const slugs = inputs.map((input) => slugify(input.organization_name));
-    const created = await t.db.master.collection('organizations').find({ slug: { $in: slugs } }).toArray();
+    const created = await t.db.master
+      .collection('organizations')
+      .find({ slug: { $in: slugs } })
+      .toArray();
     expect(created.map((org) => org.slug).sort()).toEqual(winners.map((res) => res.body.slug).sort());
     const owners = await t.db.master.collection('memberships').find({ account_id: accounts[0]._id }).toArray();
     expect(owners.map((membership) => membership.org_id.toHexString()).sort()).toEqual(winners.map((res) => res.body.id).sort());

@@ -61,9 +61,10 @@ describe('lifecycle races (e2e)', () => {
       const stored = await storedOrg(subject.org.id);
       const state = await readLifecycleState(t.db);
       if (renamed.status === 200) {
-        // Refused while the rename held the organization, or not found once it had its new name.
-        expect([409, 404]).toContain(deleted.status);
-        expectError(deleted, deleted.status);
+        // Refused while the rename held the organization (409), or, once it had its new name, 403:
+        // the old name is no longer the token's organization's (never 404, whether or not one by that name exists).
+        expect([409, 403]).toContain(deleted.status);
+        expectError(deleted, deleted.status, deleted.status === 403 ? 'The token does not belong to this organization' : undefined);
         expect(stored).toMatchObject({ name: newName, status: 'active', collection_name: tenantCollectionName(slugify(newName)) });
         expect(await idsIn(t.db, stored!.collection_name)).toEqual(subject.ids);
       } else {

@@ -2,11 +2,13 @@ import { Types } from 'mongoose';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
 import { expectError } from './support/expect-error.js';
 import { waitFor } from './support/lifecycle-state.js';
-import { addMember, invite, storedMembers, uniqueEmail, uniquePassword } from './support/members.js';
+import { addMember, invite, storedAccount, storedMembers, uniqueEmail, uniquePassword } from './support/members.js';
 import { createOrgWithToken, type OrgWithToken, type Session, useTestApp } from './support/session.js';
-import { uniqueOrg } from './support/test-app.js';
+import { STRONG_PASSWORD, uniqueOrg } from './support/test-app.js';
 
 const NOT_FOUND = 'Invitation not found, already used, revoked or expired';
+/** An existing account's email accepted without its password or token (or with a wrong password). */
+const ACCOUNT_PASSWORD = "This email has an account: send its password, or accept with the account's token";
 const INVITATION_KEYS = ['created_at', 'email', 'expires_at', 'id', 'invited_by', 'role'];
 const ORG_VIEW_KEYS = ['collection_name', 'created_at', 'id', 'organization_name', 'slug', 'status', 'updated_at'];
 
@@ -21,7 +23,16 @@ describe('invitations (e2e)', () => {
   let a: OrgWithToken;
 
   const invitationDocs = () => t.db.master.collection('invitations').find().toArray();
-  const memberByEmail = (email: string) => t.db.master.collection('members').findOne({ email });
+  /** The organization's membership of the account with this email (as storedMembers shows it), or null. */
+  const membershipOf = async (orgId: string, email: string) =>
+    (await storedMembers(t, orgId)).find((member) => member.email === email) ?? null;
+  /** Every stored account with this email: one at most, whatever happened. */
+  const accountsWith = (email: string) => t.db.master.collection('accounts').find({ email }).toArray();
+  /** Every membership of the account with this email, in any organization. */
+  const membershipsOfEmail = async (email: string) => {
+    const account = await storedAccount(t, email);
+    return account ? t.db.master.collection('memberships').find({ account_id: account._id }).toArray() : [];
+  };
   const invitationDoc = (id: string) => t.db.master.collection('invitations').findOne({ _id: new Types.ObjectId(id) });
 
   beforeAll(async () => {
@@ -38,7 +49,7 @@ describe('invitations (e2e)', () => {
     expect(docs.map((doc) => doc._id.toHexString())).toContain(res.body.id);
     for (const doc of docs) expect(JSON.stringify(doc)).not.toContain(res.body.invitation_token);
     // Nor in any other stored document.
-    for (const name of ['members', 'audit_events', 'unique_claims', 'transition_tickets', 'organizations']) {
+    for (const name of ['accounts', 'memberships', 'audit_events', 'unique_claims', 'transition_tickets', 'organizations']) {
       const all = await t.db.master.collection(name).find().toArray();
       expect(JSON.stringify(all)).not.toContain(res.body.invitation_token);
     }
@@ -62,10 +73,14 @@ describe('invitations (e2e)', () => {
     expect(res.body.token_type).toBe('bearer');
     expect(res.body.expires_in).toBeGreaterThan(0);
 
-    const stored = await memberByEmail(invitation.email);
+    // A new email: the accept created its account (with the password, hashed) and its membership.
+    const stored = await membershipOf(a.org.id, invitation.email);
     expect(stored).toMatchObject({ role: 'member', org_id: new Types.ObjectId(a.org.id) });
     expect(stored?._id.toHexString()).toBe(res.body.member.id);
-    expect(stored?.password_hash).toMatch(/^\$argon2id\$/);
+    const account = await storedAccount(t, invitation.email);
+    expect(account?._id.toHexString()).toBe(res.body.member.id);
+    expect(account?.password_hash).toMatch(/^\$argon2id\$/);
+    expect(await membershipsOfEmail(invitation.email)).toHaveLength(1);
     expect(await invitationDoc(invitation.id)).toBeNull();
 
     const me = await t.withToken(res.body.access_token).get('/org/members/me').expect(200);
@@ -73,14 +88,36 @@ describe('invitations (e2e)', () => {
     await t.withToken(res.body.access_token).post('/org/records').send({ from: 'new member' }).expect(201);
     const login = await t.http().post('/admin/login').send({ email: invitation.email, password }).expect(200);
     expect(login.body).toMatchObject({ admin_id: res.body.member.id, org_id: a.org.id, role: 'member' });
+    expect(login.body.organizations).toEqual([{ id: a.org.id, organization_name: a.org.organization_name, role: 'member' }]);
   });
 
-  it('a used token is 404 and creates nothing more', async () => {
+  it('a used token is 404 and creates nothing more: the invitation itself is gone', async () => {
     const invitation = await invite(t, a.token, 'viewer');
-    await accept(invitation.invitation_token).expect(201);
+    const password = uniquePassword();
+    const first = await accept(invitation.invitation_token, password).expect(201);
+    // Used up by the accept: the invitation document is deleted, not merely answered 404 for.
+    expect(await invitationDoc(invitation.id)).toBeNull();
+    expect(await t.db.master.collection('invitations').countDocuments({ email: invitation.email })).toBe(0);
     const before = await storedMembers(t, a.org.id);
+    const accountBefore = await storedAccount(t, invitation.email);
+
+    // Again with the account's own password, and with its own token: both would pass the account
+    // check, so only the invitation's single use refuses them.
+    expectError(await accept(invitation.invitation_token, password), 404, NOT_FOUND);
+    expectError(
+      await t.withToken(first.body.access_token).post('/invitations/accept').send({ invitation_token: invitation.invitation_token }),
+      404,
+      NOT_FOUND,
+    );
+    // And with another password: still the one answer of a used invitation.
     expectError(await accept(invitation.invitation_token), 404, NOT_FOUND);
+
+    expect(await invitationDoc(invitation.id)).toBeNull();
     expect(await storedMembers(t, a.org.id)).toEqual(before);
+    const memberships = await membershipsOfEmail(invitation.email);
+    expect(memberships).toHaveLength(1);
+    expect(memberships[0]).toMatchObject({ org_id: new Types.ObjectId(a.org.id), role: 'viewer' });
+    expect(await storedAccount(t, invitation.email)).toEqual(accountBefore);
   });
 
   it('an unknown token is 404 with the same message', async () => {
@@ -92,7 +129,8 @@ describe('invitations (e2e)', () => {
     await t.withToken(a.token).delete(`/org/invitations/${invitation.id}`).expect(204);
     expect(await invitationDoc(invitation.id)).toBeNull();
     expectError(await accept(invitation.invitation_token), 404, NOT_FOUND);
-    expect(await memberByEmail(invitation.email)).toBeNull();
+    expect(await storedAccount(t, invitation.email)).toBeNull();
+    expect(await membershipOf(a.org.id, invitation.email)).toBeNull();
     // Revoking it again: 404.
     expectError(await t.withToken(a.token).delete(`/org/invitations/${invitation.id}`), 404);
   });
@@ -118,18 +156,79 @@ describe('invitations (e2e)', () => {
     expect(res.body.member.role).toBe('viewer');
   });
 
-  it('accept is 409 when the email got an account meanwhile, and creates no member', async () => {
+  it('inviting an email that has an account in another organization is allowed (201)', async () => {
+    const elsewhere = await createOrgWithToken(t);
+    const before = await accountsWith(elsewhere.input.email);
+    const invitation = await invite(t, a.token, 'viewer', elsewhere.input.email);
+    expect(invitation).toMatchObject({ email: elsewhere.input.email, role: 'viewer' });
+    // Inviting changes no account and makes no membership yet.
+    expect(await accountsWith(elsewhere.input.email)).toEqual(before);
+    expect(await membershipOf(a.org.id, elsewhere.input.email)).toBeNull();
+  });
+
+  it('accept for an email that got an account meanwhile needs that account: a wrong or missing password is 401 and creates nothing', async () => {
     const invitation = await invite(t, a.token, 'member');
     const other = await t
       .http()
       .post('/org/create')
       .send({ ...uniqueOrg('Meanwhile'), email: invitation.email })
       .expect(201);
-    expectError(await accept(invitation.invitation_token), 409);
-    const members = await t.db.master.collection('members').find({ email: invitation.email }).toArray();
-    expect(members).toHaveLength(1);
-    expect(members[0].org_id.toHexString()).toBe(other.body.id);
+    const accountBefore = await storedAccount(t, invitation.email);
+    const refusals = [
+      await accept(invitation.invitation_token),
+      await t.http().post('/invitations/accept').send({ invitation_token: invitation.invitation_token }),
+    ];
+    for (const res of refusals) expectError(res, 401, ACCOUNT_PASSWORD);
+    // Another account's token cannot accept an invitation to this email.
+    expectError(
+      await t.withToken(a.token).post('/invitations/accept').send({ invitation_token: invitation.invitation_token }),
+      404,
+      NOT_FOUND,
+    );
+    // Nothing changed: one account (its password untouched), its one membership, the invitation still pending.
+    expect(await accountsWith(invitation.email)).toHaveLength(1);
+    expect(await storedAccount(t, invitation.email)).toEqual(accountBefore);
+    const memberships = await membershipsOfEmail(invitation.email);
+    expect(memberships.map((membership) => membership.org_id.toHexString())).toEqual([other.body.id]);
     expect(await storedMembers(t, a.org.id)).not.toContainEqual(expect.objectContaining({ email: invitation.email }));
+    expect(await invitationDoc(invitation.id)).not.toBeNull();
+
+    // With the account's own password the account joins: no second account, its password unchanged.
+    const res = await accept(invitation.invitation_token, STRONG_PASSWORD).expect(201);
+    expect(res.body.member).toMatchObject({ id: other.body.admin.id, email: invitation.email, role: 'member' });
+    expect(res.body.organization.id).toBe(a.org.id);
+    expect(await accountsWith(invitation.email)).toHaveLength(1);
+    expect((await storedAccount(t, invitation.email))?.password_hash).toBe(accountBefore?.password_hash);
+    expect(await membershipOf(a.org.id, invitation.email)).toMatchObject({ _id: accountBefore?._id, role: 'member' });
+    expect((await membershipsOfEmail(invitation.email)).map((membership) => membership.org_id.toHexString()).sort()).toEqual(
+      [other.body.id, a.org.id].sort(),
+    );
+    expect(await invitationDoc(invitation.id)).toBeNull();
+    // The answer's token is for the organization joined; a login without one named is now an account token.
+    const me = await t.withToken(res.body.access_token).get('/org/members/me').expect(200);
+    expect(me.body).toMatchObject({ id: other.body.admin.id, role: 'member' });
+    const login = await t.http().post('/admin/login').send({ email: invitation.email, password: STRONG_PASSWORD }).expect(200);
+    expect(login.body).toMatchObject({ admin_id: other.body.admin.id, org_id: null, role: null });
+    expect(login.body.organizations).toHaveLength(2);
+  });
+
+  it('an existing account accepts with its own token and no password', async () => {
+    const elsewhere = await createOrgWithToken(t);
+    const invitation = await invite(t, a.token, 'admin', elsewhere.input.email);
+    const accountBefore = await storedAccount(t, elsewhere.input.email);
+    const res = await t
+      .withToken(elsewhere.token)
+      .post('/invitations/accept')
+      .send({ invitation_token: invitation.invitation_token })
+      .expect(201);
+    expect(res.body.member).toMatchObject({ id: elsewhere.org.admin.id, email: elsewhere.input.email, role: 'admin' });
+    expect(res.body.organization.id).toBe(a.org.id);
+    expect(await storedAccount(t, elsewhere.input.email)).toEqual(accountBefore);
+    expect(await membershipOf(a.org.id, elsewhere.input.email)).toMatchObject({ role: 'admin' });
+    expect(await invitationDoc(invitation.id)).toBeNull();
+    // The token of the organization the account was in before keeps working there.
+    const before = await t.withToken(elsewhere.token).get('/org/members/me').expect(200);
+    expect(before.body).toMatchObject({ id: elsewhere.org.admin.id, role: 'owner' });
   });
 
   it('an admin cannot invite an owner (403 Requires role owner); an owner can', async () => {
@@ -144,7 +243,7 @@ describe('invitations (e2e)', () => {
     const invitation = await invite(t, a.token, 'owner', email);
     const res = await accept(invitation.invitation_token).expect(201);
     expect(res.body.member.role).toBe('owner');
-    expect((await memberByEmail(email))?.role).toBe('owner');
+    expect((await membershipOf(a.org.id, email))?.role).toBe('owner');
   });
 
   it('of 10 concurrent accepts of one token exactly one succeeds (3 rounds)', async () => {
@@ -153,12 +252,20 @@ describe('invitations (e2e)', () => {
       const passwords = Array.from({ length: 10 }, () => uniquePassword());
       const answers = await Promise.all(passwords.map((password) => accept(invitation.invitation_token, password)));
       const winners = answers.map((res, i) => ({ res, password: passwords[i] })).filter(({ res }) => res.status === 201);
-      expect({ round, statuses: answers.map((res) => res.status).sort() }).toEqual({ round, statuses: [201, ...Array(9).fill(404)] });
-      for (const res of answers) if (res.status !== 201) expectError(res, 404, NOT_FOUND);
+      expect({ round, winners: winners.length }).toEqual({ round, winners: 1 });
+      // A loser that read the invitation before the winner deleted it, but after the winner had
+      // created the email's account, is refused as a wrong password of that account (401);
+      // every other loser finds the invitation taken or used (404).
+      for (const res of answers) {
+        if (res.status === 401) expectError(res, 401, ACCOUNT_PASSWORD);
+        else if (res.status !== 201) expectError(res, 404, NOT_FOUND);
+      }
 
-      const stored = await t.db.master.collection('members').find({ email: invitation.email }).toArray();
+      // One account, one membership, whatever the losers sent.
+      expect(await accountsWith(invitation.email)).toHaveLength(1);
+      const stored = await membershipsOfEmail(invitation.email);
       expect(stored).toHaveLength(1);
-      expect(stored[0].role).toBe('member');
+      expect(stored[0]).toMatchObject({ org_id: new Types.ObjectId(a.org.id), role: 'member' });
       expect(await invitationDoc(invitation.id)).toBeNull();
       // The winner's password is the one stored.
       await t.http().post('/admin/login').send({ email: invitation.email, password: winners[0].password }).expect(200);
@@ -172,14 +279,29 @@ describe('invitations (e2e)', () => {
         accept(invitation.invitation_token),
         t.withToken(a.token).delete(`/org/invitations/${invitation.id}`),
       ]);
-      const member = await memberByEmail(invitation.email);
+      const member = await membershipOf(a.org.id, invitation.email);
+      const account = await storedAccount(t, invitation.email);
       const remaining = await invitationDoc(invitation.id);
-      const outcome = { round, accept: accepted.status, revoke: revoked.status, member: member !== null, invitation: remaining !== null };
-      // Either accepted (member stored, invitation gone) or not (404, no member); the invitation is gone either way.
+      const outcome = {
+        round,
+        accept: accepted.status,
+        revoke: revoked.status,
+        member: member !== null,
+        account: account !== null,
+        invitation: remaining !== null,
+      };
+      // Either accepted (account and membership stored, invitation gone) or not (404, neither the new
+      // email's account nor a membership); the invitation is gone either way.
       expect([
-        { round, accept: 201, member: true, invitation: false },
-        { round, accept: 404, member: false, invitation: false },
-      ]).toContainEqual({ round, accept: outcome.accept, member: outcome.member, invitation: outcome.invitation });
+        { round, accept: 201, member: true, account: true, invitation: false },
+        { round, accept: 404, member: false, account: false, invitation: false },
+      ]).toContainEqual({
+        round,
+        accept: outcome.accept,
+        member: outcome.member,
+        account: outcome.account,
+        invitation: outcome.invitation,
+      });
       // 409: the accept held the invitation at that moment (it then won), so the revoke can be retried.
       expect([204, 404, 409]).toContain(revoked.status);
       if (revoked.status === 409) expect(revoked.headers['retry-after']).toMatch(/^\d+$/);
@@ -234,7 +356,8 @@ describe('invitations (e2e)', () => {
     } finally {
       pause.release();
     }
-    expect(await t.db.master.collection('members').countDocuments({ email: invitation.email })).toBe(1);
+    expect(await accountsWith(invitation.email)).toHaveLength(1);
+    expect(await membershipsOfEmail(invitation.email)).toHaveLength(1);
     await t.http().post('/admin/login').send({ email: invitation.email, password: firstPassword }).expect(200);
   });
 
@@ -250,7 +373,8 @@ describe('invitations (e2e)', () => {
     } finally {
       pause.release();
     }
-    expect(await memberByEmail(invitation.email)).toBeNull();
+    expect(await storedAccount(t, invitation.email)).toBeNull();
+    expect(await membershipOf(a.org.id, invitation.email)).toBeNull();
   });
 });
 
@@ -302,7 +426,8 @@ describe('invitation expiry (e2e, INVITATION_TTL=3s)', () => {
     );
 
     expectError(await accept(invitation.invitation_token), 404, NOT_FOUND);
-    expect(await t.db.master.collection('members').findOne({ email: invitation.email })).toBeNull();
+    expect(await storedAccount(t, invitation.email)).toBeNull();
+    expect(await storedMembers(t, org.org.id)).not.toContainEqual(expect.objectContaining({ email: invitation.email }));
     const listed = await t.withToken(org.token).get('/org/invitations').expect(200);
     expect(listed.body.items).toEqual([]);
 

@@ -5,7 +5,15 @@ import { addMember, createTeam, invite, ROLES, type Role, type Team, uniquePassw
 import { createOrgWithToken, useTestApp } from './support/session.js';
 import { uniqueOrg } from './support/test-app.js';
 
-const MASTER_COLLECTIONS = ['organizations', 'members', 'invitations', 'audit_events', 'unique_claims', 'transition_tickets'];
+const MASTER_COLLECTIONS = [
+  'organizations',
+  'accounts',
+  'memberships',
+  'invitations',
+  'audit_events',
+  'unique_claims',
+  'transition_tickets',
+];
 
 const rank = (role: Role) => ROLES.indexOf(role);
 
@@ -56,6 +64,9 @@ describe('role matrix: every protected route × every role (e2e)', () => {
   }
 
   const stored = (state: Snapshot, collection: string) => state[collection] as Record<string, any>[];
+  /** The stored membership of the account in the organization, or undefined. */
+  const membershipIn = (state: Snapshot, org: string, accountId: string) =>
+    stored(state, 'memberships').find((doc) => doc.org_id.toHexString() === org && doc.account_id.toHexString() === accountId);
 
   beforeAll(async () => {
     team = await createTeam(t);
@@ -183,11 +194,16 @@ describe('role matrix: every protected route × every role (e2e)', () => {
           caller,
           (token) => t.withToken(token).put('/org/update').send({ password }),
           (res, before, after) => {
-            // Only the caller's own account changed.
-            const others = (state: Snapshot) => stored(state, 'members').filter((member) => member._id.toHexString() !== me.id);
+            // Only the caller's own account changed (its password and credential version); no membership did.
+            const others = (state: Snapshot) => stored(state, 'accounts').filter((account) => account._id.toHexString() !== me.id);
             expect(others(after)).toEqual(others(before));
-            const mine = (state: Snapshot) => stored(state, 'members').find((member) => member._id.toHexString() === me.id);
+            const mine = (state: Snapshot) => stored(state, 'accounts').find((account) => account._id.toHexString() === me.id);
+            expect(mine(before)).toBeDefined();
+            expect(mine(after)?.password_hash).toMatch(/^\$argon2id\$/);
             expect(mine(after)?.password_hash).not.toBe(mine(before)?.password_hash);
+            expect(mine(after)?.credential_version).toBe(mine(before)?.credential_version + 1);
+            expect(mine(after)?.email).toBe(mine(before)?.email);
+            expect(stored(after, 'memberships')).toEqual(stored(before, 'memberships'));
             expect(stored(after, 'organizations')).toEqual(stored(before, 'organizations'));
             me.token = res.body.access_token;
             me.password = password;
@@ -286,9 +302,10 @@ describe('role matrix: every protected route × every role (e2e)', () => {
         return onTeam(
           caller,
           (token) => t.withToken(token).patch(`/org/members/${target.id}`).send({ role: 'member' }),
-          (res, _before, after) => {
+          (res, before, after) => {
             expect(res.body).toMatchObject({ id: target.id, role: 'member' });
-            expect(stored(after, 'members').find((doc) => doc._id.toHexString() === target.id)?.role).toBe('member');
+            expect(membershipIn(before, orgId(), target.id)?.role).toBe('viewer');
+            expect(membershipIn(after, orgId(), target.id)?.role).toBe('member');
           },
         );
       },
@@ -303,7 +320,14 @@ describe('role matrix: every protected route × every role (e2e)', () => {
         return onTeam(
           caller,
           (token) => t.withToken(token).delete(`/org/members/${target.id}`),
-          (_res, _before, after) => expect(stored(after, 'members').some((doc) => doc._id.toHexString() === target.id)).toBe(false),
+          (_res, before, after) => {
+            // The membership is gone; the account stays, unchanged.
+            expect(membershipIn(before, orgId(), target.id)).toBeDefined();
+            expect(membershipIn(after, orgId(), target.id)).toBeUndefined();
+            const account = (state: Snapshot) => stored(state, 'accounts').find((doc) => doc._id.toHexString() === target.id);
+            expect(account(before)).toBeDefined();
+            expect(account(after)).toEqual(account(before));
+          },
         );
       },
     },
@@ -319,9 +343,13 @@ describe('role matrix: every protected route × every role (e2e)', () => {
           return {
             orgId: fresh.org.id,
             send: () => t.withToken(fresh.token).delete('/org/delete').query({ organization_name: fresh.input.organization_name }),
-            check: (res, _before, after) => {
+            check: (res, before, after) => {
               expect(res.body.organization_name).toBe(fresh.input.organization_name);
               expect(stored(after, 'organizations').some((doc) => doc._id.toHexString() === fresh.org.id)).toBe(false);
+              // Its memberships go; its owner's account stays.
+              expect(membershipIn(before, fresh.org.id, fresh.org.admin.id)).toBeDefined();
+              expect(stored(after, 'memberships').some((doc) => doc.org_id.toHexString() === fresh.org.id)).toBe(false);
+              expect(stored(after, 'accounts')).toEqual(stored(before, 'accounts'));
             },
           };
         }

@@ -22,13 +22,16 @@ export class AuthenticationService {
    * The three reads go out together and each is cached within the staleness bound.
    */
   async authenticate(claims: VerifiedClaims): Promise<Principal | null> {
-    const [state, revoked, role] = await Promise.all([
+    const [state, revoked, membership] = await Promise.all([
       this.accounts.credentialState(claims.sub),
       this.revocations.isRevoked(claims.jti),
-      claims.org_id === null ? null : this.memberships.roleOf(claims.org_id, claims.sub),
+      claims.org_id === null ? null : this.memberships.standing(claims.org_id, claims.sub),
     ]);
     if (!state || revoked || state.credential_version !== claims.cv) return null;
-    if (claims.org_id !== null && role === null) return null;
+    // A token of an organization needs the membership it was issued for: one issued before the
+    // membership began (a removed member that joined again) is not its. Seconds, as `iat` is.
+    if (claims.org_id !== null && (!membership || claims.iat < Math.floor(membership.created_at.getTime() / 1000))) return null;
+    const role = membership?.role ?? null;
     return {
       actor: { type: 'account', id: claims.sub, email: state.email },
       orgId: claims.org_id,

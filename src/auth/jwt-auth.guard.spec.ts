@@ -3,7 +3,13 @@ import type { Reflector } from '@nestjs/core';
 import { JwtService, type JwtSignOptions } from '@nestjs/jwt';
 import { createSecretKey } from 'node:crypto';
 import type { AppConfig } from '../config/app-config.js';
-import { ChooseOrganizationError, InsufficientRoleError, InvalidTokenError, PersonOnlyError } from '../common/access/access.errors.js';
+import {
+  ChooseOrganizationError,
+  InsufficientRoleError,
+  InvalidTokenError,
+  MissingTokenError,
+  PersonOnlyError,
+} from '../common/access/access.errors.js';
 import type { Principal } from '../common/access/authenticated-member.js';
 import { MemberRole } from '../common/access/member-role.js';
 import { ROUTE_ACCESS, type RouteAccess } from '../common/access/route-access.js';
@@ -106,7 +112,6 @@ describe('JwtAuthGuard with JwtStrategy', () => {
   });
 
   it.each<[string, () => string | undefined]>([
-    ['no header', () => undefined],
     ['another scheme', () => `Basic ${freshToken()}`],
     ['text around the token', () => `Bearer ${freshToken()} x`],
     ['an unknown kid', () => `Bearer ${freshToken({ keyid: 'k2' })}`],
@@ -117,6 +122,11 @@ describe('JwtAuthGuard with JwtStrategy', () => {
     ['garbage', () => 'Bearer not.a.token'],
   ])('answers %s with the one InvalidTokenError, without a lookup', async (_label, authorization) => {
     await expect(guard(authorization())).rejects.toBeInstanceOf(InvalidTokenError);
+    expect(lookups).toBe(0);
+  });
+
+  it('answers no Authorization header at all with MissingTokenError, without a lookup', async () => {
+    await expect(guard(undefined)).rejects.toBeInstanceOf(MissingTokenError);
     expect(lookups).toBe(0);
   });
 

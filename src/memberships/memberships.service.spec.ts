@@ -36,9 +36,12 @@ describe('MembershipsService', () => {
     it('answers the role as stored now after a join and a leave', async () => {
       const { service, orgId, join } = memberships();
       const accountId = await join(MemberRole.Viewer);
-      expect(await service.roleOf(orgId.toHexString(), accountId.toHexString())).toBe(MemberRole.Viewer);
+      expect(await service.standing(orgId.toHexString(), accountId.toHexString())).toEqual({
+        role: MemberRole.Viewer,
+        created_at: expect.any(Date),
+      });
       await service.leave(orgId, accountId);
-      expect(await service.roleOf(orgId.toHexString(), accountId.toHexString())).toBeNull();
+      expect(await service.standing(orgId.toHexString(), accountId.toHexString())).toBeNull();
     });
   });
 

@@ -6,9 +6,9 @@ import type { ObjectId } from '../common/database/object-id.js';
 import { TransitionTicketsRepository } from '../common/locks/transition-tickets.repository.js';
 import { LastOwnerError, OwnersBusyError } from './members.errors.js';
 import type { MembershipRecord } from './persistence/membership.schema.js';
-import { type MembershipInsert, MembershipsRepository } from './persistence/memberships.repository.js';
+import { type MembershipInsert, MembershipsRepository, type MembershipStanding } from './persistence/memberships.repository.js';
 
-export type { MembershipInsert } from './persistence/memberships.repository.js';
+export type { MembershipInsert, MembershipStanding } from './persistence/memberships.repository.js';
 export type { MembershipRecord } from './persistence/membership.schema.js';
 
 /** Enough for every membership active within the staleness bound on a busy instance. */
@@ -23,7 +23,10 @@ export const ownersTicket = (orgId: ObjectId): string => `owners:${orgId.toHexSt
  */
 @Injectable()
 export class MembershipsService {
-  private readonly roles = new ExpiringCache<MemberRole>({ ttlMs: CROSS_INSTANCE_STALENESS_MS, maxEntries: ROLE_CACHE_ENTRIES });
+  private readonly standings = new ExpiringCache<MembershipStanding>({
+    ttlMs: CROSS_INSTANCE_STALENESS_MS,
+    maxEntries: ROLE_CACHE_ENTRIES,
+  });
 
   constructor(
     private readonly memberships: MembershipsRepository,
@@ -44,9 +47,9 @@ export class MembershipsService {
     return this.memberships.find(orgId, accountId);
   }
 
-  /** The account's role in the organization now (within the staleness bound), or null when it is not a member. */
-  roleOf(orgId: string, accountId: string): Promise<MemberRole | null> {
-    return this.roles.getOrLoad(`${orgId}:${accountId}`, () => this.memberships.roleOf(orgId, accountId));
+  /** The account's role in the organization now and since when it is a member (within the staleness bound), or null when it is not one. */
+  standing(orgId: string, accountId: string): Promise<MembershipStanding | null> {
+    return this.standings.getOrLoad(`${orgId}:${accountId}`, () => this.memberships.standing(orgId, accountId));
   }
 
   /** The account's memberships in organization-id order, `limit` of them after the cursor. */
@@ -70,7 +73,7 @@ export class MembershipsService {
   async removeAll(orgId: ObjectId): Promise<void> {
     await this.memberships.deleteByOrganization(orgId);
     // Which accounts those were is not known here; deletes are rare enough to forget them all.
-    this.roles.invalidate();
+    this.standings.invalidate();
   }
 
   /**
@@ -108,6 +111,6 @@ export class MembershipsService {
 
   /** Drops what this instance remembers of the membership's role. */
   forget(orgId: ObjectId, accountId: ObjectId): void {
-    this.roles.invalidate(`${orgId.toHexString()}:${accountId.toHexString()}`);
+    this.standings.invalidate(`${orgId.toHexString()}:${accountId.toHexString()}`);
   }
 }

@@ -6,11 +6,11 @@ const payload = { ...valid, iat: 1, exp: 2 };
 
 describe('parseTokenClaims', () => {
   it('accepts well-formed claims', () => {
-    expect(parseTokenClaims(payload)).toEqual({ ...valid, exp: 2 });
+    expect(parseTokenClaims(payload)).toEqual({ ...valid, iat: 1, exp: 2 });
   });
 
   it('reads an account token (no org_id) as org_id null', () => {
-    expect(parseTokenClaims({ ...payload, org_id: undefined })).toEqual({ ...valid, org_id: null, exp: 2 });
+    expect(parseTokenClaims({ ...payload, org_id: undefined })).toEqual({ ...valid, org_id: null, iat: 1, exp: 2 });
   });
 
   it.each([
@@ -23,6 +23,7 @@ describe('parseTokenClaims', () => {
     ['fractional credential version', { ...payload, cv: 1.5 }],
     ['credential version as string', { ...payload, cv: '3' }],
     ['no expiry', { ...payload, exp: undefined }],
+    ['no issue time', { ...payload, iat: undefined }],
     ['no token id', { ...payload, jti: undefined }],
     ['a token id that is not a plain id', { ...payload, jti: { $ne: null } }],
     ['upper-case hex id', { ...payload, sub: valid.sub.toUpperCase() }],

@@ -94,11 +94,21 @@ export function lifecycleProblems(state: LifecycleState): string[] {
 }
 
 /** Each membership with its account's email and credential version: who belongs where, as one row. */
-export function memberRows(state: LifecycleState): { _id: Types.ObjectId; org_id: Types.ObjectId; email: string; role: string; credential_version: number }[] {
+export function memberRows(
+  state: LifecycleState,
+): { _id: Types.ObjectId; org_id: Types.ObjectId; email: string; role: string; credential_version: number }[] {
   return state.memberships.flatMap((membership) => {
     const account = state.accounts.find((candidate) => candidate._id.equals(membership.account_id));
     return account
-      ? [{ _id: account._id, org_id: membership.org_id, email: account.email, role: membership.role, credential_version: account.credential_version }]
+      ? [
+          {
+            _id: account._id,
+            org_id: membership.org_id,
+            email: account.email,
+            role: membership.role,
+            credential_version: account.credential_version,
+          },
+        ]
       : [];
   });
 }

@@ -6,6 +6,9 @@ import { isDuplicateKeyError } from '../../common/database/mongo-errors.js';
 import { type ObjectId, toObjectId } from '../../common/database/object-id.js';
 import { Membership, type MembershipRecord } from './membership.schema.js';
 
+/** What a request of a member is checked against: its role, and since when it is a member. */
+export type MembershipStanding = Pick<MembershipRecord, 'role' | 'created_at'>;
+
 /** How an insert of a membership went. */
 export type MembershipInsert = 'created' | 'repeated' | 'already-member';
 
@@ -38,12 +41,11 @@ export class MembershipsRepository {
   }
 
   /** The driver's own findOne: every authenticated request of an organization reads this (through a cache). */
-  async roleOf(orgId: string, accountId: string): Promise<MemberRole | null> {
-    const membership = await this.memberships.collection.findOne<{ role: MemberRole }>(
+  standing(orgId: string, accountId: string): Promise<MembershipStanding | null> {
+    return this.memberships.collection.findOne<MembershipStanding>(
       { org_id: toObjectId(orgId), account_id: toObjectId(accountId) },
-      { projection: { _id: 0, role: 1 } },
+      { projection: { _id: 0, role: 1, created_at: 1 } },
     );
-    return membership?.role ?? null;
   }
 
   /** Members of the organization in account-id order after the cursor. */

@@ -2,7 +2,7 @@ import { MemberRole } from '../../common/access/member-role.js';
 import type { ObjectId } from '../../common/database/object-id.js';
 import { copy, type Surface } from '../../common/testing/common.fakes.js';
 import type { MembershipRecord } from '../persistence/membership.schema.js';
-import type { MembershipInsert, MembershipsRepository } from '../persistence/memberships.repository.js';
+import type { MembershipInsert, MembershipsRepository, MembershipStanding } from '../persistence/memberships.repository.js';
 
 const byHex = (a: ObjectId, b: ObjectId): number => a.toHexString().localeCompare(b.toHexString());
 
@@ -33,9 +33,9 @@ export class InMemoryMemberships implements Surface<MembershipsRepository> {
     return found ? copy(found) : null;
   }
 
-  async roleOf(orgId: string, accountId: string): Promise<MemberRole | null> {
+  async standing(orgId: string, accountId: string): Promise<MembershipStanding | null> {
     const found = this.all().find((m) => m.org_id.toHexString() === orgId && m.account_id.toHexString() === accountId);
-    return found?.role ?? null;
+    return found ? { role: found.role, created_at: found.created_at } : null;
   }
 
   async pageOfOrganization(orgId: ObjectId, afterAccount: ObjectId | undefined, limit: number): Promise<MembershipRecord[]> {
