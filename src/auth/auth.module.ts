@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AccountsModule } from '../accounts/accounts.module.js';
+import { ApiKeysModule } from '../api-keys/api-keys.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { MembershipsModule } from '../memberships/memberships.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
@@ -16,7 +17,7 @@ import { MeService } from './me.service.js';
 
 /** Who may act: logging in, switching organizations, a person's own account, and the global guard. */
 @Module({
-  imports: [AccountsModule, AuditModule, LoginThrottleModule, MembershipsModule, OrganizationsModule, TokensModule],
+  imports: [AccountsModule, ApiKeysModule, AuditModule, LoginThrottleModule, MembershipsModule, OrganizationsModule, TokensModule],
   controllers: [AuthController, MeController],
   providers: [
     AuthenticationService,

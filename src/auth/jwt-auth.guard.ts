@@ -1,6 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
+import { apiKeyOf } from '../api-keys/api-key-format.js';
+import { ApiKeysService } from '../api-keys/api-keys.service.js';
 import { ChooseOrganizationError, InvalidTokenError, PersonOnlyError } from '../common/access/access.errors.js';
 import type { AuthenticatedMember, Principal } from '../common/access/authenticated-member.js';
 import { assertRole } from '../common/access/roles.js';
@@ -9,11 +11,11 @@ import { AccessTokenVerifier, bearerTokenOf } from '../tokens/access-token-verif
 import { AuthenticationService } from './authentication.service.js';
 
 /**
- * The global guard: every route needs a valid bearer token unless it is marked @Public(); the
- * token's account and membership, as stored now, must still hold it. Organization routes need a
- * token of an organization (an account token gets 403) whose role reaches the route's least role;
- * account routes need a person. Token failures all answer 401 alike; anything else (the database
- * is down) propagates.
+ * The global guard: every route needs a valid bearer token or API key unless it is marked
+ * @Public(); the token's account and membership (or the key), as stored now, must still hold it.
+ * Organization routes need a token of an organization (an account token gets 403) or a key, whose
+ * role reaches the route's least role; account routes need a person (a key gets 403). Token and
+ * key failures all answer 401 alike; anything else (the database is down) propagates.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
@@ -24,15 +26,16 @@ export class JwtAuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly tokens: AccessTokenVerifier,
     private readonly authentication: AuthenticationService,
+    private readonly apiKeys: ApiKeysService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const access = this.accessOf(context);
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
     if (access.kind === 'public' && (!access.acceptsAccountToken || request.headers.authorization === undefined)) return true;
-    const token = bearerTokenOf(request.headers.authorization);
-    const claims = token === null ? null : this.tokens.verify(token);
-    const principal = claims === null ? null : await this.authentication.authenticate(claims);
+    // The bearer's form tells an API key (`oms_…`) from a token.
+    const apiKey = apiKeyOf(request.headers.authorization);
+    const principal = apiKey === null ? await this.personOf(request.headers.authorization) : await this.apiKeys.authenticate(apiKey);
     if (!principal) throw new InvalidTokenError();
     if (access.kind === 'organization') {
       if (principal.orgId === null || principal.role === null) throw new ChooseOrganizationError();
@@ -44,11 +47,19 @@ export class JwtAuthGuard implements CanActivate {
     return true;
   }
 
+  /** Who a person's token speaks for, or null when it is missing or not valid now. */
+  private async personOf(authorization: string | undefined): Promise<Principal | null> {
+    const token = bearerTokenOf(authorization);
+    const claims = token === null ? null : this.tokens.verify(token);
+    return claims === null ? null : this.authentication.authenticate(claims);
+  }
+
   private accessOf(context: ExecutionContext): RouteAccess {
     const handler = context.getHandler();
     let access = this.routes.get(handler);
     if (!access) {
-      access = this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [handler, context.getClass()]) ?? DEFAULT_ROUTE_ACCESS;
+      access =
+        this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [handler, context.getClass()]) ?? DEFAULT_ROUTE_ACCESS;
       this.routes.set(handler, access);
     }
     return access;
