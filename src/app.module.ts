@@ -1,6 +1,7 @@
 import { Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AboutModule } from './about/about.module.js';
+import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CrashPointsModule } from './common/faults/crash-points.js';
@@ -28,6 +29,7 @@ import { RecordsModule } from './records/records.module.js';
     OrganizationsModule,
     MembershipsModule,
     InvitationsModule,
+    ApiKeysModule,
     AuditModule,
     RecordsModule,
   ],

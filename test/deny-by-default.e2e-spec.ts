@@ -1,6 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { MetadataScanner, ModulesContainer } from '@nestjs/core';
+import { randomBytes } from 'node:crypto';
 import { IS_PUBLIC_ROUTE } from '../src/common/access/public.decorator.js';
 import { createTestApp, TestApp } from './support/test-app.js';
 
@@ -71,12 +72,17 @@ describe('Deny by default', () => {
     ).toEqual(PUBLIC_ROUTES);
   });
 
-  it('answers 401 without a token on every route not marked public', async () => {
+  it.each([
+    ['without a token', undefined],
+    ['with an API key that was never issued', `Bearer oms_${randomBytes(32).toString('base64url')}`],
+    ['with a malformed API key', 'Bearer oms_not-a-key'],
+  ])('answers 401 %s on every route not marked public', async (_label, authorization) => {
     const protectedRoutes = registeredRoutes(t).filter((route) => !route.isPublic);
     expect(protectedRoutes.length).toBeGreaterThan(0);
     for (const route of protectedRoutes) {
       const url = route.path.replace(/:[^/]+/g, '507f1f77bcf86cd799439011');
-      const response = await t.http()[route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete' | 'patch'](url).send({});
+      const request = t.http()[route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete' | 'patch'](url);
+      const response = await (authorization === undefined ? request : request.set('Authorization', authorization)).send({});
       expect({ route: `${route.method} ${route.path}`, status: response.status }).toEqual({
         route: `${route.method} ${route.path}`,
         status: 401,

@@ -8,6 +8,8 @@ export enum AuditAction {
   InvitationAccepted = 'invitation.accepted',
   MemberRoleChanged = 'member.role_changed',
   MemberRemoved = 'member.removed',
+  ApiKeyCreated = 'api_key.created',
+  ApiKeyRevoked = 'api_key.revoked',
   LoginSucceeded = 'login.succeeded',
   LoginFailed = 'login.failed',
 }

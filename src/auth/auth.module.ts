@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AccountsModule } from '../accounts/accounts.module.js';
+import { ApiKeysModule } from '../api-keys/api-keys.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { MembershipsModule } from '../memberships/memberships.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
@@ -10,6 +11,7 @@ import { AuthController } from './auth.controller.js';
 import { AuthenticationService } from './authentication.service.js';
 import { HashingCapacityGuard } from './hashing-capacity.guard.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
+import { ApiKeyStrategy } from './api-key.strategy.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginThrottleModule } from './login-throttle/login-throttle.module.js';
 import { LoginService } from './login.service.js';
@@ -22,6 +24,7 @@ import { MeService } from './me.service.js';
   imports: [
     PassportModule.register({ session: false }),
     AccountsModule,
+    ApiKeysModule,
     AuditModule,
     LoginThrottleModule,
     MembershipsModule,
@@ -32,6 +35,7 @@ import { MeService } from './me.service.js';
   providers: [
     AuthenticationService,
     JwtStrategy,
+    ApiKeyStrategy,
     LoginService,
     MeService,
     // Deny by default: every route of the app needs a token unless marked @Public().

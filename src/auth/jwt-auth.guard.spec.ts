@@ -15,8 +15,10 @@ import { MemberRole } from '../common/access/member-role.js';
 import { ROUTE_ACCESS, type RouteAccess } from '../common/access/route-access.js';
 import { AccessTokenVerifier } from '../tokens/access-token-verifier.js';
 import type { VerifiedClaims } from '../tokens/token-claims.js';
+import type { ApiKeysService } from '../api-keys/api-keys.service.js';
 import type { AuthenticationService } from './authentication.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
+import { ApiKeyStrategy } from './api-key.strategy.js';
 import { JwtStrategy } from './jwt.strategy.js';
 
 const key = createSecretKey(Buffer.from('unit-test-secret-that-is-long-enough-0123456789'));
@@ -71,6 +73,22 @@ describe('JwtAuthGuard with JwtStrategy', () => {
   } as unknown as AuthenticationService;
   const tokens = new CountingVerifier(jwt, config);
   new JwtStrategy(tokens, auth, config);
+  /** ApiKeysService.authenticate: the one key it knows is `knownKey`, of an admin key. */
+  const knownKey = `oms_${'k'.repeat(43)}`;
+  let keyLookups = 0;
+  const apiKeys = {
+    authenticate: (key: string) => {
+      keyLookups += 1;
+      const principal: Principal = {
+        actor: { type: 'api_key', id: 'key-1', name: 'CI' },
+        orgId: claims.org_id,
+        role: MemberRole.Admin,
+        account: null,
+      };
+      return Promise.resolve(key === knownKey ? principal : null);
+    },
+  } as unknown as ApiKeysService;
+  new ApiKeyStrategy(apiKeys);
   let metadata: Record<string, unknown> = {};
   const reflector = { getAllAndOverride: (name: string) => metadata[name] } as unknown as Reflector;
 
@@ -184,5 +202,17 @@ describe('JwtAuthGuard with JwtStrategy', () => {
     await expect(guard(undefined)).resolves.toBeUndefined();
     await expect(guard('Bearer not.a.token')).rejects.toBeInstanceOf(InvalidTokenError);
     await expect(guard(`Bearer ${freshToken()}`)).resolves.toEqual(expect.objectContaining({ orgId: claims.org_id }));
+  });
+
+  it('takes `Bearer oms_…` as an API key (the second strategy): its principal, refused on account routes, an unknown key 401', async () => {
+    const before = keyLookups;
+    await expect(guard(`Bearer ${knownKey}`)).resolves.toEqual(
+      expect.objectContaining({ actor: expect.objectContaining({ type: 'api_key' }) }),
+    );
+    await expect(guard(`Bearer oms_${'u'.repeat(43)}`)).rejects.toBeInstanceOf(InvalidTokenError);
+    expect(keyLookups - before).toBe(2);
+    expect(lookups).toBe(0);
+    metadata = routeAccess({ kind: 'account' });
+    await expect(guard(`Bearer ${knownKey}`)).rejects.toBeInstanceOf(PersonOnlyError);
   });
 });

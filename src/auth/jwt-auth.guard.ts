@@ -8,15 +8,16 @@ import { assertRole } from '../common/access/roles.js';
 import { DEFAULT_ROUTE_ACCESS, ROUTE_ACCESS, type RouteAccess } from '../common/access/route-access.js';
 
 /**
- * The global guard (Passport's AuthGuard, no session): every route needs a valid bearer token
- * unless it is marked @Public(); the token's account and membership, as stored now, must still
- * hold it (JwtStrategy). Organization routes need a token of an organization (an account token
+ * The global guard (Passport's AuthGuard over the `jwt` and `api-key` strategies, no session):
+ * every route needs a valid bearer token or API key unless it is marked @Public(); the token's
+ * account and membership (JwtStrategy), or the key (ApiKeyStrategy), as stored now, must still
+ * hold it. Organization routes need a token of an organization (an account token
  * gets 403) whose role reaches the route's least role; account routes need a person. No token at
  * all is 401 "Missing bearer token"; every problem of a token sent is the one 401 "Invalid or
  * expired token"; anything else (the database is down) propagates.
  */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
+export class JwtAuthGuard extends AuthGuard(['jwt', 'api-key']) {
   /** Each route's access, read from its metadata once. */
   private readonly routes = new WeakMap<object, RouteAccess>();
 

@@ -46,6 +46,8 @@ export class AppConfig {
   readonly passwordMinLength: number;
   /** How long an invitation can be accepted. */
   readonly invitationTtlSeconds: number;
+  /** Seconds between an instance's writes of API keys' `last_used_at` (one write per key used meanwhile). */
+  readonly apiKeyUsageFlushSeconds: number;
   readonly loginThrottle: {
     store: 'mongo' | 'memory';
     maxFailuresPerIp: number;
@@ -102,6 +104,7 @@ export class AppConfig {
     };
     this.passwordMinLength = env.PASSWORD_MIN_LENGTH;
     this.invitationTtlSeconds = parseDurationSeconds(env.INVITATION_TTL);
+    this.apiKeyUsageFlushSeconds = env.API_KEY_USAGE_FLUSH_SECONDS;
     this.loginThrottle = {
       store: env.LOGIN_THROTTLE_STORE,
       maxFailuresPerIp: env.LOGIN_MAX_FAILURES_PER_IP,

@@ -35,6 +35,7 @@ describe('validateEnvironment', () => {
       LOG_FORMAT: 'json',
       SHUTDOWN_TIMEOUT_SECONDS: 10,
       TRUST_PROXY: false,
+      API_KEY_USAGE_FLUSH_SECONDS: 60,
     });
   });
 
@@ -87,6 +88,8 @@ describe('validateEnvironment', () => {
     ['TENANT_MODEL_CACHE_SIZE', '0'],
     ['LIFECYCLE_LEASE_SECONDS', '0'],
     ['RECONCILE_INTERVAL_SECONDS', '-1'],
+    ['API_KEY_USAGE_FLUSH_SECONDS', '0'],
+    ['API_KEY_USAGE_FLUSH_SECONDS', '61'],
   ])('refuses %s=%j, naming the variable in every problem', (variable, value) => {
     const problems = problemsOf({ MONGODB_URI, [variable]: value });
     expect(problems.length).toBeGreaterThan(0);
@@ -152,6 +155,7 @@ describe('AppConfig', () => {
     expect(config.argon2).toEqual({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
     expect(config.passwordMinLength).toBe(12);
     expect(config.invitationTtlSeconds).toBe(7 * 86_400);
+    expect(config.apiKeyUsageFlushSeconds).toBe(60);
     expect(config.logFormat).toBe('json');
     expect(config.shutdownTimeoutSeconds).toBe(10);
     expect(config.testCrashPoint).toBeUndefined();

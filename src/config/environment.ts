@@ -178,6 +178,13 @@ export class EnvironmentVariables {
   @Max(100_000)
   TENANT_MODEL_CACHE_SIZE = 500;
 
+  /** How often each instance writes the `last_used_at` of the API keys used since its last write: at most once per key per interval. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  API_KEY_USAGE_FLUSH_SECONDS = 60;
+
   @Type(() => Number)
   @IsInt()
   @Min(1)

@@ -14,6 +14,8 @@ export enum ErrorCode {
   PersonOnly = 'person_only',
   MemberNotFound = 'member_not_found',
   InvitationNotFound = 'invitation_not_found',
+  ApiKeyNotFound = 'api_key_not_found',
+  ApiKeyRole = 'api_key_role',
   InvitationPending = 'invitation_pending',
   LastOwner = 'last_owner',
   OrganizationNotFound = 'organization_not_found',

@@ -19,6 +19,8 @@ const HTTP_STATUS_OF: Record<ErrorCode, HttpStatus> = {
   [ErrorCode.PersonOnly]: HttpStatus.FORBIDDEN,
   [ErrorCode.MemberNotFound]: HttpStatus.NOT_FOUND,
   [ErrorCode.InvitationNotFound]: HttpStatus.NOT_FOUND,
+  [ErrorCode.ApiKeyNotFound]: HttpStatus.NOT_FOUND,
+  [ErrorCode.ApiKeyRole]: HttpStatus.FORBIDDEN,
   [ErrorCode.InvitationPending]: HttpStatus.CONFLICT,
   [ErrorCode.LastOwner]: HttpStatus.CONFLICT,
   [ErrorCode.OrganizationNotFound]: HttpStatus.NOT_FOUND,
