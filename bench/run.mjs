@@ -122,6 +122,10 @@ async function main() {
     expect: 201,
   });
   const passwordHash = (await databases('small').master.collection('accounts').findOne({ email: mainOrg.email })).password_hash;
+  // A member-role API key of the same organization: the record read again, by a machine.
+  const apiKey = (
+    await call(small, 'POST', '/org/api-keys', { token: mainToken, body: { name: 'bench reader', role: 'member' }, expect: 201 })
+  ).key;
 
   log(`seeding ${settings.smallOrgCount - 1}${large ? ` + ${settings.largeOrgCount}` : ''} organizations`);
   let seedStarted = performance.now();
@@ -191,6 +195,11 @@ async function main() {
     { key: 'data_floor', server: dataFloor, load: { url: `${dataFloorUrl}/` } },
     { key: 'org_get_10', server: small, load: { url: `${small.baseUrl}${orgGetPath(smallLookup)}` } },
     { key: 'record_read', server: small, load: { url: `${small.baseUrl}/org/records/${record.id}`, headers: auth } },
+    {
+      key: 'record_read_api_key',
+      server: small,
+      load: { url: `${small.baseUrl}/org/records/${record.id}`, headers: { authorization: `Bearer ${apiKey}` } },
+    },
     {
       key: 'record_create',
       server: small,

@@ -3,8 +3,8 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy as PassportStrategyBase } from 'passport-strategy';
 import { apiKeyOf } from '../api-keys/api-key-format.js';
-import { ApiKeysService } from '../api-keys/api-keys.service.js';
 import type { Principal } from '../common/access/authenticated-member.js';
+import { authenticatorsOf } from './request-authenticators.js';
 
 type KeyRequest = Pick<FastifyRequest, 'headers'>;
 type Verify = (request: KeyRequest, done: (error: unknown, principal?: Principal | null) => void) => void;
@@ -31,12 +31,8 @@ class BearerKeyStrategy extends PassportStrategyBase {
  */
 @Injectable()
 export class ApiKeyStrategy extends PassportStrategy(BearerKeyStrategy, 'api-key') {
-  constructor(private readonly apiKeys: ApiKeysService) {
-    super();
-  }
-
   async validate(request: KeyRequest): Promise<Principal | null> {
     const key = apiKeyOf(request.headers.authorization);
-    return key === null ? null : this.apiKeys.authenticate(key);
+    return key === null ? null : authenticatorsOf(request).apiKeys.authenticate(key);
   }
 }

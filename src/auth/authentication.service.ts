@@ -28,9 +28,9 @@ export class AuthenticationService {
       claims.org_id === null ? null : this.memberships.standing(claims.org_id, claims.sub),
     ]);
     if (!state || revoked || state.credential_version !== claims.cv) return null;
-    // A token of an organization needs the membership it was issued for: one issued before the
-    // membership began (a removed member that joined again) is not its. Seconds, as `iat` is.
-    if (claims.org_id !== null && (!membership || claims.iat < Math.floor(membership.created_at.getTime() / 1000))) return null;
+    // A token of an organization needs the very membership it was issued for: a removed member
+    // that joined again has another, and its old tokens stay refused.
+    if (claims.org_id !== null && membership?._id.toHexString() !== claims.mid) return null;
     const role = membership?.role ?? null;
     return {
       actor: { type: 'account', id: claims.sub, email: state.email },
@@ -38,6 +38,7 @@ export class AuthenticationService {
       role,
       account: {
         accountId: claims.sub,
+        membershipId: claims.mid,
         email: state.email,
         credentialVersion: claims.cv,
         token: { id: claims.jti, expiresAt: new Date(claims.exp * 1000) },

@@ -29,7 +29,7 @@ const jwt = new JwtService({
   privateKey: key as unknown as Buffer,
   signOptions: { algorithm: 'HS256', keyid: 'k1', expiresIn: 3600, issuer: 'iss-test', audience: 'aud-test' },
 });
-const claims = { sub: '507f191e810c19729de860ea', org_id: '507f1f77bcf86cd799439011', cv: 1 };
+const claims = { sub: '507f191e810c19729de860ea', org_id: '507f1f77bcf86cd799439011', mid: '507f1f77bcf86cd799439012', cv: 1 };
 let tokenCount = 0;
 /** A fresh token (a new jti), so that no earlier test has it remembered. */
 const freshToken = (options: JwtSignOptions = {}): string =>
@@ -43,6 +43,7 @@ function memberOf(verified: VerifiedClaims, role: MemberRole | null = MemberRole
     role,
     account: {
       accountId: verified.sub,
+      membershipId: verified.mid,
       email,
       credentialVersion: verified.cv,
       token: { id: verified.jti, expiresAt: new Date(verified.exp * 1000) },
@@ -72,7 +73,7 @@ describe('JwtAuthGuard with JwtStrategy', () => {
     },
   } as unknown as AuthenticationService;
   const tokens = new CountingVerifier(jwt, config);
-  new JwtStrategy(tokens, auth, config);
+  new JwtStrategy(config);
   /** ApiKeysService.authenticate: the one key it knows is `knownKey`, of an admin key. */
   const knownKey = `oms_${'k'.repeat(43)}`;
   let keyLookups = 0;
@@ -88,7 +89,7 @@ describe('JwtAuthGuard with JwtStrategy', () => {
       return Promise.resolve(key === knownKey ? principal : null);
     },
   } as unknown as ApiKeysService;
-  new ApiKeyStrategy(apiKeys);
+  new ApiKeyStrategy();
   let metadata: Record<string, unknown> = {};
   const reflector = { getAllAndOverride: (name: string) => metadata[name] } as unknown as Reflector;
 
@@ -100,7 +101,7 @@ describe('JwtAuthGuard with JwtStrategy', () => {
       getClass: () => JwtAuthGuard,
       switchToHttp: () => ({ getRequest: () => request, getResponse: () => ({}) }),
     } as unknown as ExecutionContext;
-    if (!(await new JwtAuthGuard(reflector).canActivate(context))) throw new Error('refused without an error');
+    if (!(await new JwtAuthGuard(reflector, tokens, auth, apiKeys).canActivate(context))) throw new Error('refused without an error');
     return request.user;
   }
 

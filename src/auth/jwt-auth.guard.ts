@@ -6,6 +6,10 @@ import { ChooseOrganizationError, InvalidTokenError, MissingTokenError, PersonOn
 import type { AuthenticatedMember, Principal } from '../common/access/authenticated-member.js';
 import { assertRole } from '../common/access/roles.js';
 import { DEFAULT_ROUTE_ACCESS, ROUTE_ACCESS, type RouteAccess } from '../common/access/route-access.js';
+import { ApiKeysService } from '../api-keys/api-keys.service.js';
+import { AccessTokenVerifier } from '../tokens/access-token-verifier.js';
+import { AuthenticationService } from './authentication.service.js';
+import { attachAuthenticators, type RequestAuthenticators } from './request-authenticators.js';
 
 /**
  * The global guard (Passport's AuthGuard over the `jwt` and `api-key` strategies, no session):
@@ -21,8 +25,16 @@ export class JwtAuthGuard extends AuthGuard(['jwt', 'api-key']) {
   /** Each route's access, read from its metadata once. */
   private readonly routes = new WeakMap<object, RouteAccess>();
 
-  constructor(private readonly reflector: Reflector) {
+  private readonly authenticators: RequestAuthenticators;
+
+  constructor(
+    private readonly reflector: Reflector,
+    tokens: AccessTokenVerifier,
+    authentication: AuthenticationService,
+    apiKeys: ApiKeysService,
+  ) {
     super();
+    this.authenticators = { tokens, authentication, apiKeys };
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -31,7 +43,8 @@ export class JwtAuthGuard extends AuthGuard(['jwt', 'api-key']) {
     const sent = request.headers.authorization !== undefined;
     if (access.kind === 'public' && (!access.acceptsAccountToken || !sent)) return true;
     if (!sent) throw new MissingTokenError();
-    // Sets request.user to the principal the strategy found.
+    attachAuthenticators(request, this.authenticators);
+    // Sets request.user to the principal a strategy found.
     await super.canActivate(context);
     const principal = request.user as Principal;
     if (access.kind === 'organization') {

@@ -7,7 +7,7 @@ import type { AccountSession } from '../common/access/authenticated-member.js';
 import { type ObjectId, toObjectId } from '../common/database/object-id.js';
 import { DomainError } from '../common/errors/domain.error.js';
 import type { RequestOrigin } from '../common/http/request-origin.js';
-import { MembershipsService } from '../memberships/memberships.service.js';
+import { type MembershipRecord, MembershipsService } from '../memberships/memberships.service.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import { AccessTokens } from '../tokens/access-tokens.service.js';
 import { InvalidCredentialsError, NotAMemberError } from './auth.errors.js';
@@ -21,6 +21,12 @@ export const LOGIN_ORGANIZATIONS_LIMIT = 100;
 export interface OrganizationChoice {
   organization_id?: string;
   organization_name?: string;
+}
+
+/** One of the account's memberships, as answered and as a token names it. */
+interface Joined {
+  view: AccountOrganizationDto;
+  membership: Pick<MembershipRecord, '_id' | 'org_id'>;
 }
 
 /** Logging in with email and password, and switching an account's token to another organization. */
@@ -55,16 +61,16 @@ export class LoginService {
       (outcome) => outcome.valid,
     );
     if (!account) throw new InvalidCredentialsError();
-    const organizations = await this.organizationsOf(account._id);
-    let orgId: ObjectId | null = null;
+    const joined = await this.joinedOrganizations(account._id);
+    let chosen: Joined | null = null;
     let failure: DomainError | null = valid ? null : new InvalidCredentialsError();
     try {
-      orgId = await this.chosenOrganization(choice, organizations);
+      chosen = await this.chosenOrganization(choice, joined);
     } catch (error) {
       failure ??= error as DomainError;
     }
     const who = { id: account._id.toHexString(), email: account.email };
-    const logs = orgId ? [orgId] : organizations.map(({ id }) => toObjectId(id));
+    const logs = chosen ? [chosen.membership.org_id] : joined.map(({ membership }) => membership.org_id);
     for (const logOrgId of logs) {
       await this.audit.record({
         orgId: logOrgId,
@@ -72,30 +78,39 @@ export class LoginService {
         actor: failure ? null : { type: 'account', ...who },
         target: { type: 'member', ...who },
         origin,
-        details: orgId ? {} : { account_token: !failure },
+        details: chosen ? {} : { account_token: !failure },
       });
     }
     if (failure) throw failure;
-    return this.answer(account, orgId, organizations);
+    return this.answer(account, chosen, joined);
   }
 
   /** A token of another organization of the caller's account; no password asked. */
   async switchTo(session: AccountSession, organizationId: string): Promise<LoginResponseDto> {
     const accountId = toObjectId(session.accountId);
-    const organizations = await this.organizationsOf(accountId);
-    const orgId = await this.chosenOrganization({ organization_id: organizationId }, organizations);
-    return this.answer({ _id: accountId, credential_version: session.credentialVersion }, orgId, organizations);
+    const joined = await this.joinedOrganizations(accountId);
+    const chosen = await this.chosenOrganization({ organization_id: organizationId }, joined);
+    return this.answer({ _id: accountId, credential_version: session.credentialVersion }, chosen, joined);
   }
 
   /** The account's organizations in id order, a page at a time. */
   async page(accountId: ObjectId, after: ObjectId | undefined, limit: number): Promise<AccountOrganizationPageDto> {
+    const { joined, next_cursor } = await this.joinedPage(accountId, after, limit);
+    return { items: joined.map(({ view }) => view), next_cursor };
+  }
+
+  private async joinedPage(
+    accountId: ObjectId,
+    after: ObjectId | undefined,
+    limit: number,
+  ): Promise<{ joined: Joined[]; next_cursor: string | null }> {
     const memberships = await this.memberships.pageOfAccount(accountId, after, limit + 1);
     const page = memberships.slice(0, limit);
     const orgs = await this.organizations.findVisibleByIds(page.map(({ org_id }) => org_id));
     return {
-      items: page.flatMap(({ org_id, role }) => {
-        const org = orgs.get(org_id.toHexString());
-        return org ? [{ id: org._id.toHexString(), organization_name: org.name, role }] : [];
+      joined: page.flatMap((membership) => {
+        const org = orgs.get(membership.org_id.toHexString());
+        return org ? [{ view: { id: org._id.toHexString(), organization_name: org.name, role: membership.role }, membership }] : [];
       }),
       next_cursor: memberships.length > limit ? page[page.length - 1].org_id.toHexString() : null,
     };
@@ -103,24 +118,23 @@ export class LoginService {
 
   private async answer(
     account: Pick<AccountRecord, '_id' | 'credential_version'>,
-    orgId: ObjectId | null,
-    organizations: AccountOrganizationDto[],
+    chosen: Joined | null,
+    joined: Joined[],
   ): Promise<LoginResponseDto> {
-    const token = await this.tokens.issue(account, orgId);
-    const chosen = orgId ? organizations.find(({ id }) => id === orgId.toHexString()) : undefined;
+    const token = await this.tokens.issue(account, chosen?.membership ?? null);
     return {
       ...token,
       admin_id: account._id.toHexString(),
-      org_id: chosen?.id ?? null,
-      role: chosen?.role ?? null,
-      organizations,
+      org_id: chosen?.view.id ?? null,
+      role: chosen?.view.role ?? null,
+      organizations: joined.map(({ view }) => view),
     };
   }
 
   /** The named organization if the account belongs to it; the only one when none is named; else none (an account token). */
-  private async chosenOrganization(choice: OrganizationChoice, organizations: AccountOrganizationDto[]): Promise<ObjectId | null> {
+  private async chosenOrganization(choice: OrganizationChoice, joined: Joined[]): Promise<Joined | null> {
     const { organization_id: id, organization_name: name } = choice;
-    if (id === undefined && name === undefined) return organizations.length === 1 ? toObjectId(organizations[0].id) : null;
+    if (id === undefined && name === undefined) return joined.length === 1 ? joined[0] : null;
     let wanted = id;
     if (name !== undefined) {
       wanted = await this.organizations.findVisibleByName(name).then(
@@ -128,9 +142,9 @@ export class LoginService {
         () => undefined,
       );
     }
-    const membership = organizations.find((org) => org.id === wanted && (id === undefined || id === wanted));
-    if (!membership) throw new NotAMemberError();
-    return toObjectId(membership.id);
+    const found = joined.find(({ view }) => view.id === wanted && (id === undefined || id === wanted));
+    if (!found) throw new NotAMemberError();
+    return found;
   }
 
   /** The account with this email and whether the password is its; an unknown email costs a hash all the same. */
@@ -140,7 +154,7 @@ export class LoginService {
     return { account, valid };
   }
 
-  private async organizationsOf(accountId: ObjectId): Promise<AccountOrganizationDto[]> {
-    return (await this.page(accountId, undefined, LOGIN_ORGANIZATIONS_LIMIT)).items;
+  private async joinedOrganizations(accountId: ObjectId): Promise<Joined[]> {
+    return (await this.joinedPage(accountId, undefined, LOGIN_ORGANIZATIONS_LIMIT)).joined;
   }
 }

@@ -4,7 +4,7 @@ import { PasswordHasher } from '../accounts/password-hasher.service.js';
 import { AuditAction } from '../audit/audit-action.js';
 import { AuditLogService } from '../audit/audit-log.service.js';
 import { InvalidTokenError } from '../common/access/access.errors.js';
-import type { AuthenticatedAccount } from '../common/access/authenticated-member.js';
+import { type AuthenticatedAccount, tokenMembershipOf } from '../common/access/authenticated-member.js';
 import { InvalidInputError } from '../common/errors/domain.error.js';
 import { toObjectId } from '../common/database/object-id.js';
 import type { RequestOrigin } from '../common/http/request-origin.js';
@@ -45,10 +45,7 @@ export class MeService {
       await this.accounts.changeCredentials(credentialChanges, account.email, { by: caller.actor, origin, orgIds });
       version = credentialChanges.credential_version;
     }
-    const token = await this.tokens.issue(
-      { _id: account._id, credential_version: version },
-      caller.orgId ? toObjectId(caller.orgId) : null,
-    );
+    const token = await this.tokens.issue({ _id: account._id, credential_version: version }, tokenMembershipOf(caller));
     const stored = await this.accounts.findById(account._id);
     return { ...toAccountView(stored ?? account), access_token: token.access_token };
   }

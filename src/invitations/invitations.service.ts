@@ -217,7 +217,7 @@ export class InvitationAcceptance {
       if (newAccount) await this.accounts.unregister(newAccount);
       throw new InvitationNotFoundError();
     }
-    const token = await this.tokens.issue(account, organization._id);
+    const token = await this.tokens.issue(account, membership);
     return { member: toMemberView(membership, account), organization: toOrganizationView(organization), ...token };
   }
 }

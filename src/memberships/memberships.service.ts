@@ -47,7 +47,7 @@ export class MembershipsService {
     return this.memberships.find(orgId, accountId);
   }
 
-  /** The account's role in the organization now and since when it is a member (within the staleness bound), or null when it is not one. */
+  /** The account's membership in the organization now (its id and role, within the staleness bound), or null when it is not a member. */
   standing(orgId: string, accountId: string): Promise<MembershipStanding | null> {
     return this.standings.getOrLoad(`${orgId}:${accountId}`, () => this.memberships.standing(orgId, accountId));
   }

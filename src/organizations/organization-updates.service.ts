@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AccountsService, type CredentialChanges } from '../accounts/accounts.service.js';
 import { PasswordHasher } from '../accounts/password-hasher.service.js';
 import { InvalidTokenError, PersonOnlyError } from '../common/access/access.errors.js';
-import type { AuthenticatedMember } from '../common/access/authenticated-member.js';
+import { type AuthenticatedMember, tokenMembershipOf } from '../common/access/authenticated-member.js';
 import { MemberRole } from '../common/access/member-role.js';
 import { assertRole } from '../common/access/roles.js';
 import { toObjectId } from '../common/database/object-id.js';
@@ -78,7 +78,7 @@ export class OrganizationUpdates {
       }
     }
     const token = session
-      ? await this.tokens.issue({ _id: toObjectId(session.accountId), credential_version: credentialVersion }, org._id)
+      ? await this.tokens.issue({ _id: toObjectId(session.accountId), credential_version: credentialVersion }, tokenMembershipOf(caller))
       : null;
     return {
       message: 'Organization updated',

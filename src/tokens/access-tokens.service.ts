@@ -20,10 +20,14 @@ export class AccessTokens {
     private readonly config: AppConfig,
   ) {}
 
-  async issue(account: { _id: ObjectId; credential_version: number }, orgId: ObjectId | null): Promise<IssuedToken> {
+  /** A token of the membership's organization, or (without one) an account token. */
+  async issue(
+    account: { _id: ObjectId; credential_version: number },
+    membership: { _id: ObjectId; org_id: ObjectId } | null,
+  ): Promise<IssuedToken> {
     const claims: TokenClaims = {
       sub: account._id.toHexString(),
-      ...(orgId ? { org_id: orgId.toHexString() } : {}),
+      ...(membership ? { org_id: membership.org_id.toHexString(), mid: membership._id.toHexString() } : {}),
       cv: account.credential_version,
       jti: randomUUID(),
     };

@@ -1,3 +1,4 @@
+import { type ObjectId, toObjectId } from '../database/object-id.js';
 import type { MemberRole } from './member-role.js';
 
 /** Who an audit event names as having acted. */
@@ -11,6 +12,8 @@ export interface Actor {
 /** A person's verified token: the account it belongs to and the token itself. */
 export interface AccountSession {
   accountId: string;
+  /** The membership a token of an organization acts through; null for an account token. */
+  membershipId: string | null;
   email: string;
   /** The credential version the token was issued for (equal to the stored one when it was checked). */
   credentialVersion: number;
@@ -42,4 +45,10 @@ export interface AuthenticatedMember extends Principal {
 /** The caller of a route about a person's own account: the guard refuses API keys there. */
 export interface AuthenticatedAccount extends Principal {
   account: AccountSession;
+}
+
+/** The membership a person's token of an organization acts through (for a fresh token of it); null otherwise. */
+export function tokenMembershipOf(principal: Principal): { _id: ObjectId; org_id: ObjectId } | null {
+  const membershipId = principal.account?.membershipId;
+  return membershipId && principal.orgId ? { _id: toObjectId(membershipId), org_id: toObjectId(principal.orgId) } : null;
 }

@@ -6,8 +6,8 @@ import { isDuplicateKeyError } from '../../common/database/mongo-errors.js';
 import { type ObjectId, toObjectId } from '../../common/database/object-id.js';
 import { Membership, type MembershipRecord } from './membership.schema.js';
 
-/** What a request of a member is checked against: its role, and since when it is a member. */
-export type MembershipStanding = Pick<MembershipRecord, 'role' | 'created_at'>;
+/** What a request of a member is checked against: which membership it is, and its role. */
+export type MembershipStanding = Pick<MembershipRecord, '_id' | 'role'>;
 
 /** How an insert of a membership went. */
 export type MembershipInsert = 'created' | 'repeated' | 'already-member';
@@ -44,7 +44,7 @@ export class MembershipsRepository {
   standing(orgId: string, accountId: string): Promise<MembershipStanding | null> {
     return this.memberships.collection.findOne<MembershipStanding>(
       { org_id: toObjectId(orgId), account_id: toObjectId(accountId) },
-      { projection: { _id: 0, role: 1, created_at: 1 } },
+      { projection: { _id: 1, role: 1 } },
     );
   }
 

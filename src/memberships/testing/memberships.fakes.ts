@@ -35,7 +35,7 @@ export class InMemoryMemberships implements Surface<MembershipsRepository> {
 
   async standing(orgId: string, accountId: string): Promise<MembershipStanding | null> {
     const found = this.all().find((m) => m.org_id.toHexString() === orgId && m.account_id.toHexString() === accountId);
-    return found ? { role: found.role, created_at: found.created_at } : null;
+    return found ? { _id: found._id, role: found.role } : null;
   }
 
   async pageOfOrganization(orgId: ObjectId, afterAccount: ObjectId | undefined, limit: number): Promise<MembershipRecord[]> {

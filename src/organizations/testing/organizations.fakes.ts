@@ -382,6 +382,7 @@ export async function withOrganization(name = 'Acme Corp', email = 'owner@acme.t
 export function sessionOf(account: { accountId: string; email: string; credentialVersion?: number }): AccountSession {
   return {
     accountId: account.accountId,
+    membershipId: null,
     email: account.email,
     credentialVersion: account.credentialVersion ?? 1,
     token: { id: 'unit-test-token-id', expiresAt: new Date(Date.now() + 3_600_000) },
@@ -400,7 +401,8 @@ export function memberCaller(member: {
     actor: { type: 'account', id: member.accountId, email: member.email },
     orgId: member.orgId,
     role: member.role,
-    account: sessionOf(member),
+    // The membership's id only goes into fresh tokens here; any id does.
+    account: { ...sessionOf(member), membershipId: '507f1f77bcf86cd799439099' },
   };
 }
 
