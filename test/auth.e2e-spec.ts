@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { JwtService } from '@nestjs/jwt';
 import { expectError } from './support/expect-error.js';
 import { createOrgWithToken, useOrgWithToken, useTestApp } from './support/session.js';
@@ -98,7 +99,7 @@ describe('auth (e2e)', () => {
   });
 
   describe('the token', () => {
-    it("is HS256 under the key's kid and carries iss, aud, exp, sub (account id), org_id, the credential version and a jti", async () => {
+    it("is HS256 under the key's kid and carries iss, aud, exp, sub (account id), org_id and its membership, the credential version and a jti", async () => {
       const { token, org } = await createOrgWithToken(t);
       expect(decodePart(token, 0)).toEqual({ alg: 'HS256', typ: 'JWT', kid: t.config.jwt.keyId });
       const claims = decodePart(token, 1);
@@ -107,12 +108,15 @@ describe('auth (e2e)', () => {
         aud: t.config.jwt.audience,
         sub: org.admin.id,
         org_id: org.id,
+        mid: expect.stringMatching(/^[0-9a-f]{24}$/),
         cv: 1,
         jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
         iat: expect.any(Number),
         exp: expect.any(Number),
       });
       expect(claims.exp - claims.iat).toBe(t.config.jwt.expiresInSeconds);
+      const membership = await t.db.master.collection('memberships').findOne({ org_id: new Types.ObjectId(org.id as string) });
+      expect(membership?._id.toHexString()).toBe(claims.mid);
       expect(Math.abs(claims.iat - Date.now() / 1000)).toBeLessThan(60);
     });
 

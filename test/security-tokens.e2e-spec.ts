@@ -73,6 +73,11 @@ describe('token attacks (e2e)', () => {
     ['no exp at all', () => hmacToken({ ...claims, exp: undefined }, TEST_JWT_SECRET)],
     ['an org_id that is not an id', () => hmacToken({ ...claims, org_id: { $ne: null } }, TEST_JWT_SECRET)],
     ['a null org_id', () => hmacToken({ ...claims, org_id: null }, TEST_JWT_SECRET)],
+    ['org_id without the membership it acts through', () => hmacToken({ ...claims, mid: undefined }, TEST_JWT_SECRET)],
+    [
+      'a membership id that is not the account’s membership',
+      () => hmacToken({ ...claims, mid: '507f1f77bcf86cd799439011' }, TEST_JWT_SECRET),
+    ],
     ['no sub', () => hmacToken({ ...claims, sub: undefined }, TEST_JWT_SECRET)],
     ['a sub that is not an account id', () => hmacToken({ ...claims, sub: { $ne: null } }, TEST_JWT_SECRET)],
     [
@@ -112,7 +117,7 @@ describe('token attacks (e2e)', () => {
 
   it('treats a correctly signed token without org_id as an account token: every organization route answers 403', async () => {
     // The service's own key signs it, so it is genuine: an account token of A's owner, which chooses no organization.
-    const accountToken = hmacToken({ ...claims, org_id: undefined }, TEST_JWT_SECRET);
+    const accountToken = hmacToken({ ...claims, org_id: undefined, mid: undefined }, TEST_JWT_SECRET);
     const responses = [
       await t.withToken(accountToken).get('/org/collection/stats'),
       await t.withToken(accountToken).get('/org/records'),
@@ -129,8 +134,8 @@ describe('token attacks (e2e)', () => {
   });
 
   it('checks an account token like any other: a credential version the account does not have is refused, and a switch only opens its own organizations', async () => {
-    const accountToken = hmacToken({ ...claims, org_id: undefined }, TEST_JWT_SECRET);
-    const stale = hmacToken({ ...claims, org_id: undefined, cv: Number(claims.cv) + 1 }, TEST_JWT_SECRET);
+    const accountToken = hmacToken({ ...claims, org_id: undefined, mid: undefined }, TEST_JWT_SECRET);
+    const stale = hmacToken({ ...claims, org_id: undefined, mid: undefined, cv: Number(claims.cv) + 1 }, TEST_JWT_SECRET);
     expectError(await t.withToken(stale).get('/me'), 401, 'Invalid or expired token');
     expectError(await t.withToken(stale).post('/admin/switch').send({ organization_id: orgA.org.id }), 401, 'Invalid or expired token');
     expectError(await t.withToken(accountToken).post('/admin/switch').send({ organization_id: otherOrg.org.id }), 403);
