@@ -6,13 +6,29 @@ import { ChooseOrganizationError, InvalidTokenError, MissingTokenError, PersonOn
 import type { AuthenticatedMember, Principal } from '../common/access/authenticated-member.js';
 import { assertRole } from '../common/access/roles.js';
 import { DEFAULT_ROUTE_ACCESS, ROUTE_ACCESS, type RouteAccess } from '../common/access/route-access.js';
+import { apiKeyOf } from '../api-keys/api-key-format.js';
 import { ApiKeysService } from '../api-keys/api-keys.service.js';
 import { AccessTokenVerifier } from '../tokens/access-token-verifier.js';
 import { AuthenticationService } from './authentication.service.js';
 import { attachAuthenticators, type RequestAuthenticators } from './request-authenticators.js';
 
+/** Passport's outcome as the service answers it: a fail (any credential problem) is the one 401; an error (a lookup threw) propagates as it is. */
+function outcomeOf<TUser>(error: unknown, user: TUser | false | null): TUser {
+  if (error) throw error instanceof Error ? error : new InvalidTokenError();
+  if (!user) throw new InvalidTokenError();
+  return user;
+}
+
+/** Passport's AuthGuard over the `api-key` strategy alone, for requests whose bearer is an API key. */
+class ApiKeyPassportGuard extends AuthGuard('api-key') {
+  override handleRequest<TUser = Principal>(error: unknown, user: TUser | false | null): TUser {
+    return outcomeOf(error, user);
+  }
+}
+
 /**
- * The global guard (Passport's AuthGuard over the `jwt` and `api-key` strategies, no session):
+ * The global guard (Passport's AuthGuard over the `jwt` strategy, and over `api-key` for a bearer of
+ * that form; no session):
  * every route needs a valid bearer token or API key unless it is marked @Public(); the token's
  * account and membership (JwtStrategy), or the key (ApiKeyStrategy), as stored now, must still
  * hold it. Organization routes need a token of an organization (an account token
@@ -21,11 +37,13 @@ import { attachAuthenticators, type RequestAuthenticators } from './request-auth
  * expired token"; anything else (the database is down) propagates.
  */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard(['jwt', 'api-key']) {
+export class JwtAuthGuard extends AuthGuard('jwt') {
   /** Each route's access, read from its metadata once. */
   private readonly routes = new WeakMap<object, RouteAccess>();
 
   private readonly authenticators: RequestAuthenticators;
+  // One strategy per request, chosen by the bearer's form: a key never pays for the JWT strategy's failure (BENCHMARKS.md, API-key record read).
+  private readonly keys = new ApiKeyPassportGuard({ session: false });
 
   constructor(
     private readonly reflector: Reflector,
@@ -44,8 +62,9 @@ export class JwtAuthGuard extends AuthGuard(['jwt', 'api-key']) {
     if (access.kind === 'public' && (!access.acceptsAccountToken || !sent)) return true;
     if (!sent) throw new MissingTokenError();
     attachAuthenticators(request, this.authenticators);
-    // Sets request.user to the principal a strategy found.
-    await super.canActivate(context);
+    // Sets request.user to the principal the strategy found.
+    if (apiKeyOf(request.headers.authorization) === null) await super.canActivate(context);
+    else await this.keys.canActivate(context);
     const principal = request.user as Principal;
     if (access.kind === 'organization') {
       if (principal.orgId === null || principal.role === null) throw new ChooseOrganizationError();
@@ -56,11 +75,8 @@ export class JwtAuthGuard extends AuthGuard(['jwt', 'api-key']) {
     return true;
   }
 
-  // Passport's outcome: a fail (any token problem) is the service's one 401; an error (the lookup threw) propagates as it is.
   override handleRequest<TUser = Principal>(error: unknown, user: TUser | false | null): TUser {
-    if (error) throw error instanceof Error ? error : new InvalidTokenError();
-    if (!user) throw new InvalidTokenError();
-    return user;
+    return outcomeOf(error, user);
   }
 
   private accessOf(context: ExecutionContext): RouteAccess {
