@@ -13,6 +13,7 @@ import { InvitationsModule } from './invitations/invitations.module.js';
 import { MembershipsModule } from './memberships/memberships.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
+import { PlatformModule } from './platform/platform.module.js';
 import { RecordsModule } from './records/records.module.js';
 
 @Module({
@@ -30,6 +31,7 @@ import { RecordsModule } from './records/records.module.js';
     InvitationsModule,
     AuditModule,
     RecordsModule,
+    PlatformModule,
   ],
   providers: [
     {

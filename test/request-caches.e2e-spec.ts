@@ -3,6 +3,7 @@ import { Types } from 'mongoose';
 import { CROSS_INSTANCE_STALENESS_MS } from '../src/common/cache/expiring-cache.js';
 import { TENANT_CONNECTION } from '../src/tenants/tenant-connection.js';
 import { expectError } from './support/expect-error.js';
+import { untilStatus } from './support/lifecycle-state.js';
 import { createOrgWithToken, Session, useServiceProcess, useTestApp } from './support/session.js';
 import { uniqueOrg } from './support/test-app.js';
 
@@ -19,17 +20,6 @@ describe('request caches (e2e)', () => {
   const b = useServiceProcess({}, { onDatabasesOf: a });
 
   const readRecord = (t: Session, token: string, id: string) => t.withToken(token).get(`/org/records/${id}`);
-
-  /** Polls until the request answers `status`, failing after `deadlineMs`. Returns the time it took. */
-  async function untilStatus(request: () => Promise<{ status: number }>, status: number, deadlineMs: number): Promise<number> {
-    const started = Date.now();
-    for (;;) {
-      const response = await request();
-      if (response.status === status) return Date.now() - started;
-      if (Date.now() - started > deadlineMs) throw new Error(`still ${response.status} after ${deadlineMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
 
   /** An organization with one record, read once through `warmOn` so that its caches hold them. */
   async function orgWithRecord(warmOn: Session) {

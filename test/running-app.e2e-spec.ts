@@ -4,12 +4,12 @@ import { startServiceProcess } from './support/service-process.js';
 import { useServiceProcess } from './support/session.js';
 import { testEnvironment, uniqueOrg } from './support/test-app.js';
 
-/** Every endpoint of the API, and whether it takes a bearer token. */
-const ENDPOINTS: [method: string, path: string, protectedByToken: boolean][] = [
+/** Every endpoint of the API, and whether it takes a bearer token (a member's, or an operator key). */
+const ENDPOINTS: [method: string, path: string, protectedByToken: boolean | 'operator'][] = [
   ['post', '/org/create', false],
   ['post', '/admin/login', false],
   ['get', '/org/get', false],
-  ['get', '/org/list', false],
+  ['get', '/org/list', 'operator'],
   ['put', '/org/update', true],
   ['delete', '/org/delete', true],
   ['get', '/org/collection/stats', true],
@@ -100,7 +100,7 @@ describe('the running service (e2e, child process)', () => {
       expect({ method, path, security: operation.security ?? [] }).toEqual({
         method,
         path,
-        security: protectedByToken ? [{ bearer: [] }] : [],
+        security: protectedByToken === 'operator' ? [{ operator: [] }] : protectedByToken ? [{ bearer: [] }] : [],
       });
       if (protectedByToken) expect(operation.responses['401']).toBeDefined();
     }

@@ -4,6 +4,7 @@ import { AccountsModule } from '../accounts/accounts.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { MembershipsModule } from '../memberships/memberships.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
+import { OperatorKeysModule } from '../platform/operator-keys.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthenticationService } from './authentication.service.js';
@@ -16,7 +17,7 @@ import { MeService } from './me.service.js';
 
 /** Who may act: logging in, switching organizations, a person's own account, and the global guard. */
 @Module({
-  imports: [AccountsModule, AuditModule, LoginThrottleModule, MembershipsModule, OrganizationsModule, TokensModule],
+  imports: [AccountsModule, AuditModule, LoginThrottleModule, MembershipsModule, OperatorKeysModule, OrganizationsModule, TokensModule],
   controllers: [AuthController, MeController],
   providers: [
     AuthenticationService,

@@ -104,6 +104,17 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, describe: 
   }
 }
 
+/** Polls until the request answers `status`, failing after `deadlineMs`; answers how long it took. */
+export async function untilStatus(request: () => Promise<{ status: number }>, status: number, deadlineMs: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const response = await request();
+    if (response.status === status) return Date.now() - started;
+    if (Date.now() - started > deadlineMs) throw new Error(`still ${response.status} after ${deadlineMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 /** Waits until no lifecycle problem is left (the reconciler has finished or rolled back everything). */
 export async function waitUntilSettled(db: DirectDatabases, timeoutMs = 15_000): Promise<LifecycleState> {
   let last: LifecycleState | undefined;

@@ -7,6 +7,8 @@ export class AccountOrganizationDto {
   organization_name: string;
   @ApiProperty({ enum: MemberRole, enumName: 'MemberRole' })
   role: MemberRole;
+  /** An operator suspended the organization: a token for it is issued, but its routes answer 403 "Organization suspended" until it is resumed. */
+  suspended: boolean;
 }
 
 export class LoginResponseDto {
@@ -26,7 +28,7 @@ export class LoginResponseDto {
   /** The account's role there now (every request reads it again from the stored membership); null for an account token. */
   @ApiProperty({ enum: MemberRole, enumName: 'MemberRole', nullable: true })
   role: MemberRole | null;
-  /** All of the account's organizations (at most 100; GET /me/organizations pages beyond). */
+  /** All of the account's organizations (at most 100; GET /me/organizations pages beyond), each saying whether it is suspended. */
   organizations: AccountOrganizationDto[];
 }
 

@@ -16,3 +16,9 @@ export class PersonOnlyError extends domainError(ErrorCode.PersonOnly, "This rou
 
 /** Every token problem (bad signature, expired, revoked, malformed) gets this same answer. */
 export class InvalidTokenError extends domainError(ErrorCode.InvalidToken, 'Invalid or expired token') {}
+
+/** An operator route without a valid operator key (or with a member token or API key): 401 with the bearer challenge. */
+export class InvalidOperatorKeyError extends domainError(ErrorCode.InvalidToken, 'Missing or invalid operator key') {}
+
+/** A member or API key of a suspended organization on one of its organization routes. */
+export class OrganizationSuspendedError extends domainError(ErrorCode.OrganizationSuspended, 'Organization suspended') {}
