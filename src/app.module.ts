@@ -14,6 +14,7 @@ import { InvitationsModule } from './invitations/invitations.module.js';
 import { MembershipsModule } from './memberships/memberships.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
+import { PlatformModule } from './platform/platform.module.js';
 import { RecordsModule } from './records/records.module.js';
 
 @Module({
@@ -32,6 +33,7 @@ import { RecordsModule } from './records/records.module.js';
     ApiKeysModule,
     AuditModule,
     RecordsModule,
+    PlatformModule,
   ],
   providers: [
     {

@@ -8,9 +8,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { DOCS_PATH, OPENAPI_PATH, REDOC_PATH, SERVICE_LICENSE, SERVICE_NAME, SERVICE_VERSION } from './about/service-info.js';
 import { BEARER_AUTH_NAME } from './common/access/authenticated.decorator.js';
+import { OPERATOR_AUTH_NAME } from './common/access/operator-authenticated.decorator.js';
 import { answerUndeclaredMethods } from './common/http/method-not-allowed.js';
 import { documentHttpConventions } from './common/openapi/http-conventions.js';
 import { documentLeastRoles } from './common/openapi/least-roles.js';
+import { documentPublicSwitches } from './common/access/public-switches.js';
 import { registerOnboardingRateLimit } from './common/rate-limit/onboarding-rate-limit.js';
 import { documentValidationRules } from './common/openapi/validation-rules.js';
 import { assignRequestId, REQUEST_ID_HEADER } from './common/http/request-id.js';
@@ -100,19 +102,33 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   const fastify = app.getHttpAdapter().getInstance();
   answerUndeclaredMethods(fastify);
   const document = documentHttpConventions(
-    documentLeastRoles(
-      documentValidationRules(
-        SwaggerModule.createDocument(
-          app,
-          new DocumentBuilder()
-            .setTitle('Organization Management Service')
-            .setDescription('Multi-tenant organizations, their members and their data. Errors: {statusCode, error, message, requestId}.')
-            .setVersion(SERVICE_VERSION)
-            .addServer('/', 'This service')
-            .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_AUTH_NAME)
-            .build(),
+    documentPublicSwitches(
+      documentLeastRoles(
+        documentValidationRules(
+          SwaggerModule.createDocument(
+            app,
+            new DocumentBuilder()
+              .setTitle('Organization Management Service')
+              .setDescription('Multi-tenant organizations, their members and their data. Errors: {statusCode, error, message, requestId}.')
+              .setVersion(SERVICE_VERSION)
+              .addServer('/', 'This service')
+              .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_AUTH_NAME)
+              .addBearerAuth(
+                {
+                  type: 'http',
+                  scheme: 'bearer',
+                  bearerFormat: 'operator key',
+                  description:
+                    'An operator key of PLATFORM_API_KEYS, for /platform/* (and GET /org/list unless ORG_LIST_PUBLIC=true). ' +
+                    'Member tokens and API keys are refused there (401), and operator keys everywhere else.',
+                },
+                OPERATOR_AUTH_NAME,
+              )
+              .build(),
+          ),
         ),
       ),
+      config.platform,
     ),
     { bodyLimitBytes: RECORD_MAX_BYTES, schemas: { [RECORD_DATA]: RECORD_DATA_SCHEMA } },
   );

@@ -11,14 +11,16 @@ interface RegisteredRoute {
   isPublic: boolean;
 }
 
-/** The routes that may be called without a token; anything else must answer 401 without one. */
+/**
+ * The routes that may be called without a token; anything else must answer 401 without one.
+ * (GET /org/list is an operator route that ORG_LIST_PUBLIC=true opens; it is off here.)
+ */
 const PUBLIC_ROUTES = [
   'GET /',
   'GET /health',
   'GET /health/ready',
   'GET /metrics',
   'GET /org/get',
-  'GET /org/list',
   'POST /admin/login',
   'POST /invitations/accept',
   'POST /org/create',

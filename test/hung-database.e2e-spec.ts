@@ -6,7 +6,7 @@ import { expectError } from './support/expect-error.js';
 import { FetchClient, fetchClient } from './support/fetch-client.js';
 import { waitFor } from './support/lifecycle-state.js';
 import { ServiceProcess, startServiceProcess } from './support/service-process.js';
-import { testEnvironment, uniqueOrg } from './support/test-app.js';
+import { TEST_OPERATOR_KEY, testEnvironment, uniqueOrg } from './support/test-app.js';
 
 const SELECTION_TIMEOUT_MS = 1000;
 /**
@@ -62,7 +62,7 @@ describe('hung database (built service, own FerretDB stopped with SIGSTOP)', () 
       await timed('GET', `/org/get?organization_name=${encodeURIComponent(input.organization_name)}`),
       await timed('GET', `/org/records/${recordId}`, { token }),
       await timed('POST', '/org/records', { token, body: { during: 'hang' } }),
-      await timed('GET', '/org/list'),
+      await timed('GET', '/org/list', { token: TEST_OPERATOR_KEY }),
       await timed('GET', `/org/get?organization_name=${encodeURIComponent(input.organization_name)}`),
     ];
     console.info(

@@ -65,12 +65,14 @@ describe('the OpenAPI document and a client generated from it (e2e, child proces
         const where = `${method.toUpperCase()} ${path}`;
         const responses = operation.responses as Json;
         const isProtected = (operation.security as unknown[]).length > 0;
+        // Operator routes (/platform/*, GET /org/list) refuse with 401 only: there is no role or organization to be refused for.
+        const operatorOnly = (operation.security as Record<string, unknown>[]).every((scheme) => 'operator' in scheme);
         expect([where, responses.default?.content['application/json'].schema]).toEqual([where, errorSchema]);
         expect([where, responses['405']?.headers?.Allow]).toEqual([where, header('Allow')]);
         if (operation.requestBody) expect([where, responses['413']?.content['application/json'].schema]).toEqual([where, errorSchema]);
         if (isProtected) {
-          // A token that comes along must be valid (401); a required one may also lack the role or the organization (403).
-          const expected = takesOptionalToken(operation) ? ['401'] : ['401', '403'];
+          // A token that comes along must be valid (401); a required one may also lack the role or the organization (403); an operator route refuses with 401 only.
+          const expected = takesOptionalToken(operation) || operatorOnly ? ['401'] : ['401', '403'];
           expect([where, Object.keys(responses)]).toEqual([where, expect.arrayContaining(expected)]);
           expect([where, responses['401'].headers['WWW-Authenticate']]).toEqual([where, header('WWW-Authenticate')]);
         }
@@ -90,14 +92,7 @@ describe('the OpenAPI document and a client generated from it (e2e, child proces
         operations.map(({ method, path }) => `${method.toUpperCase()} ${path}`).sort();
       const operations = operationsOf(document);
       const publicOperations = operations.filter(({ operation }) => operation.security.length === 0);
-      expect(names(publicOperations)).toEqual([
-        'GET /',
-        'GET /health',
-        'GET /health/ready',
-        'GET /org/get',
-        'GET /org/list',
-        'POST /admin/login',
-      ]);
+      expect(names(publicOperations)).toEqual(['GET /', 'GET /health', 'GET /health/ready', 'GET /org/get', 'POST /admin/login']);
       // Without a token: a new or existing account by its credentials; with one: the account whose token it is.
       const optional = operations.filter(({ operation }) => takesOptionalToken(operation));
       expect(names(optional)).toEqual(['POST /invitations/accept', 'POST /org/create']);
@@ -105,9 +100,17 @@ describe('the OpenAPI document and a client generated from it (e2e, child proces
         expect([path, document.paths[path].post.security]).toEqual([path, OPTIONAL_BEARER]);
       }
       for (const { method, path, operation } of operations.filter(
-        ({ operation }) => operation.security.length > 0 && !takesOptionalToken(operation),
+        ({ operation }) =>
+          operation.security.length > 0 &&
+          !takesOptionalToken(operation) &&
+          !operation.security.some((scheme: Json) => 'operator' in scheme),
       )) {
         expect([method, path, operation.security]).toEqual([method, path, [{ bearer: [] }]]);
+      }
+      // An operator key unless the instance runs with ORG_LIST_PUBLIC=true; the document states which.
+      expect(document.paths['/org/list'].get.security).toEqual([{ operator: [] }]);
+      for (const { path, operation } of operationsOf(document).filter(({ path }) => path.startsWith('/platform/'))) {
+        expect([path, operation.security]).toEqual([path, [{ operator: [] }]]);
       }
     });
 

@@ -3,7 +3,7 @@ import { OrganizationStatus } from '../src/organizations/persistence/organizatio
 import { expectError } from './support/expect-error.js';
 import { addMember, invite, storedAccount, storedMembers } from './support/members.js';
 import { createOrgWithToken, useTestApp } from './support/session.js';
-import { STRONG_PASSWORD, uniqueOrg } from './support/test-app.js';
+import { STRONG_PASSWORD, TEST_OPERATOR_KEY, uniqueOrg } from './support/test-app.js';
 
 const ORG_VIEW_KEYS = ['collection_name', 'created_at', 'id', 'organization_name', 'slug', 'status', 'updated_at'];
 
@@ -306,7 +306,8 @@ describe('organizations (e2e)', () => {
   });
 
   describe('GET /org/list', () => {
-    const list = (query: Record<string, string | number>) => t.http().get('/org/list').query(query);
+    // An operator's listing (ORG_LIST_PUBLIC is off): the platform suite covers who may call it.
+    const list = (query: Record<string, string | number>) => t.withToken(TEST_OPERATOR_KEY).get('/org/list').query(query);
     /** Every page of the listing at the given page size. */
     const walk = async (limit: number) => {
       const pages: Record<string, any>[] = [];

@@ -7,7 +7,7 @@ import { FetchClient, fetchClient } from './support/fetch-client.js';
 import { waitFor } from './support/lifecycle-state.js';
 import { ServiceProcess, startServiceProcess } from './support/service-process.js';
 import { createOrgWithTokenVia } from './support/session.js';
-import { testEnvironment, uniqueOrg } from './support/test-app.js';
+import { TEST_OPERATOR_KEY, testEnvironment, uniqueOrg } from './support/test-app.js';
 
 /** A request that hangs instead of failing fast fails the test (generous, not a timing goal). */
 const NO_HANG_MS = 10_000;
@@ -56,7 +56,8 @@ describe('database outage (built service, own FerretDB)', () => {
       await request('GET', '/org/records', { token }),
       await request('POST', '/org/records', { token, body: { lost: false } }),
       await request('GET', `/org/get?organization_name=${encodeURIComponent(input.organization_name)}`),
-      await request('GET', '/org/list'),
+      await request('GET', '/org/list', { token: TEST_OPERATOR_KEY }),
+      await request('GET', '/platform/organizations', { token: TEST_OPERATOR_KEY }),
       await request('POST', '/admin/login', { body: { email: input.email, password: input.password } }),
       await request('POST', '/org/create', { body: uniqueOrg('During outage') }),
       await request('GET', '/org/collection/stats', { token }),

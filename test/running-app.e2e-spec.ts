@@ -6,9 +6,9 @@ import { testEnvironment, uniqueOrg } from './support/test-app.js';
 
 /**
  * Endpoints of the API and how they take a bearer token: not at all (public), always (bearer), or
- * optionally (a public create or accept that a person's token may come along with).
+ * optionally (a public create or accept that a person's token may come along with), or an operator key.
  */
-type Access = 'public' | 'bearer' | 'optional';
+type Access = 'public' | 'bearer' | 'optional' | 'operator';
 const ENDPOINTS: [method: string, path: string, access: Access][] = [
   ['post', '/org/create', 'optional'],
   ['post', '/admin/login', 'public'],
@@ -19,7 +19,7 @@ const ENDPOINTS: [method: string, path: string, access: Access][] = [
   ['get', '/me/organizations', 'bearer'],
   ['post', '/invitations/accept', 'optional'],
   ['get', '/org/get', 'public'],
-  ['get', '/org/list', 'public'],
+  ['get', '/org/list', 'operator'],
   ['put', '/org/update', 'bearer'],
   ['delete', '/org/delete', 'bearer'],
   ['get', '/org/collection/stats', 'bearer'],
@@ -31,7 +31,12 @@ const ENDPOINTS: [method: string, path: string, access: Access][] = [
   ['get', '/health', 'public'],
   ['get', '/health/ready', 'public'],
 ];
-const SECURITY: Record<Access, unknown[]> = { public: [], bearer: [{ bearer: [] }], optional: [{}, { bearer: [] }] };
+const SECURITY: Record<Access, unknown[]> = {
+  public: [],
+  bearer: [{ bearer: [] }],
+  optional: [{}, { bearer: [] }],
+  operator: [{ operator: [] }],
+};
 
 /** The built service (`node dist/main.js`) in a process of its own, driven over real HTTP. */
 describe('the running service (e2e, child process)', () => {

@@ -22,7 +22,8 @@ function expectSecurityHeaders(response: Response): void {
 }
 
 describe('response headers (e2e)', () => {
-  const t = useTestApp({ TRUST_PROXY: 'true', LOGIN_MAX_FAILURES_PER_IP: '1' });
+  // GET /org/list stands for any public route here (who may list is the platform suite's subject).
+  const t = useTestApp({ TRUST_PROXY: 'true', LOGIN_MAX_FAILURES_PER_IP: '1', ORG_LIST_PUBLIC: 'true' });
   const admin = useOrgWithToken(t);
 
   it.each<[string, () => Promise<Response>, number]>([
@@ -113,7 +114,7 @@ describe('response headers (e2e)', () => {
 
 describe('CORS when CORS_ORIGINS is set (e2e)', () => {
   const ALLOWED = 'https://app.example.com';
-  const t = useTestApp({ CORS_ORIGINS: `${ALLOWED}, https://admin.example.com` });
+  const t = useTestApp({ CORS_ORIGINS: `${ALLOWED}, https://admin.example.com`, ORG_LIST_PUBLIC: 'true' });
 
   it('allows the listed origins, preflight included', async () => {
     const simple = await t.http().get('/org/list').set('Origin', ALLOWED).expect(200);

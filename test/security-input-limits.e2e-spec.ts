@@ -7,7 +7,8 @@ import { uniqueOrg } from './support/test-app.js';
 const KIB = 1024;
 
 describe('input limits (e2e)', () => {
-  const t = useTestApp();
+  // GET /org/list public, so that its input is judged whichever credential a case sends (the platform suite covers who may list).
+  const t = useTestApp({ ORG_LIST_PUBLIC: 'true' });
   const admin = useOrgWithToken(t);
   let recordId: string;
 

@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { expectError } from './support/expect-error.js';
 import { useOrgWithToken, useTestApp } from './support/session.js';
 import { storedData } from './support/stored-data.js';
-import { uniqueOrg } from './support/test-app.js';
+import { TEST_OPERATOR_KEY, uniqueOrg } from './support/test-app.js';
 
 const FOREIGN_ID = new Types.ObjectId().toHexString();
 /** Fields a client must never set: identities, ownership, lifecycle state, credentials, roles. */
@@ -83,13 +83,17 @@ describe('mass assignment (e2e)', () => {
     expect(await t.db.tenant.collection(collection).countDocuments({ _id: new Types.ObjectId(FOREIGN_ID) })).toBe(0);
   });
 
-  it('never returns credentials or internal state: create, login, get and list answer without them', async () => {
+  it("never returns credentials or internal state: create, login, get, list and the operators' views answer without them", async () => {
     const fresh = uniqueOrg();
+    const created = await t.http().post('/org/create').send(fresh).expect(201);
+    const operator = t.withToken(TEST_OPERATOR_KEY);
     const responses = [
-      await t.http().post('/org/create').send(fresh).expect(201),
+      created,
       await t.http().post('/admin/login').send({ email: fresh.email, password: fresh.password }).expect(200),
       await t.http().get('/org/get').query({ organization_name: fresh.organization_name }).expect(200),
-      await t.http().get('/org/list').query({ limit: 100 }).expect(200),
+      await operator.get('/org/list').query({ limit: 100 }).expect(200),
+      await operator.get('/platform/organizations').query({ limit: 100 }).expect(200),
+      await operator.get(`/platform/organizations/${created.body.id as string}`).expect(200),
     ];
     for (const response of responses) {
       expect(JSON.stringify(response.body)).not.toMatch(/password|argon2|credential_version|lifecycle_epoch|"operation"/);

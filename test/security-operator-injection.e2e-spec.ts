@@ -2,7 +2,7 @@ import mongoose from 'mongoose';
 import { expectError } from './support/expect-error.js';
 import { useOrgWithToken, useTestApp } from './support/session.js';
 import { storedData } from './support/stored-data.js';
-import { uniqueOrg } from './support/test-app.js';
+import { TEST_OPERATOR_KEY, uniqueOrg } from './support/test-app.js';
 
 const OPERATORS: Record<string, unknown>[] = [
   { $ne: null },
@@ -69,8 +69,12 @@ describe('operator objects in input (e2e)', () => {
     ['get', '/org/get?organization_name[$ne]=x', false],
     ['get', '/org/get?organization_name[$gt]=', false],
     ['get', '/org/get?organization_name[$regex]=.*', false],
-    ['get', '/org/list?cursor[$gt]=000000000000000000000000', false],
-    ['get', '/org/list?limit[$gt]=0', false],
+    ['get', '/org/list?cursor[$gt]=000000000000000000000000', 'operator'],
+    ['get', '/org/list?limit[$gt]=0', 'operator'],
+    ['get', '/platform/organizations?name_prefix[$gt]=', 'operator'],
+    ['get', '/platform/organizations?cursor[$gt]=000000000000000000000000', 'operator'],
+    ['post', `/platform/organizations/${encodeURIComponent('{"$ne":null}')}/suspend`, 'operator'],
+    ['delete', `/platform/organizations/${encodeURIComponent('{"$ne":null}')}`, 'operator'],
     ['get', '/org/records?cursor[$ne]=x', true],
     ['delete', '/org/delete?organization_name[$ne]=x', true],
     ['get', `/org/records/${encodeURIComponent('{"$ne":null}')}`, true],
@@ -78,7 +82,9 @@ describe('operator objects in input (e2e)', () => {
     ['delete', `/org/records/${encodeURIComponent('{"$ne":null}')}`, true],
   ] as const)('refuses %s %s with 400 and stores nothing', async (method, path, authenticated) => {
     const before = await storedData(t.db);
-    const response = await (authenticated ? t.withToken(admin.token) : t.http())
+    const response = await (
+      authenticated === 'operator' ? t.withToken(TEST_OPERATOR_KEY) : authenticated ? t.withToken(admin.token) : t.http()
+    )
       [method](path)
       .send(method === 'put' ? { a: 1 } : undefined);
     expectError(response, 400);

@@ -2,6 +2,8 @@
 export enum AuditAction {
   OrganizationCreated = 'organization.created',
   OrganizationRenamed = 'organization.renamed',
+  OrganizationSuspended = 'organization.suspended',
+  OrganizationResumed = 'organization.resumed',
   MemberCredentialsChanged = 'member.credentials_changed',
   InvitationCreated = 'invitation.created',
   InvitationRevoked = 'invitation.revoked',

@@ -6,6 +6,7 @@ import { ApiKeysModule } from '../api-keys/api-keys.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { MembershipsModule } from '../memberships/memberships.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
+import { OperatorKeysModule } from '../platform/operator-keys.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthenticationService } from './authentication.service.js';
@@ -28,6 +29,7 @@ import { MeService } from './me.service.js';
     AuditModule,
     LoginThrottleModule,
     MembershipsModule,
+    OperatorKeysModule,
     OrganizationsModule,
     TokensModule,
   ],

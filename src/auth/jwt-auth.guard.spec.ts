@@ -16,6 +16,8 @@ import { ROUTE_ACCESS, type RouteAccess } from '../common/access/route-access.js
 import { AccessTokenVerifier } from '../tokens/access-token-verifier.js';
 import type { VerifiedClaims } from '../tokens/token-claims.js';
 import type { ApiKeysService } from '../api-keys/api-keys.service.js';
+import type { OrganizationSuspensions } from '../organizations/organization-suspensions.service.js';
+import type { OperatorKeys } from '../platform/operator-keys.service.js';
 import type { AuthenticationService } from './authentication.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { ApiKeyStrategy } from './api-key.strategy.js';
@@ -23,6 +25,7 @@ import { JwtStrategy } from './jwt.strategy.js';
 
 const key = createSecretKey(Buffer.from('unit-test-secret-that-is-long-enough-0123456789'));
 const config = {
+  platform: { orgListPublic: false },
   jwt: { issuer: 'iss-test', audience: 'aud-test', verificationKeys: new Map([['k1', key]]) },
 } as unknown as AppConfig;
 const jwt = new JwtService({
@@ -90,6 +93,9 @@ describe('JwtAuthGuard with JwtStrategy', () => {
     },
   } as unknown as ApiKeysService;
   new ApiKeyStrategy();
+  /** No operator routes here; no organization is suspended. */
+  const operatorKeys = { authenticate: () => null } as unknown as OperatorKeys;
+  const suspensions = { isSuspended: () => Promise.resolve(false) } as unknown as OrganizationSuspensions;
   let metadata: Record<string, unknown> = {};
   const reflector = { getAllAndOverride: (name: string) => metadata[name] } as unknown as Reflector;
 
@@ -101,7 +107,8 @@ describe('JwtAuthGuard with JwtStrategy', () => {
       getClass: () => JwtAuthGuard,
       switchToHttp: () => ({ getRequest: () => request, getResponse: () => ({}) }),
     } as unknown as ExecutionContext;
-    if (!(await new JwtAuthGuard(reflector, tokens, auth, apiKeys).canActivate(context))) throw new Error('refused without an error');
+    if (!(await new JwtAuthGuard(reflector, config, operatorKeys, suspensions, tokens, auth, apiKeys).canActivate(context)))
+      throw new Error('refused without an error');
     return request.user;
   }
 

@@ -2,12 +2,22 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { ChooseOrganizationError, InvalidTokenError, MissingTokenError, PersonOnlyError } from '../common/access/access.errors.js';
-import type { AuthenticatedMember, Principal } from '../common/access/authenticated-member.js';
-import { assertRole } from '../common/access/roles.js';
-import { DEFAULT_ROUTE_ACCESS, ROUTE_ACCESS, type RouteAccess } from '../common/access/route-access.js';
 import { apiKeyOf } from '../api-keys/api-key-format.js';
 import { ApiKeysService } from '../api-keys/api-keys.service.js';
+import {
+  ChooseOrganizationError,
+  InvalidOperatorKeyError,
+  InvalidTokenError,
+  MissingTokenError,
+  OrganizationSuspendedError,
+  PersonOnlyError,
+} from '../common/access/access.errors.js';
+import type { AuthenticatedMember, Principal } from '../common/access/authenticated-member.js';
+import { assertRole } from '../common/access/roles.js';
+import { DEFAULT_ROUTE_ACCESS, resolveRouteAccess, ROUTE_ACCESS, type RouteAccess } from '../common/access/route-access.js';
+import { AppConfig } from '../config/app-config.js';
+import { OrganizationSuspensions } from '../organizations/organization-suspensions.service.js';
+import { OperatorKeys } from '../platform/operator-keys.service.js';
 import { AccessTokenVerifier } from '../tokens/access-token-verifier.js';
 import { AuthenticationService } from './authentication.service.js';
 import { attachAuthenticators, type RequestAuthenticators } from './request-authenticators.js';
@@ -28,17 +38,17 @@ class ApiKeyPassportGuard extends AuthGuard('api-key') {
 
 /**
  * The global guard (Passport's AuthGuard over the `jwt` strategy, and over `api-key` for a bearer of
- * that form; no session):
- * every route needs a valid bearer token or API key unless it is marked @Public(); the token's
- * account and membership (JwtStrategy), or the key (ApiKeyStrategy), as stored now, must still
- * hold it. Organization routes need a token of an organization (an account token
- * gets 403) whose role reaches the route's least role; account routes need a person. No token at
- * all is 401 "Missing bearer token"; every problem of a token sent is the one 401 "Invalid or
- * expired token"; anything else (the database is down) propagates.
+ * that form; no session): every route needs a valid bearer token or API key unless it is marked
+ * @Public(); the token's account and membership (JwtStrategy), or the key (ApiKeyStrategy), as
+ * stored now, must still hold it. Organization routes need a token of an organization (an account
+ * token gets 403) of an organization that is not suspended (403), whose role reaches the route's
+ * least role; account routes need a person. Operator routes take an operator key and nothing else.
+ * No token at all is 401 "Missing bearer token"; every problem of a token sent is the one 401
+ * "Invalid or expired token"; anything else (the database is down) propagates.
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  /** Each route's access, read from its metadata once. */
+  /** Each route's access under this configuration, worked out from its metadata once. */
   private readonly routes = new WeakMap<object, RouteAccess>();
 
   private readonly authenticators: RequestAuthenticators;
@@ -47,6 +57,9 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
 
   constructor(
     private readonly reflector: Reflector,
+    private readonly config: AppConfig,
+    private readonly operatorKeys: OperatorKeys,
+    private readonly suspensions: OrganizationSuspensions,
     tokens: AccessTokenVerifier,
     authentication: AuthenticationService,
     apiKeys: ApiKeysService,
@@ -60,6 +73,13 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
     const sent = request.headers.authorization !== undefined;
     if (access.kind === 'public' && (!access.acceptsAccountToken || !sent)) return true;
+    if (access.kind === 'operator') {
+      // Only an operator key: a member's token or an API key is no operator (401), nor is an operator key anything else.
+      const operator = this.operatorKeys.authenticate(request.headers.authorization);
+      if (!operator) throw new InvalidOperatorKeyError();
+      request.user = operator;
+      return true;
+    }
     if (!sent) throw new MissingTokenError();
     attachAuthenticators(request, this.authenticators);
     // Sets request.user to the principal the strategy found.
@@ -68,6 +88,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     const principal = request.user as Principal;
     if (access.kind === 'organization') {
       if (principal.orgId === null || principal.role === null) throw new ChooseOrganizationError();
+      // Cached per instance like roles: a suspension applies within the same staleness bound.
+      if (await this.suspensions.isSuspended(principal.orgId)) throw new OrganizationSuspendedError();
       assertRole(principal as AuthenticatedMember, access.leastRole);
     } else if (principal.account === null) {
       throw new PersonOnlyError();
@@ -83,8 +105,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     const handler = context.getHandler();
     let access = this.routes.get(handler);
     if (!access) {
-      access =
-        this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [handler, context.getClass()]) ?? DEFAULT_ROUTE_ACCESS;
+      const declared = this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [handler, context.getClass()]);
+      access = resolveRouteAccess(declared ?? DEFAULT_ROUTE_ACCESS, this.config.platform);
       this.routes.set(handler, access);
     }
     return access;

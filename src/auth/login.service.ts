@@ -8,7 +8,7 @@ import { type ObjectId, toObjectId } from '../common/database/object-id.js';
 import { DomainError } from '../common/errors/domain.error.js';
 import type { RequestOrigin } from '../common/http/request-origin.js';
 import { type MembershipRecord, MembershipsService } from '../memberships/memberships.service.js';
-import { OrganizationsService } from '../organizations/organizations.service.js';
+import { isSuspended, OrganizationsService } from '../organizations/organizations.service.js';
 import { AccessTokens } from '../tokens/access-tokens.service.js';
 import { InvalidCredentialsError, NotAMemberError } from './auth.errors.js';
 import type { AccountOrganizationDto, AccountOrganizationPageDto, LoginResponseDto } from './dto/login-response.dto.js';
@@ -110,7 +110,14 @@ export class LoginService {
     return {
       joined: page.flatMap((membership) => {
         const org = orgs.get(membership.org_id.toHexString());
-        return org ? [{ view: { id: org._id.toHexString(), organization_name: org.name, role: membership.role }, membership }] : [];
+        return org
+          ? [
+              {
+                view: { id: org._id.toHexString(), organization_name: org.name, role: membership.role, suspended: isSuspended(org) },
+                membership,
+              },
+            ]
+          : [];
       }),
       next_cursor: memberships.length > limit ? page[page.length - 1].org_id.toHexString() : null,
     };

@@ -1,5 +1,13 @@
 import { createHash, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
-import { EnvironmentVariables, LogFormat, LogLevel, NodeEnvironment, previousSecrets, validateEnvironment } from './environment.js';
+import {
+  EnvironmentVariables,
+  LogFormat,
+  LogLevel,
+  NodeEnvironment,
+  platformApiKeys,
+  previousSecrets,
+  validateEnvironment,
+} from './environment.js';
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
@@ -16,6 +24,11 @@ export function parseDurationSeconds(value: string): number {
  */
 export function keyIdOf(secret: string): string {
   return createHash('sha256').update(`kid:${secret}`).digest('base64url').slice(0, 16);
+}
+
+/** The SHA-256 digest of a secret, as operator keys are compared. */
+export function sha256(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
 }
 
 /** The service's configuration: read once from the environment, validated, then immutable. */
@@ -64,6 +77,15 @@ export class AppConfig {
   readonly shutdownTimeoutSeconds: number;
   readonly tenantModelCacheSize: number;
   readonly lifecycle: { leaseSeconds: number; reconcileIntervalSeconds: number };
+  readonly platform: {
+    /**
+     * SHA-256 digests of the operator keys (PLATFORM_API_KEYS), worked out once: a presented key is
+     * hashed and compared with these, never with the keys themselves. Empty: no operator access.
+     */
+    operatorKeyDigests: readonly Buffer[];
+    /** GET /org/list is open to everyone (ORG_LIST_PUBLIC) instead of needing an operator key. */
+    orgListPublic: boolean;
+  };
   /** Test-only fault injection: the name of the lifecycle step at which the process exits. */
   readonly testCrashPoint: string | undefined;
 
@@ -120,6 +142,10 @@ export class AppConfig {
     this.lifecycle = {
       leaseSeconds: env.LIFECYCLE_LEASE_SECONDS,
       reconcileIntervalSeconds: env.RECONCILE_INTERVAL_SECONDS,
+    };
+    this.platform = {
+      operatorKeyDigests: Object.freeze(platformApiKeys(env).map(sha256)),
+      orgListPublic: env.ORG_LIST_PUBLIC,
     };
     this.testCrashPoint = env.TEST_CRASH_POINT;
     Object.freeze(this);

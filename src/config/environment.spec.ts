@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { createHash } from 'node:crypto';
 import { AppConfig, parseDurationSeconds } from './app-config.js';
 import { InvalidConfigurationError, validateEnvironment } from './environment.js';
 
@@ -90,6 +91,13 @@ describe('validateEnvironment', () => {
     ['RECONCILE_INTERVAL_SECONDS', '-1'],
     ['API_KEY_USAGE_FLUSH_SECONDS', '0'],
     ['API_KEY_USAGE_FLUSH_SECONDS', '61'],
+    ['TRUST_PROXY', 'maybe'],
+    ['ORG_LIST_PUBLIC', 'ture'],
+    ['ORG_LIST_PUBLIC', 'public'],
+    ['PLATFORM_API_KEYS', 'k'.repeat(31)],
+    ['PLATFORM_API_KEYS', `${'k'.repeat(32)},short`],
+    ['PLATFORM_API_KEYS', `${'k'.repeat(16)} ${'k'.repeat(16)}`],
+    ['PLATFORM_API_KEYS', `${'k'.repeat(32)},${'k'.repeat(32)}`],
   ])('refuses %s=%j, naming the variable in every problem', (variable, value) => {
     const problems = problemsOf({ MONGODB_URI, [variable]: value });
     expect(problems.length).toBeGreaterThan(0);
@@ -124,6 +132,45 @@ describe('validateEnvironment', () => {
     it.each(['development', 'test'])('may be missing or short when NODE_ENV=%s', (NODE_ENV) => {
       expect(problemsOf({ MONGODB_URI, NODE_ENV })).toEqual([]);
       expect(problemsOf({ MONGODB_URI, NODE_ENV, JWT_SECRET: 'short' })).toEqual([]);
+    });
+  });
+
+  describe('PLATFORM_API_KEYS and ORG_LIST_PUBLIC', () => {
+    const KEY_A = 'a'.repeat(32);
+    const KEY_B = `operator-key-${'b'.repeat(40)}`;
+
+    it('are unset and false by default', () => {
+      expect(validateEnvironment({ MONGODB_URI })).toMatchObject({ PLATFORM_API_KEYS: undefined, ORG_LIST_PUBLIC: false });
+    });
+
+    it('accept comma-separated keys of 32 characters or more, trimmed, ignoring empty entries', () => {
+      expect(problemsOf({ MONGODB_URI, PLATFORM_API_KEYS: ` ${KEY_A} ,${KEY_B},` })).toEqual([]);
+    });
+
+    it('refuse a short key in a message that says what a key must be and never repeats a key', () => {
+      const problems = problemsOf({ MONGODB_URI, PLATFORM_API_KEYS: `${KEY_A},too-short-a-key` });
+      expect(problems).toEqual([
+        'PLATFORM_API_KEYS must be a comma-separated list of keys of at least 32 characters each, without whitespace',
+      ]);
+      expect(problems.join()).not.toContain('too-short-a-key');
+    });
+
+    it.each([
+      ['true', true],
+      ['TRUE', true],
+      ['1', true],
+      ['on', true],
+      ['false', false],
+      ['0', false],
+      ['no', false],
+    ])('read ORG_LIST_PUBLIC=%j as %j', (value, expected) => {
+      expect(validateEnvironment({ MONGODB_URI, ORG_LIST_PUBLIC: value }).ORG_LIST_PUBLIC).toBe(expected);
+    });
+
+    it('refuse a word that is not a boolean, naming the values it takes', () => {
+      expect(problemsOf({ MONGODB_URI, ORG_LIST_PUBLIC: 'yes please' })).toEqual([
+        'ORG_LIST_PUBLIC must be true or false (also 1/0, yes/no, on/off)',
+      ]);
     });
   });
 
@@ -185,6 +232,18 @@ describe('AppConfig', () => {
   it('splits CORS_ORIGINS on commas and drops blanks', () => {
     const config = AppConfig.fromEnvironment({ MONGODB_URI, CORS_ORIGINS: ' https://a.example , https://b.example,, ' });
     expect(config.http.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+  });
+
+  it('keeps the SHA-256 digests of the operator keys, not the keys, and whether GET /org/list is public', () => {
+    const key = 'operator-key-0123456789abcdef0123456789';
+    const config = AppConfig.fromEnvironment({ MONGODB_URI, PLATFORM_API_KEYS: `${key}, ${'z'.repeat(32)}`, ORG_LIST_PUBLIC: 'true' });
+    expect(config.platform.operatorKeyDigests.map((digest) => digest.toString('hex'))).toEqual([
+      createHash('sha256').update(key).digest('hex'),
+      createHash('sha256').update('z'.repeat(32)).digest('hex'),
+    ]);
+    expect(config.platform.orgListPublic).toBe(true);
+    expect(JSON.stringify(config.platform)).not.toContain(key);
+    expect(AppConfig.fromEnvironment({ MONGODB_URI }).platform).toEqual({ operatorKeyDigests: [], orgListPublic: false });
   });
 
   it('is immutable', () => {

@@ -14,8 +14,16 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 const DURATION_PATTERN = /^\d+\s*(s|m|h|d)?$/;
 const DB_NAME_PATTERN = /^[A-Za-z0-9_-]{1,38}$/;
 
-const toBoolean = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
+const FALSE_WORDS = ['0', 'false', 'no', 'off'];
+
+/** true/false, 1/0, yes/no, on/off (any case); any other word is left as sent, for @IsBoolean to refuse. */
+const toBoolean = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  return TRUE_WORDS.includes(word) ? true : FALSE_WORDS.includes(word) ? false : value;
+};
+const BOOLEAN = (variable: string) => ({ message: `${variable} must be true or false (also 1/0, yes/no, on/off)` });
 
 /** Every environment variable the service reads; `.env.example` documents each one. */
 export class EnvironmentVariables {
@@ -169,7 +177,7 @@ export class EnvironmentVariables {
   CORS_ORIGINS?: string;
 
   @Transform(toBoolean)
-  @IsBoolean()
+  @IsBoolean(BOOLEAN('TRUST_PROXY'))
   TRUST_PROXY = false;
 
   @Type(() => Number)
@@ -197,6 +205,19 @@ export class EnvironmentVariables {
   @Max(86_400)
   RECONCILE_INTERVAL_SECONDS = 60;
 
+  /**
+   * Comma-separated operator keys for /platform/* (each at least 32 characters, no whitespace;
+   * checked in validateEnvironment). Unset: /platform/* answers 401 to everyone.
+   */
+  @IsOptional()
+  @IsString()
+  PLATFORM_API_KEYS?: string;
+
+  /** GET /org/list without an operator key, as before operators existed. */
+  @Transform(toBoolean)
+  @IsBoolean(BOOLEAN('ORG_LIST_PUBLIC'))
+  ORG_LIST_PUBLIC = false;
+
   @IsOptional()
   @IsString()
   TEST_CRASH_POINT?: string;
@@ -222,12 +243,31 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (previousSecrets(env).some((secret) => secret.length < 32)) {
     problems.push('JWT_PREVIOUS_SECRETS must be a comma-separated list of secrets of at least 32 characters each');
   }
+  const operatorKeys = platformApiKeys(env);
+  if (operatorKeys.some((key) => key.length < PLATFORM_API_KEY_MIN_LENGTH || /\s/.test(key))) {
+    problems.push(
+      `PLATFORM_API_KEYS must be a comma-separated list of keys of at least ${PLATFORM_API_KEY_MIN_LENGTH} characters each, without whitespace`,
+    );
+  } else if (new Set(operatorKeys).size !== operatorKeys.length) {
+    problems.push('PLATFORM_API_KEYS lists the same key twice');
+  }
   if (env.NODE_ENV !== 'test') {
     if (env.TEST_CRASH_POINT) problems.push('TEST_CRASH_POINT is only allowed when NODE_ENV=test');
     if (env.LOGIN_THROTTLE_STORE === 'memory') problems.push('LOGIN_THROTTLE_STORE=memory is only allowed when NODE_ENV=test');
   }
   if (problems.length > 0) throw new InvalidConfigurationError(problems);
   return env;
+}
+
+/** The shortest operator key PLATFORM_API_KEYS accepts. */
+export const PLATFORM_API_KEY_MIN_LENGTH = 32;
+
+/** The keys of PLATFORM_API_KEYS, trimmed; empty entries (a trailing comma) are ignored. */
+export function platformApiKeys(env: Pick<EnvironmentVariables, 'PLATFORM_API_KEYS'>): string[] {
+  return (env.PLATFORM_API_KEYS ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
 }
 
 /** The secrets of JWT_PREVIOUS_SECRETS, trimmed. */

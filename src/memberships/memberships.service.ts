@@ -65,6 +65,12 @@ export class MembershipsService {
     return this.memberships.countInOrganization(orgId);
   }
 
+  /** Members of each of the organizations, by hex id (0 for one without any). */
+  async countByOrganization(orgIds: ObjectId[]): Promise<Map<string, number>> {
+    const counts = orgIds.length === 0 ? new Map<string, number>() : await this.memberships.countByOrganization(orgIds);
+    return new Map(orgIds.map((orgId) => [orgId.toHexString(), counts.get(orgId.toHexString()) ?? 0]));
+  }
+
   async leave(orgId: ObjectId, accountId: ObjectId): Promise<void> {
     await this.memberships.delete(orgId, accountId);
     this.forget(orgId, accountId);

@@ -1,4 +1,4 @@
-import { ORGANIZATION_NAME_PATTERN, organizationNameProblem, slugify, SLUG_MAX_BYTES } from './organization-name.js';
+import { ORGANIZATION_NAME_PATTERN, organizationNameProblem, slugify, SLUG_MAX_BYTES, slugPrefix } from './organization-name.js';
 
 describe('slugify', () => {
   it.each([
@@ -37,6 +37,42 @@ describe('slugify', () => {
   });
 });
 
+describe('slugPrefix', () => {
+  it.each([
+    ['Acme', 'acme'],
+    ['ACME co', 'acme_co'],
+    ['Acme ', 'acme'],
+    ['  -Crème', 'creme'],
+    ['東京', '東京'],
+  ])('%j -> %j', (prefix, expected) => {
+    expect(slugPrefix(prefix)).toBe(expected);
+  });
+
+  it('starts the slug of every name that starts with the prefix, long slugs included', () => {
+    const names = [
+      'Acme Corp',
+      'acme  corp 2',
+      'ACME-Corp!',
+      'Crème Brûlée & Co.',
+      `Acme Corp ${'long name '.repeat(12)}`,
+      '界'.repeat(99),
+    ];
+    for (const name of names) {
+      for (let end = 1; end <= name.length; end += 1) {
+        const prefix = name.slice(0, end);
+        if (organizationNameProblem(prefix, 'name_prefix') !== null) continue;
+        expect({ name, prefix, starts: slugify(name).startsWith(slugPrefix(prefix)) }).toEqual({ name, prefix, starts: true });
+      }
+    }
+  });
+
+  it('keeps the part of a long prefix that every long slug keeps', () => {
+    const long = 'x'.repeat(80);
+    expect(slugPrefix(long)).toBe('x'.repeat(55));
+    expect(slugify(`${long} and more`).startsWith(slugPrefix(long))).toBe(true);
+  });
+});
+
 describe('organizationNameProblem', () => {
   it.each(['Acme', 'x', '٣', 'a'.repeat(100)])('accepts %j', (name) => {
     expect(organizationNameProblem(name)).toBeNull();
@@ -44,6 +80,10 @@ describe('organizationNameProblem', () => {
 
   it.each(['', '   '.trim(), '---', '!!!', 'a'.repeat(101), 'bad\u0007name'])('refuses %j', (name) => {
     expect(organizationNameProblem(name)).not.toBeNull();
+  });
+
+  it('names the field it judges', () => {
+    expect(organizationNameProblem('---', 'name_prefix')).toBe('name_prefix must contain at least one letter or digit');
   });
 });
 

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 export const ORGANIZATION_NAME_MAX_LENGTH = 100;
 export const SLUG_MAX_BYTES = 64;
 const HASH_SUFFIX_LENGTH = 8;
+/** Bytes of a long slug kept before `_<hash>`. */
+const KEPT_SLUG_BYTES = SLUG_MAX_BYTES - HASH_SUFFIX_LENGTH - 1;
 
 const HAS_LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 const CONTROL_CHARACTERS = /\p{Cc}/u;
@@ -25,14 +27,14 @@ export const ORGANIZATION_NAME_RULES =
   'At most 100 characters as sent; trimmed; no control characters; at least one letter or digit of any script ' +
   '(Unicode categories L or N; `pattern` checks that exactly only up to U+00FF). Names with the same slug are the same organization.';
 
-/** Why a name is refused, or null when it is acceptable (after trimming). */
-export function organizationNameProblem(name: string): string | null {
+/** Why a name (or the start of one, sent as `field`) is refused, or null when it is acceptable (after trimming). */
+export function organizationNameProblem(name: string, field = 'organization_name'): string | null {
   const length = [...name].length;
   if (length < 1 || length > ORGANIZATION_NAME_MAX_LENGTH) {
-    return `organization_name must be 1-${ORGANIZATION_NAME_MAX_LENGTH} characters after trimming`;
+    return `${field} must be 1-${ORGANIZATION_NAME_MAX_LENGTH} characters after trimming`;
   }
-  if (!HAS_LETTER_OR_DIGIT.test(name)) return 'organization_name must contain at least one letter or digit';
-  if (CONTROL_CHARACTERS.test(name)) return 'organization_name must not contain control characters';
+  if (!HAS_LETTER_OR_DIGIT.test(name)) return `${field} must contain at least one letter or digit`;
+  if (CONTROL_CHARACTERS.test(name)) return `${field} must not contain control characters`;
   return null;
 }
 
@@ -43,15 +45,32 @@ export function organizationNameProblem(name: string): string | null {
  * Never empty for an accepted name, and never contains `$`, `.` or NUL.
  */
 export function slugify(name: string): string {
+  const slug = slugCharacters(name).replace(/^_+|_+$/g, '');
+  if (Buffer.byteLength(slug) <= SLUG_MAX_BYTES) return slug;
+  const hash = createHash('sha256').update(slug).digest('hex').slice(0, HASH_SUFFIX_LENGTH);
+  return `${truncateUtf8(slug, KEPT_SLUG_BYTES).replace(/_+$/, '')}_${hash}`;
+}
+
+/**
+ * What the slug of every name that starts with `prefix` starts with, so that a slug range finds
+ * names by their start whatever their case, accents or punctuation: the prefix's own slug. Like
+ * names, a prefix is compared by slug, so separators at its end do not count ("Acme " also finds
+ * "Acmecorp"). A long slug keeps only its first 55 bytes before its hash, so a longer prefix is
+ * matched on those alone (a looser match).
+ */
+export function slugPrefix(prefix: string): string {
+  const slug = slugCharacters(prefix).replace(/^_+|_+$/g, '');
+  return Buffer.byteLength(slug) <= KEPT_SLUG_BYTES ? slug : truncateUtf8(slug, KEPT_SLUG_BYTES).replace(/_+$/, '');
+}
+
+/** Lower case, accents folded, every run of characters that is not a letter or digit (in any script) as one `_`. */
+function slugCharacters(name: string): string {
   const folded = name
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
     .toLowerCase()
     .normalize('NFC');
-  const slug = folded.replace(/[^\p{L}\p{N}]+/gu, '_').replace(/^_+|_+$/g, '');
-  if (Buffer.byteLength(slug) <= SLUG_MAX_BYTES) return slug;
-  const hash = createHash('sha256').update(slug).digest('hex').slice(0, HASH_SUFFIX_LENGTH);
-  return `${truncateUtf8(slug, SLUG_MAX_BYTES - HASH_SUFFIX_LENGTH - 1).replace(/_+$/, '')}_${hash}`;
+  return folded.replace(/[^\p{L}\p{N}]+/gu, '_');
 }
 
 function truncateUtf8(value: string, maxBytes: number): string {

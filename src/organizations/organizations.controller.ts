@@ -15,6 +15,7 @@ import {
 } from '@nestjs/swagger';
 import { Authenticated, BEARER_AUTH_NAME, CurrentMember, OptionalAccount } from '../common/access/authenticated.decorator.js';
 import type { AuthenticatedAccount, AuthenticatedMember } from '../common/access/authenticated-member.js';
+import { OperatorAuthenticated } from '../common/access/operator-authenticated.decorator.js';
 import { Public } from '../common/access/public.decorator.js';
 import { PageQuery } from '../common/paging/page.query.js';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
@@ -99,7 +100,7 @@ export class OrganizationsController {
   /** Organizations in creation order, one page at a time. */
   @Get('list')
   @ApiOperation({ operationId: 'listOrganizations' })
-  @Public()
+  @OperatorAuthenticated({ publicWhen: 'orgListPublic' })
   @ApiOkResponse({ type: OrganizationPageDto })
   list(@Query() query: PageQuery): Promise<OrganizationPageDto> {
     return this.organizations.list(query);

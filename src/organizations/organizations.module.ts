@@ -11,13 +11,14 @@ import { OrganizationCleanup } from './lifecycle/organization-cleanup.js';
 import { OrganizationLifecycleService } from './lifecycle/organization-lifecycle.service.js';
 import { OrganizationReconciler } from './lifecycle/organization-reconciler.service.js';
 import { OrganizationOnboarding } from './organization-onboarding.service.js';
+import { OrganizationSuspensions } from './organization-suspensions.service.js';
 import { OrganizationUpdates } from './organization-updates.service.js';
 import { OrganizationsController } from './organizations.controller.js';
 import { OrganizationsService } from './organizations.service.js';
 import { Organization, OrganizationSchema } from './persistence/organization.schema.js';
 import { OrganizationsRepository } from './persistence/organizations.repository.js';
 
-/** Organizations: their lifecycle (create, rename, delete, recovery) and lookups. */
+/** Organizations: their lifecycle (create, rename, delete, recovery), suspension and lookups. */
 @Module({
   imports: [
     MongooseModule.forFeature([{ name: Organization.name, schema: OrganizationSchema }]),
@@ -38,7 +39,8 @@ import { OrganizationsRepository } from './persistence/organizations.repository.
     OrganizationLifecycleService,
     OrganizationReconciler,
     OrganizationCleanup,
+    OrganizationSuspensions,
   ],
-  exports: [OrganizationsService, OrganizationReconciler, OrganizationCleanup],
+  exports: [OrganizationsService, OrganizationReconciler, OrganizationCleanup, OrganizationSuspensions],
 })
 export class OrganizationsModule {}

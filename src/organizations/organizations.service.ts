@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InvalidTokenError } from '../common/access/access.errors.js';
 import { type ObjectId, toObjectId } from '../common/database/object-id.js';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../common/paging/page.query.js';
-import { toPage } from '../common/paging/page.js';
+import { type Page, toPage } from '../common/paging/page.js';
 import { UniqueValueLookup } from '../common/uniqueness/unique-value-lookup.service.js';
 import { TenantCollectionService } from '../tenants/tenant-collection.service.js';
 import { CollectionStatsDto, DeletedOrganizationDto, OrganizationPageDto, OrganizationViewDto } from './dto/organization.view.dto.js';
 import { OrganizationLifecycleService } from './lifecycle/organization-lifecycle.service.js';
-import { organizationNameProblem, slugify } from './organization-name.js';
+import { organizationNameProblem, slugify, slugPrefix } from './organization-name.js';
+import { OrganizationSuspensions } from './organization-suspensions.service.js';
 import {
   InvalidOrganizationInputError,
   NotYourOrganizationError,
@@ -18,6 +19,7 @@ import { type OrganizationRecord, OrganizationStatus } from './persistence/organ
 import { OrganizationsRepository, VISIBLE_STATUSES } from './persistence/organizations.repository.js';
 
 export type { OrganizationRecord } from './persistence/organization.schema.js';
+export { isSuspended } from './persistence/organization.schema.js';
 
 /** Organizations as the other modules and the public routes see them: lookups, listing, delete. */
 @Injectable()
@@ -27,6 +29,7 @@ export class OrganizationsService {
     private readonly lifecycle: OrganizationLifecycleService,
     private readonly tenants: TenantCollectionService,
     private readonly uniqueValues: UniqueValueLookup,
+    private readonly suspensions: OrganizationSuspensions,
   ) {}
 
   async getByName(name: string): Promise<OrganizationViewDto> {
@@ -34,10 +37,16 @@ export class OrganizationsService {
   }
 
   async list(query: PageQuery): Promise<OrganizationPageDto> {
+    const page = await this.page(query);
+    return { items: page.items.map(toView), next_cursor: page.next_cursor };
+  }
+
+  /** Visible organizations in creation order, a page at a time; with `slugPrefix`, those whose slug starts with it. */
+  async page(query: PageQuery, slugPrefix?: string): Promise<Page<OrganizationRecord>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     // One extra document tells whether another page exists.
-    const documents = await this.organizations.pageVisible(query.cursor ? toObjectId(query.cursor) : undefined, limit + 1);
-    return toPage(documents, limit, toView);
+    const documents = await this.organizations.pageVisible(query.cursor ? toObjectId(query.cursor) : undefined, limit + 1, slugPrefix);
+    return toPage(documents, limit, (org) => org);
   }
 
   /** 403 for any name but the caller's own organization's, whether or not one by that name exists. */
@@ -45,6 +54,17 @@ export class OrganizationsService {
     const slug = checkedSlug(name);
     const org = await this.findOwnOrganization(caller);
     if (org.slug !== slug) throw new NotYourOrganizationError();
+    return this.deleteVisible(org);
+  }
+
+  /** An operator's delete, by id: 404 unless the organization is visible, 409 while another operation holds it. */
+  async deleteById(orgId: string): Promise<DeletedOrganizationDto> {
+    const org = await this.findVisibleById(orgId);
+    if (!org) throw new OrganizationNotFoundError();
+    return this.deleteVisible(org);
+  }
+
+  private async deleteVisible(org: OrganizationRecord): Promise<DeletedOrganizationDto> {
     if (org.status !== OrganizationStatus.Active) throw new OrganizationBusyError();
     const documents = await this.lifecycle.delete(org);
     return { message: 'Organization deleted', organization_name: org.name, documents_deleted: documents };
@@ -62,9 +82,9 @@ export class OrganizationsService {
     return org;
   }
 
-  /** The organization, unless it is gone or mid-create or mid-delete. */
+  /** The organization, unless it is gone or mid-create or mid-delete. The read also refreshes its remembered suspension. */
   async findVisibleById(orgId: ObjectId | string): Promise<OrganizationRecord | null> {
-    const org = await this.organizations.findById(orgId);
+    const org = await this.suspensions.reading(orgId, () => this.organizations.findById(orgId));
     return org && VISIBLE_STATUSES.includes(org.status) ? org : null;
   }
 
@@ -94,6 +114,13 @@ export class OrganizationsService {
     if (!org) throw new OrganizationNotFoundError();
     return org;
   }
+}
+
+/** The slug start of an acceptable `name_prefix` (see slugPrefix); 400 naming the problem otherwise. */
+export function checkedSlugPrefix(namePrefix: string): string {
+  const problem = organizationNameProblem(namePrefix, 'name_prefix');
+  if (problem) throw new InvalidOrganizationInputError(problem);
+  return slugPrefix(namePrefix);
 }
 
 /** The slug of an acceptable name; 400 naming the problem otherwise. */

@@ -42,6 +42,11 @@ export type NamedOperations = [
   operations['revokeInvitation'],
   operations['acceptInvitation'],
   operations['listAuditEvents'],
+  operations['listPlatformOrganizations'],
+  operations['getPlatformOrganization'],
+  operations['suspendOrganization'],
+  operations['resumeOrganization'],
+  operations['deletePlatformOrganization'],
 ];
 
 /** Never called: each line must fail to compile, which proves the generated types are not `any`. */

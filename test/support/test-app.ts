@@ -9,6 +9,8 @@ import { AppConfig } from '../../src/config/app-config.js';
 
 export const TEST_JWT_SECRET = 'e2e-test-secret-that-is-long-enough-0123456789';
 export const STRONG_PASSWORD = 'a-Strong-passphrase-42';
+/** The operator key (PLATFORM_API_KEYS) of every test instance whose suite sets none of its own. */
+export const TEST_OPERATOR_KEY = 'e2e-operator-key-that-is-long-enough-0123456789';
 
 /** Environment of a test instance: its own master and tenant databases, cheap argon2, no logs. */
 export function testEnvironment(overrides: Record<string, string> = {}): Record<string, string> {
@@ -27,6 +29,8 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
     LOGIN_MAX_FAILURES_PER_IP: '10000',
     // Suites create many organizations from 127.0.0.1; the flood suite sets the limit it tests.
     ONBOARDING_RATE_LIMIT: '1000000',
+    // GET /org/list and /platform/* take this key; the platform suite also runs without any.
+    PLATFORM_API_KEYS: TEST_OPERATOR_KEY,
     ...overrides,
   };
 }

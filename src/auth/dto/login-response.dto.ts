@@ -7,6 +7,8 @@ export class AccountOrganizationDto {
   organization_name: string;
   @ApiProperty({ enum: MemberRole, enumName: 'MemberRole' })
   role: MemberRole;
+  /** An operator suspended the organization: a token for it is issued, but its routes answer 403 "Organization suspended" until it is resumed. */
+  suspended: boolean;
 }
 
 export class LoginResponseDto {
@@ -27,7 +29,7 @@ export class LoginResponseDto {
   // A named enum that includes null: a nullable reference is not valid OpenAPI 3.0.
   @ApiProperty({ enum: [...Object.values(MemberRole), null], enumName: 'MemberRoleOrNull' })
   role: MemberRole | null;
-  /** All of the account's organizations (at most 100; GET /me/organizations pages beyond). */
+  /** All of the account's organizations (at most 100; GET /me/organizations pages beyond), each saying whether it is suspended. */
   organizations: AccountOrganizationDto[];
 }
 

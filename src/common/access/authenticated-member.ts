@@ -23,16 +23,16 @@ export interface AccountSession {
 
 /**
  * Who made an authenticated request, set on the request by the global guard from what is stored
- * now: a person (through a token of an organization, or an account token without one) or an API
- * key of an organization.
+ * now: a person (through a token of an organization, or an account token without one), an API
+ * key of an organization, or an operator of the platform (PLATFORM_API_KEYS).
  */
 export interface Principal {
   actor: Actor;
-  /** The organization the token or key acts in; null for an account token. */
+  /** The organization the token or key acts in; null for an account token and an operator. */
   orgId: string | null;
   /** As stored now (within the cache's staleness bound), never from the token; null without an organization. */
   role: MemberRole | null;
-  /** The person's session; null for an API key. */
+  /** The person's session; null for an API key and an operator. */
   account: AccountSession | null;
 }
 
@@ -51,4 +51,12 @@ export interface AuthenticatedAccount extends Principal {
 export function tokenMembershipOf(principal: Principal): { _id: ObjectId; org_id: ObjectId } | null {
   const membershipId = principal.account?.membershipId;
   return membershipId && principal.orgId ? { _id: toObjectId(membershipId), org_id: toObjectId(principal.orgId) } : null;
+}
+
+/** The caller of an operator route (`/platform/*`): one of the operator keys, named by its key id. */
+export interface AuthenticatedOperator extends Principal {
+  actor: Actor & { type: 'operator' };
+  orgId: null;
+  role: null;
+  account: null;
 }

@@ -89,4 +89,20 @@ describe('ExpiringCache', () => {
     clock = 1000;
     expect(c.peek('a')).toBeUndefined();
   });
+
+  it('refresh stores what a read made anyway, unless it is null or an invalidate came while it ran', async () => {
+    const c = cache();
+    const stateOf = (read: { state: string } | null) => read?.state ?? null;
+    const document = { state: 'on' };
+    expect(await c.refresh('a', async () => document, stateOf)).toBe(document);
+    expect(c.peek('a')).toBe('on');
+    expect(await c.refresh('b', async () => null, stateOf)).toBeNull();
+    expect(c.peek('b')).toBeUndefined();
+    let finishRead: (value: { state: string }) => void = () => undefined;
+    const inFlight = c.refresh('a', () => new Promise<{ state: string }>((resolve) => (finishRead = resolve)), stateOf);
+    c.invalidate('a');
+    finishRead({ state: 'read before the change' });
+    expect(await inFlight).toEqual({ state: 'read before the change' });
+    expect(c.peek('a')).toBeUndefined();
+  });
 });

@@ -33,6 +33,18 @@ export class ExpiringCache<V> {
     return value;
   }
 
+  /**
+   * Runs `load`, a read the caller needs anyway, and stores what `valueOf` makes of its result as
+   * getOrLoad would: not when that is null, nor when an invalidate came while the read ran.
+   */
+  async refresh<L>(key: string, load: () => Promise<L>, valueOf: (loaded: L) => V | null): Promise<L> {
+    const generation = this.generation;
+    const loaded = await load();
+    const value = valueOf(loaded);
+    if (value !== null && generation === this.generation) this.store(key, value);
+    return loaded;
+  }
+
   /** The cached value if it has not expired; never loads. */
   peek(key: string): V | undefined {
     const entry = this.entries.get(key);

@@ -10,6 +10,7 @@ export enum ErrorCode {
   NotYourOrganization = 'not_your_organization',
   InsufficientRole = 'insufficient_role',
   ChooseOrganization = 'choose_organization',
+  OrganizationSuspended = 'organization_suspended',
   NotAMember = 'not_a_member',
   PersonOnly = 'person_only',
   MemberNotFound = 'member_not_found',

@@ -15,6 +15,7 @@ const HTTP_STATUS_OF: Record<ErrorCode, HttpStatus> = {
   [ErrorCode.NotYourOrganization]: HttpStatus.FORBIDDEN,
   [ErrorCode.InsufficientRole]: HttpStatus.FORBIDDEN,
   [ErrorCode.ChooseOrganization]: HttpStatus.FORBIDDEN,
+  [ErrorCode.OrganizationSuspended]: HttpStatus.FORBIDDEN,
   [ErrorCode.NotAMember]: HttpStatus.FORBIDDEN,
   [ErrorCode.PersonOnly]: HttpStatus.FORBIDDEN,
   [ErrorCode.MemberNotFound]: HttpStatus.NOT_FOUND,

@@ -86,6 +86,15 @@ export class MembershipsRepository {
     return this.memberships.countDocuments({ org_id: orgId });
   }
 
+  /** Members of each of the organizations (hex id -> count), in one aggregation over `{org_id}`; an organization without any is left out. */
+  async countByOrganization(orgIds: ObjectId[]): Promise<Map<string, number>> {
+    const counts = await this.memberships.aggregate<{ _id: ObjectId; members: number }>([
+      { $match: { org_id: { $in: orgIds } } },
+      { $group: { _id: '$org_id', members: { $sum: 1 } } },
+    ]);
+    return new Map(counts.map(({ _id, members }) => [_id.toHexString(), members]));
+  }
+
   /** The membership as written, or null when the account is not in the organization. */
   setRole(orgId: ObjectId, accountId: ObjectId, role: MemberRole): Promise<MembershipRecord | null> {
     // No projection: FerretDB refuses findAndModify with one.

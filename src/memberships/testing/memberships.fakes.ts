@@ -76,6 +76,14 @@ export class InMemoryMemberships implements Surface<MembershipsRepository> {
     return this.all().filter((m) => m.org_id.equals(orgId)).length;
   }
 
+  async countByOrganization(orgIds: ObjectId[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const { org_id } of this.all().filter((m) => orgIds.some((id) => id.equals(m.org_id)))) {
+      counts.set(org_id.toHexString(), (counts.get(org_id.toHexString()) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   async setRole(orgId: ObjectId, accountId: ObjectId, role: MemberRole): Promise<MembershipRecord | null> {
     const found = this.stored(orgId, accountId);
     if (!found) return null;

@@ -3,14 +3,20 @@ import { OrganizationStatus } from '../persistence/organization.schema.js';
 
 /** An organization as clients see it: no credentials, no internal state. */
 export class OrganizationViewDto {
+  @ApiProperty({ example: '6b0259ce55575609c46323ba' })
   id: string;
+  @ApiProperty({ example: 'Acme Corp' })
   organization_name: string;
+  @ApiProperty({ example: 'acme_corp' })
   slug: string;
   /** The tenant collection that holds the organization's data. */
+  @ApiProperty({ example: 'org_acme_corp' })
   collection_name: string;
   @ApiProperty({ enum: OrganizationStatus, enumName: 'OrganizationStatus' })
   status: OrganizationStatus;
+  @ApiProperty({ example: '2026-03-02T09:15:27.481Z' })
   created_at: Date;
+  @ApiProperty({ example: '2026-03-02T09:15:27.481Z' })
   updated_at: Date;
 }
 

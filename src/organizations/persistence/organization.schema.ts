@@ -56,16 +56,30 @@ export class Organization {
   @Prop({ type: MongooseSchema.Types.Mixed })
   operation?: PendingOperation;
 
+  /**
+   * When an operator suspended the organization; null (or absent, on documents written before
+   * suspensions existed) while it is not suspended. Independent of the lifecycle: suspending
+   * bumps no epoch and interrupts no operation.
+   */
+  @Prop({ type: Date, default: null })
+  suspended_at?: Date | null;
+
   created_at: Date;
   updated_at: Date;
 }
 
 export type OrganizationRecord = Organization & { _id: Types.ObjectId };
 
+/** Whether an operator has suspended the organization. */
+export function isSuspended(org: Pick<OrganizationRecord, 'suspended_at'>): boolean {
+  return org.suspended_at !== undefined && org.suspended_at !== null;
+}
+
 export const OrganizationSchema = SchemaFactory.createForClass(Organization);
 // GET /org/list pages and every by-id read use the built-in `_id` index.
-// No query filters on slug (names are looked up through unique_claims by `_id`); this unique index is
-// MongoDB's backstop against two organizations ever sharing a slug.
+// Names are looked up through unique_claims by `_id`; this unique index is MongoDB's backstop against
+// two organizations ever sharing a slug, and serves GET /platform/organizations?name_prefix= (a
+// `{slug: {$gte, $lt}}` range).
 OrganizationSchema.index({ slug: 1 }, { unique: true });
 // Reconciler: operations whose lease ran out, `{status: {$in: [...]}, 'operation.lease_until': {$lt: now}}`.
 OrganizationSchema.index({ status: 1, 'operation.lease_until': 1 });

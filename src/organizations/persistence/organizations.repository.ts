@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted } from 'mongoose';
 import { type ObjectId, toObjectId } from '../../common/database/object-id.js';
-import { Organization, type OrganizationRecord, OrganizationStatus, type PendingOperation } from './organization.schema.js';
+import { isSuspended, Organization, type OrganizationRecord, OrganizationStatus, type PendingOperation } from './organization.schema.js';
 
 /** Organizations in these states exist for clients; the others are mid-create or mid-delete. */
 export const VISIBLE_STATUSES: readonly OrganizationStatus[] = [OrganizationStatus.Active, OrganizationStatus.Migrating];
@@ -124,11 +124,43 @@ export class OrganizationsRepository {
     return org?.lifecycle_epoch ?? null;
   }
 
-  /** Visible organizations in `_id` order after the cursor; `limit` of them at most. */
-  pageVisible(after: ObjectId | undefined, limit: number): Promise<OrganizationRecord[]> {
+  /**
+   * Visible organizations in `_id` order after the cursor; `limit` of them at most. With
+   * `slugPrefix`, only those whose slug starts with it: a range on the unique slug index, which
+   * every server handles (no regex): past the prefix comes no string that starts with it, as
+   * U+10FFFF is the last code point (strings compare by their UTF-8 bytes).
+   */
+  pageVisible(after: ObjectId | undefined, limit: number, slugPrefix?: string): Promise<OrganizationRecord[]> {
     const filter: Record<string, unknown> = { status: trusted({ $in: VISIBLE_STATUSES }) };
     if (after) filter._id = trusted({ $gt: after });
+    if (slugPrefix !== undefined) filter.slug = trusted({ $gte: slugPrefix, $lt: `${slugPrefix}\u{10FFFF}` });
     return this.organizations.find(filter).sort({ _id: 1 }).limit(limit).lean<OrganizationRecord[]>();
+  }
+
+  /** Whether the organization is suspended now; false once it is gone. One small primary-key read. */
+  async isSuspended(orgId: string): Promise<boolean> {
+    const org = await this.organizations.collection.findOne<Pick<OrganizationRecord, 'suspended_at'>>(
+      { _id: toObjectId(orgId) },
+      { projection: { _id: 0, suspended_at: 1 } },
+    );
+    return org !== null && isSuspended(org);
+  }
+
+  /**
+   * Suspends (a date) or resumes (null) a visible organization that is not in that state yet; the
+   * document as written, or null when it was not visible or already in that state. No epoch moves:
+   * suspension is no lifecycle transition.
+   */
+  setSuspendedAt(orgId: ObjectId, suspendedAt: Date | null): Promise<OrganizationRecord | null> {
+    // `null` matches a missing field too (documents from before suspensions).
+    const current = suspendedAt === null ? trusted({ $ne: null }) : null;
+    return this.organizations
+      .findOneAndUpdate(
+        { _id: orgId, status: trusted({ $in: VISIBLE_STATUSES }), suspended_at: current },
+        { $set: { suspended_at: suspendedAt } },
+        { returnDocument: 'after' },
+      )
+      .lean<OrganizationRecord>();
   }
 
   /** Operations in progress whose lease ran out before `now`. */

@@ -33,7 +33,8 @@ import { OrganizationLifecycleService } from '../lifecycle/organization-lifecycl
 import { OrganizationOnboarding } from '../organization-onboarding.service.js';
 import { OrganizationUpdates } from '../organization-updates.service.js';
 import { OrganizationsService } from '../organizations.service.js';
-import { type OrganizationRecord, OrganizationStatus, type PendingOperation } from '../persistence/organization.schema.js';
+import { OrganizationSuspensions } from '../organization-suspensions.service.js';
+import { isSuspended, type OrganizationRecord, OrganizationStatus, type PendingOperation } from '../persistence/organization.schema.js';
 import {
   type ClaimedValues,
   type CollectionReference,
@@ -146,12 +147,27 @@ export class InMemoryOrganizations implements Surface<OrganizationsRepository> {
     return this.documents.get(orgId.toHexString())?.lifecycle_epoch ?? null;
   }
 
-  async pageVisible(after: ObjectId | undefined, limit: number): Promise<OrganizationRecord[]> {
+  async pageVisible(after: ObjectId | undefined, limit: number, slugPrefix?: string): Promise<OrganizationRecord[]> {
     return this.all()
       .filter((org) => VISIBLE_STATUSES.includes(org.status) && (!after || org._id.toHexString() > after.toHexString()))
+      .filter((org) => slugPrefix === undefined || org.slug.startsWith(slugPrefix))
       .sort(byId)
       .slice(0, limit)
       .map(copy);
+  }
+
+  async isSuspended(orgId: string): Promise<boolean> {
+    const found = this.documents.get(toObjectId(orgId).toHexString());
+    return found !== undefined && isSuspended(found);
+  }
+
+  /** Not a transition: no epoch moves. */
+  async setSuspendedAt(orgId: ObjectId, suspendedAt: Date | null): Promise<OrganizationRecord | null> {
+    const org = this.documents.get(orgId.toHexString());
+    if (!org || !VISIBLE_STATUSES.includes(org.status) || isSuspended(org) === (suspendedAt !== null)) return null;
+    org.suspended_at = suspendedAt;
+    org.updated_at = new Date();
+    return copy(org);
   }
 
   async findExpiredOperations(now: Date, limit: number): Promise<OrganizationRecord[]> {
@@ -359,12 +375,19 @@ export function inMemoryOrganizationServices() {
     },
   });
   const tokens = new AccessTokens(jwt, TEST_CONFIG);
-  const service = new OrganizationsService(standIn(stores.organizations), stores.lifecycle, standIn(stores.tenants), stores.uniqueValues);
+  const suspensions = new OrganizationSuspensions(standIn(stores.organizations), stores.audit);
+  const service = new OrganizationsService(
+    standIn(stores.organizations),
+    stores.lifecycle,
+    standIn(stores.tenants),
+    stores.uniqueValues,
+    suspensions,
+  );
   const onboarding = new OrganizationOnboarding(stores.lifecycle, stores.accounts, hasher, stores.audit);
   const updates = new OrganizationUpdates(service, stores.lifecycle, stores.accounts, stores.memberships, hasher, tokens);
   /** The claims a token issued here carries. */
   const claimsOf = (token: string | null): TokenClaims => jwt.decode<TokenClaims>(token ?? '');
-  return { ...stores, hasher, tokens, claimsOf, service, onboarding, updates };
+  return { ...stores, hasher, tokens, claimsOf, suspensions, service, onboarding, updates };
 }
 
 export const TEST_PASSWORD = 'a-Strong-passphrase-42';

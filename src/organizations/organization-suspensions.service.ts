@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { AuditAction } from '../audit/audit-action.js';
+import { AuditLogService } from '../audit/audit-log.service.js';
+import { type AuditActor, auditTarget } from '../audit/persistence/audit-event.schema.js';
+import { CROSS_INSTANCE_STALENESS_MS, ExpiringCache } from '../common/cache/expiring-cache.js';
+import type { ObjectId } from '../common/database/object-id.js';
+import type { RequestOrigin } from '../common/http/request-origin.js';
+import { OrganizationNotFoundError } from './organization.errors.js';
+import { isSuspended, type OrganizationRecord } from './persistence/organization.schema.js';
+import { OrganizationsRepository, VISIBLE_STATUSES } from './persistence/organizations.repository.js';
+
+/** Enough for every organization active within the staleness bound on a busy instance. */
+const SUSPENSION_CACHE_ENTRIES = 10_000;
+
+/**
+ * Operators' suspension of organizations, and the check every organization route makes. That
+ * check costs no database read per request: each instance remembers an organization's state for
+ * the staleness bound, like roles, and forgets it at once when it suspends or resumes the
+ * organization itself; other instances follow within the bound. A request that reads the
+ * organization's document anyway refreshes what is remembered from it (see `reading`).
+ */
+@Injectable()
+export class OrganizationSuspensions {
+  private readonly suspended = new ExpiringCache<boolean>({ ttlMs: CROSS_INSTANCE_STALENESS_MS, maxEntries: SUSPENSION_CACHE_ENTRIES });
+
+  constructor(
+    private readonly organizations: OrganizationsRepository,
+    private readonly audit: AuditLogService,
+  ) {}
+
+  /** Whether the organization is suspended now (within the staleness bound); false once it is gone. */
+  isSuspended(orgId: string): Promise<boolean> {
+    const key = keyOf(orgId);
+    return this.suspended.getOrLoad(key, () => this.organizations.isSuspended(key));
+  }
+
+  /** Runs `read`, a read of the organization's document, and remembers its suspension from what it found. */
+  reading<T extends OrganizationRecord | null>(orgId: ObjectId | string, read: () => Promise<T>): Promise<T> {
+    return this.suspended.refresh(keyOf(orgId), read, (org) => (org ? isSuspended(org) : null));
+  }
+
+  /** Suspends the visible organization; already suspended, it is answered as it is. 404 when it is not visible. */
+  suspend(orgId: ObjectId, request: { by: AuditActor; origin: RequestOrigin }): Promise<OrganizationRecord> {
+    return this.change(orgId, true, request);
+  }
+
+  /** Lifts the suspension; an organization that is not suspended is answered as it is. 404 when it is not visible. */
+  resume(orgId: ObjectId, request: { by: AuditActor; origin: RequestOrigin }): Promise<OrganizationRecord> {
+    return this.change(orgId, false, request);
+  }
+
+  /**
+   * Writes the state unless it holds already, forgets what this instance remembered, and records
+   * the change once: concurrent requests that read the same version of the organization (which
+   * FerretDB may let all write) share one audit key, so their change is recorded once.
+   */
+  private async change(orgId: ObjectId, suspend: boolean, request: { by: AuditActor; origin: RequestOrigin }): Promise<OrganizationRecord> {
+    const before = await this.findVisible(orgId);
+    if (isSuspended(before) === suspend) return before;
+    const written = await this.organizations.setSuspendedAt(orgId, suspend ? new Date() : null);
+    this.suspended.invalidate(keyOf(orgId));
+    // Null: another request changed it first (or the organization went): answer with what is stored now.
+    if (!written) return this.findVisible(orgId);
+    const action = suspend ? AuditAction.OrganizationSuspended : AuditAction.OrganizationResumed;
+    await this.audit.record({
+      orgId,
+      action,
+      actor: request.by,
+      target: auditTarget('organization', written),
+      origin: request.origin,
+      details: {},
+      onceKey: `${action}:${orgId.toHexString()}:${before.updated_at.getTime()}`,
+    });
+    return written;
+  }
+
+  private async findVisible(orgId: ObjectId): Promise<OrganizationRecord> {
+    const org = await this.organizations.findById(orgId);
+    if (!org || !VISIBLE_STATUSES.includes(org.status)) throw new OrganizationNotFoundError();
+    return org;
+  }
+}
+
+/** One key per organization, whichever case its id was sent in. */
+function keyOf(orgId: ObjectId | string): string {
+  return typeof orgId === 'string' ? orgId.toLowerCase() : orgId.toHexString();
+}
