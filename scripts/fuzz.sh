@@ -106,7 +106,7 @@ run_schemathesis() {
   return "$status"
 }
 
-# Updating the member's email or password, logging out and deleting the organization end the token
+# Updating the account's email or password (PUT /org/update, PATCH /me), logging out and deleting the organization end the token
 # they used: each of those operations gets an organization of its own, so that every other
 # operation (members, invitations, audit log included) keeps a working token. Those runs have no
 # stateful phase: the OpenAPI links lead to operations outside them.
@@ -116,13 +116,16 @@ status=0
 single_operations=(--phases examples,coverage,fuzzing)
 operator_routes=(--exclude-path-regex '^/platform/' --exclude-path /org/list)
 run_schemathesis api "$(organization_token 'Fuzz Main' fuzz-main@example.com)" "${operator_routes[@]}" \
-  --exclude-path /org/update --exclude-path /org/delete --exclude-path /admin/logout --exclude-path /admin/logout/all || status=1
+  --exclude-path /org/update --exclude-path /org/delete --exclude-path /admin/logout --exclude-path /admin/logout/all \
+  --exclude-path /me || status=1
 run_schemathesis logout "$(organization_token 'Fuzz Logout' fuzz-logout@example.com)" "${single_operations[@]}" \
   --include-path /admin/logout --include-path /admin/logout/all || status=1
 run_schemathesis update "$(organization_token 'Fuzz Update' fuzz-update@example.com)" "${single_operations[@]}" \
   --include-path /org/update || status=1
 run_schemathesis delete "$(organization_token 'Fuzz Delete' fuzz-delete@example.com)" "${single_operations[@]}" \
   --include-path /org/delete || status=1
+run_schemathesis account "$(organization_token 'Fuzz Account' fuzz-account@example.com)" "${single_operations[@]}" \
+  --include-path /me || status=1
 run_schemathesis platform "$operator_key" "${single_operations[@]}" \
   --include-path-regex '^/platform/' --include-path /org/list || status=1
 

@@ -28,7 +28,7 @@ describe('auth (e2e)', () => {
         admin_id: created.body.admin.id,
         org_id: created.body.id,
         role: 'owner',
-        organizations: [{ id: created.body.id, organization_name: input.organization_name, role: 'owner' }],
+        organizations: [{ id: created.body.id, organization_name: input.organization_name, role: 'owner', suspended: false }],
       });
       await stats(res.body.access_token).expect(200);
     });

@@ -88,7 +88,9 @@ describe('invitations (e2e)', () => {
     await t.withToken(res.body.access_token).post('/org/records').send({ from: 'new member' }).expect(201);
     const login = await t.http().post('/admin/login').send({ email: invitation.email, password }).expect(200);
     expect(login.body).toMatchObject({ admin_id: res.body.member.id, org_id: a.org.id, role: 'member' });
-    expect(login.body.organizations).toEqual([{ id: a.org.id, organization_name: a.org.organization_name, role: 'member' }]);
+    expect(login.body.organizations).toEqual([
+      { id: a.org.id, organization_name: a.org.organization_name, role: 'member', suspended: false },
+    ]);
   });
 
   it('a used token is 404 and creates nothing more: the invitation itself is gone', async () => {

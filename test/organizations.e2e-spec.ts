@@ -171,8 +171,8 @@ describe('organizations (e2e)', () => {
       expect(res.body).toMatchObject({ admin_id: a.body.admin.id, org_id: null, role: null });
       expect(res.body.organizations).toEqual(
         expect.arrayContaining([
-          { id: a.body.id, organization_name: first.organization_name, role: 'owner' },
-          { id: b.body.id, organization_name: second.organization_name, role: 'owner' },
+          { id: a.body.id, organization_name: first.organization_name, role: 'owner', suspended: false },
+          { id: b.body.id, organization_name: second.organization_name, role: 'owner', suspended: false },
         ]),
       );
       expect(res.body.organizations).toHaveLength(2);

@@ -91,7 +91,9 @@ describe('one account in many organizations (e2e)', () => {
     const single = await createOrgWithToken(t);
     const res = await login({ email: single.input.email, password: single.input.password }).expect(200);
     expect(res.body).toMatchObject({ org_id: single.org.id, role: 'owner' });
-    expect(res.body.organizations).toEqual([{ id: single.org.id, organization_name: single.org.organization_name, role: 'owner' }]);
+    expect(res.body.organizations).toEqual([
+      { id: single.org.id, organization_name: single.org.organization_name, role: 'owner', suspended: false },
+    ]);
   });
 
   it('lets an account token use only the account routes: organization routes answer 403 "Choose an organization"', async () => {

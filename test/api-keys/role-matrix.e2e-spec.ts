@@ -626,10 +626,41 @@ describe('role matrix: every route × an API key of every role (e2e)', () => {
     },
   ];
 
+  /** Operator routes take an operator key and nothing else: an organization's key is 401 there. */
+  const someOrgId = () => orgId();
+  const operatorRoutes: AccountRoute[] = [
+    { route: 'GET /org/list', label: 'GET /org/list', send: (key) => withKey(key).get('/org/list') },
+    {
+      route: 'GET /platform/organizations',
+      label: 'GET /platform/organizations',
+      send: (key) => withKey(key).get('/platform/organizations'),
+    },
+    {
+      route: 'GET /platform/organizations/:id',
+      label: 'GET /platform/organizations/:id',
+      send: (key) => withKey(key).get(`/platform/organizations/${someOrgId()}`),
+    },
+    {
+      route: 'POST /platform/organizations/:id/suspend',
+      label: 'POST /platform/organizations/:id/suspend',
+      send: (key) => withKey(key).post(`/platform/organizations/${someOrgId()}/suspend`),
+    },
+    {
+      route: 'POST /platform/organizations/:id/resume',
+      label: 'POST /platform/organizations/:id/resume',
+      send: (key) => withKey(key).post(`/platform/organizations/${someOrgId()}/resume`),
+    },
+    {
+      route: 'DELETE /platform/organizations/:id',
+      label: 'DELETE /platform/organizations/:id',
+      send: (key) => withKey(key).delete(`/platform/organizations/${someOrgId()}`),
+    },
+  ];
+
   describe('the tables cover every route', () => {
     it('names every protected route, and every public route that takes a token, in a table', () => {
       const routes = registeredRoutes(t);
-      const tabled = new Set([...organizationRoutes, ...accountRoutes].map((row) => row.route));
+      const tabled = new Set([...organizationRoutes, ...accountRoutes, ...operatorRoutes].map((row) => row.route));
       const mustBeTabled = routes
         .filter(({ access }) => access?.kind !== 'public' || access.acceptsAccountToken)
         .map(({ route }) => route)
@@ -645,8 +676,11 @@ describe('role matrix: every route × an API key of every role (e2e)', () => {
       const routes = registeredRoutes(t);
       const accountRows = new Set(accountRoutes.map((row) => row.route));
       const organizationRows = new Set(organizationRoutes.map((row) => row.route));
+      const operatorRows = new Set(operatorRoutes.map((row) => row.route));
       for (const { route, access } of routes) {
-        if (access?.kind === 'account' || (access?.kind === 'public' && access.acceptsAccountToken)) {
+        if (access?.kind === 'operator') {
+          expect({ route, inOperatorRows: operatorRows.has(route) }).toEqual({ route, inOperatorRows: true });
+        } else if (access?.kind === 'account' || (access?.kind === 'public' && access.acceptsAccountToken)) {
           expect({ route, inAccountRows: accountRows.has(route) }).toEqual({ route, inAccountRows: true });
         } else if (access?.kind !== 'public') {
           // Organization routes (and routes without an access decorator, which default to one).
@@ -695,6 +729,18 @@ describe('role matrix: every route × an API key of every role (e2e)', () => {
       const res = await send(keys[role]);
       const after = await snapshot();
       expectError(res, 403, PERSON_ONLY);
+      expect(after).toEqual(before);
+    });
+  });
+
+  describe('operator routes', () => {
+    const cases = operatorRoutes.flatMap((row) => KEY_ROLES.map((role) => ({ ...row, role })));
+
+    it.each(cases)('$label, $role key: 401, nothing changed', async ({ send, role }) => {
+      const before = await snapshot();
+      const res = await send(keys[role]);
+      const after = await snapshot();
+      expectError(res, 401);
       expect(after).toEqual(before);
     });
   });
