@@ -100,7 +100,9 @@ describe('member changes take effect on the next request (e2e)', () => {
     expect(await storedAccount(t, leaver.email)).toEqual(account);
     const login = await t.http().post('/admin/login').send({ email: leaver.email, password: leaver.password }).expect(200);
     expect(login.body).toMatchObject({ admin_id: leaver.id, org_id: created.body.id, role: 'owner' });
-    expect(login.body.organizations).toEqual([{ id: created.body.id, organization_name: created.body.organization_name, role: 'owner' }]);
+    expect(login.body.organizations).toEqual([
+      { id: created.body.id, organization_name: created.body.organization_name, role: 'owner', suspended: false },
+    ]);
     // The token of the organization it left stays refused.
     expectError(await t.withToken(leaver.token).get('/org/members/me'), 401);
   });
