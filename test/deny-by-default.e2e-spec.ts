@@ -3,7 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
 import { IS_PUBLIC_ROUTE } from '../src/common/access/public.decorator.js';
-import { createTestApp, TestApp } from './support/test-app.js';
+import { createTestApp, TEST_OPERATOR_KEY, TestApp } from './support/test-app.js';
 
 interface RegisteredRoute {
   method: string;
@@ -78,8 +78,11 @@ describe('Deny by default', () => {
     ['without a token', undefined],
     ['with an API key that was never issued', `Bearer oms_${randomBytes(32).toString('base64url')}`],
     ['with a malformed API key', 'Bearer oms_not-a-key'],
+    ['with an operator key (it opens only the operator routes)', `Bearer ${TEST_OPERATOR_KEY}`],
   ])('answers 401 %s on every route not marked public', async (_label, authorization) => {
-    const protectedRoutes = registeredRoutes(t).filter((route) => !route.isPublic);
+    const operatorKey = authorization === `Bearer ${TEST_OPERATOR_KEY}`;
+    const operatorRoute = (route: RegisteredRoute) => route.path.startsWith('/platform/') || route.path === '/org/list';
+    const protectedRoutes = registeredRoutes(t).filter((route) => !route.isPublic && !(operatorKey && operatorRoute(route)));
     expect(protectedRoutes.length).toBeGreaterThan(0);
     for (const route of protectedRoutes) {
       const url = route.path.replace(/:[^/]+/g, '507f1f77bcf86cd799439011');

@@ -1,3 +1,4 @@
+import { PasswordHasher } from '../src/accounts/password-hasher.service.js';
 import { useTestApp } from './support/session.js';
 import { uniqueOrg } from './support/test-app.js';
 
@@ -65,5 +66,39 @@ describe('no user enumeration through login (e2e)', () => {
     // Generous: without the dummy verification an unknown email answers >10x faster.
     expect(ratio).toBeGreaterThan(0.5);
     expect(ratio).toBeLessThan(2);
+  });
+});
+
+describe('no more than "email taken" through a public create (e2e)', () => {
+  const t = useTestApp();
+
+  /** The password-hashing work of one request: argon2 operations by kind. */
+  async function hashingOf(send: () => Promise<unknown>): Promise<string[]> {
+    const hasher = t.app.get(PasswordHasher);
+    const calls: string[] = [];
+    const original = { hash: hasher.hash.bind(hasher), verify: hasher.verify.bind(hasher) };
+    hasher.hash = (password) => (calls.push('hash'), original.hash(password));
+    hasher.verify = (hash, password) => (calls.push('verify'), original.verify(hash, password));
+    try {
+      await send();
+    } finally {
+      Object.assign(hasher, original);
+    }
+    return calls;
+  }
+
+  it('costs one argon2 operation for a new email (its hash) and for an existing one with another password (a verify, then 409)', async () => {
+    const existing = uniqueOrg('Existing');
+    await t.http().post('/org/create').send(existing).expect(201);
+    const fresh = await hashingOf(() => t.http().post('/org/create').send(uniqueOrg('Fresh')).expect(201));
+    const taken = await hashingOf(() =>
+      t
+        .http()
+        .post('/org/create')
+        .send({ ...uniqueOrg('Taken'), email: existing.email, password: WRONG_PASSWORD })
+        .expect(409),
+    );
+    expect(fresh).toEqual(['hash']);
+    expect(taken).toEqual(['verify']);
   });
 });
