@@ -38,7 +38,7 @@ export class InvitationsController {
   /** Invite an email into the organization with a role. The token is in this answer only. */
   @Post('org/invitations')
   @ApiOperation({ operationId: 'createInvitation' })
-  @Authenticated({ role: MemberRole.Admin })
+  @Authenticated({ role: MemberRole.Admin, roleNote: 'inviting an `owner` needs `owner`' })
   @ApiCreatedResponse({
     type: CreatedInvitationDto,
     links: {

@@ -110,7 +110,7 @@ export class OrganizationsController {
   @Put('update')
   @HashesPassword({ whenBodyHas: 'password' })
   @ApiOperation({ operationId: 'updateOrganization' })
-  @Authenticated()
+  @Authenticated({ roleNote: 'a new `organization_name` needs `admin`; `email`/`password` need a person, not an API key' })
   @ApiOkResponse({ type: UpdatedOrganizationDto })
   @ApiConflictResponse({ description: 'New name or email taken, or another operation in progress', type: ErrorResponseDto })
   update(

@@ -1,7 +1,7 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../filters/error-response.dto.js';
-import { LEAST_ROLE_EXTENSION } from '../openapi/least-roles.js';
+import { LEAST_ROLE_EXTENSION, LEAST_ROLE_NOTE_EXTENSION } from '../openapi/least-roles.js';
 import type { AuthenticatedAccount, AuthenticatedMember, Principal } from './authenticated-member.js';
 import { MemberRole } from './member-role.js';
 import { ROUTE_ACCESS, type RouteAccess } from './route-access.js';
@@ -22,7 +22,8 @@ export function Authenticated(options: { role?: MemberRole; roleNote?: string } 
   const access: RouteAccess = { kind: 'organization', leastRole: role };
   return applyDecorators(
     SetMetadata(ROUTE_ACCESS, access),
-    ApiExtension(LEAST_ROLE_EXTENSION, options.roleNote ? `${role}; ${options.roleNote}` : role),
+    ApiExtension(LEAST_ROLE_EXTENSION, role),
+    ...(options.roleNote ? [ApiExtension(LEAST_ROLE_NOTE_EXTENSION, options.roleNote)] : []),
     ApiBearerAuth(BEARER_AUTH_NAME),
     ApiUnauthorizedResponse(UNAUTHORIZED),
     ApiForbiddenResponse({
