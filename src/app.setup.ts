@@ -3,6 +3,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { StartUpQuietLogger } from './common/logging/start-up-logger.js';
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -96,7 +97,7 @@ function securityHeaders(): Record<string, string> {
 
 /** Everything the app needs besides its modules; used by main.ts and by the e2e tests alike. */
 export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
-  app.useLogger(app.get(Logger));
+  app.useLogger(new StartUpQuietLogger(app.get(Logger)));
   await registerOnboardingRateLimit(app, config);
   if (config.http.corsOrigins.length > 0) app.enableCors({ origin: config.http.corsOrigins });
   const fastify = app.getHttpAdapter().getInstance();

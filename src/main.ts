@@ -21,7 +21,8 @@ async function bootstrap(): Promise<void> {
   if (config.jwt.ephemeralSecret) {
     logger.warn('JWT_SECRET is not set: using a random per-process secret (tokens die on restart). Set it outside local runs.');
   }
-  logger.log(`Organization Management Service listening on http://${config.http.host}:${config.http.port} (docs at /docs)`);
+  const base = `http://${config.http.host}:${config.http.port}`;
+  logger.log(`Organization Management Service listening on ${base} (docs at ${base}/docs, ${base}/redoc)`);
 }
 
 /**
