@@ -17,6 +17,7 @@ interface RegisteredRoute {
  */
 const PUBLIC_ROUTES = [
   'GET /',
+  'GET /favicon.ico',
   'GET /health',
   'GET /health/ready',
   'GET /metrics',

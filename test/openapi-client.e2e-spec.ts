@@ -176,11 +176,14 @@ describe('the OpenAPI document and a client generated from it (e2e, child proces
         name: 'organization-management-service',
         version: document.info.version,
         docs: '/docs',
+        redoc: '/redoc',
         openapi: '/docs-json',
         health: '/health',
       });
-      for (const link of [root.body.docs, root.body.openapi, root.body.health])
+      for (const link of [root.body.docs, root.body.redoc, root.body.openapi, root.body.health])
         expect([link, (await t.api.request('GET', link)).status]).toEqual([link, 200]);
+      // What a browser asks for on its own: an empty answer, not a 404.
+      expect((await t.api.request('GET', '/favicon.ico')).status).toBe(204);
     });
 
     it('serves ReDoc at /redoc with its bundle from the redoc package', async () => {

@@ -6,6 +6,8 @@ export class ServiceInfoDto {
   version: string;
   /** Swagger UI. */
   docs: string;
+  /** ReDoc: the same document as a reference. */
+  redoc: string;
   /** The OpenAPI document (JSON). */
   openapi: string;
   /** Liveness probe. */
