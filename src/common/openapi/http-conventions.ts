@@ -83,6 +83,7 @@ export function documentHttpConventions(document: OpenAPIObject, options: HttpCo
     // An enum that lists null (MemberRoleOrNull) must say it is nullable, in OpenAPI 3.0.
     if ('enum' in schema && schema.enum?.includes(null)) schema.nullable = true;
   }
+  for (const schema of Object.values(components.schemas)) typeNullableReferences(schema, components.schemas);
   for (const path of Object.values(document.paths)) {
     for (const method of METHODS) {
       const operation = path[method] as Operation | undefined;
@@ -114,6 +115,20 @@ function documentOperation(operation: Operation, options: HttpConventionOptions)
 
 function errorResponse(description: string, headers: Record<string, Header> = {}): Response {
   return { description, headers, content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponseDto) } } } };
+}
+
+/**
+ * A property typed `T | null` in TypeScript comes out as `{nullable, allOf: [{$ref}]}` (Nest's CLI
+ * plugin reads the `| null`); OpenAPI 3.0 wants a `type` beside `nullable`: the referenced schema's.
+ */
+function typeNullableReferences(schema: Schema, schemas: Record<string, Schema>): void {
+  if ('$ref' in schema) return;
+  for (const property of Object.values(schema.properties ?? {})) {
+    if ('$ref' in property || !property.nullable || property.type !== undefined) continue;
+    const ref = (property.allOf?.[0] as { $ref?: string } | undefined)?.$ref;
+    const target = ref ? schemas[ref.slice(ref.lastIndexOf('/') + 1)] : undefined;
+    if (target && !('$ref' in target) && target.type !== undefined) property.type = target.type;
+  }
 }
 
 /** `{allOf: [{$ref}]}` alone -> `{$ref}`; kept where a description or nullable sits beside it, which a bare $ref would lose in OpenAPI 3.0. */
