@@ -168,6 +168,48 @@ describe('the OpenAPI document and a client generated from it (e2e, child proces
     });
   });
 
+  describe('what a person sees in Swagger UI', () => {
+    const schemaOf = (ref: string): Json => document.components.schemas[ref.slice(ref.lastIndexOf('/') + 1)];
+    /** The body Swagger UI's "Try it out" fills in: the first named example, else each property's example. */
+    const exampleBody = (method: string, path: string): Json => {
+      const media = document.paths[path][method].requestBody.content['application/json'];
+      const named = media.examples ? (Object.values(media.examples)[0] as Json).value : undefined;
+      if (named) return named;
+      const schema = schemaOf(media.schema.$ref);
+      return Object.fromEntries(Object.entries(schema.properties as Json).map(([name, property]) => [name, (property as Json).example]));
+    };
+
+    it('gives every JSON request body a realistic example: named ones, or one on every property', () => {
+      const missing: string[] = [];
+      for (const { method, path, operation } of operationsOf(document)) {
+        const media = operation.requestBody?.content?.['application/json'];
+        if (!media || media.examples || media.example) continue;
+        const schema = media.schema.$ref ? schemaOf(media.schema.$ref) : media.schema;
+        if (schema.example !== undefined) continue;
+        for (const [name, property] of Object.entries((schema.properties ?? {}) as Json)) {
+          if ((property as Json).example === undefined) missing.push(`${method.toUpperCase()} ${path} ${name}`);
+        }
+      }
+      expect(missing).toEqual([]);
+    });
+
+    it('lets "Try it out" go in order: create, log in, then read the records with the token', async () => {
+      const created = await t.api.request('POST', '/org/create', { body: exampleBody('post', '/org/create') });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ organization_name: 'Acme Corp', admin: { email: 'owner@acme.example' } });
+      const login = await t.api.request('POST', '/admin/login', { body: exampleBody('post', '/admin/login') });
+      expect(login.status).toBe(200);
+      const records = await t.api.request('GET', '/org/records', { token: login.body.access_token });
+      expect(records.status).toBe(200);
+      const renamed = await t.api.request('PUT', '/org/update', {
+        token: login.body.access_token,
+        body: exampleBody('put', '/org/update'),
+      });
+      expect(renamed.status).toBe(200);
+      expect(renamed.body.organization.organization_name).toBe('Acme Industries');
+    });
+  });
+
   describe('the service', () => {
     it('answers GET / with its name, version and links, each of which answers', async () => {
       const root = await t.api.request('GET', '/');

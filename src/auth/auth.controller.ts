@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBody,
   ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -9,7 +10,9 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { EXAMPLE_EMAIL, EXAMPLE_PASSWORD } from '../accounts/dto/credential-fields.js';
 import { AccountAuthenticated, CurrentAccount } from '../common/access/authenticated.decorator.js';
+import { EXAMPLE_ORGANIZATION_NAME } from '../organizations/dto/organization-name.field.js';
 import type { AuthenticatedAccount } from '../common/access/authenticated-member.js';
 import { HashesPassword } from '../common/access/hashes-password.decorator.js';
 import { Public } from '../common/access/public.decorator.js';
@@ -38,6 +41,15 @@ export class AuthController {
    * only organization when none is named, or otherwise an account token (`org_id: null`).
    */
   @Post('login')
+  @ApiBody({
+    type: LoginDto,
+    examples: {
+      'The only organization (or an account token)': { value: { email: EXAMPLE_EMAIL, password: EXAMPLE_PASSWORD } },
+      'One organization, by name': {
+        value: { email: EXAMPLE_EMAIL, password: EXAMPLE_PASSWORD, organization_name: EXAMPLE_ORGANIZATION_NAME },
+      },
+    },
+  })
   @HashesPassword()
   @ApiOperation({ operationId: 'login' })
   @Public()

@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Patch, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { HashesPassword } from '../common/access/hashes-password.decorator.js';
 import { AccountAuthenticated, CurrentAccount } from '../common/access/authenticated.decorator.js';
 import type { AuthenticatedAccount } from '../common/access/authenticated-member.js';
@@ -32,6 +40,7 @@ export class MeController {
 
   /** Change the account's email and/or password (in all its organizations); every earlier token gets 401. */
   @Patch()
+  @ApiBody({ type: UpdateAccountDto, examples: { 'Change my password': { value: { password: 'a-fresh-acme-passphrase-7' } } } })
   @HashesPassword({ whenBodyHas: 'password' })
   @ApiOperation({ operationId: 'updateAccount' })
   @AccountAuthenticated()

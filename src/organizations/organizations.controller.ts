@@ -3,6 +3,7 @@ import { Body, Controller, Delete, Get, Post, Put, Query } from '@nestjs/common'
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
@@ -108,6 +109,13 @@ export class OrganizationsController {
 
   /** Rename the token's organization (moving its collection; needs admin) and/or change the caller's own email or password (any member). */
   @Put('update')
+  @ApiBody({
+    type: UpdateOrganizationDto,
+    examples: {
+      Rename: { value: { organization_name: 'Acme Industries' } },
+      'Change my password': { value: { password: 'a-fresh-acme-passphrase-7' } },
+    },
+  })
   @HashesPassword({ whenBodyHas: 'password' })
   @ApiOperation({ operationId: 'updateOrganization' })
   @Authenticated({ roleNote: 'a new `organization_name` needs `admin`; `email`/`password` need a person, not an API key' })

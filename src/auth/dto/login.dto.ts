@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { EmailField } from '../../accounts/dto/credential-fields.js';
+import { EmailField, EXAMPLE_PASSWORD } from '../../accounts/dto/credential-fields.js';
 import { PASSWORD_MAX_LENGTH } from '../../accounts/password-policy.js';
 import { Omittable } from '../../common/validation/omittable.js';
 
 const OBJECT_ID = /^[0-9a-f]{24}$/;
+const EXAMPLE_ORGANIZATION_ID = '6b0259ce55575609c46323ba';
 
 export class LoginDto {
   /** The account's email (case-insensitive). */
@@ -12,6 +13,7 @@ export class LoginDto {
   email: string;
 
   /** The account's password. */
+  @ApiProperty({ example: EXAMPLE_PASSWORD, minLength: 1, maxLength: PASSWORD_MAX_LENGTH })
   @IsString()
   @MinLength(1)
   @MaxLength(PASSWORD_MAX_LENGTH)
@@ -33,7 +35,7 @@ export class LoginDto {
 
 export class SwitchOrganizationDto {
   /** The organization to act in; the caller's account must belong to it. */
-  @ApiProperty({ pattern: OBJECT_ID.source })
+  @ApiProperty({ pattern: OBJECT_ID.source, example: EXAMPLE_ORGANIZATION_ID })
   @Matches(OBJECT_ID, { message: 'organization_id must be an organization id (24 lower-case hex digits)' })
   organization_id: string;
 }

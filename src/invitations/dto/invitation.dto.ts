@@ -6,7 +6,7 @@ import { MemberRoleField } from '../../memberships/dto/member-role.field.js';
 
 export class CreateInvitationDto {
   /** Who is invited: an existing account's email, or one whose account is created when the invitation is accepted. */
-  @EmailField()
+  @EmailField({ example: 'teammate@acme.example' })
   email: string;
 
   /** The role the new member gets; an admin may grant up to admin, only an owner may grant owner. */
@@ -16,7 +16,7 @@ export class CreateInvitationDto {
 
 export class AcceptInvitationDto {
   /** The token from the invitation's 201 answer, as the application delivered it. */
-  @ApiProperty({ pattern: '^[A-Za-z0-9_-]{43}$' })
+  @ApiProperty({ pattern: '^[A-Za-z0-9_-]{43}$', example: 'q9WcX2kz7VbN4mRt8yLp1sDf6gHj3aEo5uIiT0rYwQe' })
   @IsString()
   @MaxLength(64)
   @Matches(/^[A-Za-z0-9_-]+$/, { message: 'invitation_token is not a valid token' })
@@ -27,6 +27,6 @@ export class AcceptInvitationDto {
    * default 12, characters; at most 1024). For an existing account: its password, unless the
    * request carries the account's token.
    */
-  @NewPasswordField({ optional: true })
+  @NewPasswordField({ optional: true, example: 'teammate-passphrase-2026' })
   password?: string;
 }

@@ -6,7 +6,7 @@ import { MemberRole } from '../../common/access/member-role.js';
 /** A role: viewer, member, admin or owner. */
 export function MemberRoleField(): PropertyDecorator {
   return applyDecorators(
-    ApiProperty({ enum: MemberRole, enumName: 'MemberRole' }),
+    ApiProperty({ enum: MemberRole, enumName: 'MemberRole', example: MemberRole.Member }),
     IsEnum(MemberRole, { message: 'role must be one of viewer, member, admin, owner' }),
   );
 }

@@ -5,7 +5,12 @@ import { InvalidInputError } from '../../common/errors/domain.error.js';
 import { ORGANIZATION_NAME_MAX_LENGTH, ORGANIZATION_NAME_PATTERN, ORGANIZATION_NAME_RULES } from '../organization-name.js';
 
 const FIELD = 'organization_name';
-const NAME_SCHEMA = { type: 'string', maxLength: ORGANIZATION_NAME_MAX_LENGTH, pattern: ORGANIZATION_NAME_PATTERN } as const;
+const NAME_SCHEMA = {
+  type: 'string',
+  maxLength: ORGANIZATION_NAME_MAX_LENGTH,
+  pattern: ORGANIZATION_NAME_PATTERN,
+  example: 'Acme Corp',
+} as const;
 
 /** The JSON body DELETE /org/delete may carry; OrganizationNameToDelete reads and checks it. */
 export class OptionalOrganizationNameDto {
