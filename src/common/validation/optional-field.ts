@@ -11,6 +11,6 @@ export interface FieldOptions {
 
 /** The OpenAPI property (required or not) plus Omittable for optional fields, ahead of a field's own rules. */
 export function fieldPresence(options: FieldOptions, openApi: ApiPropertyOptions = {}): PropertyDecorator {
-  const documented = (options.example === undefined ? openApi : { ...openApi, example: options.example }) as ApiPropertyOptions;
+  const documented = options.example === undefined ? openApi : { ...openApi, example: options.example };
   return options.optional ? applyDecorators(ApiPropertyOptional(documented), Omittable()) : ApiProperty(documented);
 }
