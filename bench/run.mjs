@@ -158,6 +158,7 @@ async function main() {
     audience: AUDIENCE,
     memberId: viewer.memberId,
     orgId: created.id,
+    membershipId: viewer.membershipId,
   });
   // Signed with another key than the service's: refused with 401 before any database work.
   const foreignToken = signToken({
@@ -167,6 +168,7 @@ async function main() {
     audience: AUDIENCE,
     memberId: viewer.memberId,
     orgId: created.id,
+    membershipId: viewer.membershipId,
   });
 
   const frameworkFloorPort = await freePort();
@@ -424,7 +426,15 @@ async function main() {
   let used = 0;
   for (const checkpoint of settings.memoryCheckpoints) {
     await forEachLimited(largeOrgs.slice(used, checkpoint), c, async (org) => {
-      const token = signToken({ naming, secret: jwtSecret, issuer: ISSUER, audience: AUDIENCE, memberId: org.memberId, orgId: org.orgId });
+      const token = signToken({
+        naming,
+        secret: jwtSecret,
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        memberId: org.memberId,
+        orgId: org.orgId,
+        membershipId: org.membershipId,
+      });
       await call(large, 'GET', '/org/records?limit=1', { token, expect: 200 });
     });
     used = checkpoint;

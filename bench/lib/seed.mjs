@@ -55,10 +55,18 @@ export async function seedOrganizations({ master, tenant, naming, prefix, count,
         updated_at: now,
       });
       accounts.push({ _id: memberId, email, password_hash: passwordHash, credential_version: 1, created_at: now, updated_at: now });
-      memberships.push({ _id: new ObjectId(), org_id: orgId, account_id: memberId, role: 'owner', created_at: now, updated_at: now });
+      const membershipId = new ObjectId();
+      memberships.push({ _id: membershipId, org_id: orgId, account_id: memberId, role: 'owner', created_at: now, updated_at: now });
       claims.push({ _id: naming.claimKey('org', slug), owner_id: orgId, claimed_at: now });
       claims.push({ _id: naming.claimKey('email', email), owner_id: memberId, claimed_at: now });
-      seeded.push({ name, slug, collection, orgId: orgId.toHexString(), memberId: memberId.toHexString() });
+      seeded.push({
+        name,
+        slug,
+        collection,
+        orgId: orgId.toHexString(),
+        memberId: memberId.toHexString(),
+        membershipId: membershipId.toHexString(),
+      });
     }
     await Promise.all([
       master.collection('organizations').insertMany(organizations, { ordered: false }),
@@ -89,12 +97,13 @@ export async function insertRecords(tenant, collection, count) {
 }
 
 /** An HS256 token with the header and claims the service issues, signed with the secret the bench gave it. */
-export function signToken({ naming, secret, issuer, audience, memberId, orgId, credentialVersion = 1, ttlSeconds = 3600 }) {
+export function signToken({ naming, secret, issuer, audience, memberId, orgId, membershipId, credentialVersion = 1, ttlSeconds = 3600 }) {
   const encode = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const iat = Math.floor(Date.now() / 1000);
   const claims = {
     sub: memberId,
     org_id: orgId,
+    mid: membershipId,
     cv: credentialVersion,
     jti: randomUUID(),
     iat,
@@ -122,9 +131,10 @@ export async function seedMember({ master, naming, orgId, email, role, passwordH
   await master
     .collection('accounts')
     .insertOne({ _id: memberId, email, password_hash: passwordHash, credential_version: 1, created_at: now, updated_at: now });
+  const membershipId = new ObjectId();
   await master
     .collection('memberships')
-    .insertOne({ _id: new ObjectId(), org_id: new ObjectId(orgId), account_id: memberId, role, created_at: now, updated_at: now });
+    .insertOne({ _id: membershipId, org_id: new ObjectId(orgId), account_id: memberId, role, created_at: now, updated_at: now });
   await master.collection('unique_claims').insertOne({ _id: naming.claimKey('email', email), owner_id: memberId, claimed_at: now });
-  return { memberId: memberId.toHexString() };
+  return { memberId: memberId.toHexString(), membershipId: membershipId.toHexString() };
 }
