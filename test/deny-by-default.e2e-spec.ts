@@ -1,15 +1,6 @@
-import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
-import { IS_PUBLIC_ROUTE } from '../src/common/access/public.decorator.js';
+import { type RegisteredRoute, registeredRoutes } from './support/routes.js';
 import { createTestApp, TEST_OPERATOR_KEY, TestApp } from './support/test-app.js';
-
-interface RegisteredRoute {
-  method: string;
-  path: string;
-  isPublic: boolean;
-}
 
 /**
  * The routes that may be called without a token; anything else must answer 401 without one.
@@ -27,32 +18,6 @@ const PUBLIC_ROUTES = [
   'POST /org/create',
 ];
 
-/** Every route Nest registered, from its controllers' metadata. */
-function registeredRoutes(t: TestApp): RegisteredRoute[] {
-  const scanner = new MetadataScanner();
-  const routes: RegisteredRoute[] = [];
-  for (const module of t.app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const controller = wrapper.metatype as (new (...args: never[]) => object) | undefined;
-      if (!controller) continue;
-      const prefix = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
-      const classIsPublic = Reflect.getMetadata(IS_PUBLIC_ROUTE, controller) === true;
-      for (const name of scanner.getAllMethodNames(controller.prototype)) {
-        const handler = (controller.prototype as Record<string, unknown>)[name] as object;
-        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-        if (method === undefined) continue;
-        const path = String(Reflect.getMetadata(PATH_METADATA, handler) ?? '');
-        routes.push({
-          method: RequestMethod[method],
-          path: `/${[prefix, path].filter((part) => part && part !== '/').join('/')}`.replace(/\/+/g, '/'),
-          isPublic: classIsPublic || Reflect.getMetadata(IS_PUBLIC_ROUTE, handler) === true,
-        });
-      }
-    }
-  }
-  return routes;
-}
-
 describe('Deny by default', () => {
   let t: TestApp;
 
@@ -65,7 +30,7 @@ describe('Deny by default', () => {
   });
 
   it('marks exactly the documented routes public', () => {
-    const routes = registeredRoutes(t);
+    const routes = registeredRoutes(t.app);
     expect(routes.length).toBeGreaterThan(PUBLIC_ROUTES.length);
     expect(
       routes
@@ -83,7 +48,7 @@ describe('Deny by default', () => {
   ])('answers 401 %s on every route not marked public', async (_label, authorization) => {
     const operatorKey = authorization === `Bearer ${TEST_OPERATOR_KEY}`;
     const operatorRoute = (route: RegisteredRoute) => route.path.startsWith('/platform/') || route.path === '/org/list';
-    const protectedRoutes = registeredRoutes(t).filter((route) => !route.isPublic && !(operatorKey && operatorRoute(route)));
+    const protectedRoutes = registeredRoutes(t.app).filter((route) => !route.isPublic && !(operatorKey && operatorRoute(route)));
     expect(protectedRoutes.length).toBeGreaterThan(0);
     for (const route of protectedRoutes) {
       const url = route.path.replace(/:[^/]+/g, '507f1f77bcf86cd799439011');

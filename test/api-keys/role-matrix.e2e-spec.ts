@@ -1,10 +1,7 @@
-import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { Types } from 'mongoose';
 import type { Response } from 'supertest';
-import { ROUTE_ACCESS, type RouteAccess } from '../../src/common/access/route-access.js';
 import { expectError } from '../support/expect-error.js';
+import { registeredRoutes } from '../support/routes.js';
 import {
   addMember,
   createTeam,
@@ -16,7 +13,7 @@ import {
   uniqueEmail,
   uniquePassword,
 } from '../support/members.js';
-import { type TestSession, useTestApp } from '../support/session.js';
+import { useTestApp } from '../support/session.js';
 import { uniqueOrg } from '../support/test-app.js';
 
 /**
@@ -73,35 +70,6 @@ interface AccountRoute {
   route: string;
   label: string;
   send: (key: CreatedKey) => Promise<Response>;
-}
-
-interface RegisteredRoute {
-  route: string;
-  access: RouteAccess | undefined;
-}
-
-/** Every route Nest registered, from its controllers' metadata (as test/deny-by-default.e2e-spec.ts walks them). */
-function registeredRoutes(t: TestSession): RegisteredRoute[] {
-  const scanner = new MetadataScanner();
-  const routes: RegisteredRoute[] = [];
-  for (const module of t.app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const controller = wrapper.metatype as (new (...args: never[]) => object) | undefined;
-      if (!controller) continue;
-      const prefix = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
-      for (const name of scanner.getAllMethodNames(controller.prototype)) {
-        const handler = (controller.prototype as Record<string, unknown>)[name] as object;
-        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-        if (method === undefined) continue;
-        const path = String(Reflect.getMetadata(PATH_METADATA, handler) ?? '');
-        routes.push({
-          route: `${RequestMethod[method]} ${`/${[prefix, path].filter((part) => part && part !== '/').join('/')}`.replace(/\/+/g, '/')}`,
-          access: (Reflect.getMetadata(ROUTE_ACCESS, handler) ?? Reflect.getMetadata(ROUTE_ACCESS, controller)) as RouteAccess | undefined,
-        });
-      }
-    }
-  }
-  return routes;
 }
 
 describe('role matrix: every route × an API key of every role (e2e)', () => {
@@ -659,7 +627,7 @@ describe('role matrix: every route × an API key of every role (e2e)', () => {
 
   describe('the tables cover every route', () => {
     it('names every protected route, and every public route that takes a token, in a table', () => {
-      const routes = registeredRoutes(t);
+      const routes = registeredRoutes(t.app);
       const tabled = new Set([...organizationRoutes, ...accountRoutes, ...operatorRoutes].map((row) => row.route));
       const mustBeTabled = routes
         .filter(({ access }) => access?.kind !== 'public' || access.acceptsAccountToken)
@@ -673,7 +641,7 @@ describe('role matrix: every route × an API key of every role (e2e)', () => {
     });
 
     it('has an account row for every account route and a row of its own for every organization route', () => {
-      const routes = registeredRoutes(t);
+      const routes = registeredRoutes(t.app);
       const accountRows = new Set(accountRoutes.map((row) => row.route));
       const organizationRows = new Set(organizationRoutes.map((row) => row.route));
       const operatorRows = new Set(operatorRoutes.map((row) => row.route));
