@@ -10,7 +10,7 @@ const NOT_FOUND = 'Invitation not found, already used, revoked or expired';
 /** An existing account's email accepted without its password or token (or with a wrong password). */
 const ACCOUNT_PASSWORD = "This email has an account: send its password, or accept with the account's token";
 const INVITATION_KEYS = ['created_at', 'email', 'expires_at', 'id', 'invited_by', 'role'];
-const ORG_VIEW_KEYS = ['collection_name', 'created_at', 'id', 'organization_name', 'slug', 'status', 'updated_at'];
+const ORG_VIEW_KEYS = ['collection_name', 'created_at', 'id', 'organization_name', 'placement', 'slug', 'status', 'updated_at'];
 
 const acceptVia =
   (t: Pick<Session, 'http'>) =>

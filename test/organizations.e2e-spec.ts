@@ -5,7 +5,7 @@ import { addMember, invite, storedAccount, storedMembers } from './support/membe
 import { createOrgWithToken, useTestApp } from './support/session.js';
 import { STRONG_PASSWORD, TEST_OPERATOR_KEY, uniqueOrg } from './support/test-app.js';
 
-const ORG_VIEW_KEYS = ['collection_name', 'created_at', 'id', 'organization_name', 'slug', 'status', 'updated_at'];
+const ORG_VIEW_KEYS = ['collection_name', 'created_at', 'id', 'organization_name', 'placement', 'slug', 'status', 'updated_at'];
 
 describe('organizations (e2e)', () => {
   const t = useTestApp();
@@ -30,6 +30,7 @@ describe('organizations (e2e)', () => {
         slug: input.organization_name.toLowerCase().replace('café', 'cafe').replace(/ /g, '_'),
         collection_name: `org_${res.body.slug}`,
         status: OrganizationStatus.Active,
+        placement: { mode: 'collection', cluster: 'default', database: t.config.mongo.tenantDbName, collection: `org_${res.body.slug}` },
         created_at: expect.any(String),
         updated_at: expect.any(String),
         admin: { id: expect.stringMatching(/^[0-9a-f]{24}$/), email: input.email },

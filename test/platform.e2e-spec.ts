@@ -29,6 +29,7 @@ const PLATFORM_VIEW_KEYS = [
   'id',
   'member_count',
   'organization_name',
+  'placement',
   'slug',
   'status',
   'suspended',

@@ -4,8 +4,11 @@ import {
   LogFormat,
   LogLevel,
   NodeEnvironment,
+  PlacementModeName,
   platformApiKeys,
   previousSecrets,
+  TenantClusterSetting,
+  tenantClusters,
   validateEnvironment,
 } from './environment.js';
 
@@ -86,6 +89,13 @@ export class AppConfig {
     /** GET /org/list is open to everyone (ORG_LIST_PUBLIC) instead of needing an operator key. */
     orgListPublic: boolean;
   };
+  /** Where tenant data lives: the clusters, and where new organizations are placed. */
+  readonly tenancy: {
+    clusters: readonly TenantClusterSetting[];
+    defaultPlacement: PlacementModeName;
+    defaultCluster: string;
+    collectionBudget: number;
+  };
   /** Test-only fault injection: the name of the lifecycle step at which the process exits. */
   readonly testCrashPoint: string | undefined;
 
@@ -146,6 +156,12 @@ export class AppConfig {
     this.platform = {
       operatorKeyDigests: Object.freeze(platformApiKeys(env).map(sha256)),
       orgListPublic: env.ORG_LIST_PUBLIC,
+    };
+    this.tenancy = {
+      clusters: Object.freeze(tenantClusters(env)),
+      defaultPlacement: env.DEFAULT_PLACEMENT,
+      defaultCluster: env.DEFAULT_CLUSTER,
+      collectionBudget: env.TENANT_COLLECTION_BUDGET,
     };
     this.testCrashPoint = env.TEST_CRASH_POINT;
     Object.freeze(this);

@@ -1,3 +1,4 @@
+import mongoose from 'mongoose';
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import { availableParallelism } from 'node:os';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, validateSync } from 'class-validator';
@@ -13,6 +14,11 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 
 const DURATION_PATTERN = /^\d+\s*(s|m|h|d)?$/;
 const DB_NAME_PATTERN = /^[A-Za-z0-9_-]{1,38}$/;
+
+export const PLACEMENT_MODES = ['collection', 'shared', 'database'] as const;
+export type PlacementModeName = (typeof PLACEMENT_MODES)[number];
+const CLUSTER_NAME_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+const MONGODB_URI_PATTERN = /^mongodb(\+srv)?:\/\/[^\s,]+$/;
 
 const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
 const FALSE_WORDS = ['0', 'false', 'no', 'off'];
@@ -218,6 +224,27 @@ export class EnvironmentVariables {
   @IsBoolean(BOOLEAN('ORG_LIST_PUBLIC'))
   ORG_LIST_PUBLIC = false;
 
+  /**
+   * The MongoDB deployments that hold tenant data, `name=uri,name=uri` (parsed and checked in
+   * validateEnvironment). Unset: one cluster `default` on MONGODB_URI.
+   */
+  @IsOptional()
+  @IsString()
+  TENANT_CLUSTERS?: string;
+
+  @IsIn(PLACEMENT_MODES)
+  DEFAULT_PLACEMENT: PlacementModeName = 'collection';
+
+  @Matches(CLUSTER_NAME_PATTERN, { message: 'DEFAULT_CLUSTER must be 1-32 characters of letters, digits, _ or -' })
+  DEFAULT_CLUSTER = 'default';
+
+  /** Collections plus indexes a cluster may hold before new `collection`-mode organizations go `shared`. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(10_000_000)
+  TENANT_COLLECTION_BUDGET = 10_000;
+
   @IsOptional()
   @IsString()
   TEST_CRASH_POINT?: string;
@@ -251,6 +278,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   } else if (new Set(operatorKeys).size !== operatorKeys.length) {
     problems.push('PLATFORM_API_KEYS lists the same key twice');
   }
+  problems.push(...tenantClusterProblems(env));
   if (env.NODE_ENV !== 'test') {
     if (env.TEST_CRASH_POINT) problems.push('TEST_CRASH_POINT is only allowed when NODE_ENV=test');
     if (env.LOGIN_THROTTLE_STORE === 'memory') problems.push('LOGIN_THROTTLE_STORE=memory is only allowed when NODE_ENV=test');
@@ -276,4 +304,57 @@ export function previousSecrets(env: Pick<EnvironmentVariables, 'JWT_PREVIOUS_SE
     .split(',')
     .map((secret) => secret.trim())
     .filter(Boolean);
+}
+
+export interface TenantClusterSetting {
+  name: string;
+  uri: string;
+}
+
+/**
+ * The clusters of TENANT_CLUSTERS (`name=uri,...`), in the order given; unset, one cluster `default`
+ * on MONGODB_URI. Entries are split at the first `=`, since a URI's query string has its own.
+ */
+export function tenantClusters(env: Pick<EnvironmentVariables, 'TENANT_CLUSTERS' | 'MONGODB_URI'>): TenantClusterSetting[] {
+  if (!env.TENANT_CLUSTERS?.trim()) return [{ name: 'default', uri: env.MONGODB_URI }];
+  return env.TENANT_CLUSTERS.split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const at = entry.indexOf('=');
+      return at < 0 ? { name: entry, uri: '' } : { name: entry.slice(0, at).trim(), uri: entry.slice(at + 1).trim() };
+    });
+}
+
+function tenantClusterProblems(env: EnvironmentVariables): string[] {
+  const clusters = tenantClusters(env);
+  const problems: string[] = [];
+  for (const { name, uri } of clusters) {
+    if (!CLUSTER_NAME_PATTERN.test(name)) {
+      problems.push(`TENANT_CLUSTERS: cluster name "${name}" must be 1-32 characters of letters, digits, _ or -`);
+    } else if (!MONGODB_URI_PATTERN.test(uri)) {
+      problems.push(`TENANT_CLUSTERS: cluster ${name} needs a URI starting with mongodb:// or mongodb+srv:// (name=uri)`);
+    } else {
+      const parseProblem = mongoUriProblem(uri);
+      if (parseProblem) problems.push(`TENANT_CLUSTERS: cluster ${name} has an unusable URI (${parseProblem})`);
+    }
+  }
+  const names = clusters.map(({ name }) => name);
+  if (new Set(names).size !== names.length) problems.push('TENANT_CLUSTERS names the same cluster twice');
+  if (clusters.length === 0) problems.push('TENANT_CLUSTERS names no cluster');
+  if (problems.length === 0 && !names.includes(env.DEFAULT_CLUSTER)) {
+    problems.push(`DEFAULT_CLUSTER "${env.DEFAULT_CLUSTER}" is not one of TENANT_CLUSTERS (${names.join(', ')})`);
+  }
+  return problems;
+}
+
+/** Why the driver would refuse this URI (it parses without connecting); undefined when it accepts it. */
+function mongoUriProblem(uri: string): string | undefined {
+  try {
+    new mongoose.mongo.MongoClient(uri);
+    return undefined;
+  } catch (error) {
+    // The driver's message may quote the URI; credentials must not reach a log, so only its kind.
+    return (error as Error).message.replace(uri, '<uri>').replace(/\/\/[^@/]*@/g, '//<credentials>@');
+  }
 }

@@ -1,11 +1,33 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
+import { TenantClusters } from '../tenants/clusters/tenant-clusters.service.js';
 import { TenantModelRegistry } from '../tenants/persistence/tenant-model.registry.js';
 
-/** The tenant model cache's size, capacity and hit rate, read from its own counts at scrape time. */
+/** The tenant model cache's size, capacity and hit rate, and each cluster's operations and errors, read from their own counts at scrape time. */
 @Injectable()
 export class TenantCacheMetrics {
-  constructor(registry: Registry, models: TenantModelRegistry) {
+  constructor(registry: Registry, models: TenantModelRegistry, clusters: TenantClusters) {
+    new Counter({
+      name: 'tenant_cluster_operations_total',
+      help: 'Tenant data operations per cluster since start.',
+      labelNames: ['cluster'],
+      registers: [registry],
+      collect() {
+        // Mirrors the clusters' own monotonic counts.
+        this.reset();
+        for (const { name, requests } of clusters.counts()) this.inc({ cluster: name }, requests);
+      },
+    });
+    new Counter({
+      name: 'tenant_cluster_errors_total',
+      help: 'Tenant data operations per cluster since start that failed (an unreachable cluster among them).',
+      labelNames: ['cluster'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const { name, errors } of clusters.counts()) this.inc({ cluster: name }, errors);
+      },
+    });
     new Gauge({
       name: 'tenant_model_cache_size',
       help: 'Tenant collection models currently cached.',

@@ -12,6 +12,7 @@ import type { CreateOrganizationDto } from './dto/create-organization.dto.js';
 import type { CreatedOrganizationDto } from './dto/organization.view.dto.js';
 import { type ExistingOwner, type NewOwner, OrganizationLifecycleService } from './lifecycle/organization-lifecycle.service.js';
 import { InvalidOrganizationInputError } from './organization.errors.js';
+import { PlacementPolicy } from './placement/placement-policy.service.js';
 import { checkedSlug, toView } from './organizations.service.js';
 
 /** Creating an organization: for a new account, for an existing one by its password, or for the caller's account. */
@@ -22,12 +23,15 @@ export class OrganizationOnboarding {
     private readonly accounts: AccountsService,
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditLogService,
+    private readonly placements: PlacementPolicy,
   ) {}
 
   async create(input: CreateOrganizationDto, caller: AuthenticatedAccount | null, origin: RequestOrigin): Promise<CreatedOrganizationDto> {
     const slug = checkedSlug(input.organization_name);
     const owner = caller ? this.callerAsOwner(input, caller) : await this.ownerByCredentials(input);
-    const organization = await this.lifecycle.create({ name: input.organization_name, slug, owner: owner.owner });
+    const id = newObjectId();
+    const { placement, overflow } = await this.placements.forNewOrganization({ id, slug });
+    const organization = await this.lifecycle.create({ id, name: input.organization_name, slug, placement, owner: owner.owner });
     const admin = { id: owner.id, email: owner.email };
     await this.audit.record({
       orgId: organization._id,
@@ -35,7 +39,15 @@ export class OrganizationOnboarding {
       actor: { type: 'account', ...admin },
       target: auditTarget('organization', organization),
       origin,
-      details: { organization_name: organization.name, slug: organization.slug },
+      details: {
+        organization_name: organization.name,
+        slug: organization.slug,
+        placement: { mode: placement.mode, cluster: placement.cluster },
+        // The budget, not the caller, chose `shared`: the event says why.
+        ...(overflow
+          ? { placement_overflow: `cluster ${overflow.cluster} holds ${overflow.used} collections and indexes of its budget of ${overflow.budget}` }
+          : {}),
+      },
     });
     return { ...toView(organization), admin };
   }

@@ -42,7 +42,8 @@ export class OrganizationUpdates {
     const org = await this.organizations.findOwnOrganization(caller);
     const renaming = newName !== undefined && newName !== org.name;
     if (renaming) assertRole(caller, MemberRole.Admin);
-    if (org.status !== OrganizationStatus.Active) throw new OrganizationBusyError();
+    // A rename or a delete, or a move of its data, is under way.
+    if (org.status !== OrganizationStatus.Active || (renaming && org.move)) throw new OrganizationBusyError();
     let outcome = { organization: org, previous_collection: org.collection_name, documents_migrated: 0 };
     let credentialVersion = session?.credentialVersion ?? 0;
     // Nothing to change (the current name, the caller's own email): no more reads, no writes, no ticket.

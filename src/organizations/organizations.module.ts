@@ -17,11 +17,20 @@ import { OrganizationsController } from './organizations.controller.js';
 import { OrganizationsService } from './organizations.service.js';
 import { Organization, OrganizationSchema } from './persistence/organization.schema.js';
 import { OrganizationsRepository } from './persistence/organizations.repository.js';
+import { Move, MoveJournalEntry, MoveJournalEntrySchema, MoveSchema } from './placement/move.schema.js';
+import { MoveRunner } from './placement/move-runner.service.js';
+import { MovesRepository } from './placement/moves.repository.js';
+import { OrganizationMoves } from './placement/organization-moves.service.js';
+import { PlacementPolicy } from './placement/placement-policy.service.js';
 
-/** Organizations: their lifecycle (create, rename, delete, recovery), suspension and lookups. */
+/** Organizations: their lifecycle (create, rename, delete, recovery), placement and moves, suspension and lookups. */
 @Module({
   imports: [
-    MongooseModule.forFeature([{ name: Organization.name, schema: OrganizationSchema }]),
+    MongooseModule.forFeature([
+      { name: Organization.name, schema: OrganizationSchema },
+      { name: Move.name, schema: MoveSchema },
+      { name: MoveJournalEntry.name, schema: MoveJournalEntrySchema },
+    ]),
     AccountsModule,
     AuditModule,
     MembershipsModule,
@@ -40,7 +49,11 @@ import { OrganizationsRepository } from './persistence/organizations.repository.
     OrganizationReconciler,
     OrganizationCleanup,
     OrganizationSuspensions,
+    PlacementPolicy,
+    MovesRepository,
+    MoveRunner,
+    OrganizationMoves,
   ],
-  exports: [OrganizationsService, OrganizationReconciler, OrganizationCleanup, OrganizationSuspensions],
+  exports: [OrganizationsService, OrganizationReconciler, OrganizationCleanup, OrganizationSuspensions, OrganizationMoves],
 })
 export class OrganizationsModule {}

@@ -4,7 +4,7 @@ import { type ObjectId, toObjectId } from '../common/database/object-id.js';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../common/paging/page.query.js';
 import { type Page, toPage } from '../common/paging/page.js';
 import { UniqueValueLookup } from '../common/uniqueness/unique-value-lookup.service.js';
-import { TenantCollectionService } from '../tenants/tenant-collection.service.js';
+import { TenantStorage } from '../tenants/tenant-storage.service.js';
 import { CollectionStatsDto, DeletedOrganizationDto, OrganizationPageDto, OrganizationViewDto } from './dto/organization.view.dto.js';
 import { OrganizationLifecycleService } from './lifecycle/organization-lifecycle.service.js';
 import { organizationNameProblem, slugify, slugPrefix } from './organization-name.js';
@@ -27,7 +27,7 @@ export class OrganizationsService {
   constructor(
     private readonly organizations: OrganizationsRepository,
     private readonly lifecycle: OrganizationLifecycleService,
-    private readonly tenants: TenantCollectionService,
+    private readonly tenants: TenantStorage,
     private readonly uniqueValues: UniqueValueLookup,
     private readonly suspensions: OrganizationSuspensions,
   ) {}
@@ -65,14 +65,15 @@ export class OrganizationsService {
   }
 
   private async deleteVisible(org: OrganizationRecord): Promise<DeletedOrganizationDto> {
-    if (org.status !== OrganizationStatus.Active) throw new OrganizationBusyError();
+    // Another operation, or a move of its data, holds the organization.
+    if (org.status !== OrganizationStatus.Active || org.move) throw new OrganizationBusyError();
     const documents = await this.lifecycle.delete(org);
     return { message: 'Organization deleted', organization_name: org.name, documents_deleted: documents };
   }
 
   async collectionStats(caller: { orgId: string }): Promise<CollectionStatsDto> {
     const org = await this.findOwnOrganization(caller);
-    return this.tenants.stats(org.collection_name);
+    return this.tenants.stats(org._id, org.placement);
   }
 
   /** The caller's organization; a token whose organization is gone or going is no longer valid. */
@@ -95,9 +96,14 @@ export class OrganizationsService {
     return new Map(orgs.map((org) => [org._id.toHexString(), org]));
   }
 
-  /** The organization's current lifecycle epoch (null once it is gone). */
-  lifecycleEpoch(orgId: ObjectId): Promise<number | null> {
-    return this.organizations.lifecycleEpoch(orgId);
+  /** What a records writer checks after writing: the lifecycle epoch and the move under way (null once the organization is gone). */
+  writeState(orgId: ObjectId): Promise<Pick<OrganizationRecord, 'lifecycle_epoch' | 'move'> | null> {
+    return this.organizations.writeState(orgId);
+  }
+
+  /** Organizations per placement mode on each cluster. */
+  countByPlacement(): Promise<{ cluster: string; mode: string; organizations: number }[]> {
+    return this.organizations.countByPlacement();
   }
 
   /** The visible organization with this name's slug; 400 for a name no organization could have, 404 for none. */
@@ -137,6 +143,7 @@ export function toView(org: OrganizationRecord): OrganizationViewDto {
     slug: org.slug,
     collection_name: org.collection_name,
     status: org.status,
+    placement: { ...org.placement },
     created_at: org.created_at,
     updated_at: org.updated_at,
   };

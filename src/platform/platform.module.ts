@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
 import { MembershipsModule } from '../memberships/memberships.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
+import { TenantsModule } from '../tenants/tenants.module.js';
 import { OperatorKeysModule } from './operator-keys.module.js';
+import { PlatformPlacementController } from './platform-placement.controller.js';
+import { PlatformPlacementService } from './platform-placement.service.js';
 import { PlatformOrganizationsController } from './platform-organizations.controller.js';
 import { PlatformOrganizationsService } from './platform-organizations.service.js';
 
@@ -11,8 +14,8 @@ import { PlatformOrganizationsService } from './platform-organizations.service.j
  * checks the keys through OperatorKeysModule alone.
  */
 @Module({
-  imports: [OperatorKeysModule, OrganizationsModule, MembershipsModule],
-  controllers: [PlatformOrganizationsController],
-  providers: [PlatformOrganizationsService],
+  imports: [OperatorKeysModule, OrganizationsModule, MembershipsModule, TenantsModule],
+  controllers: [PlatformOrganizationsController, PlatformPlacementController],
+  providers: [PlatformOrganizationsService, PlatformPlacementService],
 })
 export class PlatformModule {}

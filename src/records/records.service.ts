@@ -5,69 +5,76 @@ import { newObjectId, toObjectId, type ObjectId } from '../common/database/objec
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../common/paging/page.query.js';
 import { toPage } from '../common/paging/page.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
-import { type OrganizationRecord, OrganizationStatus } from '../organizations/persistence/organization.schema.js';
-import { tenantLocation } from '../organizations/tenant-location.js';
+import { type OrganizationRecord, OrganizationStatus, MovePhase } from '../organizations/persistence/organization.schema.js';
+import { OrganizationMoves, type WriteState } from '../organizations/placement/organization-moves.service.js';
+import { readablePlacements } from '../organizations/tenant-location.js';
+import type { Placement } from '../tenants/placement.js';
 import type { StoredTenantRecord } from '../tenants/persistence/tenant-record.schema.js';
-import { readableCollections, TenantRecordsRepository } from '../tenants/persistence/tenant-records.repository.js';
+import { TenantStorage } from '../tenants/tenant-storage.service.js';
 import { RecordPageDto, RecordViewDto } from './dto/record.view.dto.js';
 import { assertValidRecordData } from './record-data.js';
 import { OrganizationMigratingError, RecordNotFoundError } from './records.errors.js';
 
-/** Organizations whose record collections are remembered. */
-const RECENT_COLLECTION_ENTRIES = 10_000;
+/** Organizations whose record placements are remembered. */
+const RECENT_PLACEMENT_ENTRIES = 10_000;
+/** How long an undone insert waits for a cutover to end before removing its copy from the target. */
+const CUTOVER_WAIT_MS = 3000;
 
 /**
- * The token's organization's own documents.
+ * The token's organization's own documents, wherever its placement says they live.
  *
- * A write reads the organization's lifecycle epoch before and after writing. An unchanged epoch
- * proves the write landed before any rename began, so the rename carries it; a changed one means
- * the write may have raced a rename, so it is answered 409 with Retry-After (an insert is also
- * undone). This holds for replace and delete too: a rename that copies documents may already have
- * read the old version, so a change that lands after the rename began is not reported as done.
- * Replace and delete are idempotent, so retrying them after such a 409 is safe.
+ * A write reads the organization before and after writing. An unchanged lifecycle epoch proves
+ * the write landed before any rename or placement switch, so that operation carries it; a changed
+ * one means the write may have raced it, so it is answered 409 with Retry-After (an insert is also
+ * undone). While a move copies the data, the write is journaled for the move's catch-up, and
+ * acknowledged only if the move's cutover had not begun once the journal entry was written (see
+ * OrganizationMoves.verdict). Replace and delete are idempotent, so retrying them after a 409 is safe.
  */
 @Injectable()
 export class RecordsService {
   /**
    * Where each organization's records were a moment ago, so that reading a record by id costs one
-   * database round trip instead of two. A record found through it counts only if it names the
-   * caller's organization as its owner; anything else falls back to the organization as stored now.
+   * database round trip instead of two. Every read names the caller's organization, so a
+   * placement that has since moved on (or whose collection name now belongs to another
+   * organization) simply finds nothing, and the read falls back to the organization as stored now.
    */
-  private readonly recentCollections = new ExpiringCache<string[]>({
+  private readonly recentPlacements = new ExpiringCache<Placement[]>({
     ttlMs: CROSS_INSTANCE_STALENESS_MS,
-    maxEntries: RECENT_COLLECTION_ENTRIES,
+    maxEntries: RECENT_PLACEMENT_ENTRIES,
   });
 
   constructor(
     private readonly organizations: OrganizationsService,
-    private readonly records: TenantRecordsRepository,
+    private readonly storage: TenantStorage,
+    private readonly moves: OrganizationMoves,
   ) {}
 
   async create(caller: AuthenticatedMember, data: unknown): Promise<RecordViewDto> {
     assertValidRecordData(data);
     const org = await this.writableOrganization(caller);
     const _id = newObjectId();
-    const created = await this.records.insert(org.collection_name, { _id, org_id: org._id, data });
-    if (!(await this.epochUnchanged(org))) {
-      await this.undoInsert(caller, org, _id);
+    const created = await this.storage.records(org._id, org.placement).insert(_id, data);
+    if ((await this.verdict(org, _id)) === 'refused') {
+      await this.undoInsert(org, _id);
       throw new OrganizationMigratingError();
     }
     return toView(created);
   }
 
   /**
-   * First through the collections remembered for the organization: another instance may have
-   * renamed the organization since, and a new organization may already own its old collection
-   * name, which the owner check answers. On a miss, through the organization as stored now.
+   * First through the placements remembered for the organization: another instance may have
+   * renamed or moved it since, which the read (by id and organization) answers by finding nothing.
+   * On a miss, through the organization as stored now.
    */
   async get(caller: AuthenticatedMember, id: string): Promise<RecordViewDto> {
-    const recent = this.recentCollections.peek(caller.orgId);
-    const fast = recent ? await this.records.findOwned(recent, id, caller.orgId) : null;
+    const orgId = toObjectId(caller.orgId);
+    const recent = this.recentPlacements.peek(caller.orgId);
+    const fast = recent ? await this.findIn(orgId, recent, id) : null;
     if (fast) return toView(fast);
     const org = await this.organizations.findOwnOrganization(caller);
-    const collections = readableCollections(tenantLocation(org));
-    this.recentCollections.set(caller.orgId, collections);
-    const found = await this.records.findOwned(collections, id, org._id);
+    const placements = readablePlacements(org);
+    this.recentPlacements.set(caller.orgId, placements);
+    const found = await this.findIn(org._id, placements, id);
     if (!found) throw new RecordNotFoundError();
     return toView(found);
   }
@@ -76,41 +83,70 @@ export class RecordsService {
     const org = await this.organizations.findOwnOrganization(caller);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const after = query.cursor ? toObjectId(query.cursor) : undefined;
-    // One extra document tells whether another page exists.
-    const documents = await this.records.page(readableCollections(tenantLocation(org)), after, limit + 1);
+    // During a rename, the first non-empty page of the old collection and then the new one.
+    let documents: StoredTenantRecord[] = [];
+    for (const placement of readablePlacements(org)) {
+      // One extra document tells whether another page exists.
+      documents = await this.storage.records(org._id, placement).page(after, limit + 1);
+      if (documents.length > 0) break;
+    }
     return toPage(documents, limit, toView);
   }
 
   async replace(caller: AuthenticatedMember, id: string, data: unknown): Promise<RecordViewDto> {
     assertValidRecordData(data);
     const org = await this.writableOrganization(caller);
-    const updated = await this.records.replaceData(org.collection_name, id, data);
-    if (!(await this.epochUnchanged(org))) throw new OrganizationMigratingError();
+    const recordId = toObjectId(id);
+    const updated = await this.storage.records(org._id, org.placement).replaceData(recordId, data);
+    if ((await this.verdict(org, recordId)) === 'refused') throw new OrganizationMigratingError();
     if (!updated) throw new RecordNotFoundError();
     return toView(updated);
   }
 
   async delete(caller: AuthenticatedMember, id: string): Promise<void> {
     const org = await this.writableOrganization(caller);
-    const deleted = await this.records.delete(org.collection_name, id);
-    if (!(await this.epochUnchanged(org))) throw new OrganizationMigratingError();
+    const recordId = toObjectId(id);
+    const deleted = await this.storage.records(org._id, org.placement).delete(recordId);
+    if ((await this.verdict(org, recordId)) === 'refused') throw new OrganizationMigratingError();
     if (!deleted) throw new RecordNotFoundError();
   }
 
+  private async findIn(orgId: ObjectId, placements: Placement[], id: string): Promise<StoredTenantRecord | null> {
+    for (const placement of placements) {
+      const found = await this.storage.records(orgId, placement).findById(id);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /** Refused at once (409) during a rename and during a move's cutover. */
   private async writableOrganization(caller: AuthenticatedMember): Promise<OrganizationRecord> {
     const org = await this.organizations.findOwnOrganization(caller);
-    if (org.status !== OrganizationStatus.Active) throw new OrganizationMigratingError();
+    if (org.status !== OrganizationStatus.Active || org.move?.phase === MovePhase.Cutover) throw new OrganizationMigratingError();
     return org;
   }
 
-  private async epochUnchanged(org: OrganizationRecord): Promise<boolean> {
-    return (await this.organizations.lifecycleEpoch(org._id)) === org.lifecycle_epoch;
+  private verdict(org: OrganizationRecord, recordId: ObjectId) {
+    return this.moves.verdict(org, recordId, () => this.writeState(org._id));
   }
 
-  /** The insert may sit in the old collection, the new one, or an old name recreated by the insert itself. */
-  private async undoInsert(caller: AuthenticatedMember, before: OrganizationRecord, id: ObjectId): Promise<void> {
-    const now = await this.organizations.findOwnOrganization(caller).catch(() => before);
-    await this.records.deleteFromEach([...new Set([before.collection_name, ...readableCollections(tenantLocation(now))])], id);
+  private writeState(orgId: ObjectId): Promise<WriteState | null> {
+    return this.organizations.writeState(orgId);
+  }
+
+  /**
+   * The refused insert may sit where it was written, in a rename's new collection, or (copied by a
+   * move's catch-up) in the move's target: removed from each, the target once the cutover is over,
+   * so that no catch-up copies it back afterwards.
+   */
+  private async undoInsert(before: OrganizationRecord, id: ObjectId): Promise<void> {
+    const now = (await this.organizations.findVisibleById(before._id).catch(() => null)) ?? before;
+    const places = [before.placement, ...readablePlacements(now)];
+    for (const placement of places) await this.storage.records(before._id, placement).delete(id);
+    const move = now.move ?? before.move;
+    if (!move) return;
+    await this.moves.untilNoCutover(() => this.writeState(before._id), CUTOVER_WAIT_MS);
+    await this.storage.records(before._id, move.to).delete(id);
   }
 }
 

@@ -1,24 +1,16 @@
 import { Module } from '@nestjs/common';
-import { getConnectionToken } from '@nestjs/mongoose';
-import type { Connection } from 'mongoose';
-import { AppConfig } from '../config/app-config.js';
-import { TenantCollectionService } from './tenant-collection.service.js';
-import { TENANT_CONNECTION } from './tenant-connection.js';
+import { TenantClusters } from './clusters/tenant-clusters.service.js';
 import { TenantModelRegistry } from './persistence/tenant-model.registry.js';
 import { TenantRecordsRepository } from './persistence/tenant-records.repository.js';
+import { TenantStorage } from './tenant-storage.service.js';
 
-/** Owns the tenant database: the only module that names, creates, moves or drops tenant collections. */
+/**
+ * Owns tenant data on every cluster: the only module that names, creates, moves or drops where an
+ * organization's documents live. Others reach records only through a repository bound to one
+ * organization's placement (TenantStorage.records).
+ */
 @Module({
-  providers: [
-    {
-      provide: TENANT_CONNECTION,
-      inject: [getConnectionToken(), AppConfig],
-      useFactory: (connection: Connection, config: AppConfig) => connection.useDb(config.mongo.tenantDbName, { useCache: true }),
-    },
-    TenantModelRegistry,
-    TenantCollectionService,
-    TenantRecordsRepository,
-  ],
-  exports: [TenantModelRegistry, TenantCollectionService, TenantRecordsRepository],
+  providers: [TenantClusters, TenantModelRegistry, TenantRecordsRepository, TenantStorage],
+  exports: [TenantClusters, TenantModelRegistry, TenantStorage],
 })
 export class TenantsModule {}

@@ -4,6 +4,7 @@
 import { describeBackend, startFerretDb } from '../../scripts/ferretdb.mjs';
 
 export default async function globalSetup() {
+  await startSecondCluster();
   if (process.env.MONGODB_URI) return;
   const server = await startFerretDb();
   process.stderr.write(`[e2e] FerretDB on ${server.uri}, ${describeBackend(server)}\n`);
@@ -14,4 +15,17 @@ export default async function globalSetup() {
   process.env.TEST_LOCAL_DB_BACKEND = server.backend;
   if (server.postgres) process.env.TEST_LOCAL_POSTGRES_URL = server.postgres.url;
   globalThis.__FERRETDB__ = server;
+}
+
+/**
+ * The second tenant cluster of the placement suites: TEST_SECOND_CLUSTER_URI where the run provides
+ * one (CI's second MongoDB), else a FerretDB of its own on the SQLite backend, so the two clusters
+ * also differ in backend.
+ */
+async function startSecondCluster() {
+  if (process.env.TEST_SECOND_CLUSTER_URI) return;
+  const server = await startFerretDb({ backend: 'sqlite' });
+  process.stderr.write(`[e2e] second cluster: FerretDB on ${server.uri}, ${describeBackend(server)}\n`);
+  process.env.TEST_SECOND_CLUSTER_URI = server.uri;
+  globalThis.__SECOND_CLUSTER__ = server;
 }

@@ -70,14 +70,40 @@ export async function startTestApp(config: AppConfig): Promise<TestApp> {
   };
 }
 
+/** Drops the instance's master database and, on every tenant cluster, its tenant databases (`database`-mode ones too). */
 export async function dropDatabases(config: AppConfig): Promise<void> {
   const connection = await mongoose.createConnection(config.mongo.uri).asPromise();
   try {
     await connection.useDb(config.mongo.masterDbName).dropDatabase();
-    await connection.useDb(config.mongo.tenantDbName).dropDatabase();
   } finally {
     await connection.close();
   }
+  const tenantDb = config.mongo.tenantDbName;
+  for (const uri of new Set(config.tenancy.clusters.map((cluster) => cluster.uri))) {
+    const client = new mongoose.mongo.MongoClient(uri, { serverSelectionTimeoutMS: 2000 });
+    try {
+      const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true });
+      for (const { name } of databases) {
+        if (name === tenantDb || name.startsWith(`${tenantDb}_`)) await client.db(name).dropDatabase();
+      }
+    } catch {
+      // A cluster a suite stopped on purpose: its databases go with its data directory.
+    } finally {
+      await client.close();
+    }
+  }
+}
+
+/** The second tenant cluster every e2e run has (a FerretDB of its own, or TEST_SECOND_CLUSTER_URI). */
+export function secondClusterUri(): string {
+  const uri = process.env.TEST_SECOND_CLUSTER_URI;
+  if (!uri) throw new Error('TEST_SECOND_CLUSTER_URI is not set: the e2e global setup starts the second cluster');
+  return uri;
+}
+
+/** Overrides for an instance with two tenant clusters: `default` (on MONGODB_URI) and `b`. */
+export function twoClusters(overrides: Record<string, string> = {}): Record<string, string> {
+  return { TENANT_CLUSTERS: `default=${process.env.MONGODB_URI ?? ''},b=${secondClusterUri()}`, ...overrides };
 }
 
 let counter = 0;

@@ -29,6 +29,9 @@ export enum ErrorCode {
   TooManyAttempts = 'too_many_attempts',
   HashingBusy = 'hashing_busy',
   DatabaseUnavailable = 'database_unavailable',
+  ClusterUnavailable = 'cluster_unavailable',
+  UnknownCluster = 'unknown_cluster',
+  MoveNotFound = 'move_not_found',
 }
 
 /** A rule of the service was broken. Each subclass names one rule by its code. */

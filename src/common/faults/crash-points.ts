@@ -21,6 +21,12 @@ export const CRASH_POINTS = [
   'accept.after-member',
   'remove-member.after-audit',
   'remove-member.after-delete',
+  'move.after-start',
+  'move.mid-copy',
+  'move.after-copy',
+  'move.in-cutover',
+  'move.after-switch',
+  'move.after-drop-source',
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 

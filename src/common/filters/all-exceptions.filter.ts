@@ -34,6 +34,9 @@ const HTTP_STATUS_OF: Record<ErrorCode, HttpStatus> = {
   [ErrorCode.TooManyAttempts]: HttpStatus.TOO_MANY_REQUESTS,
   [ErrorCode.HashingBusy]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorCode.DatabaseUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,
+  [ErrorCode.ClusterUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,
+  [ErrorCode.UnknownCluster]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.MoveNotFound]: HttpStatus.NOT_FOUND,
 };
 
 export function httpStatusOf(code: ErrorCode): HttpStatus {

@@ -17,10 +17,16 @@ export class HealthIndicatorDto {
   cachedResponse?: boolean;
 }
 
+/** A tenant cluster as readiness sees it. */
+export class ClusterStateDto {
+  /** It answered a ping within a second. */
+  reachable: boolean;
+}
+
 const INDICATORS = { type: 'object', additionalProperties: { $ref: getSchemaPath(HealthIndicatorDto) } } as const;
 
 /** GET /health/ready when every dependency answered (otherwise the answer is a 503 error). */
-@ApiExtraModels(HealthIndicatorDto)
+@ApiExtraModels(HealthIndicatorDto, ClusterStateDto)
 export class ReadinessDto {
   @ApiProperty({ enum: ['ok'] })
   status: 'ok';
@@ -33,4 +39,7 @@ export class ReadinessDto {
   /** Every dependency, by name. */
   @ApiProperty(INDICATORS)
   details: Record<string, HealthIndicatorDto>;
+  /** Each tenant cluster (TENANT_CLUSTERS), by name. Reported only: a cluster that is down does not make the instance unready. */
+  @ApiProperty({ type: 'object', additionalProperties: { $ref: getSchemaPath(ClusterStateDto) } })
+  clusters: Record<string, ClusterStateDto>;
 }

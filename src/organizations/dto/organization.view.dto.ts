@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { OrganizationStatus } from '../persistence/organization.schema.js';
+import { PlacementDto } from './placement.dto.js';
 
 /** An organization as clients see it: no credentials, no internal state. */
 export class OrganizationViewDto {
@@ -14,6 +15,7 @@ export class OrganizationViewDto {
   collection_name: string;
   @ApiProperty({ enum: OrganizationStatus, enumName: 'OrganizationStatus' })
   status: OrganizationStatus;
+  placement: PlacementDto;
   @ApiProperty({ example: '2026-03-02T09:15:27.481Z' })
   created_at: Date;
   @ApiProperty({ example: '2026-03-02T09:15:27.481Z' })

@@ -13,8 +13,9 @@ import { AppConfig } from '../../config/app-config.js';
 import { MembershipsService } from '../../memberships/memberships.service.js';
 import { MemberRole } from '../../common/access/member-role.js';
 import { CountedLifecycleOperation, LifecycleMetrics } from '../../metrics/lifecycle-metrics.js';
+import type { Placement } from '../../tenants/placement.js';
 import { tenantCollectionName } from '../../tenants/tenant-collection-name.js';
-import { TenantCollectionService } from '../../tenants/tenant-collection.service.js';
+import { TenantStorage } from '../../tenants/tenant-storage.service.js';
 import { OrganizationBusyError, OrganizationNameTakenError } from '../organization.errors.js';
 import type { OrganizationRecord, PendingOperation } from '../persistence/organization.schema.js';
 import { OrganizationsRepository } from '../persistence/organizations.repository.js';
@@ -62,7 +63,7 @@ export class OrganizationLifecycleService {
     private readonly memberships: MembershipsService,
     private readonly cleanup: OrganizationCleanup,
     private readonly audit: AuditLogService,
-    private readonly tenants: TenantCollectionService,
+    private readonly tenants: TenantStorage,
     private readonly crashPoints: CrashPoints,
     private readonly config: AppConfig,
     readonly lifecycleMetrics: LifecycleMetrics,
@@ -77,8 +78,14 @@ export class OrganizationLifecycleService {
    * owner: a new account, or an existing one. Any failure undoes what was done.
    */
   @CountedLifecycleOperation('create')
-  async create(input: { name: string; slug: string; owner: NewOwner | ExistingOwner }): Promise<OrganizationRecord> {
-    const orgId = newObjectId();
+  async create(input: {
+    id: ObjectId;
+    name: string;
+    slug: string;
+    placement: Placement;
+    owner: NewOwner | ExistingOwner;
+  }): Promise<OrganizationRecord> {
+    const orgId = input.id;
     const { owner } = input;
     const newAccount = 'passwordHash' in owner ? { _id: owner.accountId, email: owner.email } : undefined;
     const ownerId = owner.accountId;
@@ -88,13 +95,12 @@ export class OrganizationLifecycleService {
       throw new EmailTakenError();
     }
     this.crashPoints.reach('create.after-claims');
-    const collectionName = tenantCollectionName(input.slug);
     try {
       await this.organizations.insertProvisioning({
         _id: orgId,
         name: input.name,
         slug: input.slug,
-        collection_name: collectionName,
+        placement: input.placement,
         lease_until: this.leaseUntil(),
         ...(newAccount ? { new_account: newAccount } : {}),
       });
@@ -102,7 +108,7 @@ export class OrganizationLifecycleService {
       if (newAccount) await this.accounts.register({ ...newAccount, password_hash: (owner as NewOwner).passwordHash });
       await this.memberships.join({ _id: newObjectId(), org_id: orgId, account_id: ownerId, role: MemberRole.Owner });
       this.crashPoints.reach('create.after-member-insert');
-      await this.tenants.create(collectionName);
+      await this.tenants.provision(input.placement);
       this.crashPoints.reach('create.after-collection');
       const active = await this.leaveEpoch(orgId, 0, 'create.after-ticket', () => this.organizations.markActive(orgId));
       // Only if the reconciler took over a create that outlived its lease.
@@ -162,12 +168,13 @@ export class OrganizationLifecycleService {
       }
     }
     this.crashPoints.reach('rename.after-claims');
+    // Only a collection of its own is named after the organization: other modes rename no data.
     const operation: PendingOperation = {
       kind: 'rename',
       lease_until: this.leaseUntil(),
       to_name: target.name,
       to_slug: target.slug,
-      to_collection: tenantCollectionName(target.slug),
+      ...(org.placement.mode === 'collection' ? { to_collection: tenantCollectionName(target.slug) } : {}),
       requested_by: request.by,
       origin: request.origin,
       ...(credentialChanges ? { credential_changes: credentialChanges } : {}),
@@ -190,10 +197,13 @@ export class OrganizationLifecycleService {
 
   /** Rolls a rename forward from wherever it stopped: move, credential changes, migrating -> active, audit. */
   async completeRename(org: OrganizationRecord): Promise<RenameOutcome> {
-    const operation = org.operation as Required<Pick<PendingOperation, 'to_name' | 'to_slug' | 'to_collection'>> & PendingOperation;
-    const moved = await this.tenants.move(org.collection_name, operation.to_collection, () =>
-      this.organizations.renewRenameLease(org._id, this.leaseUntil()),
-    );
+    const operation = org.operation as Required<Pick<PendingOperation, 'to_name' | 'to_slug'>> & PendingOperation;
+    const toCollection = operation.to_collection;
+    const moved = toCollection
+      ? await this.tenants.renameCollection(org.placement, toCollection, () =>
+          this.organizations.renewRenameLease(org._id, this.leaseUntil()),
+        )
+      : { documents: 0 };
     this.crashPoints.reach('rename.after-move');
     // Only over the version they leave: a change of the account that won since is not overwritten.
     const changes = operation.credential_changes;
@@ -202,7 +212,7 @@ export class OrganizationLifecycleService {
     const active = await this.organizations.finishRename(org._id, {
       name: operation.to_name,
       slug: operation.to_slug,
-      collection_name: operation.to_collection,
+      placement: toCollection ? { ...org.placement, collection: toCollection } : org.placement,
     });
     if (!active) throw new OrganizationBusyError('The rename was finished by another instance');
     this.crashPoints.reach('rename.after-finish');
@@ -249,13 +259,16 @@ export class OrganizationLifecycleService {
   }
 
   /**
-   * Rolls a delete forward: drop the collection, remove invitations, the audit log, members, the
+   * Rolls a delete forward: drop the organization's data, remove invitations, the audit log, members, the
    * organization and its claims. Claims of members a crash already removed are left for the
    * reconciler's orphan-claim pass, which releases claims whose owner is gone.
    */
   async completeDelete(org: OrganizationRecord): Promise<number> {
-    let documents = await this.tenants.drop(org.collection_name);
-    if (org.operation?.to_collection) documents += await this.tenants.drop(org.operation.to_collection);
+    let documents = await this.tenants.drop(org._id, org.placement);
+    const renameTarget = org.operation?.to_collection;
+    if (renameTarget) documents += await this.tenants.drop(org._id, { ...org.placement, collection: renameTarget });
+    // A crash can leave a move's target behind; its documents are copies, not counted twice.
+    if (org.move) await this.tenants.drop(org._id, org.move.to);
     this.crashPoints.reach('delete.after-drop');
     await this.cleanup.deleteAll(org._id);
     await this.audit.deleteByOrganization(org._id);

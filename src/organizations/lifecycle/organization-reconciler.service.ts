@@ -6,11 +6,14 @@ import { LeasesRepository } from '../../common/locks/leases.repository.js';
 import { TransitionTicketsRepository } from '../../common/locks/transition-tickets.repository.js';
 import { StoredClaim, UniqueClaimsRepository } from '../../common/uniqueness/unique-claims.repository.js';
 import { AppConfig } from '../../config/app-config.js';
+import { TenantClusters } from '../../tenants/clusters/tenant-clusters.service.js';
+import { placementOf } from '../../tenants/placement.js';
 import { slugOfTenantCollection } from '../../tenants/tenant-collection-name.js';
-import { TenantCollectionService } from '../../tenants/tenant-collection.service.js';
+import { TenantStorage } from '../../tenants/tenant-storage.service.js';
 import { OrganizationStatus } from '../persistence/organization.schema.js';
 import { OrganizationsRepository } from '../persistence/organizations.repository.js';
 import { OrganizationCleanup } from './organization-cleanup.js';
+import { OrganizationMoves } from '../placement/organization-moves.service.js';
 import { OrganizationLifecycleService } from './organization-lifecycle.service.js';
 
 const RECONCILER_LEASE = 'lifecycle-reconciler';
@@ -23,6 +26,7 @@ export interface ReconcileReport {
   releasedClaims: number;
   droppedCollections: number;
   recreatedCollections: number;
+  recoveredMoves: number;
 }
 
 /**
@@ -50,7 +54,9 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
     private readonly claims: UniqueClaimsRepository,
     private readonly accounts: AccountsService,
     private readonly cleanup: OrganizationCleanup,
-    private readonly tenants: TenantCollectionService,
+    private readonly tenants: TenantStorage,
+    private readonly clusters: TenantClusters,
+    private readonly moves: OrganizationMoves,
     private readonly config: AppConfig,
   ) {}
 
@@ -79,7 +85,7 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
     try {
       const report = await this.reconcile();
       const changed =
-        report.rolledBack + report.rolledForward + report.releasedClaims + report.droppedCollections + report.recreatedCollections;
+        report.rolledBack + report.rolledForward + report.releasedClaims + report.droppedCollections + report.recreatedCollections + report.recoveredMoves;
       if (changed > 0) this.logger.log({ report }, 'Reconciled interrupted lifecycle operations');
     } catch (error) {
       // The next pass retries; an outage must not take the process down.
@@ -95,10 +101,12 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
       releasedClaims: 0,
       droppedCollections: 0,
       recreatedCollections: 0,
+      recoveredMoves: 0,
     };
     if (!(await this.acquireLease())) return report;
     report.ran = true;
     await this.finishStaleOperations(report);
+    report.recoveredMoves = await this.moves.recoverInterrupted();
     await this.releaseOrphanClaims(report);
     await this.reconcileCollections(report);
     return report;
@@ -183,40 +191,52 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
   }
 
   /**
-   * Collections are listed before organizations are read: a collection is only ever created after
-   * the organization document naming it, so anything listed and unreferenced looks orphaned. Its
-   * name may be taken by a new organization meanwhile, so it is dropped only while the reconciler
-   * itself holds the slug's claim: no organization can then own or create that collection.
+   * Per cluster, collections are listed before organizations are read: a collection is only ever
+   * created after the organization document naming it (its placement, its rename's or its move's
+   * target), so anything listed and unreferenced looks orphaned. Its name may be taken by a new
+   * organization meanwhile, so it is dropped only while the reconciler itself holds the slug's
+   * claim: no organization can then own or create that collection. A cluster that cannot be
+   * reached is skipped until a later pass.
    */
   private async reconcileCollections(report: ReconcileReport): Promise<void> {
-    const existing = new Set(await this.tenants.listTenantCollections());
+    for (const cluster of this.clusters.names()) {
+      try {
+        await this.reconcileClusterCollections(cluster, report);
+      } catch (error) {
+        this.logger.warn({ err: error }, `Collections of tenant cluster ${cluster} not reconciled in this pass`);
+      }
+    }
+  }
+
+  private async reconcileClusterCollections(cluster: string, report: ReconcileReport): Promise<void> {
+    const existing = new Set(await this.tenants.listTenantCollections(cluster));
     const referenced = new Set<string>();
     for (const org of await this.organizations.findCollectionReferences()) {
-      referenced.add(org.collection_name);
+      const { placement, move } = org;
+      if (move?.to.mode === 'collection' && move.to.cluster === cluster) referenced.add(move.to.collection);
+      if (placement.mode !== 'collection' || placement.cluster !== cluster) continue;
+      referenced.add(placement.collection);
       if (org.operation?.to_collection) referenced.add(org.operation.to_collection);
       // Listed before this organization was created or renamed into the name? Then it exists now.
-      if (
-        org.status === OrganizationStatus.Active &&
-        !existing.has(org.collection_name) &&
-        !(await this.tenants.exists(org.collection_name))
-      ) {
-        this.logger.error(`Active organization collection ${org.collection_name} was missing; recreating it empty`);
-        await this.tenants.create(org.collection_name);
+      if (org.status === OrganizationStatus.Active && !existing.has(placement.collection) && !(await this.tenants.exists(placement))) {
+        this.logger.error(`Active organization collection ${placement.collection} on ${cluster} was missing; recreating it empty`);
+        await this.tenants.provision(placement);
         report.recreatedCollections += 1;
       }
     }
     for (const name of existing) {
       if (referenced.has(name)) continue;
-      if (await this.dropWhileHoldingSlug(name)) report.droppedCollections += 1;
+      if (await this.dropWhileHoldingSlug(cluster, name)) report.droppedCollections += 1;
     }
   }
 
-  private async dropWhileHoldingSlug(collectionName: string): Promise<boolean> {
+  private async dropWhileHoldingSlug(cluster: string, collectionName: string): Promise<boolean> {
     const slug = slugOfTenantCollection(collectionName);
     const holder = newObjectId();
     if (!(await this.claims.claim('org', slug, holder))) return false;
     try {
-      await this.tenants.drop(collectionName);
+      const orphan = placementOf('collection', cluster, { id: holder.toHexString(), slug }, this.config.mongo.tenantDbName);
+      await this.tenants.drop(holder, orphan);
     } finally {
       await this.claims.release('org', slug, holder);
     }

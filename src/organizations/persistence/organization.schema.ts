@@ -4,6 +4,28 @@ import type { AuditActor } from '../../audit/persistence/audit-event.schema.js';
 import type { RequestOrigin } from '../../common/http/request-origin.js';
 import type { CredentialChanges } from '../../accounts/accounts.service.js';
 import type { ObjectId } from '../../common/database/object-id.js';
+import type { Placement } from '../../tenants/placement.js';
+
+/** Phases of a move of an organization's data (SPEC "Tenant placement"). */
+export enum MovePhase {
+  Copying = 'copying',
+  CatchingUp = 'catching_up',
+  Cutover = 'cutover',
+  CleaningUp = 'cleaning_up',
+  Done = 'done',
+  Failed = 'failed',
+  RolledBack = 'rolled_back',
+}
+
+/**
+ * The move under way, mirrored on the organization because every tenant write reads the
+ * organization anyway: a writer learns of a move, and of its cutover, with no read of its own.
+ */
+export interface MoveInProgress {
+  id: ObjectId;
+  phase: MovePhase;
+  to: Placement;
+}
 
 /**
  * Lifecycle states (see OrganizationLifecycleService for how each transition is won):
@@ -25,6 +47,7 @@ export interface PendingOperation {
   lease_until: Date;
   to_name?: string;
   to_slug?: string;
+  /** Where a rename moves the documents (`collection` mode only; other modes rename nothing). */
   to_collection?: string;
   /** The account a create registered for its owner: undoing the create removes it again. */
   new_account?: { _id: ObjectId; email: string };
@@ -43,8 +66,17 @@ export class Organization {
   @Prop({ type: String, required: true })
   slug: string;
 
+  /** The collection that holds its documents: `placement.collection`, kept for the seeds' clients. */
   @Prop({ type: String, required: true })
   collection_name: string;
+
+  /** Where its documents live. */
+  @Prop({ type: MongooseSchema.Types.Mixed, required: true })
+  placement: Placement;
+
+  /** The move of its data in progress, if any; null otherwise. */
+  @Prop({ type: MongooseSchema.Types.Mixed, default: null })
+  move?: MoveInProgress | null;
 
   @Prop({ type: String, enum: Object.values(OrganizationStatus), required: true })
   status: OrganizationStatus;

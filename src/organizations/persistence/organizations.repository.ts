@@ -2,13 +2,22 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted } from 'mongoose';
 import { type ObjectId, toObjectId } from '../../common/database/object-id.js';
-import { isSuspended, Organization, type OrganizationRecord, OrganizationStatus, type PendingOperation } from './organization.schema.js';
+import type { Placement } from '../../tenants/placement.js';
+import {
+  isSuspended,
+  type MoveInProgress,
+  MovePhase,
+  Organization,
+  type OrganizationRecord,
+  OrganizationStatus,
+  type PendingOperation,
+} from './organization.schema.js';
 
 /** Organizations in these states exist for clients; the others are mid-create or mid-delete. */
 export const VISIBLE_STATUSES: readonly OrganizationStatus[] = [OrganizationStatus.Active, OrganizationStatus.Migrating];
 
 /** Where an organization's tenant collections are referenced, for the reconciler. */
-export type CollectionReference = Pick<OrganizationRecord, 'collection_name' | 'status' | 'operation'>;
+export type CollectionReference = Pick<OrganizationRecord, 'collection_name' | 'placement' | 'status' | 'operation' | 'move'>;
 export type ClaimedValues = Pick<OrganizationRecord, '_id' | 'slug' | 'operation'>;
 
 /**
@@ -25,13 +34,14 @@ export class OrganizationsRepository {
     _id: ObjectId;
     name: string;
     slug: string;
-    collection_name: string;
+    placement: Placement;
     lease_until: Date;
     new_account?: PendingOperation['new_account'];
   }): Promise<void> {
     const { lease_until, new_account, ...fields } = org;
     await this.organizations.create({
       ...fields,
+      collection_name: fields.placement.collection,
       status: OrganizationStatus.Provisioning,
       lifecycle_epoch: 0,
       operation: { kind: 'create', lease_until, ...(new_account ? { new_account } : {}) } satisfies PendingOperation,
@@ -59,28 +69,31 @@ export class OrganizationsRepository {
   /** active -> migrating, recording where the rename goes. */
   beginRename(org: OrganizationRecord, operation: PendingOperation): Promise<OrganizationRecord | null> {
     return this.transition(
-      { _id: org._id, status: OrganizationStatus.Active, lifecycle_epoch: org.lifecycle_epoch },
+      { _id: org._id, status: OrganizationStatus.Active, lifecycle_epoch: org.lifecycle_epoch, move: null },
       { $set: { status: OrganizationStatus.Migrating, operation } },
     );
   }
 
   /** migrating -> active under the new name. */
-  finishRename(orgId: ObjectId, target: { name: string; slug: string; collection_name: string }): Promise<OrganizationRecord | null> {
+  finishRename(orgId: ObjectId, target: { name: string; slug: string; placement: Placement }): Promise<OrganizationRecord | null> {
     return this.transition(
       { _id: orgId, status: OrganizationStatus.Migrating },
-      { $set: { status: OrganizationStatus.Active, ...target }, $unset: { operation: 1 } },
+      { $set: { status: OrganizationStatus.Active, collection_name: target.placement.collection, ...target }, $unset: { operation: 1 } },
     );
   }
 
   /** active -> active with another spelling of the same slug. */
   changeName(org: OrganizationRecord, name: string): Promise<OrganizationRecord | null> {
-    return this.transition({ _id: org._id, status: OrganizationStatus.Active, lifecycle_epoch: org.lifecycle_epoch }, { $set: { name } });
+    return this.transition(
+      { _id: org._id, status: OrganizationStatus.Active, lifecycle_epoch: org.lifecycle_epoch, move: null },
+      { $set: { name } },
+    );
   }
 
   /** active -> deleting. */
   beginDelete(org: OrganizationRecord, leaseUntil: Date): Promise<OrganizationRecord | null> {
     return this.transition(
-      { _id: org._id, status: OrganizationStatus.Active, lifecycle_epoch: org.lifecycle_epoch },
+      { _id: org._id, status: OrganizationStatus.Active, lifecycle_epoch: org.lifecycle_epoch, move: null },
       { $set: { status: OrganizationStatus.Deleting, operation: deleteOperation(leaseUntil) } },
     );
   }
@@ -118,10 +131,12 @@ export class OrganizationsRepository {
     return (await this.organizations.exists({ _id: orgId })) !== null;
   }
 
-  /** The organization's current lifecycle epoch (null once it is gone). */
-  async lifecycleEpoch(orgId: ObjectId): Promise<number | null> {
-    const org = await this.organizations.findById(orgId, { _id: 0, lifecycle_epoch: 1 }).lean<{ lifecycle_epoch: number }>();
-    return org?.lifecycle_epoch ?? null;
+  /** The organization's lifecycle epoch and move under way (null once it is gone). */
+  writeState(orgId: ObjectId): Promise<Pick<OrganizationRecord, 'lifecycle_epoch' | 'move'> | null> {
+    return this.organizations.collection.findOne<Pick<OrganizationRecord, 'lifecycle_epoch' | 'move'>>(
+      { _id: orgId },
+      { projection: { _id: 0, lifecycle_epoch: 1, move: 1 } },
+    );
   }
 
   /**
@@ -193,9 +208,57 @@ export class OrganizationsRepository {
       .lean<OrganizationRecord[]>();
   }
 
-  /** Every organization's collection references. */
+  /** Where every organization that has (or is moving into) a collection of its own keeps it. */
   findCollectionReferences(): Promise<CollectionReference[]> {
-    return this.organizations.find({}, { collection_name: 1, status: 1, 'operation.to_collection': 1 }).lean<CollectionReference[]>();
+    return this.organizations
+      .find(
+        { $or: [{ 'placement.mode': 'collection' }, { 'move.to.mode': 'collection' }] },
+        { collection_name: 1, placement: 1, status: 1, 'operation.to_collection': 1, move: 1 },
+      )
+      .lean<CollectionReference[]>();
+  }
+
+  /**
+   * Marks a move under way, unless another operation holds the organization. Not a lifecycle
+   * transition: the epoch stays, so writes in flight are not refused.
+   */
+  beginMove(org: OrganizationRecord, move: MoveInProgress): Promise<OrganizationRecord | null> {
+    return this.organizations
+      .findOneAndUpdate(
+        { _id: org._id, status: OrganizationStatus.Active, lifecycle_epoch: org.lifecycle_epoch, move: null },
+        { $set: { move } },
+        { returnDocument: 'after' },
+      )
+      .lean<OrganizationRecord>();
+  }
+
+  /** The move's next phase, as writers see it. */
+  async setMovePhase(orgId: ObjectId, moveId: ObjectId, phase: MovePhase): Promise<void> {
+    await this.organizations.updateOne({ _id: orgId, 'move.id': moveId }, { $set: { 'move.phase': phase } });
+  }
+
+  /**
+   * The cutover's switch: the placement becomes the move's target. A lifecycle transition: writes
+   * that read the organization before it are refused, as they may have gone to the old placement.
+   */
+  switchPlacement(orgId: ObjectId, moveId: ObjectId, placement: Placement): Promise<OrganizationRecord | null> {
+    return this.transition(
+      { _id: orgId, 'move.id': moveId, 'move.phase': MovePhase.Cutover },
+      { $set: { placement, collection_name: placement.collection, 'move.phase': MovePhase.CleaningUp } },
+    );
+  }
+
+  /** The move is over (finished or rolled back): the organization is free for other operations. */
+  async endMove(orgId: ObjectId, moveId: ObjectId): Promise<void> {
+    await this.organizations.updateOne({ _id: orgId, 'move.id': moveId }, { $set: { move: null } });
+  }
+
+  /** Organizations per placement mode on each cluster. */
+  async countByPlacement(): Promise<{ cluster: string; mode: string; organizations: number }[]> {
+    const groups = await this.organizations.aggregate<{ _id: { cluster: string; mode: string }; organizations: number }>([
+      { $group: { _id: { cluster: '$placement.cluster', mode: '$placement.mode' }, organizations: { $sum: 1 } } },
+    ]);
+    return groups.map(({ _id, organizations }) => ({ cluster: _id.cluster, mode: _id.mode, organizations }));
   }
 
   private transition(filter: Record<string, unknown>, update: Record<string, unknown>): Promise<OrganizationRecord | null> {

@@ -1,17 +1,22 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { Connection, Model } from 'mongoose';
+import { Injectable } from '@nestjs/common';
+import type { Model } from 'mongoose';
 import { AppConfig } from '../../config/app-config.js';
+import { TenantClusters } from '../clusters/tenant-clusters.service.js';
+import { namespaceOf, type Placement } from '../placement.js';
 import { TenantRecord, TenantRecordSchema } from './tenant-record.schema.js';
-import { TENANT_CONNECTION } from '../tenant-connection.js';
 
 export type TenantRecordModel = Model<TenantRecord>;
 
+type Namespace = Pick<Placement, 'cluster' | 'database' | 'collection'>;
+
 /**
- * Mongoose models bound to tenant collections, one per collection, in a bounded LRU cache.
+ * Mongoose models bound to tenant collections, one per cluster, database and collection, in a
+ * bounded LRU cache.
  *
  * Mongoose keeps the first model registered under a name, so each collection gets its own model
  * name; reusing one name would silently point every tenant at the first tenant's collection.
- * Model creation is synchronous, so concurrent first requests cannot build the same model twice.
+ * Model creation is synchronous once the cluster is open, so concurrent first requests cannot
+ * build the same model twice.
  */
 @Injectable()
 export class TenantModelRegistry {
@@ -21,32 +26,40 @@ export class TenantModelRegistry {
   private missCount = 0;
 
   constructor(
-    @Inject(TENANT_CONNECTION) private readonly connection: Connection,
+    private readonly clusters: TenantClusters,
     config: AppConfig,
   ) {
     this.capacity = config.tenantModelCacheSize;
   }
 
-  modelFor(collectionName: string): TenantRecordModel {
-    const cached = this.models.get(collectionName);
+  /** The model of a collection; opens its cluster's connection on first use. */
+  async modelFor(namespace: Namespace): Promise<TenantRecordModel> {
+    const key = namespaceOf(namespace);
+    const cached = this.models.get(key);
     if (cached) {
       this.hitCount += 1;
       // Re-insert to mark it most recently used.
-      this.models.delete(collectionName);
-      this.models.set(collectionName, cached);
+      this.models.delete(key);
+      this.models.set(key, cached);
       return cached;
     }
+    const connection = await this.clusters.database(namespace.cluster, namespace.database);
+    const raced = this.models.get(key);
+    if (raced) return raced;
     this.missCount += 1;
-    const model = this.connection.model<TenantRecord>(modelName(collectionName), TenantRecordSchema, collectionName);
-    this.models.set(collectionName, model);
+    const model = connection.model<TenantRecord>(modelName(key), TenantRecordSchema, namespace.collection);
+    this.models.set(key, model);
     this.evictOverflow();
     return model;
   }
 
   /** Forgets the model of a collection that was renamed or dropped. */
-  evict(collectionName: string): void {
-    if (!this.models.delete(collectionName)) return;
-    this.connection.deleteModel(modelName(collectionName));
+  evict(namespace: Namespace): void {
+    const key = namespaceOf(namespace);
+    const model = this.models.get(key);
+    if (!model) return;
+    this.models.delete(key);
+    model.db.deleteModel(modelName(key));
   }
 
   get stats(): { size: number; capacity: number; hits: number; misses: number } {
@@ -56,11 +69,13 @@ export class TenantModelRegistry {
   private evictOverflow(): void {
     while (this.models.size > this.capacity) {
       const oldest = this.models.keys().next().value as string;
-      this.evict(oldest);
+      const model = this.models.get(oldest)!;
+      this.models.delete(oldest);
+      model.db.deleteModel(modelName(oldest));
     }
   }
 }
 
-function modelName(collectionName: string): string {
-  return `TenantRecord:${collectionName}`;
+function modelName(key: string): string {
+  return `TenantRecord:${key}`;
 }

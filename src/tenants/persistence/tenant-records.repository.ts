@@ -1,80 +1,117 @@
 import { Injectable } from '@nestjs/common';
-import { trusted } from 'mongoose';
+import type { mongo } from 'mongoose';
 import { type ObjectId, toObjectId } from '../../common/database/object-id.js';
-import { StoredTenantRecord } from './tenant-record.schema.js';
+import { TenantClusters } from '../clusters/tenant-clusters.service.js';
+import type { Placement } from '../placement.js';
+import { OrgScopedCollection, type RecordsCollection } from './org-scoped-collection.js';
+import type { StoredTenantRecord } from './tenant-record.schema.js';
 import { TenantModelRegistry } from './tenant-model.registry.js';
 
-/** Where an organization's records are: its collection and, during a rename, the one it moves to. */
-export interface TenantLocation {
-  collection: string;
-  movingTo?: string;
-}
+/** Hands out records repositories, each bound to one organization and one of its placements. */
+@Injectable()
+export class TenantRecordsRepository {
+  constructor(
+    private readonly models: TenantModelRegistry,
+    private readonly clusters: TenantClusters,
+  ) {}
 
-/** Where an organization's documents can be: during a rename, the old collection and then the new. */
-export function readableCollections(location: TenantLocation): string[] {
-  return location.movingTo ? [location.collection, location.movingTo] : [location.collection];
+  /** The organization's records where `placement` says they are; it can reach no other organization's. */
+  bind(orgId: ObjectId, placement: Placement): TenantRecords {
+    return new TenantRecords(orgId, placement, this.models, this.clusters);
+  }
 }
 
 /**
- * Records in tenant collections, through one Mongoose model per collection. Every read by id
- * returns a record only if it names the expected organization as its owner.
+ * One organization's records in one placement. Every query names the organization (see
+ * OrgScopedCollection) and runs through the cluster's counters, so a cluster that cannot be
+ * reached answers 503 for its own organizations only.
  */
-@Injectable()
-export class TenantRecordsRepository {
-  constructor(private readonly models: TenantModelRegistry) {}
+export class TenantRecords {
+  constructor(
+    readonly orgId: ObjectId,
+    readonly placement: Placement,
+    private readonly models: TenantModelRegistry,
+    private readonly clusters: TenantClusters,
+  ) {}
 
-  async insert(
-    collection: string,
-    record: { _id: ObjectId; org_id: ObjectId; data: Record<string, unknown> },
-  ): Promise<StoredTenantRecord> {
-    const created = await this.models.modelFor(collection).create(record);
-    return created.toObject<StoredTenantRecord>();
+  insert(_id: ObjectId, data: Record<string, unknown>): Promise<StoredTenantRecord> {
+    return this.run(async (records) => {
+      const now = new Date();
+      const record: StoredTenantRecord = { _id, org_id: this.orgId, data, created_at: now, updated_at: now };
+      await records.insertOne(record);
+      return record;
+    });
   }
 
-  /**
-   * The record with this id in the first of the collections that has one, if `orgId` owns it. By
-   * `_id` alone, which every server answers from its primary key; the owner is compared here.
-   */
-  async findOwned(collections: string[], id: string, orgId: ObjectId | string): Promise<StoredTenantRecord | null> {
-    const _id = toObjectId(id);
-    for (const collection of collections) {
-      // The driver's own findOne: a primary-key read on every request path needs no query casting.
-      const found = await this.models.modelFor(collection).collection.findOne<StoredTenantRecord>({ _id });
-      if (found) return found.org_id?.equals(orgId) === true ? found : null;
-    }
-    return null;
+  /** By primary key plus the owner, which every server answers from its `_id` index. */
+  findById(id: ObjectId | string): Promise<StoredTenantRecord | null> {
+    return this.run((records) => records.findOne({ _id: asId(id), org_id: this.orgId }));
   }
 
-  /** The first non-empty page (in `_id` order, after the cursor) of the collections, `limit` at most. */
-  async page(collections: string[], after: ObjectId | undefined, limit: number): Promise<StoredTenantRecord[]> {
-    const filter = after ? { _id: trusted({ $gt: after }) } : {};
-    let page: StoredTenantRecord[] = [];
-    for (const collection of collections) {
-      page = await this.models.modelFor(collection).find(filter).sort({ _id: 1 }).limit(limit).lean<StoredTenantRecord[]>();
-      if (page.length > 0) break;
-    }
-    return page;
+  /** In `_id` order after the cursor, `limit` at most. */
+  page(after: ObjectId | undefined, limit: number): Promise<StoredTenantRecord[]> {
+    const filter: mongo.Filter<StoredTenantRecord> = after ? { org_id: this.orgId, _id: { $gt: after } } : { org_id: this.orgId };
+    return this.run((records) => records.find(filter).sort({ _id: 1 }).limit(limit).toArray());
   }
 
-  replaceData(collection: string, id: string, data: Record<string, unknown>): Promise<StoredTenantRecord | null> {
-    return this.models
-      .modelFor(collection)
-      .findOneAndUpdate({ _id: id }, { $set: { data } }, { returnDocument: 'after' })
-      .lean<StoredTenantRecord>();
+  replaceData(id: ObjectId | string, data: Record<string, unknown>): Promise<StoredTenantRecord | null> {
+    return this.run((records) =>
+      records.findOneAndUpdate({ _id: asId(id), org_id: this.orgId }, { $set: { data, updated_at: new Date() } }),
+    );
   }
 
   /** True when a record was deleted. */
-  async delete(collection: string, id: ObjectId | string): Promise<boolean> {
-    const { deletedCount } = await this.models.modelFor(collection).deleteOne({ _id: id });
-    return deletedCount === 1;
+  delete(id: ObjectId | string): Promise<boolean> {
+    return this.run((records) => records.deleteOne({ _id: asId(id), org_id: this.orgId }));
   }
 
-  /**
-   * Deletes the record from each collection in turn. A move only ever carries documents from the
-   * old collection to the new one, so deleting in that same order, one after the other, cannot
-   * miss a document that moves in between.
-   */
-  async deleteFromEach(collections: string[], id: ObjectId): Promise<void> {
-    for (const collection of collections) await this.delete(collection, id);
+  deleteAll(): Promise<number> {
+    return this.run((records) => records.deleteMany({ org_id: this.orgId }));
   }
+
+  count(): Promise<number> {
+    return this.run((records) => records.countDocuments({ org_id: this.orgId }));
+  }
+
+  /** Every record in `_id` order, a batch at a time, as a cursor: memory does not grow with the data. */
+  async *all(batchSize: number, ids?: ObjectId[]): AsyncGenerator<StoredTenantRecord> {
+    const records = await this.collection();
+    const filter: mongo.Filter<StoredTenantRecord> = ids ? { org_id: this.orgId, _id: { $in: ids } } : { org_id: this.orgId };
+    yield* records.find(filter).sort({ _id: 1 }).batchSize(batchSize);
+  }
+
+  /** Inserts copies; ones present already (a repeated copy) are expected and skipped. */
+  insertCopies(documents: StoredTenantRecord[]): Promise<void> {
+    return this.run((records) => records.insertMany(documents).catch(ignoreDuplicates));
+  }
+
+  /** Makes the stored copy of each record equal `document`. */
+  upsertCopies(documents: StoredTenantRecord[]): Promise<void> {
+    return this.run(async (records) => {
+      for (const document of documents) await records.replaceOne({ _id: document._id, org_id: this.orgId }, document);
+    });
+  }
+
+  deleteIds(ids: ObjectId[]): Promise<number> {
+    return this.run((records) => records.deleteMany({ org_id: this.orgId, _id: { $in: ids } }));
+  }
+
+  private async collection(): Promise<OrgScopedCollection> {
+    const model = await this.models.modelFor(this.placement);
+    return new OrgScopedCollection(model.collection as unknown as RecordsCollection, this.orgId);
+  }
+
+  private run<T>(operation: (records: OrgScopedCollection) => Promise<T>): Promise<T> {
+    return this.clusters.run(this.placement.cluster, async () => operation(await this.collection()));
+  }
+}
+
+function asId(id: ObjectId | string): ObjectId {
+  return typeof id === 'string' ? toObjectId(id) : id;
+}
+
+function ignoreDuplicates(error: unknown): void {
+  const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+  const list: unknown[] = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+  if (list.length === 0 || list.some((writeError) => (writeError as { code?: unknown }).code !== 11000)) throw error;
 }

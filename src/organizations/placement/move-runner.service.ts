@@ -1,0 +1,218 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { CrashPoints } from '../../common/faults/crash-points.js';
+import { LeasesRepository } from '../../common/locks/leases.repository.js';
+import { AppConfig } from '../../config/app-config.js';
+import { type Placement, samePlacement } from '../../tenants/placement.js';
+import { TenantStorage } from '../../tenants/tenant-storage.service.js';
+import { MovePhase } from '../persistence/organization.schema.js';
+import { OrganizationsRepository } from '../persistence/organizations.repository.js';
+import type { MoveRecord } from './move.schema.js';
+import { MovesRepository } from './moves.repository.js';
+
+const COPY_BATCH_SIZE = 1000;
+/** Journal entries caught up per read. */
+const JOURNAL_BATCH_SIZE = 1000;
+/**
+ * Catch-up passes end once a pass found at most this many changed records: the cutover then
+ * copies only what changed during that last pass, so the write freeze does not grow with the
+ * organization's size.
+ */
+const CUTOVER_READY_BACKLOG = 200;
+const MAX_CATCH_UP_PASSES = 50;
+/** Every how many copy batches the runner renews its lease and the progress it reports. */
+const PROGRESS_EVERY_BATCHES = 1;
+
+/** The runner lost its lease (another instance took over the move): it stops at once. */
+class LostMoveLease extends Error {}
+
+/**
+ * Runs a move of an organization's data from its placement to another, phase by phase:
+ *
+ *   copying      target cleared, every document copied in `_id` order from one cursor;
+ *   catching_up  records written meanwhile (their writers journal them) copied again, pass by pass;
+ *   cutover      writers refused (409), the last journal entries copied, the placement switched;
+ *   cleaning_up  the source removed;
+ *   done.
+ *
+ * Only one instance runs a move: it holds the lease `move:<id>` (terms won by insert) and renews it
+ * between batches. A failure or a crash before the switch rolls the move back (the target is
+ * removed, the source was live throughout); after the switch it is rolled forward. So there is
+ * never a second live copy, and no acknowledged write is lost: a writer acknowledges only after
+ * seeing, after its journal entry, that the cutover had not begun.
+ */
+@Injectable()
+export class MoveRunner {
+  private readonly logger = new Logger(MoveRunner.name);
+  private readonly instanceId = randomUUID();
+
+  constructor(
+    private readonly organizations: OrganizationsRepository,
+    private readonly moves: MovesRepository,
+    private readonly leases: LeasesRepository,
+    private readonly storage: TenantStorage,
+    private readonly crashPoints: CrashPoints,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Takes the move's lease; false when another instance holds it. */
+  claim(move: MoveRecord): Promise<boolean> {
+    return this.leases.acquire(leaseName(move), this.instanceId, this.config.lifecycle.leaseSeconds);
+  }
+
+  /** Runs a move this instance has claimed to its end (done, or rolled back). Never throws. */
+  async run(move: MoveRecord): Promise<void> {
+    try {
+      await this.forward(move);
+    } catch (error) {
+      if (error instanceof LostMoveLease) return;
+      this.logger.warn({ err: error, move: move._id.toHexString() }, 'Move failed; rolling back');
+      await this.rollBack(move, error).catch((rollbackError: unknown) =>
+        this.logger.warn({ err: rollbackError }, 'Rolling back the move failed; recovery retries'),
+      );
+    }
+  }
+
+  /**
+   * Finishes what a crash interrupted, once this instance holds the move's lease: after the
+   * switch, forward; before it, back (the source was live throughout).
+   */
+  async recover(move: MoveRecord): Promise<void> {
+    const org = await this.organizations.findById(move.org_id);
+    const switched = org !== null && samePlacement(org.placement, move.to) && !samePlacement(move.from, move.to);
+    if (org?.move && !org.move.id.equals(move._id)) {
+      // A move that never became the organization's (its start lost a race): it touched no data.
+      await this.moves.update(move._id, { phase: MovePhase.RolledBack, finished_at: new Date(), error: 'superseded' });
+      return;
+    }
+    try {
+      if (move.phase === MovePhase.CleaningUp || switched) await this.cleanUp(move);
+      else await this.rollBack(move, new Error(move.error ?? 'interrupted (instance stopped)'));
+    } catch (error) {
+      if (!(error instanceof LostMoveLease)) this.logger.warn({ err: error }, 'Recovering the move failed; the next pass retries');
+    }
+  }
+
+  private async forward(move: MoveRecord): Promise<void> {
+    const source = this.storage.records(move.org_id, move.from);
+    const target = this.storage.records(move.org_id, move.to);
+    this.crashPoints.reach('move.after-start');
+    await this.clear(move.to, move);
+    await this.storage.provision(move.to);
+    let copied = 0;
+    let batch = [];
+    let batches = 0;
+    for await (const document of source.all(COPY_BATCH_SIZE)) {
+      batch.push(document);
+      if (batch.length < COPY_BATCH_SIZE) continue;
+      await target.insertCopies(batch);
+      copied += batch.length;
+      batch = [];
+      batches += 1;
+      if (batches % PROGRESS_EVERY_BATCHES === 0) await this.progress(move, { documents_copied: copied });
+      if (batches === 1) this.crashPoints.reach('move.mid-copy');
+    }
+    if (batch.length > 0) await target.insertCopies(batch);
+    copied += batch.length;
+    this.crashPoints.reach('move.after-copy');
+    await this.progress(move, { documents_copied: copied, phase: MovePhase.CatchingUp });
+    await this.organizations.setMovePhase(move.org_id, move._id, MovePhase.CatchingUp);
+    for (let pass = 0; pass < MAX_CATCH_UP_PASSES; pass += 1) {
+      if ((await this.catchUp(move)) <= CUTOVER_READY_BACKLOG) break;
+      await this.renew(move);
+    }
+    await this.cutover(move);
+    await this.cleanUp(move);
+  }
+
+  /**
+   * Refuses writes, copies the last journaled records, switches the placement. Writers that saw
+   * the cutover refuse their own write, so what was acknowledged is in the journal by now.
+   */
+  private async cutover(move: MoveRecord): Promise<void> {
+    await this.renew(move);
+    const startedAt = new Date();
+    await this.organizations.setMovePhase(move.org_id, move._id, MovePhase.Cutover);
+    await this.moves.update(move._id, { phase: MovePhase.Cutover, cutover_started_at: startedAt });
+    this.crashPoints.reach('move.in-cutover');
+    while ((await this.catchUp(move)) > 0);
+    await this.storage.copyIndexes(move.from, move.to);
+    await this.renew(move);
+    const switched = await this.organizations.switchPlacement(move.org_id, move._id, move.to);
+    if (!switched) throw new Error('The organization left the cutover before the switch');
+    const freezeMs = Date.now() - startedAt.getTime();
+    this.crashPoints.reach('move.after-switch');
+    await this.moves.update(move._id, { phase: MovePhase.CleaningUp, write_freeze_ms: freezeMs });
+  }
+
+  /** Copies the records the journal names (their current source version, or their absence) and forgets those entries. */
+  private async catchUp(move: MoveRecord): Promise<number> {
+    const source = this.storage.records(move.org_id, move.from);
+    const target = this.storage.records(move.org_id, move.to);
+    let handled = 0;
+    for (;;) {
+      const entries = await this.moves.journalPage(move._id, JOURNAL_BATCH_SIZE);
+      if (entries.length === 0) return handled;
+      const ids = [...new Map(entries.map(({ record_id }) => [record_id.toHexString(), record_id])).values()];
+      const present = [];
+      for await (const document of source.all(JOURNAL_BATCH_SIZE, ids)) present.push(document);
+      const presentIds = new Set(present.map(({ _id }) => _id.toHexString()));
+      await target.upsertCopies(present);
+      const gone = ids.filter((id) => !presentIds.has(id.toHexString()));
+      if (gone.length > 0) await target.deleteIds(gone);
+      await this.moves.forgetJournal(entries.map(({ _id }) => _id));
+      handled += entries.length;
+      if (entries.length < JOURNAL_BATCH_SIZE) return handled;
+    }
+  }
+
+  /** After the switch: the source goes, then the move ends. Repeatable. */
+  private async cleanUp(move: MoveRecord): Promise<void> {
+    await this.renew(move);
+    await this.clear(move.from, move);
+    this.crashPoints.reach('move.after-drop-source');
+    await this.moves.clearJournal(move._id);
+    await this.organizations.endMove(move.org_id, move._id);
+    await this.moves.update(move._id, { phase: MovePhase.Done, finished_at: new Date() });
+    this.logger.log(`Move ${move._id.toHexString()} of organization ${move.org_id.toHexString()} done`);
+  }
+
+  /**
+   * Before the switch: the organization goes back to writing its source (which it never left), then
+   * the target is removed. If the target's cluster cannot be reached, the move stays `failed` and
+   * recovery removes the target later; it is never live, so it holds no second copy meanwhile.
+   */
+  private async rollBack(move: MoveRecord, cause: unknown): Promise<void> {
+    const error = cause instanceof Error ? cause.message : String(cause);
+    const org = await this.organizations.findById(move.org_id);
+    if (org && samePlacement(org.placement, move.to) && !samePlacement(move.from, move.to)) {
+      // Switched already: only forward is safe.
+      await this.cleanUp(move);
+      return;
+    }
+    await this.moves.update(move._id, { phase: MovePhase.Failed, error });
+    await this.organizations.endMove(move.org_id, move._id);
+    await this.moves.clearJournal(move._id);
+    await this.clear(move.to, move);
+    await this.moves.update(move._id, { phase: MovePhase.RolledBack, finished_at: new Date() });
+  }
+
+  /** Removes the organization's documents from a placement (its own collection or database goes entirely). */
+  private async clear(placement: Placement, move: MoveRecord): Promise<void> {
+    await this.renew(move);
+    await this.storage.drop(move.org_id, placement);
+  }
+
+  private async progress(move: MoveRecord, fields: { documents_copied: number; phase?: MovePhase }): Promise<void> {
+    await this.renew(move);
+    await this.moves.update(move._id, fields);
+  }
+
+  private async renew(move: MoveRecord): Promise<void> {
+    if (!(await this.claim(move))) throw new LostMoveLease(`Move ${move._id.toHexString()} was taken over`);
+  }
+}
+
+function leaseName(move: MoveRecord): string {
+  return `move:${move._id.toHexString()}`;
+}

@@ -1,0 +1,71 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsString, Matches } from 'class-validator';
+import { Omittable } from '../../common/validation/omittable.js';
+import { PLACEMENT_MODES } from '../../config/environment.js';
+import { PlacementDto } from '../../organizations/dto/placement.dto.js';
+import { MovePhase } from '../../organizations/persistence/organization.schema.js';
+import type { PlacementMode } from '../../tenants/placement.js';
+
+export class ChangePlacementDto {
+  /** `collection` (its own collection), `shared` (the cluster's shared collection) or `database` (a database of its own). */
+  @ApiProperty({ enum: PLACEMENT_MODES, enumName: 'PlacementMode', example: 'database' })
+  @IsIn(PLACEMENT_MODES, { message: `mode must be one of ${PLACEMENT_MODES.join(', ')}` })
+  mode: PlacementMode;
+
+  /** A cluster of TENANT_CLUSTERS; leave it out to stay on the organization's current cluster. */
+  @ApiPropertyOptional({ example: 'default' })
+  @Omittable()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'cluster must be the name of a configured cluster' })
+  cluster?: string;
+}
+
+/** A move of an organization's data between placements. */
+export class MoveViewDto {
+  @ApiProperty({ example: '6b0259ce55575609c46323d1' })
+  id: string;
+  @ApiProperty({ example: '6b0259ce55575609c46323ba' })
+  org_id: string;
+  from: PlacementDto;
+  to: PlacementDto;
+  /** copying, catching_up, cutover, cleaning_up, then done; failed or rolled_back when it could not finish (the source stays live). */
+  @ApiProperty({ enum: MovePhase, enumName: 'MovePhase' })
+  phase: MovePhase;
+  @ApiProperty({ type: 'integer', example: 12000 })
+  documents_copied: number;
+  started_at: Date;
+  @ApiProperty({ type: Date, nullable: true })
+  finished_at: Date | null;
+  /** How long writes were refused (409) during the cutover; null until the cutover ends. */
+  @ApiProperty({ type: 'integer', nullable: true, example: 140 })
+  write_freeze_ms: number | null;
+  /** Why the move failed, when it did. */
+  @ApiPropertyOptional()
+  error?: string;
+}
+
+export class ClusterOrganizationsDto {
+  @ApiProperty({ type: 'integer' })
+  shared: number;
+  @ApiProperty({ type: 'integer' })
+  collection: number;
+  @ApiProperty({ type: 'integer' })
+  database: number;
+}
+
+/** One tenant cluster: whether it answers, what it holds and its collection budget. */
+export class ClusterReportDto {
+  @ApiProperty({ example: 'default' })
+  name: string;
+  reachable: boolean;
+  organizations: ClusterOrganizationsDto;
+  /** Collections of its tenant databases; null while it cannot be reached. */
+  @ApiProperty({ type: 'integer', nullable: true })
+  collections: number | null;
+  /** Indexes of its tenant databases; null while it cannot be reached. */
+  @ApiProperty({ type: 'integer', nullable: true })
+  indexes: number | null;
+  /** TENANT_COLLECTION_BUDGET: collections plus indexes before new `collection`-mode organizations go `shared`. */
+  @ApiProperty({ type: 'integer', example: 10000 })
+  budget: number;
+}

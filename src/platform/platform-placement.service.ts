@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { toObjectId } from '../common/database/object-id.js';
+import { AppConfig } from '../config/app-config.js';
+import { OrganizationsService, toView } from '../organizations/organizations.service.js';
+import type { MoveRecord } from '../organizations/placement/move.schema.js';
+import { OrganizationMoves } from '../organizations/placement/organization-moves.service.js';
+import { TenantClusters } from '../tenants/clusters/tenant-clusters.service.js';
+import { TenantStorage } from '../tenants/tenant-storage.service.js';
+import type { OrganizationViewDto } from '../organizations/dto/organization.view.dto.js';
+import type { ChangePlacementDto, ClusterReportDto, MoveViewDto } from './dto/placement.dto.js';
+
+/** How long GET /platform/clusters waits for each cluster's ping. */
+const PING_TIMEOUT_MS = 1000;
+
+/** Where organizations' data lives, for operators: moves between placements and the clusters' state. */
+@Injectable()
+export class PlatformPlacementService {
+  constructor(
+    private readonly moves: OrganizationMoves,
+    private readonly organizations: OrganizationsService,
+    private readonly clusters: TenantClusters,
+    private readonly storage: TenantStorage,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** The move started (202), or the organization when its data is there already (200). */
+  async changePlacement(orgId: string, target: ChangePlacementDto): Promise<{ move: MoveViewDto } | { organization: OrganizationViewDto }> {
+    const outcome = await this.moves.request(toObjectId(orgId), target);
+    return 'started' in outcome ? { move: moveView(outcome.started) } : { organization: toView(outcome.alreadyThere) };
+  }
+
+  async move(moveId: string): Promise<MoveViewDto> {
+    return moveView(await this.moves.get(toObjectId(moveId)));
+  }
+
+  async clusterReports(): Promise<ClusterReportDto[]> {
+    const counts = await this.organizations.countByPlacement();
+    return Promise.all(
+      this.clusters.names().map(async (name) => {
+        const reachable = await this.clusters.reachable(name, PING_TIMEOUT_MS);
+        const usage = reachable ? await this.storage.usage(name).catch(() => null) : null;
+        const organizations = { shared: 0, collection: 0, database: 0 };
+        for (const count of counts) {
+          if (count.cluster === name && count.mode in organizations) organizations[count.mode as keyof typeof organizations] += count.organizations;
+        }
+        return {
+          name,
+          reachable,
+          organizations,
+          collections: usage?.collections ?? null,
+          indexes: usage?.indexes ?? null,
+          budget: this.config.tenancy.collectionBudget,
+        };
+      }),
+    );
+  }
+}
+
+function moveView(move: MoveRecord): MoveViewDto {
+  return {
+    id: move._id.toHexString(),
+    org_id: move.org_id.toHexString(),
+    from: { ...move.from },
+    to: { ...move.to },
+    phase: move.phase,
+    documents_copied: move.documents_copied,
+    started_at: move.started_at,
+    finished_at: move.finished_at ?? null,
+    write_freeze_ms: move.write_freeze_ms ?? null,
+    ...(move.error ? { error: move.error } : {}),
+  };
+}

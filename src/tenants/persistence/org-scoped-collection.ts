@@ -1,0 +1,84 @@
+import type { mongo } from 'mongoose';
+import type { ObjectId } from '../../common/database/object-id.js';
+import type { StoredTenantRecord } from './tenant-record.schema.js';
+
+type Filter = mongo.Filter<StoredTenantRecord>;
+
+/** The driver calls tenant records are read and written with. */
+export type RecordsCollection = Pick<
+  mongo.Collection<StoredTenantRecord>,
+  'findOne' | 'find' | 'insertOne' | 'insertMany' | 'findOneAndUpdate' | 'replaceOne' | 'deleteOne' | 'deleteMany' | 'countDocuments'
+>;
+
+/** A tenant-data query that does not name its organization: never sent, whatever the mode. */
+export class UnscopedTenantQueryError extends Error {
+  constructor(operation: string) {
+    super(`Tenant ${operation} refused: it does not carry the bound organization's id`);
+    this.name = 'UnscopedTenantQueryError';
+  }
+}
+
+/**
+ * One organization's view of a records collection. Every filter must carry `org_id` equal to the
+ * bound organization and every inserted document must name it: in `shared` mode that field is all
+ * that separates tenants, so a query without it is refused instead of being sent. The other modes
+ * get the same check, so a document can never be read through a collection name that has since
+ * come to belong to another organization.
+ */
+export class OrgScopedCollection {
+  constructor(
+    private readonly collection: RecordsCollection,
+    readonly orgId: ObjectId,
+  ) {}
+
+  findOne(filter: Filter): Promise<StoredTenantRecord | null> {
+    return this.collection.findOne(this.checked('findOne', filter));
+  }
+
+  find(filter: Filter, options?: mongo.FindOptions): mongo.FindCursor<StoredTenantRecord> {
+    return this.collection.find(this.checked('find', filter), options);
+  }
+
+  countDocuments(filter: Filter): Promise<number> {
+    return this.collection.countDocuments(this.checked('countDocuments', filter));
+  }
+
+  async insertOne(document: StoredTenantRecord): Promise<void> {
+    this.checkOwner('insertOne', document);
+    await this.collection.insertOne(document);
+  }
+
+  async insertMany(documents: StoredTenantRecord[]): Promise<void> {
+    for (const document of documents) this.checkOwner('insertMany', document);
+    await this.collection.insertMany(documents, { ordered: false });
+  }
+
+  findOneAndUpdate(filter: Filter, update: mongo.UpdateFilter<StoredTenantRecord>): Promise<StoredTenantRecord | null> {
+    return this.collection.findOneAndUpdate(this.checked('findOneAndUpdate', filter), update, { returnDocument: 'after' });
+  }
+
+  async replaceOne(filter: Filter, document: StoredTenantRecord): Promise<void> {
+    this.checkOwner('replaceOne', document);
+    await this.collection.replaceOne(this.checked('replaceOne', filter), document, { upsert: true });
+  }
+
+  async deleteOne(filter: Filter): Promise<boolean> {
+    return (await this.collection.deleteOne(this.checked('deleteOne', filter))).deletedCount === 1;
+  }
+
+  async deleteMany(filter: Filter): Promise<number> {
+    return (await this.collection.deleteMany(this.checked('deleteMany', filter))).deletedCount;
+  }
+
+  private checked(operation: string, filter: Filter): Filter {
+    const owner = (filter as { org_id?: unknown }).org_id;
+    if (!(owner instanceof Object && 'equals' in owner && (owner as ObjectId).equals(this.orgId))) {
+      throw new UnscopedTenantQueryError(operation);
+    }
+    return filter;
+  }
+
+  private checkOwner(operation: string, document: StoredTenantRecord): void {
+    if (!document.org_id?.equals(this.orgId)) throw new UnscopedTenantQueryError(operation);
+  }
+}
