@@ -1,8 +1,9 @@
 import { Types } from 'mongoose';
 import { OrganizationReconciler } from '../src/organizations/lifecycle/organization-reconciler.service.js';
 import { slugify } from '../src/organizations/organization-name.js';
+import type { Placement } from '../src/tenants/placement.js';
 import { tenantCollectionName } from '../src/tenants/tenant-collection-name.js';
-import { TenantCollectionService } from '../src/tenants/tenant-collection.service.js';
+import { TenantStorage } from '../src/tenants/tenant-storage.service.js';
 import { expectError } from './support/expect-error.js';
 import { idsIn, lifecycleProblems, readLifecycleState, seedRecords, StoredOrganization, waitFor } from './support/lifecycle-state.js';
 import { createOrgWithToken, useTestApp } from './support/session.js';
@@ -25,22 +26,22 @@ describe('lifecycle races (e2e)', () => {
   }
 
   /**
-   * Holds every TenantCollectionService.move until released, so that a real rename stays in
+   * Holds every TenantStorage.renameCollection until released, so that a real rename stays in
    * `migrating` (transition done, data not moved) for as long as the test needs.
    */
   function pauseMoves(): { release: () => void } {
-    const tenants = t.app.get(TenantCollectionService);
-    const move = tenants.move.bind(tenants);
+    const tenants = t.app.get(TenantStorage);
+    const renameCollection = tenants.renameCollection.bind(tenants);
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
-    tenants.move = async (...args) => {
+    tenants.renameCollection = async (...args: Parameters<TenantStorage['renameCollection']>) => {
       await gate;
-      return move.apply(tenants, args);
+      return renameCollection(...args);
     };
     return {
       release: () => {
         open();
-        tenants.move = move;
+        tenants.renameCollection = renameCollection;
       },
     };
   }
@@ -263,18 +264,27 @@ describe('lifecycle races (e2e)', () => {
     }, 180_000);
   });
 
-  describe('TenantCollectionService.move copy fallback', () => {
-    let tenants: TenantCollectionService;
+  describe('TenantStorage.renameCollection copy fallback', () => {
+    let tenants: TenantStorage;
+    /** Any organization: dropping a collection of its own does not depend on whose it is. */
+    const anyOrg = new Types.ObjectId();
+    /** A `collection`-mode placement of the tenant database on the default cluster. */
+    const inTenantDb = (collection: string): Placement => ({
+      mode: 'collection',
+      cluster: 'default',
+      database: t.config.mongo.tenantDbName,
+      collection,
+    });
 
     beforeAll(async () => {
-      tenants = t.app.get(TenantCollectionService);
+      tenants = t.app.get(TenantStorage);
       // The start-up reconcile pass would drop these unreferenced collections: let it finish first.
       await t.app.get(OrganizationReconciler).reconcile();
     });
 
     async function sourceWithIndex(count: number) {
       const source = `org_move_src_${new Types.ObjectId().toHexString()}`;
-      await tenants.create(source);
+      await tenants.provision(inTenantDb(source));
       const ids = await seedRecords(t.db, source, new Types.ObjectId().toHexString(), count, 1000);
       await t.db.tenant.collection(source).createIndex({ 'data.n': 1 }, { name: 'by_n', unique: true });
       return { source, ids };
@@ -291,12 +301,12 @@ describe('lifecycle races (e2e)', () => {
       const target = `org_move_dst_${new Types.ObjectId().toHexString()}`;
       await t.db.tenant.createCollection(target);
 
-      const result = await tenants.move(source, target);
+      const result = await tenants.renameCollection(inTenantDb(source), target);
 
       expect(result).toEqual({ documents: 2500, method: 'copy' });
       expect(await idsIn(t.db, target)).toEqual(ids);
       expect(await indexesOf(target)).toEqual(sourceIndexes);
-      expect(await tenants.exists(source)).toBe(false);
+      expect(await tenants.exists(inTenantDb(source))).toBe(false);
       const sample = await t.db.tenant.collection(target).findOne({ _id: new Types.ObjectId(ids[1234]) });
       expect(sample).toEqual({
         _id: new Types.ObjectId(ids[1234]),
@@ -305,7 +315,7 @@ describe('lifecycle races (e2e)', () => {
         created_at: expect.any(Date),
         updated_at: expect.any(Date),
       });
-      await tenants.drop(target);
+      await tenants.drop(anyOrg, inTenantDb(target));
     });
 
     it('finishes a copy that was interrupted part-way, without duplicates', async () => {
@@ -316,17 +326,17 @@ describe('lifecycle races (e2e)', () => {
       const copied = await t.db.tenant.collection(source).find().sort({ _id: 1 }).limit(1700).toArray();
       await t.db.tenant.collection(target).insertMany(copied);
 
-      const result = await tenants.move(source, target);
+      const result = await tenants.renameCollection(inTenantDb(source), target);
 
       expect(result).toEqual({ documents: 2500, method: 'copy' });
       expect(await idsIn(t.db, target)).toEqual(ids);
       expect(await indexesOf(target)).toEqual(sourceIndexes);
-      expect(await tenants.exists(source)).toBe(false);
+      expect(await tenants.exists(inTenantDb(source))).toBe(false);
 
       // Repeating the whole move after it completed (a crash right after the drop) changes nothing.
-      expect(await tenants.move(source, target)).toEqual({ documents: 2500, method: 'already-moved' });
+      expect(await tenants.renameCollection(inTenantDb(source), target)).toEqual({ documents: 2500, method: 'already-moved' });
       expect(await idsIn(t.db, target)).toEqual(ids);
-      await tenants.drop(target);
+      await tenants.drop(anyOrg, inTenantDb(target));
     });
 
     it('leaves the target holding exactly the source documents, dropping strays it held before', async () => {
@@ -335,10 +345,10 @@ describe('lifecycle races (e2e)', () => {
       // E.g. an insert the records API undid after a first copy attempt had already copied it.
       await t.db.tenant.collection(target).insertOne({ _id: new Types.ObjectId(), data: { stray: true } });
 
-      expect(await tenants.move(source, target)).toEqual({ documents: 300, method: 'copy' });
+      expect(await tenants.renameCollection(inTenantDb(source), target)).toEqual({ documents: 300, method: 'copy' });
       expect(await idsIn(t.db, target)).toEqual(ids);
-      expect(await tenants.exists(source)).toBe(false);
-      await tenants.drop(target);
+      expect(await tenants.exists(inTenantDb(source))).toBe(false);
+      await tenants.drop(anyOrg, inTenantDb(target));
     });
   });
 });

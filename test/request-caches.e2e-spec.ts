@@ -1,7 +1,6 @@
-import type { Connection } from 'mongoose';
 import { Types } from 'mongoose';
 import { CROSS_INSTANCE_STALENESS_MS } from '../src/common/cache/expiring-cache.js';
-import { TENANT_CONNECTION } from '../src/tenants/tenant-connection.js';
+import { TenantClusters } from '../src/tenants/clusters/tenant-clusters.service.js';
 import { expectError } from './support/expect-error.js';
 import { untilStatus } from './support/polling.js';
 import { createOrgWithToken, Session, useServiceProcess, useTestApp } from './support/session.js';
@@ -56,9 +55,9 @@ describe('request caches (e2e)', () => {
   });
 
   describe('record reads through the collections remembered for an organization', () => {
-    const storeDirectly = (collection: string, document: Record<string, unknown>) =>
-      a.app
-        .get<Connection>(TENANT_CONNECTION)
+    /** Through the service's own connection to the default cluster's tenant database. */
+    const storeDirectly = async (collection: string, document: Record<string, unknown>) =>
+      (await a.app.get(TenantClusters).database('default', a.config.mongo.tenantDbName))
         .collection(collection)
         .insertOne({ created_at: new Date(), updated_at: new Date(), ...document });
 

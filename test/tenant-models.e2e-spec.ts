@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
-import { TENANT_CONNECTION } from '../src/tenants/tenant-connection.js';
+import { TenantClusters } from '../src/tenants/clusters/tenant-clusters.service.js';
 import { TenantModelRegistry } from '../src/tenants/persistence/tenant-model.registry.js';
+import { namespaceOf } from '../src/tenants/placement.js';
 import { createOrgWithToken, useTestApp } from './support/session.js';
 import { uniqueOrg } from './support/test-app.js';
 
@@ -13,8 +14,12 @@ describe('tenant models (e2e)', () => {
 
   beforeAll(async () => {
     registry = t.app.get(TenantModelRegistry);
-    tenantConnection = t.app.get<Connection>(TENANT_CONNECTION);
+    // The service's own connection to the tenant database, on which the registry registers its models.
+    tenantConnection = await t.app.get(TenantClusters).database('default', t.config.mongo.tenantDbName);
   });
+
+  /** A collection of the tenant database on the default cluster, as the registry names it. */
+  const inTenantDb = (collection: string) => ({ cluster: 'default', database: t.config.mongo.tenantDbName, collection });
 
   const addRecord = async (token: string, data: Record<string, unknown>): Promise<string> =>
     (await t.withToken(token).post('/org/records').send(data).expect(201)).body.id;
@@ -28,7 +33,8 @@ describe('tenant models (e2e)', () => {
     )
       .map(({ _id }) => _id.toHexString())
       .sort();
-  const registeredModelFor = (collection: string) => tenantConnection.modelNames().includes(`TenantRecord:${collection}`);
+  const registeredModelFor = (collection: string) =>
+    tenantConnection.modelNames().includes(`TenantRecord:${namespaceOf(inTenantDb(collection))}`);
 
   it("writes each organization's records into its own collection", async () => {
     const a = await createOrgWithToken(t, uniqueOrg('Tenant A'));
@@ -45,20 +51,20 @@ describe('tenant models (e2e)', () => {
     expect(docOfB).toMatchObject({ data: { owner: 'B', n: 1 }, created_at: expect.any(Date), updated_at: expect.any(Date) });
 
     // Two models, two names, two collections: none of them shared.
-    const modelA = registry.modelFor(a.org.collection_name);
-    const modelB = registry.modelFor(b.org.collection_name);
+    const modelA = await registry.modelFor(inTenantDb(a.org.collection_name));
+    const modelB = await registry.modelFor(inTenantDb(b.org.collection_name));
     expect(modelA).not.toBe(modelB);
     expect(modelA.modelName).not.toBe(modelB.modelName);
     expect(modelA.collection.collectionName).toBe(a.org.collection_name);
     expect(modelB.collection.collectionName).toBe(b.org.collection_name);
-    expect(registry.modelFor(a.org.collection_name)).toBe(modelA);
+    expect(await registry.modelFor(inTenantDb(a.org.collection_name))).toBe(modelA);
   });
 
   it('evicts the old model on rename; new writes land in the new collection', async () => {
     const { token, org } = await createOrgWithToken(t);
     const before = await addRecord(token, { phase: 'before' });
     expect(registeredModelFor(org.collection_name)).toBe(true);
-    const oldModel = registry.modelFor(org.collection_name);
+    const oldModel = await registry.modelFor(inTenantDb(org.collection_name));
 
     const renamed = await t
       .withToken(token)
@@ -72,7 +78,7 @@ describe('tenant models (e2e)', () => {
     expect(registry.stats.size).toBeLessThanOrEqual(CACHE_SIZE);
     const after = await addRecord(token, { phase: 'after' });
     expect(registeredModelFor(newCollection)).toBe(true);
-    expect(registry.modelFor(newCollection)).not.toBe(oldModel);
+    expect(await registry.modelFor(inTenantDb(newCollection))).not.toBe(oldModel);
     expect(await storedIds(newCollection)).toEqual([before, after].sort());
     expect(await t.db.tenantCollections()).not.toContain(org.collection_name);
   });

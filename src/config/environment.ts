@@ -327,6 +327,10 @@ export function tenantClusters(env: Pick<EnvironmentVariables, 'TENANT_CLUSTERS'
 }
 
 function tenantClusterProblems(env: EnvironmentVariables): string[] {
+  // Unset, the one cluster is MONGODB_URI, which is checked on its own.
+  if (!env.TENANT_CLUSTERS?.trim()) {
+    return env.DEFAULT_CLUSTER === 'default' ? [] : [`DEFAULT_CLUSTER "${env.DEFAULT_CLUSTER}" is not one of TENANT_CLUSTERS (default)`];
+  }
   const clusters = tenantClusters(env);
   const problems: string[] = [];
   for (const { name, uri } of clusters) {

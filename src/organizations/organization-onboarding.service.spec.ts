@@ -8,6 +8,7 @@ import {
   inMemoryOrganizationServices,
   TEST_ORIGIN,
   TEST_PASSWORD,
+  tenantNamespace,
   withOrganization,
 } from './testing/organizations.fakes.js';
 
@@ -26,6 +27,7 @@ describe('OrganizationOnboarding', () => {
         organization_name: 'Café Ünïcode',
         slug: 'cafe_unicode',
         collection_name: 'org_cafe_unicode',
+        placement: { mode: 'collection', cluster: 'default', database: 'tenant_db', collection: 'org_cafe_unicode' },
         status: 'active',
       });
       expect(created.admin).toEqual({ id: expect.any(String), email: EMAIL });
@@ -128,7 +130,7 @@ describe('OrganizationOnboarding', () => {
       expect(accountDocuments.documents.size).toBe(1);
       expect(accountDocuments.documents.get(created.admin.id)).toEqual(account);
       expect(membershipDocuments.documents.size).toBe(1);
-      expect([...tenants.collections.keys()]).toEqual(['org_acme_corp']);
+      expect([...tenants.collections.keys()]).toEqual([tenantNamespace('org_acme_corp')]);
       expect(auditEvents.events).toHaveLength(1);
     });
   });

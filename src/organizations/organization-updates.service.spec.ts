@@ -6,7 +6,15 @@ import { newObjectId, toObjectId } from '../common/database/object-id.js';
 import { InvalidInputError } from '../common/errors/domain.error.js';
 import { OrganizationBusyError } from './organization.errors.js';
 import { OrganizationStatus } from './persistence/organization.schema.js';
-import { accountCaller, apiKeyCaller, memberCaller, TEST_ORIGIN, TEST_PASSWORD, withOrganization } from './testing/organizations.fakes.js';
+import {
+  accountCaller,
+  apiKeyCaller,
+  memberCaller,
+  TEST_ORIGIN,
+  TEST_PASSWORD,
+  tenantNamespace,
+  withOrganization,
+} from './testing/organizations.fakes.js';
 
 const NEW_PASSWORD = 'another-Strong-passphrase';
 
@@ -15,7 +23,7 @@ describe('OrganizationUpdates', () => {
     const { updates, caller, tenants, claimsOf } = await withOrganization();
     const viewer = { ...caller, role: MemberRole.Viewer };
     await expect(updates.update(viewer, { organization_name: 'Acme Renamed' }, TEST_ORIGIN)).rejects.toBeInstanceOf(InsufficientRoleError);
-    expect([...tenants.collections.keys()]).toEqual(['org_acme_corp']);
+    expect([...tenants.collections.keys()]).toEqual([tenantNamespace('org_acme_corp')]);
     // The current name is no rename.
     expect((await updates.update(viewer, { organization_name: 'Acme Corp' }, TEST_ORIGIN)).organization.organization_name).toBe(
       'Acme Corp',
@@ -38,7 +46,7 @@ describe('OrganizationUpdates', () => {
 
   it('renames, moving the collection, and issues a fresh token of the same credentials', async () => {
     const { updates, caller, tenants, claimsOf } = await withOrganization();
-    tenants.collections.set('org_acme_corp', 2);
+    tenants.collections.set(tenantNamespace('org_acme_corp'), 2);
     const updated = await updates.update(caller, { organization_name: 'Acme Renamed' }, TEST_ORIGIN);
     expect(updated).toMatchObject({
       message: 'Organization updated',
@@ -48,7 +56,7 @@ describe('OrganizationUpdates', () => {
       documents_migrated: 2,
     });
     expect(claimsOf(updated.access_token)).toMatchObject({ org_id: caller.orgId, cv: 1 });
-    expect([...tenants.collections]).toEqual([['org_acme_renamed', 2]]);
+    expect([...tenants.collections]).toEqual([[tenantNamespace('org_acme_renamed'), 2]]);
   });
 
   it('changes only the spelling without moving anything', async () => {
@@ -57,7 +65,7 @@ describe('OrganizationUpdates', () => {
     expect(updated.organization.organization_name).toBe('ACME Corp');
     expect(updated.current_collection).toBe('org_acme_corp');
     expect(updated.documents_migrated).toBe(0);
-    expect([...tenants.collections.keys()]).toEqual(['org_acme_corp']);
+    expect([...tenants.collections.keys()]).toEqual([tenantNamespace('org_acme_corp')]);
   });
 
   it("writes nothing for the current name and the caller's own email", async () => {
@@ -122,7 +130,7 @@ describe('OrganizationUpdates', () => {
       TEST_ORIGIN,
     );
     expect(updated.current_collection).toBe('org_acme_renamed');
-    expect([...tenants.collections.keys()]).toEqual(['org_acme_renamed']);
+    expect([...tenants.collections.keys()]).toEqual([tenantNamespace('org_acme_renamed')]);
     expect(claimsOf(updated.access_token)).toMatchObject({ cv: 2 });
     const account = accountDocuments.documents.get(caller.account!.accountId)!;
     expect(account).toMatchObject({ email: 'new@acme.test', credential_version: 2 });
@@ -156,7 +164,7 @@ describe('OrganizationUpdates', () => {
         PersonOnlyError,
       );
       expect(accountDocuments.documents.get(caller.account!.accountId)).toEqual(account);
-      expect([...tenants.collections.keys()]).toEqual(['org_acme_corp']);
+      expect([...tenants.collections.keys()]).toEqual([tenantNamespace('org_acme_corp')]);
     });
 
     it('renames with an admin key, and hands out no token', async () => {

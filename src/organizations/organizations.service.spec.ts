@@ -8,7 +8,14 @@ import {
   OrganizationNotFoundError,
 } from './organization.errors.js';
 import { OrganizationStatus } from './persistence/organization.schema.js';
-import { inMemoryOrganizationServices, memberCaller, TEST_ORIGIN, TEST_PASSWORD, withOrganization } from './testing/organizations.fakes.js';
+import {
+  inMemoryOrganizationServices,
+  memberCaller,
+  TEST_ORIGIN,
+  TEST_PASSWORD,
+  tenantNamespace,
+  withOrganization,
+} from './testing/organizations.fakes.js';
 
 describe('OrganizationsService', () => {
   describe('lookups', () => {
@@ -59,7 +66,7 @@ describe('OrganizationsService', () => {
 
   it("measures the caller's own collection", async () => {
     const { service, tenants, caller } = await withOrganization();
-    tenants.collections.set('org_acme_corp', 3);
+    tenants.collections.set(tenantNamespace('org_acme_corp'), 3);
     expect(await service.collectionStats(caller)).toMatchObject({ collection_name: 'org_acme_corp', documents: 3 });
   });
 

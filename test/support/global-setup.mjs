@@ -19,12 +19,13 @@ export default async function globalSetup() {
 
 /**
  * The second tenant cluster of the placement suites: TEST_SECOND_CLUSTER_URI where the run provides
- * one (CI's second MongoDB), else a FerretDB of its own on the SQLite backend, so the two clusters
- * also differ in backend.
+ * one (CI's second MongoDB), else a FerretDB of its own on the run's backend. (On SQLite, which
+ * scans for every query, a move's catch-up cost grows with the data, so a PostgreSQL run keeps
+ * the cutover's bound checkable.)
  */
 async function startSecondCluster() {
   if (process.env.TEST_SECOND_CLUSTER_URI) return;
-  const server = await startFerretDb({ backend: 'sqlite' });
+  const server = await startFerretDb();
   process.stderr.write(`[e2e] second cluster: FerretDB on ${server.uri}, ${describeBackend(server)}\n`);
   process.env.TEST_SECOND_CLUSTER_URI = server.uri;
   globalThis.__SECOND_CLUSTER__ = server;

@@ -6,7 +6,7 @@ const SRC = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * Files that may talk to the database: repositories and schemas (in `persistence/` folders, or the
- * common lock and uniqueness stores), the TenantModule's collection service, and the database module.
+ * common lock and uniqueness stores), the TenantModule's storage and cluster connections, and the database module.
  * Modules may name their schemas for `MongooseModule.forFeature`.
  */
 function mayUseMongoose(file: string): boolean {
@@ -15,8 +15,11 @@ function mayUseMongoose(file: string): boolean {
     file.endsWith('.repository.ts') ||
     file.endsWith('.schema.ts') ||
     file.startsWith('common/database/') ||
-    file === 'tenants/tenant-collection.service.ts' ||
-    file === 'tenants/tenants.module.ts'
+    file === 'tenants/tenant-storage.service.ts' ||
+    file === 'tenants/clusters/tenant-clusters.service.ts' ||
+    file === 'tenants/tenants.module.ts' ||
+    // Parses TENANT_CLUSTERS' URIs with the driver's own parser, connecting to nothing.
+    file === 'config/environment.ts'
   );
 }
 

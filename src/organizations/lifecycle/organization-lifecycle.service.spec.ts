@@ -3,20 +3,40 @@ import { AuditAction } from '../../audit/audit-action.js';
 import type { Actor } from '../../common/access/authenticated-member.js';
 import { MemberRole } from '../../common/access/member-role.js';
 import { newObjectId, type ObjectId } from '../../common/database/object-id.js';
+import { namespaceOf, type Placement, type PlacementMode, placementOf } from '../../tenants/placement.js';
 import { OrganizationBusyError, OrganizationNameTakenError } from '../organization.errors.js';
-import { OrganizationStatus } from '../persistence/organization.schema.js';
+import { MovePhase, OrganizationStatus } from '../persistence/organization.schema.js';
 import { inMemoryLifecycle } from '../testing/organizations.fakes.js';
 
-const ACME = { name: 'Acme', slug: 'acme' };
+const TENANT_DB = 'tenant_db';
 const EMAIL = 'owner@acme.test';
 const HASH = '$argon2id$stand-in';
 const ORIGIN = { ip: '127.0.0.1', requestId: 'r-1' };
 
-/** A lifecycle with Acme created for a new owner account. */
-async function created() {
+/** Where `mode` puts the documents of the organization with this id and slug, on the default cluster. */
+function placed(mode: PlacementMode, id: ObjectId, slug: string): Placement {
+  return placementOf(mode, 'default', { id: id.toHexString(), slug }, TENANT_DB);
+}
+
+/** What a create is given for a new organization: a fresh id, the name and slug, and its placement. */
+function newOrg(name: string, slug: string, mode: PlacementMode = 'collection') {
+  const id = newObjectId();
+  return { id, name, slug, placement: placed(mode, id, slug) };
+}
+
+/** The namespace of a collection of the tenant database, as the in-memory storage keys it. */
+function inTenantDb(collection: string): string {
+  return namespaceOf({ cluster: 'default', database: TENANT_DB, collection });
+}
+
+/** A lifecycle with Acme created (in a collection of its own, unless `mode` says otherwise) for a new owner account. */
+async function created(mode: PlacementMode = 'collection') {
   const stores = inMemoryLifecycle();
   const ownerId = newObjectId();
-  const org = await stores.lifecycle.create({ ...ACME, owner: { accountId: ownerId, email: EMAIL, passwordHash: HASH } });
+  const org = await stores.lifecycle.create({
+    ...newOrg('Acme', 'acme', mode),
+    owner: { accountId: ownerId, email: EMAIL, passwordHash: HASH },
+  });
   const actor: Actor = { type: 'account', id: ownerId.toHexString(), email: EMAIL };
   return { ...stores, org, ownerId, by: { by: actor, origin: ORIGIN } };
 }
@@ -25,7 +45,13 @@ describe('OrganizationLifecycleService', () => {
   describe('create', () => {
     it('with a new owner: claims the name and email, registers the account, makes it owner, writes the collection and ends active', async () => {
       const { org, ownerId, organizations, uniqueClaims, accountDocuments, membershipDocuments, tenants, tickets } = await created();
-      expect(org).toMatchObject({ status: OrganizationStatus.Active, lifecycle_epoch: 1, collection_name: 'org_acme' });
+      expect(org).toMatchObject({
+        status: OrganizationStatus.Active,
+        lifecycle_epoch: 1,
+        placement: { mode: 'collection', cluster: 'default', database: TENANT_DB, collection: 'org_acme' },
+        collection_name: 'org_acme',
+        move: null,
+      });
       expect(org.operation).toBeUndefined();
       expect(uniqueClaims.held()).toEqual({ 'org:acme': org._id.toHexString(), [`email:${EMAIL}`]: ownerId.toHexString() });
       expect(accountDocuments.documents.get(ownerId.toHexString())).toMatchObject({
@@ -36,15 +62,21 @@ describe('OrganizationLifecycleService', () => {
       expect(membershipDocuments.of({ accountId: ownerId })).toEqual([
         expect.objectContaining({ org_id: org._id, account_id: ownerId, role: MemberRole.Owner }),
       ]);
-      expect([...tenants.collections.keys()]).toEqual(['org_acme']);
+      expect([...tenants.collections.keys()]).toEqual([inTenantDb('org_acme')]);
       expect(organizations.documents.size).toBe(1);
       expect(tickets.tickets.size).toBe(0);
     });
 
     it('with an existing owner: claims only the name and gives the account a second membership', async () => {
       const { lifecycle, org, ownerId, uniqueClaims, accountDocuments, membershipDocuments, tickets } = await created();
-      const beta = await lifecycle.create({ name: 'Beta', slug: 'beta', owner: { accountId: ownerId } });
-      expect(beta).toMatchObject({ status: OrganizationStatus.Active, collection_name: 'org_beta' });
+      const input = newOrg('Beta', 'beta');
+      const beta = await lifecycle.create({ ...input, owner: { accountId: ownerId } });
+      expect(beta).toMatchObject({
+        _id: input.id,
+        status: OrganizationStatus.Active,
+        placement: input.placement,
+        collection_name: 'org_beta',
+      });
       expect(beta.operation).toBeUndefined();
       expect(accountDocuments.documents.size).toBe(1);
       expect(uniqueClaims.held()).toEqual({
@@ -65,7 +97,7 @@ describe('OrganizationLifecycleService', () => {
       const { lifecycle, organizations, uniqueClaims, accountDocuments, membershipDocuments } = await created();
       const before = uniqueClaims.held();
       await expect(
-        lifecycle.create({ ...ACME, owner: { accountId: newObjectId(), email: 'other@acme.test', passwordHash: HASH } }),
+        lifecycle.create({ ...newOrg('Acme', 'acme'), owner: { accountId: newObjectId(), email: 'other@acme.test', passwordHash: HASH } }),
       ).rejects.toBeInstanceOf(OrganizationNameTakenError);
       expect(organizations.documents.size).toBe(1);
       expect(accountDocuments.documents.size).toBe(1);
@@ -76,7 +108,7 @@ describe('OrganizationLifecycleService', () => {
     it("refuses a new owner with another account's email and gives the name back", async () => {
       const { lifecycle, organizations, uniqueClaims, accountDocuments } = await created();
       await expect(
-        lifecycle.create({ name: 'Other', slug: 'other', owner: { accountId: newObjectId(), email: EMAIL, passwordHash: HASH } }),
+        lifecycle.create({ ...newOrg('Other', 'other'), owner: { accountId: newObjectId(), email: EMAIL, passwordHash: HASH } }),
       ).rejects.toBeInstanceOf(EmailTakenError);
       expect(uniqueClaims.held()['org:other']).toBeUndefined();
       expect(organizations.documents.size).toBe(1);
@@ -85,10 +117,10 @@ describe('OrganizationLifecycleService', () => {
 
     it('undoes every step when one fails, removing the account it registered', async () => {
       const { lifecycle, organizations, uniqueClaims, accountDocuments, membershipDocuments, tenants, tickets } = inMemoryLifecycle();
-      tenants.failNextCreate = true;
-      await expect(lifecycle.create({ ...ACME, owner: { accountId: newObjectId(), email: EMAIL, passwordHash: HASH } })).rejects.toThrow(
-        'connection lost',
-      );
+      tenants.failNextProvision = true;
+      await expect(
+        lifecycle.create({ ...newOrg('Acme', 'acme'), owner: { accountId: newObjectId(), email: EMAIL, passwordHash: HASH } }),
+      ).rejects.toThrow('connection lost');
       expect(organizations.documents.size).toBe(0);
       expect(accountDocuments.documents.size).toBe(0);
       expect(membershipDocuments.documents.size).toBe(0);
@@ -100,13 +132,13 @@ describe('OrganizationLifecycleService', () => {
     it("undoes a failed create for an existing owner without touching the owner's account or other memberships", async () => {
       const { lifecycle, org, ownerId, organizations, uniqueClaims, accountDocuments, membershipDocuments, tenants, tickets } =
         await created();
-      tenants.failNextCreate = true;
-      await expect(lifecycle.create({ name: 'Beta', slug: 'beta', owner: { accountId: ownerId } })).rejects.toThrow('connection lost');
+      tenants.failNextProvision = true;
+      await expect(lifecycle.create({ ...newOrg('Beta', 'beta'), owner: { accountId: ownerId } })).rejects.toThrow('connection lost');
       expect([...organizations.documents.keys()]).toEqual([org._id.toHexString()]);
       expect(accountDocuments.documents.get(ownerId.toHexString())).toMatchObject({ email: EMAIL, credential_version: 1 });
       expect(membershipDocuments.of({ accountId: ownerId })).toEqual([expect.objectContaining({ org_id: org._id })]);
       expect(uniqueClaims.held()).toEqual({ 'org:acme': org._id.toHexString(), [`email:${EMAIL}`]: ownerId.toHexString() });
-      expect([...tenants.collections.keys()]).toEqual(['org_acme']);
+      expect([...tenants.collections.keys()]).toEqual([inTenantDb('org_acme')]);
       expect(tickets.tickets.size).toBe(0);
     });
 
@@ -119,9 +151,9 @@ describe('OrganizationLifecycleService', () => {
         await tickets.take(`${org._id.toHexString()}:0`, 'reconciler');
       };
       const accountId = newObjectId();
-      await expect(lifecycle.create({ ...ACME, owner: { accountId, email: EMAIL, passwordHash: HASH } })).rejects.toBeInstanceOf(
-        OrganizationBusyError,
-      );
+      await expect(
+        lifecycle.create({ ...newOrg('Acme', 'acme'), owner: { accountId, email: EMAIL, passwordHash: HASH } }),
+      ).rejects.toBeInstanceOf(OrganizationBusyError);
       const [stale] = [...organizations.documents.values()];
       expect(stale).toMatchObject({
         status: OrganizationStatus.Provisioning,
@@ -142,18 +174,19 @@ describe('OrganizationLifecycleService', () => {
   describe('rename', () => {
     it('moves the collection, takes the new name, frees the old one, bumps the epoch twice and is audited once', async () => {
       const { lifecycle, org, uniqueClaims, tenants, tickets, auditEvents, by } = await created();
-      tenants.collections.set('org_acme', 7);
+      tenants.put(org._id, org.placement, 7);
       const outcome = await lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, by);
       expect(outcome).toMatchObject({ previous_collection: 'org_acme', documents_migrated: 7 });
       expect(outcome.organization).toMatchObject({
         name: 'Acme Two',
         slug: 'acme_two',
+        placement: { ...org.placement, collection: 'org_acme_two' },
         collection_name: 'org_acme_two',
         lifecycle_epoch: 3,
         status: OrganizationStatus.Active,
       });
       expect(outcome.organization.operation).toBeUndefined();
-      expect([...tenants.collections]).toEqual([['org_acme_two', 7]]);
+      expect([...tenants.collections]).toEqual([[inTenantDb('org_acme_two'), 7]]);
       expect(uniqueClaims.held()['org:acme']).toBeUndefined();
       expect(uniqueClaims.held()['org:acme_two']).toBe(org._id.toHexString());
       expect(tickets.tickets.size).toBe(0);
@@ -165,7 +198,7 @@ describe('OrganizationLifecycleService', () => {
 
     it("applies credential changes to the caller's account with the rename, frees the previous email and records it in each of its organizations", async () => {
       const { lifecycle, accounts, org, ownerId, uniqueClaims, accountDocuments, auditEvents, by } = await created();
-      const beta = await lifecycle.create({ name: 'Beta', slug: 'beta', owner: { accountId: ownerId } });
+      const beta = await lifecycle.create({ ...newOrg('Beta', 'beta'), owner: { accountId: ownerId } });
       // Remembered before the change: the change must not leave it stale.
       expect(await accounts.credentialState(ownerId.toHexString())).toEqual({ email: EMAIL, credential_version: 1 });
 
@@ -268,8 +301,12 @@ describe('OrganizationLifecycleService', () => {
       // Only one instance takes it over.
       expect(await lifecycle.takeOverExpired(migrating!)).toBeNull();
       const outcome = await lifecycle.completeRename(taken!);
-      expect(outcome.organization).toMatchObject({ slug: 'acme_two', status: OrganizationStatus.Active });
-      expect([...tenants.collections.keys()]).toEqual(['org_acme_two']);
+      expect(outcome.organization).toMatchObject({
+        slug: 'acme_two',
+        status: OrganizationStatus.Active,
+        placement: { ...org.placement, collection: 'org_acme_two' },
+      });
+      expect([...tenants.collections.keys()]).toEqual([inTenantDb('org_acme_two')]);
       expect(accountDocuments.documents.get(ownerId.toHexString())).toMatchObject({ email: 'new@acme.test', credential_version: 2 });
       expect(uniqueClaims.held()['org:acme']).toBeUndefined();
 
@@ -287,8 +324,14 @@ describe('OrganizationLifecycleService', () => {
     it('changes only the spelling, bumps the epoch and is audited', async () => {
       const { lifecycle, org, tenants, uniqueClaims, auditEvents, by } = await created();
       const renamed = await lifecycle.changeDisplayName(org, 'ACME', by);
-      expect(renamed).toMatchObject({ name: 'ACME', slug: 'acme', collection_name: 'org_acme', lifecycle_epoch: 2 });
-      expect([...tenants.collections.keys()]).toEqual(['org_acme']);
+      expect(renamed).toMatchObject({
+        name: 'ACME',
+        slug: 'acme',
+        placement: org.placement,
+        collection_name: 'org_acme',
+        lifecycle_epoch: 2,
+      });
+      expect([...tenants.collections.keys()]).toEqual([inTenantDb('org_acme')]);
       expect(uniqueClaims.held()['org:acme']).toBe(org._id.toHexString());
       expect(auditEvents.ofAction(AuditAction.OrganizationRenamed)).toEqual([
         expect.objectContaining({ details: { from: 'Acme', to: 'ACME' } }),
@@ -311,14 +354,14 @@ describe('OrganizationLifecycleService', () => {
         auditEvents,
         by,
       } = await created();
-      const beta = await lifecycle.create({ name: 'Beta', slug: 'beta', owner: { accountId: ownerId } });
+      const beta = await lifecycle.create({ ...newOrg('Beta', 'beta'), owner: { accountId: ownerId } });
       const member = newObjectId();
       await membershipDocuments.insert({ _id: newObjectId(), org_id: org._id, account_id: member, role: MemberRole.Viewer });
       const cleaned: ObjectId[][] = [[], []];
       cleanup.register({ deleteOrganizationData: async (orgId) => void cleaned[0].push(orgId) });
       cleanup.register({ deleteOrganizationData: async (orgId) => void cleaned[1].push(orgId) });
       await lifecycle.changeDisplayName(org, 'ACME', by);
-      tenants.collections.set('org_acme', 4);
+      tenants.put(org._id, org.placement, 4);
 
       expect(await lifecycle.delete((await organizations.findById(org._id))!)).toBe(4);
 
@@ -329,7 +372,7 @@ describe('OrganizationLifecycleService', () => {
       expect(auditEvents.events.filter((event) => event.org_id.equals(org._id))).toEqual([]);
       expect(accountDocuments.documents.get(ownerId.toHexString())).toMatchObject({ email: EMAIL });
       expect(uniqueClaims.held()).toEqual({ 'org:beta': beta._id.toHexString(), [`email:${EMAIL}`]: ownerId.toHexString() });
-      expect([...tenants.collections.keys()]).toEqual(['org_beta']);
+      expect([...tenants.collections.keys()]).toEqual([inTenantDb('org_beta')]);
     });
 
     it('refuses an organization changed since it was read', async () => {
@@ -344,18 +387,123 @@ describe('OrganizationLifecycleService', () => {
     });
   });
 
+  describe('placements', () => {
+    it('provisions the placement it is given: one shared collection for every shared organization, a database of its own for each database one', async () => {
+      const { lifecycle, organizations, tenants } = inMemoryLifecycle();
+      const owner = { accountId: newObjectId(), email: EMAIL, passwordHash: HASH };
+      const acme = await lifecycle.create({ ...newOrg('Acme', 'acme', 'shared'), owner });
+      const beta = await lifecycle.create({ ...newOrg('Beta', 'beta', 'shared'), owner: { accountId: owner.accountId } });
+      const gamma = await lifecycle.create({ ...newOrg('Gamma', 'gamma', 'database'), owner: { accountId: owner.accountId } });
+
+      expect(acme).toMatchObject({ status: OrganizationStatus.Active, placement: { mode: 'shared' }, collection_name: 'shared_records' });
+      expect(beta.placement).toEqual(acme.placement);
+      expect(gamma).toMatchObject({
+        status: OrganizationStatus.Active,
+        placement: { mode: 'database', database: `${TENANT_DB}_${gamma._id.toHexString()}`, collection: 'records' },
+        collection_name: 'records',
+      });
+      expect([...tenants.collections.keys()].sort()).toEqual([inTenantDb('shared_records'), namespaceOf(gamma.placement)].sort());
+      expect(await organizations.countByPlacement()).toEqual(
+        expect.arrayContaining([
+          { cluster: 'default', mode: 'shared', organizations: 2 },
+          { cluster: 'default', mode: 'database', organizations: 1 },
+        ]),
+      );
+    });
+
+    it('renames a shared organization without moving its documents', async () => {
+      const { lifecycle, org, tenants, uniqueClaims, by } = await created('shared');
+      const other = await lifecycle.create({ ...newOrg('Beta', 'beta', 'shared'), owner: { accountId: newObjectId() } });
+      tenants.put(org._id, org.placement, 5);
+      tenants.put(other._id, other.placement, 3);
+
+      const outcome = await lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, by);
+
+      expect(outcome).toMatchObject({ previous_collection: 'shared_records', documents_migrated: 0 });
+      expect(outcome.organization).toMatchObject({
+        slug: 'acme_two',
+        status: OrganizationStatus.Active,
+        placement: org.placement,
+        collection_name: 'shared_records',
+      });
+      expect(outcome.organization.operation).toBeUndefined();
+      expect([...tenants.collections]).toEqual([[inTenantDb('shared_records'), 8]]);
+      expect(await tenants.stats(org._id, outcome.organization.placement)).toMatchObject({ documents: 5 });
+      expect(uniqueClaims.held()['org:acme_two']).toBe(org._id.toHexString());
+    });
+
+    it('deletes only its own documents from the shared collection, and counts only those', async () => {
+      const { lifecycle, tenants, org } = await created('shared');
+      const other = await lifecycle.create({ ...newOrg('Beta', 'beta', 'shared'), owner: { accountId: newObjectId() } });
+      tenants.put(org._id, org.placement, 5);
+      tenants.put(other._id, other.placement, 3);
+
+      expect(await lifecycle.delete(org)).toBe(5);
+
+      expect([...tenants.collections]).toEqual([[inTenantDb('shared_records'), 3]]);
+      expect(await tenants.stats(other._id, other.placement)).toMatchObject({ documents: 3 });
+    });
+
+    it("drops a database-mode organization's whole database", async () => {
+      const { lifecycle, tenants, org } = await created('database');
+      tenants.put(org._id, org.placement, 6);
+      // Anything else in that database is the organization's too.
+      tenants.collections.set(namespaceOf({ ...org.placement, collection: 'leftover' }), 1);
+
+      expect(await lifecycle.delete(org)).toBe(6);
+      expect(tenants.collections.size).toBe(0);
+    });
+
+    it('refuses a rename or a delete while a move of its data is under way, and keeps its data and claims', async () => {
+      const { lifecycle, org, organizations, tenants, uniqueClaims, by } = await created();
+      tenants.put(org._id, org.placement, 2);
+      const moving = await organizations.beginMove(org, {
+        id: newObjectId(),
+        phase: MovePhase.Copying,
+        to: placed('shared', org._id, 'acme'),
+      });
+      expect(moving).toMatchObject({ lifecycle_epoch: org.lifecycle_epoch, move: { phase: MovePhase.Copying } });
+
+      await expect(lifecycle.rename(moving!, { name: 'Acme Two', slug: 'acme_two' }, by)).rejects.toBeInstanceOf(OrganizationBusyError);
+      await expect(lifecycle.delete(moving!)).rejects.toBeInstanceOf(OrganizationBusyError);
+
+      expect(await organizations.findById(org._id)).toMatchObject({ status: OrganizationStatus.Active, placement: org.placement });
+      expect(uniqueClaims.held()['org:acme_two']).toBeUndefined();
+      expect([...tenants.collections]).toEqual([[inTenantDb('org_acme'), 2]]);
+    });
+
+    it('rolls a delete forward through what an interrupted move left at its target, not counting the copies', async () => {
+      const { lifecycle, org, organizations, tenants } = await created();
+      const target = placed('database', org._id, 'acme');
+      tenants.put(org._id, org.placement, 4);
+      tenants.put(org._id, target, 4);
+      // As a crash could leave it: deleting, with the move's target still recorded.
+      const stored = organizations.documents.get(org._id.toHexString())!;
+      Object.assign(stored, {
+        status: OrganizationStatus.Deleting,
+        move: { id: newObjectId(), phase: MovePhase.CatchingUp, to: target },
+        operation: { kind: 'delete', lease_until: new Date(Date.now() - 1000) },
+      });
+
+      expect(await lifecycle.completeDelete((await organizations.findById(org._id))!)).toBe(4);
+      expect(tenants.collections.size).toBe(0);
+      expect(organizations.documents.size).toBe(0);
+    });
+  });
+
   describe('abandoning a create', () => {
     /** A create left in provisioning by a crash, with a stale lease. */
     async function staleCreate(stores: ReturnType<typeof inMemoryLifecycle>, owner?: { _id: ObjectId; email: string }) {
       const { organizations, uniqueClaims, tenants, accounts, memberships } = stores;
       const orgId = newObjectId();
+      const placement = placed('collection', orgId, 'acme');
       const leaseUntil = new Date(Date.now() - 1000);
       await uniqueClaims.claim('org', 'acme', orgId);
       await organizations.insertProvisioning({
         _id: orgId,
         name: 'Acme',
         slug: 'acme',
-        collection_name: 'org_acme',
+        placement,
         lease_until: leaseUntil,
         ...(owner ? { new_account: owner } : {}),
       });
@@ -363,7 +511,7 @@ describe('OrganizationLifecycleService', () => {
         expect(await accounts.register({ ...owner, password_hash: HASH })).toBe(true);
         await memberships.join({ _id: newObjectId(), org_id: orgId, account_id: owner._id, role: MemberRole.Owner });
       }
-      await tenants.create('org_acme');
+      await tenants.provision(placement);
       return { orgId, leaseUntil };
     }
 

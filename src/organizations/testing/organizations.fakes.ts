@@ -24,8 +24,10 @@ import { UniqueValueLookup } from '../../common/uniqueness/unique-value-lookup.s
 import { MembershipsService } from '../../memberships/memberships.service.js';
 import { InMemoryMemberships } from '../../memberships/testing/memberships.fakes.js';
 import { LifecycleMetrics } from '../../metrics/lifecycle-metrics.js';
+import { namespaceOf, type Placement, SHARED_COLLECTION } from '../../tenants/placement.js';
 import { isTenantCollectionName } from '../../tenants/tenant-collection-name.js';
-import type { MoveResult, TenantCollectionService, TenantCollectionStats } from '../../tenants/tenant-collection.service.js';
+import type { TenantRecords } from '../../tenants/persistence/tenant-records.repository.js';
+import type { ClusterUsage, MoveResult, TenantCollectionStats, TenantStorage } from '../../tenants/tenant-storage.service.js';
 import { AccessTokens } from '../../tokens/access-tokens.service.js';
 import type { TokenClaims } from '../../tokens/token-claims.js';
 import { OrganizationCleanup } from '../lifecycle/organization-cleanup.js';
@@ -33,8 +35,16 @@ import { OrganizationLifecycleService } from '../lifecycle/organization-lifecycl
 import { OrganizationOnboarding } from '../organization-onboarding.service.js';
 import { OrganizationUpdates } from '../organization-updates.service.js';
 import { OrganizationsService } from '../organizations.service.js';
+import { PlacementPolicy } from '../placement/placement-policy.service.js';
 import { OrganizationSuspensions } from '../organization-suspensions.service.js';
-import { isSuspended, type OrganizationRecord, OrganizationStatus, type PendingOperation } from '../persistence/organization.schema.js';
+import {
+  isSuspended,
+  type MoveInProgress,
+  MovePhase,
+  type OrganizationRecord,
+  OrganizationStatus,
+  type PendingOperation,
+} from '../persistence/organization.schema.js';
 import {
   type ClaimedValues,
   type CollectionReference,
@@ -59,6 +69,8 @@ export class InMemoryOrganizations implements Surface<OrganizationsRepository> {
     const now = new Date();
     this.documents.set(org._id.toHexString(), {
       ...fields,
+      collection_name: fields.placement.collection,
+      move: null,
       status: OrganizationStatus.Provisioning,
       lifecycle_epoch: 0,
       operation: { kind: 'create', lease_until, ...(new_account ? { new_account } : {}) },
@@ -85,27 +97,27 @@ export class InMemoryOrganizations implements Surface<OrganizationsRepository> {
   }
 
   async beginRename(org: OrganizationRecord, operation: PendingOperation): Promise<OrganizationRecord | null> {
-    return this.transition(org._id, { status: OrganizationStatus.Active, epoch: org.lifecycle_epoch }, (found) => {
+    return this.transition(org._id, { status: OrganizationStatus.Active, epoch: org.lifecycle_epoch, noMove: true }, (found) => {
       found.status = OrganizationStatus.Migrating;
       found.operation = copy(operation);
     });
   }
 
-  async finishRename(orgId: ObjectId, target: { name: string; slug: string; collection_name: string }): Promise<OrganizationRecord | null> {
+  async finishRename(orgId: ObjectId, target: { name: string; slug: string; placement: Placement }): Promise<OrganizationRecord | null> {
     return this.transition(orgId, { status: OrganizationStatus.Migrating }, (found) => {
-      Object.assign(found, target, { status: OrganizationStatus.Active });
+      Object.assign(found, copy(target), { status: OrganizationStatus.Active, collection_name: target.placement.collection });
       delete found.operation;
     });
   }
 
   async changeName(org: OrganizationRecord, name: string): Promise<OrganizationRecord | null> {
-    return this.transition(org._id, { status: OrganizationStatus.Active, epoch: org.lifecycle_epoch }, (found) => {
+    return this.transition(org._id, { status: OrganizationStatus.Active, epoch: org.lifecycle_epoch, noMove: true }, (found) => {
       found.name = name;
     });
   }
 
   async beginDelete(org: OrganizationRecord, leaseUntil: Date): Promise<OrganizationRecord | null> {
-    return this.transition(org._id, { status: OrganizationStatus.Active, epoch: org.lifecycle_epoch }, (found) => {
+    return this.transition(org._id, { status: OrganizationStatus.Active, epoch: org.lifecycle_epoch, noMove: true }, (found) => {
       found.status = OrganizationStatus.Deleting;
       found.operation = { kind: 'delete', lease_until: leaseUntil };
     });
@@ -143,8 +155,10 @@ export class InMemoryOrganizations implements Surface<OrganizationsRepository> {
     return this.documents.has(orgId.toHexString());
   }
 
-  async lifecycleEpoch(orgId: ObjectId): Promise<number | null> {
-    return this.documents.get(orgId.toHexString())?.lifecycle_epoch ?? null;
+  async writeState(orgId: ObjectId): Promise<Pick<OrganizationRecord, 'lifecycle_epoch' | 'move'> | null> {
+    const found = this.documents.get(orgId.toHexString());
+    if (!found) return null;
+    return copy({ lifecycle_epoch: found.lifecycle_epoch, ...(found.move !== undefined ? { move: found.move } : {}) });
   }
 
   async pageVisible(after: ObjectId | undefined, limit: number, slugPrefix?: string): Promise<OrganizationRecord[]> {
@@ -197,33 +211,103 @@ export class InMemoryOrganizations implements Surface<OrganizationsRepository> {
   }
 
   async findCollectionReferences(): Promise<CollectionReference[]> {
-    // As projected: the collection, the status and where a pending operation moves it.
-    return this.all().map((org) => ({
-      _id: org._id,
-      collection_name: org.collection_name,
-      status: org.status,
-      ...(org.operation
-        ? { operation: (org.operation.to_collection ? { to_collection: org.operation.to_collection } : {}) as PendingOperation }
-        : {}),
-    }));
+    // As projected: the collection, the placement, the status, where a pending operation moves it and the move under way.
+    return this.all()
+      .filter((org) => org.placement.mode === 'collection' || org.move?.to.mode === 'collection')
+      .map((org) =>
+        copy({
+          _id: org._id,
+          collection_name: org.collection_name,
+          placement: org.placement,
+          status: org.status,
+          ...(org.operation
+            ? { operation: (org.operation.to_collection ? { to_collection: org.operation.to_collection } : {}) as PendingOperation }
+            : {}),
+          ...(org.move !== undefined ? { move: org.move } : {}),
+        }),
+      );
+  }
+
+  /** Not a transition: the epoch stays. */
+  async beginMove(org: OrganizationRecord, move: MoveInProgress): Promise<OrganizationRecord | null> {
+    const found = this.documents.get(org._id.toHexString());
+    if (!found || found.status !== OrganizationStatus.Active || found.lifecycle_epoch !== org.lifecycle_epoch || found.move) return null;
+    found.move = copy(move);
+    found.updated_at = new Date();
+    return copy(found);
+  }
+
+  async setMovePhase(orgId: ObjectId, moveId: ObjectId, phase: MovePhase): Promise<void> {
+    const found = this.documents.get(orgId.toHexString());
+    if (found?.move?.id.equals(moveId)) {
+      found.move.phase = phase;
+      found.updated_at = new Date();
+    }
+  }
+
+  async switchPlacement(orgId: ObjectId, moveId: ObjectId, placement: Placement): Promise<OrganizationRecord | null> {
+    return this.transition(
+      orgId,
+      (org) => org.move?.id.equals(moveId) === true && org.move.phase === MovePhase.Cutover,
+      (found) => {
+        found.placement = copy(placement);
+        found.collection_name = placement.collection;
+        found.move!.phase = MovePhase.CleaningUp;
+      },
+    );
+  }
+
+  async endMove(orgId: ObjectId, moveId: ObjectId): Promise<void> {
+    const found = this.documents.get(orgId.toHexString());
+    if (found?.move?.id.equals(moveId)) {
+      found.move = null;
+      found.updated_at = new Date();
+    }
+  }
+
+  async countByPlacement(): Promise<{ cluster: string; mode: string; organizations: number }[]> {
+    const groups = new Map<string, { cluster: string; mode: string; organizations: number }>();
+    for (const { placement } of this.all()) {
+      const key = `${placement.cluster}/${placement.mode}`;
+      const group = groups.get(key) ?? { cluster: placement.cluster, mode: placement.mode, organizations: 0 };
+      group.organizations += 1;
+      groups.set(key, group);
+    }
+    return [...groups.values()];
   }
 
   private all(): OrganizationRecord[] {
     return [...this.documents.values()];
   }
 
+  /**
+   * A conditional update that bumps the epoch: of an organization in the expected status (and,
+   * where given, epoch; with `noMove`, as the transitions out of `active` require, with no move of
+   * its data under way), or one the predicate accepts.
+   */
   private transition(
     orgId: ObjectId,
-    expected: { status: OrganizationStatus; epoch?: number },
+    expected: { status: OrganizationStatus; epoch?: number; noMove?: boolean } | ((org: OrganizationRecord) => boolean),
     change: (org: OrganizationRecord) => void,
   ): OrganizationRecord | null {
     const org = this.documents.get(orgId.toHexString());
-    if (!org || org.status !== expected.status || (expected.epoch !== undefined && org.lifecycle_epoch !== expected.epoch)) return null;
+    if (!org || !matches(org, expected)) return null;
     change(org);
     org.lifecycle_epoch += 1;
     org.updated_at = new Date();
     return copy(org);
   }
+}
+
+function matches(
+  org: OrganizationRecord,
+  expected: { status: OrganizationStatus; epoch?: number; noMove?: boolean } | ((org: OrganizationRecord) => boolean),
+): boolean {
+  if (typeof expected === 'function') return expected(org);
+  if (org.status !== expected.status) return false;
+  if (expected.epoch !== undefined && org.lifecycle_epoch !== expected.epoch) return false;
+  // `move: null` in the repository's filter matches an absent move too.
+  return !expected.noMove || !org.move;
 }
 
 /** `audit_events` in memory: an event whose key is stored already is not stored again. */
@@ -254,60 +338,129 @@ export class InMemoryAuditEvents implements Surface<AuditEventsRepository> {
   }
 }
 
-/** Tenant collections in memory: a name and its document count, with the service's idempotent steps. */
-export class InMemoryTenantCollections implements Surface<TenantCollectionService> {
-  readonly collections = new Map<string, number>();
-  /** Set to make the next create fail, as a lost database would. */
-  failNextCreate = false;
+/** A `collection`-mode collection's namespace on the test configuration's default cluster and tenant database. */
+export function tenantNamespace(collection: string): string {
+  return namespaceOf({ cluster: TEST_CONFIG.tenancy.defaultCluster, database: TEST_CONFIG.mongo.tenantDbName, collection });
+}
 
-  async create(collectionName: string): Promise<void> {
-    if (this.failNextCreate) {
-      this.failNextCreate = false;
+/**
+ * Tenant storage in memory: each collection by its namespace (`cluster/database.collection`, see
+ * namespaceOf) with the documents it holds, and, in a shared collection, each organization's share
+ * of them. The steps are idempotent like the service's.
+ */
+export class InMemoryTenantStorage implements Surface<TenantStorage> {
+  /** Documents per collection, by namespace. */
+  readonly collections = new Map<string, number>();
+  /** Documents per organization (id, hex) in each shared collection, by namespace. */
+  readonly shares = new Map<string, Map<string, number>>();
+  /** Set to make the next provision fail, as a lost database would. */
+  failNextProvision = false;
+
+  constructor(private readonly tenantDbName = TEST_CONFIG.mongo.tenantDbName) {}
+
+  /** Stores `documents` documents of the organization where the placement says. */
+  put(orgId: ObjectId, placement: Placement, documents: number): void {
+    const namespace = namespaceOf(placement);
+    if (placement.mode !== 'shared') {
+      this.collections.set(namespace, documents);
+      return;
+    }
+    const shares = this.shares.get(namespace) ?? new Map<string, number>();
+    shares.set(orgId.toHexString(), documents);
+    this.shares.set(namespace, shares);
+    this.collections.set(
+      namespace,
+      [...shares.values()].reduce((sum, count) => sum + count, 0),
+    );
+  }
+
+  records(): TenantRecords {
+    throw new Error('Records are not kept in memory: the records API is tested end to end');
+  }
+
+  async provision(placement: Placement): Promise<void> {
+    if (this.failNextProvision) {
+      this.failNextProvision = false;
       throw new Error('connection lost');
     }
-    if (!this.collections.has(collectionName)) this.collections.set(collectionName, 0);
+    const namespace = namespaceOf(placement);
+    if (!this.collections.has(namespace)) this.collections.set(namespace, 0);
   }
 
-  async exists(collectionName: string): Promise<boolean> {
-    return this.collections.has(collectionName);
+  async exists(placement: Placement): Promise<boolean> {
+    return placement.mode === 'shared' || this.collections.has(namespaceOf(placement));
   }
 
-  async listTenantCollections(): Promise<string[]> {
-    return [...this.collections.keys()].filter(isTenantCollectionName);
-  }
-
-  async countDocuments(collectionName: string): Promise<number> {
-    return this.collections.get(collectionName) ?? 0;
-  }
-
-  async move(from: string, to: string, onProgress?: () => Promise<void>): Promise<MoveResult> {
-    const documents = this.collections.get(from);
-    if (documents === undefined) {
-      if (!this.collections.has(to)) await this.create(to);
-      return { documents: this.collections.get(to) ?? 0, method: 'already-moved' };
+  async drop(orgId: ObjectId, placement: Placement): Promise<number> {
+    const namespace = namespaceOf(placement);
+    if (placement.mode === 'shared') {
+      const documents = this.shares.get(namespace)?.get(orgId.toHexString()) ?? 0;
+      this.shares.get(namespace)?.delete(orgId.toHexString());
+      if (this.collections.has(namespace)) this.collections.set(namespace, (this.collections.get(namespace) ?? 0) - documents);
+      return documents;
     }
-    if (this.collections.has(to)) {
-      // An interrupted copy: `to` is made to hold exactly what `from` holds, then `from` goes.
-      await onProgress?.();
-      this.collections.set(to, documents);
-      this.collections.delete(from);
-      return { documents, method: 'copy' };
+    const documents = this.collections.get(namespace) ?? 0;
+    this.collections.delete(namespace);
+    // A `database`-mode organization's whole database goes.
+    if (placement.mode === 'database') {
+      const database = `${placement.cluster}/${placement.database}.`;
+      for (const name of [...this.collections.keys()]) if (name.startsWith(database)) this.collections.delete(name);
     }
-    this.collections.delete(from);
-    this.collections.set(to, documents);
-    return { documents, method: 'renameCollection' };
-  }
-
-  async drop(collectionName: string): Promise<number> {
-    const documents = this.collections.get(collectionName) ?? 0;
-    this.collections.delete(collectionName);
     return documents;
   }
 
-  async stats(collectionName: string): Promise<TenantCollectionStats> {
-    const documents = this.collections.get(collectionName);
-    return { collection_name: collectionName, documents: documents ?? 0, size_bytes: 0, indexes: documents === undefined ? 0 : 1 };
+  async stats(orgId: ObjectId, placement: Placement): Promise<TenantCollectionStats> {
+    const namespace = namespaceOf(placement);
+    const exists = this.collections.has(namespace);
+    const indexes = !exists ? 0 : placement.mode === 'shared' ? 2 : 1;
+    const documents =
+      placement.mode === 'shared' ? (this.shares.get(namespace)?.get(orgId.toHexString()) ?? 0) : (this.collections.get(namespace) ?? 0);
+    return { collection_name: placement.collection, documents, size_bytes: 0, indexes };
   }
+
+  async listTenantCollections(cluster: string): Promise<string[]> {
+    const prefix = `${cluster}/${this.tenantDbName}.`;
+    return [...this.collections.keys()]
+      .filter((namespace) => namespace.startsWith(prefix))
+      .map((namespace) => namespace.slice(prefix.length))
+      .filter(isTenantCollectionName);
+  }
+
+  async usage(cluster: string): Promise<ClusterUsage> {
+    const usage: ClusterUsage = { collections: 0, indexes: 0 };
+    for (const namespace of this.collections.keys()) {
+      if (!namespace.startsWith(`${cluster}/`)) continue;
+      const [database, ...collection] = namespace.slice(cluster.length + 1).split('.');
+      if (database !== this.tenantDbName && !database.startsWith(`${this.tenantDbName}_`)) continue;
+      usage.collections += 1;
+      // `_id`, and on the shared collection its `{org_id, _id}` index.
+      usage.indexes += collection.join('.') === SHARED_COLLECTION ? 2 : 1;
+    }
+    return usage;
+  }
+
+  async renameCollection(from: Placement, toCollection: string, onProgress?: () => Promise<void>): Promise<MoveResult> {
+    const source = namespaceOf(from);
+    const target = namespaceOf({ ...from, collection: toCollection });
+    const documents = this.collections.get(source);
+    if (documents === undefined) {
+      if (!this.collections.has(target)) this.collections.set(target, 0);
+      return { documents: this.collections.get(target) ?? 0, method: 'already-moved' };
+    }
+    if (this.collections.has(target)) {
+      // An interrupted copy: the target is made to hold exactly what the source holds, then the source goes.
+      await onProgress?.();
+      this.collections.set(target, documents);
+      this.collections.delete(source);
+      return { documents, method: 'copy' };
+    }
+    this.collections.delete(source);
+    this.collections.set(target, documents);
+    return { documents, method: 'renameCollection' };
+  }
+
+  /** Collections in memory have no secondary indexes to copy. */
+  async copyIndexes(): Promise<void> {}
 }
 
 /**
@@ -321,7 +474,7 @@ export function inMemoryLifecycle() {
   const accountDocuments = new InMemoryAccounts();
   const membershipDocuments = new InMemoryMemberships();
   const auditEvents = new InMemoryAuditEvents();
-  const tenants = new InMemoryTenantCollections();
+  const tenants = new InMemoryTenantStorage();
   const uniqueValues = new UniqueValueLookup(standIn(uniqueClaims));
   const audit = new AuditLogService(standIn(auditEvents));
   const accounts = new AccountsService(standIn(accountDocuments), uniqueValues, standIn(uniqueClaims), standIn(tickets), audit);
@@ -383,11 +536,12 @@ export function inMemoryOrganizationServices() {
     stores.uniqueValues,
     suspensions,
   );
-  const onboarding = new OrganizationOnboarding(stores.lifecycle, stores.accounts, hasher, stores.audit);
+  const placements = new PlacementPolicy(standIn(stores.tenants), TEST_CONFIG);
+  const onboarding = new OrganizationOnboarding(stores.lifecycle, stores.accounts, hasher, stores.audit, placements);
   const updates = new OrganizationUpdates(service, stores.lifecycle, stores.accounts, stores.memberships, hasher, tokens);
   /** The claims a token issued here carries. */
   const claimsOf = (token: string | null): TokenClaims => jwt.decode<TokenClaims>(token ?? '');
-  return { ...stores, hasher, tokens, claimsOf, suspensions, service, onboarding, updates };
+  return { ...stores, hasher, tokens, claimsOf, suspensions, service, placements, onboarding, updates };
 }
 
 export const TEST_PASSWORD = 'a-Strong-passphrase-42';

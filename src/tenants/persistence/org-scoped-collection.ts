@@ -7,7 +7,7 @@ type Filter = mongo.Filter<StoredTenantRecord>;
 /** The driver calls tenant records are read and written with. */
 export type RecordsCollection = Pick<
   mongo.Collection<StoredTenantRecord>,
-  'findOne' | 'find' | 'insertOne' | 'insertMany' | 'findOneAndUpdate' | 'replaceOne' | 'deleteOne' | 'deleteMany' | 'countDocuments'
+  'findOne' | 'find' | 'insertOne' | 'insertMany' | 'findOneAndUpdate' | 'bulkWrite' | 'deleteOne' | 'deleteMany' | 'countDocuments'
 >;
 
 /** A tenant-data query that does not name its organization: never sent, whatever the mode. */
@@ -31,7 +31,7 @@ export class OrgScopedCollection {
     readonly orgId: ObjectId,
   ) {}
 
-  findOne(filter: Filter): Promise<StoredTenantRecord | null> {
+  async findOne(filter: Filter): Promise<StoredTenantRecord | null> {
     return this.collection.findOne(this.checked('findOne', filter));
   }
 
@@ -39,7 +39,7 @@ export class OrgScopedCollection {
     return this.collection.find(this.checked('find', filter), options);
   }
 
-  countDocuments(filter: Filter): Promise<number> {
+  async countDocuments(filter: Filter): Promise<number> {
     return this.collection.countDocuments(this.checked('countDocuments', filter));
   }
 
@@ -53,13 +53,18 @@ export class OrgScopedCollection {
     await this.collection.insertMany(documents, { ordered: false });
   }
 
-  findOneAndUpdate(filter: Filter, update: mongo.UpdateFilter<StoredTenantRecord>): Promise<StoredTenantRecord | null> {
+  async findOneAndUpdate(filter: Filter, update: mongo.UpdateFilter<StoredTenantRecord>): Promise<StoredTenantRecord | null> {
     return this.collection.findOneAndUpdate(this.checked('findOneAndUpdate', filter), update, { returnDocument: 'after' });
   }
 
-  async replaceOne(filter: Filter, document: StoredTenantRecord): Promise<void> {
-    this.checkOwner('replaceOne', document);
-    await this.collection.replaceOne(this.checked('replaceOne', filter), document, { upsert: true });
+  /** Makes the stored copy of each document equal it (inserting the missing ones), in one round trip. */
+  async upsertMany(documents: StoredTenantRecord[]): Promise<void> {
+    if (documents.length === 0) return;
+    const operations = documents.map((document) => {
+      this.checkOwner('upsertMany', document);
+      return { replaceOne: { filter: { _id: document._id, org_id: this.orgId }, replacement: document, upsert: true } };
+    });
+    await this.collection.bulkWrite(operations, { ordered: false });
   }
 
   async deleteOne(filter: Filter): Promise<boolean> {

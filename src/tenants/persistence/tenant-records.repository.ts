@@ -87,9 +87,7 @@ export class TenantRecords {
 
   /** Makes the stored copy of each record equal `document`. */
   upsertCopies(documents: StoredTenantRecord[]): Promise<void> {
-    return this.run(async (records) => {
-      for (const document of documents) await records.replaceOne({ _id: document._id, org_id: this.orgId }, document);
-    });
+    return this.run((records) => records.upsertMany(documents));
   }
 
   deleteIds(ids: ObjectId[]): Promise<number> {

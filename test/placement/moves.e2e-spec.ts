@@ -1,0 +1,172 @@
+import { Types } from 'mongoose';
+import { expectError } from '../support/expect-error.js';
+import { bearer } from '../support/fetch-client.js';
+import { organizationOf, type PlacementView, requestMove, storedAt, untilMoveEnds } from '../support/placement.js';
+import { createOrgWithToken, type OrgWithToken, useTestApp } from '../support/session.js';
+import { TEST_OPERATOR_KEY, twoClusters } from '../support/test-app.js';
+
+/** Documents the organization holds before each move, so that its copy takes a while. */
+const SEEDED_DOCUMENTS = 3000;
+const WRITERS = 3;
+/** Clock granularity between the service's timestamps and the writers' own. */
+const SLACK_MS = 50;
+
+interface Refusal {
+  op: string;
+  startedAt: number;
+  endedAt: number;
+}
+
+/**
+ * Writers that keep inserting, replacing and deleting records, and remember every acknowledged
+ * write. A refused write (409) is retried until acknowledged, as a client would; a refused delete
+ * that finds the record gone on retry counts as done (the refused attempt may have landed).
+ */
+class AcknowledgedHistory {
+  readonly records = new Map<string, unknown>();
+  readonly refusals: Refusal[] = [];
+  acknowledged = 0;
+  private running = true;
+  private counter = 0;
+
+  constructor(private readonly api: ReturnType<ReturnType<typeof useTestApp>['withToken']>) {}
+
+  start(): Promise<void[]> {
+    return Promise.all(Array.from({ length: WRITERS }, (_, writer) => this.loop(writer)));
+  }
+
+  stop(): void {
+    this.running = false;
+  }
+
+  private async loop(writer: number): Promise<void> {
+    while (this.running) {
+      const ids = [...this.records.keys()];
+      const roll = Math.random();
+      this.counter += 1;
+      const data = { writer, n: this.counter };
+      if (roll < 0.5 || ids.length === 0) {
+        const created = await this.until('insert', () => this.api.post('/org/records').send(data), [201]);
+        this.records.set(created.body.id, data);
+      } else if (roll < 0.8) {
+        const id = ids[Math.floor(Math.random() * ids.length)];
+        this.records.set(id, data);
+        await this.until('replace', () => this.api.put(`/org/records/${id}`).send(data), [200, 404]);
+      } else {
+        const id = ids[Math.floor(Math.random() * ids.length)];
+        this.records.delete(id);
+        await this.until('delete', () => this.api.delete(`/org/records/${id}`), [204, 404]);
+      }
+    }
+  }
+
+  private async until(op: string, send: () => PromiseLike<{ status: number; body: any }>, done: number[]) {
+    for (;;) {
+      const startedAt = Date.now();
+      const response = await send();
+      if (done.includes(response.status)) {
+        this.acknowledged += 1;
+        return response;
+      }
+      expect(response.status).toBe(409);
+      this.refusals.push({ op, startedAt, endedAt: Date.now() });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+async function expectSourceGone(t: ReturnType<typeof useTestApp>, source: PlacementView, orgId: string): Promise<void> {
+  if (source.mode === 'shared') {
+    expect(await storedAt(t.db, source, orgId)).toEqual([]);
+  } else if (source.mode === 'database') {
+    expect(await t.db.databasesOf(source.cluster)).not.toContain(source.database);
+  } else {
+    expect(await t.db.collectionsOf(source.cluster, source.database)).not.toContain(source.collection);
+  }
+}
+
+describe('live moves under concurrent writers (e2e)', () => {
+  const t = useTestApp(twoClusters());
+  const operator = bearer(TEST_OPERATOR_KEY);
+
+  it.each([
+    ['collection', 'default', 'shared', 'default'],
+    ['shared', 'default', 'database', 'default'],
+    ['database', 'default', 'collection', 'b'],
+    ['collection', 'b', 'shared', 'b'],
+    ['shared', 'b', 'database', 'b'],
+    ['database', 'b', 'shared', 'default'],
+    ['shared', 'default', 'collection', 'default'],
+  ])('%s on %s -> %s on %s: the target equals the acknowledged history and the source is gone', async (fromMode, fromCluster, toMode, toCluster) => {
+    const owner = await createOrgWithToken(t);
+    if (fromMode !== 'collection' || fromCluster !== 'default') {
+      const first = await requestMove(t, owner.org.id, { mode: fromMode, cluster: fromCluster }).expect(202);
+      expect(await untilMoveEnds(t, first.body.id)).toMatchObject({ phase: 'done' });
+    }
+    const source = (await organizationOf(t, owner.org.id)).placement as PlacementView;
+    // Seeded through the database: the writers are what this test is about.
+    const seeded = Array.from({ length: SEEDED_DOCUMENTS }, (_, i) => ({
+      _id: new Types.ObjectId(),
+      org_id: new Types.ObjectId(owner.org.id),
+      data: { seeded: i },
+      created_at: new Date(),
+      updated_at: new Date(),
+    }));
+    await t.db.collectionAt(source).insertMany(seeded);
+    const history = new AcknowledgedHistory(t.withToken(owner.token));
+    for (const { _id, data } of seeded) history.records.set(_id.toHexString(), data);
+
+    const writing = history.start();
+    const started = await requestMove(t, owner.org.id, { mode: toMode, cluster: toCluster }).expect(202);
+    expect(started.body).toMatchObject({ org_id: owner.org.id, from: source, phase: 'copying', to: { mode: toMode, cluster: toCluster } });
+    const move = await untilMoveEnds(t, started.body.id);
+    history.stop();
+    await writing;
+
+    expect(move).toMatchObject({ phase: 'done', documents_copied: expect.any(Number), finished_at: expect.any(String) });
+    // The writers kept writing while the data moved.
+    expect(history.acknowledged).toBeGreaterThan(WRITERS);
+    expect(move.write_freeze_ms).toBeLessThanOrEqual(2000);
+    const org = await organizationOf(t, owner.org.id);
+    expect(org.placement).toEqual(move.to);
+    const stored = await storedAt(t.db, org.placement, owner.org.id);
+    expect(new Map(stored.map(({ _id, data }) => [_id.toHexString(), data]))).toEqual(history.records);
+    await expectSourceGone(t, source, owner.org.id);
+    // Writes were refused only while the cutover ran.
+    const stored_move = await t.db.master.collection('moves').findOne({ _id: new Types.ObjectId(move.id) });
+    const cutoverFrom = (stored_move!.cutover_started_at as Date).getTime() - SLACK_MS;
+    const cutoverTo = cutoverFrom + SLACK_MS + (move.write_freeze_ms as number) + SLACK_MS;
+    for (const refusal of history.refusals) {
+      expect(refusal.endedAt).toBeGreaterThanOrEqual(cutoverFrom);
+      expect(refusal.startedAt).toBeLessThanOrEqual(cutoverTo);
+    }
+  });
+
+  it('allows one move at a time, and answers rename and delete 409 while one runs', async () => {
+    const owner = await createOrgWithToken(t);
+    const seeded = Array.from({ length: SEEDED_DOCUMENTS }, (_, i) => ({
+      _id: new Types.ObjectId(),
+      org_id: new Types.ObjectId(owner.org.id),
+      data: { i },
+      created_at: new Date(),
+      updated_at: new Date(),
+    }));
+    await t.db.collectionAt(owner.org.placement).insertMany(seeded);
+    const moves = await Promise.all([
+      requestMove(t, owner.org.id, { mode: 'shared' }),
+      requestMove(t, owner.org.id, { mode: 'database' }),
+      requestMove(t, owner.org.id, { mode: 'shared', cluster: 'b' }),
+    ]);
+    expect(moves.map(({ status }) => status).sort()).toEqual([202, 409, 409]);
+    const running = moves.find(({ status }) => status === 202)!;
+    expectError(await t.withToken(owner.token).put('/org/update').send({ organization_name: `${owner.org.organization_name} II` }), 409);
+    expectError(await t.withToken(owner.token).delete('/org/delete').query({ organization_name: owner.org.organization_name }), 409);
+    expectError(await t.http().delete(`/platform/organizations/${owner.org.id}`).set(operator), 409);
+    expect(await untilMoveEnds(t, running.body.id)).toMatchObject({ phase: 'done' });
+    // Once it is over, the organization can be renamed again.
+    await t.withToken(owner.token).put('/org/update').send({ organization_name: `${owner.org.organization_name} II` }).expect(200);
+    expect(await storedAt(t.db, (await organizationOf(t, owner.org.id)).placement, owner.org.id)).toHaveLength(SEEDED_DOCUMENTS);
+  });
+});
+
+export type { OrgWithToken };
