@@ -45,7 +45,9 @@ export class OrganizationOnboarding {
         placement: { mode: placement.mode, cluster: placement.cluster },
         // The budget, not the caller, chose `shared`: the event says why.
         ...(overflow
-          ? { placement_overflow: `cluster ${overflow.cluster} holds ${overflow.used} collections and indexes of its budget of ${overflow.budget}` }
+          ? {
+              placement_overflow: `cluster ${overflow.cluster} holds ${overflow.used} collections and indexes of its budget of ${overflow.budget}`,
+            }
           : {}),
       },
     });

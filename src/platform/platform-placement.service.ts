@@ -41,7 +41,8 @@ export class PlatformPlacementService {
         const usage = reachable ? await this.storage.usage(name).catch(() => null) : null;
         const organizations = { shared: 0, collection: 0, database: 0 };
         for (const count of counts) {
-          if (count.cluster === name && count.mode in organizations) organizations[count.mode as keyof typeof organizations] += count.organizations;
+          if (count.cluster === name && count.mode in organizations)
+            organizations[count.mode as keyof typeof organizations] += count.organizations;
         }
         return {
           name,

@@ -17,12 +17,7 @@ export const SHARED_COLLECTION = 'shared_records';
 export const OWN_DATABASE_COLLECTION = 'records';
 
 /** The only place that knows where each mode puts an organization's documents. */
-export function placementOf(
-  mode: PlacementMode,
-  cluster: string,
-  org: { id: string; slug: string },
-  tenantDbName: string,
-): Placement {
+export function placementOf(mode: PlacementMode, cluster: string, org: { id: string; slug: string }, tenantDbName: string): Placement {
   switch (mode) {
     case 'collection':
       return { mode, cluster, database: tenantDbName, collection: tenantCollectionName(org.slug) };

@@ -62,7 +62,8 @@ export class TenantStorage {
     await this.onCluster(placement, async (db) => {
       await createIfMissing(db, placement.collection);
       // Every shared query is {org_id, _id} or {org_id, _id: range}: one compound index serves all.
-      if (placement.mode === 'shared') await db.collection(SHARED_COLLECTION).createIndex({ org_id: 1, _id: 1 }, { name: 'org_id_1__id_1' });
+      if (placement.mode === 'shared')
+        await db.collection(SHARED_COLLECTION).createIndex({ org_id: 1, _id: 1 }, { name: 'org_id_1__id_1' });
     });
     if (placement.mode === 'shared') this.sharedReady.add(key);
   }
@@ -211,7 +212,8 @@ async function collectionStats(db: mongo.Db, name: string): Promise<TenantCollec
     };
   } catch (error) {
     // Not created yet (a shared collection before its first organization, a dropped one).
-    if (hasMongoErrorCode(error, MongoErrorCode.NamespaceNotFound)) return { collection_name: name, documents: 0, size_bytes: 0, indexes: 0 };
+    if (hasMongoErrorCode(error, MongoErrorCode.NamespaceNotFound))
+      return { collection_name: name, documents: 0, size_bytes: 0, indexes: 0 };
     throw error;
   }
 }

@@ -97,50 +97,58 @@ describe('live moves under concurrent writers (e2e)', () => {
     ['shared', 'b', 'database', 'b'],
     ['database', 'b', 'shared', 'default'],
     ['shared', 'default', 'collection', 'default'],
-  ])('%s on %s -> %s on %s: the target equals the acknowledged history and the source is gone', async (fromMode, fromCluster, toMode, toCluster) => {
-    const owner = await createOrgWithToken(t);
-    if (fromMode !== 'collection' || fromCluster !== 'default') {
-      const first = await requestMove(t, owner.org.id, { mode: fromMode, cluster: fromCluster }).expect(202);
-      expect(await untilMoveEnds(t, first.body.id)).toMatchObject({ phase: 'done' });
-    }
-    const source = (await organizationOf(t, owner.org.id)).placement as PlacementView;
-    // Seeded through the database: the writers are what this test is about.
-    const seeded = Array.from({ length: SEEDED_DOCUMENTS }, (_, i) => ({
-      _id: new Types.ObjectId(),
-      org_id: new Types.ObjectId(owner.org.id),
-      data: { seeded: i },
-      created_at: new Date(),
-      updated_at: new Date(),
-    }));
-    await t.db.collectionAt(source).insertMany(seeded);
-    const history = new AcknowledgedHistory(t.withToken(owner.token));
-    for (const { _id, data } of seeded) history.records.set(_id.toHexString(), data);
+  ])(
+    '%s on %s -> %s on %s: the target equals the acknowledged history and the source is gone',
+    async (fromMode, fromCluster, toMode, toCluster) => {
+      const owner = await createOrgWithToken(t);
+      if (fromMode !== 'collection' || fromCluster !== 'default') {
+        const first = await requestMove(t, owner.org.id, { mode: fromMode, cluster: fromCluster }).expect(202);
+        expect(await untilMoveEnds(t, first.body.id)).toMatchObject({ phase: 'done' });
+      }
+      const source = (await organizationOf(t, owner.org.id)).placement as PlacementView;
+      // Seeded through the database: the writers are what this test is about.
+      const seeded = Array.from({ length: SEEDED_DOCUMENTS }, (_, i) => ({
+        _id: new Types.ObjectId(),
+        org_id: new Types.ObjectId(owner.org.id),
+        data: { seeded: i },
+        created_at: new Date(),
+        updated_at: new Date(),
+      }));
+      await t.db.collectionAt(source).insertMany(seeded);
+      const history = new AcknowledgedHistory(t.withToken(owner.token));
+      for (const { _id, data } of seeded) history.records.set(_id.toHexString(), data);
 
-    const writing = history.start();
-    const started = await requestMove(t, owner.org.id, { mode: toMode, cluster: toCluster }).expect(202);
-    expect(started.body).toMatchObject({ org_id: owner.org.id, from: source, phase: 'copying', to: { mode: toMode, cluster: toCluster } });
-    const move = await untilMoveEnds(t, started.body.id);
-    history.stop();
-    await writing;
+      const writing = history.start();
+      const started = await requestMove(t, owner.org.id, { mode: toMode, cluster: toCluster }).expect(202);
+      expect(started.body).toMatchObject({
+        org_id: owner.org.id,
+        from: source,
+        phase: 'copying',
+        to: { mode: toMode, cluster: toCluster },
+      });
+      const move = await untilMoveEnds(t, started.body.id);
+      history.stop();
+      await writing;
 
-    expect(move).toMatchObject({ phase: 'done', documents_copied: expect.any(Number), finished_at: expect.any(String) });
-    // The writers kept writing while the data moved.
-    expect(history.acknowledged).toBeGreaterThan(WRITERS);
-    expect(move.write_freeze_ms).toBeLessThanOrEqual(2000);
-    const org = await organizationOf(t, owner.org.id);
-    expect(org.placement).toEqual(move.to);
-    const stored = await storedAt(t.db, org.placement, owner.org.id);
-    expect(new Map(stored.map(({ _id, data }) => [_id.toHexString(), data]))).toEqual(history.records);
-    await expectSourceGone(t, source, owner.org.id);
-    // Writes were refused only while the cutover ran.
-    const stored_move = await t.db.master.collection('moves').findOne({ _id: new Types.ObjectId(move.id) });
-    const cutoverFrom = (stored_move!.cutover_started_at as Date).getTime() - SLACK_MS;
-    const cutoverTo = cutoverFrom + SLACK_MS + (move.write_freeze_ms as number) + SLACK_MS;
-    for (const refusal of history.refusals) {
-      expect(refusal.endedAt).toBeGreaterThanOrEqual(cutoverFrom);
-      expect(refusal.startedAt).toBeLessThanOrEqual(cutoverTo);
-    }
-  });
+      expect(move).toMatchObject({ phase: 'done', documents_copied: expect.any(Number), finished_at: expect.any(String) });
+      // The writers kept writing while the data moved.
+      expect(history.acknowledged).toBeGreaterThan(WRITERS);
+      expect(move.write_freeze_ms).toBeLessThanOrEqual(2000);
+      const org = await organizationOf(t, owner.org.id);
+      expect(org.placement).toEqual(move.to);
+      const stored = await storedAt(t.db, org.placement, owner.org.id);
+      expect(new Map(stored.map(({ _id, data }) => [_id.toHexString(), data]))).toEqual(history.records);
+      await expectSourceGone(t, source, owner.org.id);
+      // Writes were refused only while the cutover ran.
+      const stored_move = await t.db.master.collection('moves').findOne({ _id: new Types.ObjectId(move.id) });
+      const cutoverFrom = (stored_move!.cutover_started_at as Date).getTime() - SLACK_MS;
+      const cutoverTo = cutoverFrom + SLACK_MS + (move.write_freeze_ms as number) + SLACK_MS;
+      for (const refusal of history.refusals) {
+        expect(refusal.endedAt).toBeGreaterThanOrEqual(cutoverFrom);
+        expect(refusal.startedAt).toBeLessThanOrEqual(cutoverTo);
+      }
+    },
+  );
 
   it('allows one move at a time, and answers rename and delete 409 while one runs', async () => {
     const owner = await createOrgWithToken(t);
@@ -159,12 +167,22 @@ describe('live moves under concurrent writers (e2e)', () => {
     ]);
     expect(moves.map(({ status }) => status).sort()).toEqual([202, 409, 409]);
     const running = moves.find(({ status }) => status === 202)!;
-    expectError(await t.withToken(owner.token).put('/org/update').send({ organization_name: `${owner.org.organization_name} II` }), 409);
+    expectError(
+      await t
+        .withToken(owner.token)
+        .put('/org/update')
+        .send({ organization_name: `${owner.org.organization_name} II` }),
+      409,
+    );
     expectError(await t.withToken(owner.token).delete('/org/delete').query({ organization_name: owner.org.organization_name }), 409);
     expectError(await t.http().delete(`/platform/organizations/${owner.org.id}`).set(operator), 409);
     expect(await untilMoveEnds(t, running.body.id)).toMatchObject({ phase: 'done' });
     // Once it is over, the organization can be renamed again.
-    await t.withToken(owner.token).put('/org/update').send({ organization_name: `${owner.org.organization_name} II` }).expect(200);
+    await t
+      .withToken(owner.token)
+      .put('/org/update')
+      .send({ organization_name: `${owner.org.organization_name} II` })
+      .expect(200);
     expect(await storedAt(t.db, (await organizationOf(t, owner.org.id)).placement, owner.org.id)).toHaveLength(SEEDED_DOCUMENTS);
   });
 });

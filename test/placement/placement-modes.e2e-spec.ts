@@ -35,7 +35,12 @@ describe('tenant placement: the records API in every mode, on both clusters (e2e
     const owner = await createOrgWithToken(t);
     const kept = await t.withToken(owner.token).post('/org/records').send({ kept: true }).expect(201);
     const tenantDb = t.config.mongo.tenantDbName;
-    expect(owner.org.placement).toEqual({ mode: 'collection', cluster: 'default', database: tenantDb, collection: `org_${owner.org.slug}` });
+    expect(owner.org.placement).toEqual({
+      mode: 'collection',
+      cluster: 'default',
+      database: tenantDb,
+      collection: `org_${owner.org.slug}`,
+    });
     await exerciseRecords(t, owner, owner.org.placement);
     const targets = [
       { mode: 'shared', cluster: 'default' },
@@ -70,7 +75,11 @@ describe('tenant placement: the records API in every mode, on both clusters (e2e
       400,
       'mode must be one of collection, shared, database',
     );
-    const unknown = await t.http().post(`/platform/organizations/${org.id}/placement`).set(OPERATOR).send({ mode: 'shared', cluster: 'nowhere' });
+    const unknown = await t
+      .http()
+      .post(`/platform/organizations/${org.id}/placement`)
+      .set(OPERATOR)
+      .send({ mode: 'shared', cluster: 'nowhere' });
     expect(unknown.status).toBe(400);
     expect(unknown.body.message).toMatch(/Unknown cluster nowhere/);
     expectError(
@@ -111,7 +120,8 @@ describe('tenant placement: shared mode isolation (e2e)', () => {
       const ids: string[] = [];
       const count = 3 + Math.floor(Math.random() * 5);
       // The same data in every organization: only the organization id tells the documents apart.
-      for (let i = 0; i < count; i += 1) ids.push((await t.withToken(owner.token).post('/org/records').send({ i, same: true }).expect(201)).body.id);
+      for (let i = 0; i < count; i += 1)
+        ids.push((await t.withToken(owner.token).post('/org/records').send({ i, same: true }).expect(201)).body.id);
       idsOf.set(owner.org.id, ids);
     }
     const allIds = [...idsOf.values()].flat();
@@ -126,7 +136,10 @@ describe('tenant placement: shared mode isolation (e2e)', () => {
       for (const { id } of after.body.items) expect(own.has(id)).toBe(true);
       const stats = await api.get('/org/collection/stats').expect(200);
       expect(stats.body).toMatchObject({ collection_name: 'shared_records', documents: own.size });
-      for (const foreign of allIds.filter((id) => !own.has(id)).sort(() => Math.random() - 0.5).slice(0, 4)) {
+      for (const foreign of allIds
+        .filter((id) => !own.has(id))
+        .sort(() => Math.random() - 0.5)
+        .slice(0, 4)) {
         expectError(await api.get(`/org/records/${foreign}`), 404, 'Record not found');
         expectError(await api.put(`/org/records/${foreign}`).send({ stolen: true }), 404, 'Record not found');
         expectError(await api.delete(`/org/records/${foreign}`), 404, 'Record not found');
@@ -148,11 +161,19 @@ describe('tenant placement: shared mode isolation (e2e)', () => {
       .put('/org/update')
       .send({ organization_name: uniqueOrg('Renamed').organization_name })
       .expect(200);
-    expect(renamed.body).toMatchObject({ documents_migrated: 0, previous_collection: 'shared_records', current_collection: 'shared_records' });
+    expect(renamed.body).toMatchObject({
+      documents_migrated: 0,
+      previous_collection: 'shared_records',
+      current_collection: 'shared_records',
+    });
     expect(renamed.body.organization.placement).toEqual(owner.org.placement);
     const token = renamed.body.access_token as string;
     expect((await t.withToken(token).get(`/org/records/${record.body.id}`).expect(200)).body).toEqual(record.body);
-    const deleted = await t.withToken(token).delete('/org/delete').query({ organization_name: renamed.body.organization.organization_name }).expect(200);
+    const deleted = await t
+      .withToken(token)
+      .delete('/org/delete')
+      .query({ organization_name: renamed.body.organization.organization_name })
+      .expect(200);
     expect(deleted.body.documents_deleted).toBe(1);
     expect(await storedAt(t.db, owner.org.placement, owner.org.id)).toEqual([]);
     expect(await storedAt(t.db, other.org.placement, other.org.id)).toHaveLength(1);
@@ -175,7 +196,11 @@ describe('tenant placement: database mode (e2e)', () => {
       .expect(200);
     expect(renamed.body).toMatchObject({ documents_migrated: 0, previous_collection: 'records', current_collection: 'records' });
     const token = renamed.body.access_token as string;
-    const deleted = await t.withToken(token).delete('/org/delete').query({ organization_name: renamed.body.organization.organization_name }).expect(200);
+    const deleted = await t
+      .withToken(token)
+      .delete('/org/delete')
+      .query({ organization_name: renamed.body.organization.organization_name })
+      .expect(200);
     expect(deleted.body.documents_deleted).toBe(1);
     expect(await t.db.databasesOf('b')).not.toContain(database);
   });

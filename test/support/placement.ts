@@ -34,7 +34,11 @@ export async function untilMoveEnds(t: Pick<Session, 'http'>, moveId: string, de
 }
 
 /** Moves the organization's data and waits until the move is done. */
-export async function moveTo(t: Pick<Session, 'http'>, orgId: string, target: { mode: string; cluster?: string }): Promise<Record<string, any>> {
+export async function moveTo(
+  t: Pick<Session, 'http'>,
+  orgId: string,
+  target: { mode: string; cluster?: string },
+): Promise<Record<string, any>> {
   const started = await requestMove(t, orgId, target).expect(202);
   const ended = await untilMoveEnds(t, started.body.id);
   expect(ended).toMatchObject({ phase: 'done' });

@@ -85,7 +85,12 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
     try {
       const report = await this.reconcile();
       const changed =
-        report.rolledBack + report.rolledForward + report.releasedClaims + report.droppedCollections + report.recreatedCollections + report.recoveredMoves;
+        report.rolledBack +
+        report.rolledForward +
+        report.releasedClaims +
+        report.droppedCollections +
+        report.recreatedCollections +
+        report.recoveredMoves;
       if (changed > 0) this.logger.log({ report }, 'Reconciled interrupted lifecycle operations');
     } catch (error) {
       // The next pass retries; an outage must not take the process down.

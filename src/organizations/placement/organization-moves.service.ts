@@ -52,7 +52,8 @@ export class OrganizationMoves {
       throw new OrganizationNotFoundError();
     }
     const cluster = target.cluster ?? org.placement.cluster;
-    if (!this.clusters.has(cluster)) throw new UnknownClusterError(`Unknown cluster ${cluster}; configured: ${this.clusters.names().join(', ')}`);
+    if (!this.clusters.has(cluster))
+      throw new UnknownClusterError(`Unknown cluster ${cluster}; configured: ${this.clusters.names().join(', ')}`);
     const to = placementOf(target.mode, cluster, { id: org._id.toHexString(), slug: org.slug }, this.config.mongo.tenantDbName);
     if (samePlacement(org.placement, to)) return { alreadyThere: org };
     if (org.status !== OrganizationStatus.Active || org.move) throw new OrganizationBusyError();

@@ -5,10 +5,12 @@ import type { StoredTenantRecord } from './tenant-record.schema.js';
 /** A collection that records what reaches it: a refused query must never get here. */
 function recordingCollection(): { collection: RecordsCollection; sent: string[] } {
   const sent: string[] = [];
-  const answer = (name: string) => (..._args: unknown[]) => {
-    sent.push(name);
-    return Promise.resolve(name === 'deleteOne' || name === 'deleteMany' ? { deletedCount: 0 } : null);
-  };
+  const answer =
+    (name: string) =>
+    (..._args: unknown[]) => {
+      sent.push(name);
+      return Promise.resolve(name === 'deleteOne' || name === 'deleteMany' ? { deletedCount: 0 } : null);
+    };
   const collection = {
     findOne: answer('findOne'),
     find: (..._args: unknown[]) => {

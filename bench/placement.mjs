@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+// npm run bench:placement: the tenant placement figures. Starts two FerretDB servers (two
+// clusters) and the built service in production mode, then measures:
+//   - a move's write freeze (cutover) at 1k, 10k and 100k documents, under a concurrent writer;
+//   - record reads by id in `collection`, `shared` and `database` mode: latency and service CPU
+//     per request, the other modes as ratios of `collection` mode's, in the same run.
+// Writes bench/results/placement-<time>.json and prints a Markdown table. Stops what it started.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const WORK = join(ROOT, '.local', 'bench-placement');
+const SIZES = (process.env.BENCH_MOVE_SIZES ?? '1000,10000,100000').split(',').map(Number);
+const READS = Number(process.env.BENCH_READS ?? 3000);
+
+const { default: mongoose } = await import('mongoose');
+const { startFerretDb, freePort, describeBackend } = await import('../scripts/ferretdb.mjs');
+const { buildService, cpuSeconds, startService, stopAllChildren, waitUntilIdle } = await import('./lib/processes.mjs');
+const { median } = await import('./lib/load.mjs');
+
+const started = performance.now();
+const log = (message) =>
+  process.stderr.write(`[bench:placement ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
+const servers = [];
+try {
+  mkdirSync(WORK, { recursive: true });
+  log('building the service');
+  const entry = buildService(ROOT, join(WORK, 'dist'));
+  const a = await startFerretDb();
+  servers.push(a);
+  const b = await startFerretDb();
+  servers.push(b);
+  log(`clusters: default ${describeBackend(a)}, b ${describeBackend(b)}`);
+  const operatorKey = randomBytes(32).toString('hex');
+  const env = {
+    NODE_ENV: 'production',
+    MONGODB_URI: a.uri,
+    TENANT_CLUSTERS: `default=${a.uri},b=${b.uri}`,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    PLATFORM_API_KEYS: operatorKey,
+    ARGON2_MEMORY_KIB: '8192',
+    ARGON2_TIME_COST: '1',
+    ONBOARDING_RATE_LIMIT: '1000000',
+    LOG_LEVEL: 'warn',
+    RECONCILE_INTERVAL_SECONDS: '0',
+  };
+  const service = await startService({ label: 'service', entry, env, port: await freePort() });
+  const client = await new mongoose.mongo.MongoClient(a.uri).connect();
+  const clientB = await new mongoose.mongo.MongoClient(b.uri).connect();
+  const call = async (method, path, { token, body } = {}) => {
+    const response = await fetch(`${service.baseUrl}${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: response.status, body: response.status === 204 ? null : await response.json() };
+  };
+  let orgCounter = 0;
+  const newOrg = async () => {
+    orgCounter += 1;
+    const input = {
+      organization_name: `Bench ${orgCounter} ${randomBytes(3).toString('hex')}`,
+      email: `b${orgCounter}-${randomBytes(3).toString('hex')}@bench.example`,
+      password: 'bench-Passphrase-42',
+    };
+    const created = await call('POST', '/org/create', { body: input });
+    if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
+    const login = await call('POST', '/admin/login', { body: { email: input.email, password: input.password } });
+    return { org: created.body, token: login.body.access_token };
+  };
+  const clientOf = (cluster) => (cluster === 'b' ? clientB : client);
+  const seed = async (placement, orgId, count) => {
+    const collection = clientOf(placement.cluster).db(placement.database).collection(placement.collection);
+    for (let start = 0; start < count; start += 5000) {
+      const now = new Date();
+      const batch = [];
+      for (let i = start; i < Math.min(count, start + 5000); i += 1) {
+        batch.push({
+          _id: new mongoose.Types.ObjectId(),
+          org_id: new mongoose.Types.ObjectId(orgId),
+          data: { sku: `SKU-${i}`, qty: i % 17 },
+          created_at: now,
+          updated_at: now,
+        });
+      }
+      await collection.insertMany(batch, { ordered: false });
+    }
+  };
+  const operator = operatorKey;
+  const move = async (orgId, target) => {
+    const requested = await call('POST', `/platform/organizations/${orgId}/placement`, { token: operator, body: target });
+    if (requested.status !== 202) throw new Error(`move: ${requested.status} ${JSON.stringify(requested.body)}`);
+    for (;;) {
+      const { body } = await call('GET', `/platform/moves/${requested.body.id}`, { token: operator });
+      if (['done', 'failed', 'rolled_back'].includes(body.phase)) return body;
+      await new Promise((wake) => setTimeout(wake, 50));
+    }
+  };
+
+  const freezes = [];
+  for (const size of SIZES) {
+    const { org, token } = await newOrg();
+    await seed(org.placement, org.id, size);
+    let writing = true;
+    let acknowledged = 0;
+    let refused = 0;
+    const writer = (async () => {
+      while (writing) {
+        const { status } = await call('POST', '/org/records', { token, body: { w: acknowledged } });
+        if (status === 201) acknowledged += 1;
+        else if (status === 409) refused += 1;
+        else throw new Error(`writer got ${status}`);
+      }
+    })();
+    const t0 = performance.now();
+    const done = await move(org.id, { mode: 'shared', cluster: 'b' });
+    const seconds = (performance.now() - t0) / 1000;
+    writing = false;
+    await writer;
+    if (done.phase !== 'done') throw new Error(`move of ${size} ended ${done.phase}: ${done.error}`);
+    freezes.push({
+      documents: size,
+      write_freeze_ms: done.write_freeze_ms,
+      move_seconds: Number(seconds.toFixed(2)),
+      writes_acknowledged: acknowledged,
+      writes_refused: refused,
+    });
+    log(
+      `move of ${size} documents: freeze ${done.write_freeze_ms} ms, ${seconds.toFixed(1)} s in all, ${acknowledged} writes acknowledged, ${refused} refused`,
+    );
+  }
+
+  const reads = {};
+  for (const mode of ['collection', 'shared', 'database']) {
+    const { org, token } = await newOrg();
+    if (mode !== 'collection') await move(org.id, { mode });
+    const ids = [];
+    for (let i = 0; i < 100; i += 1) ids.push((await call('POST', '/org/records', { token, body: { i } })).body.id);
+    // Other organizations' documents alongside, so the shared collection is not the organization's alone.
+    if (mode === 'shared')
+      await seed(
+        { cluster: 'default', database: 'tenant_db', collection: 'shared_records' },
+        new mongoose.Types.ObjectId().toHexString(),
+        20_000,
+      );
+    for (let i = 0; i < 200; i += 1) await call('GET', `/org/records/${ids[i % ids.length]}`, { token });
+    await waitUntilIdle([service.pid]);
+    const cpuBefore = cpuSeconds(service.pid);
+    const latencies = [];
+    for (let i = 0; i < READS; i += 1) {
+      const t0 = performance.now();
+      const { status } = await call('GET', `/org/records/${ids[i % ids.length]}`, { token });
+      latencies.push(performance.now() - t0);
+      if (status !== 200) throw new Error(`read in ${mode} mode: ${status}`);
+    }
+    const cpu = cpuSeconds(service.pid) - cpuBefore;
+    latencies.sort((x, y) => x - y);
+    reads[mode] = {
+      median_ms: Number(median(latencies).toFixed(3)),
+      p99_ms: Number(latencies[Math.floor(latencies.length * 0.99)].toFixed(3)),
+      service_cpu_us_per_read: Math.round((cpu / READS) * 1e6),
+    };
+    log(`${mode}: ${JSON.stringify(reads[mode])}`);
+  }
+  for (const mode of ['shared', 'database']) {
+    reads[mode].cpu_ratio_to_collection = Number(
+      (reads[mode].service_cpu_us_per_read / reads.collection.service_cpu_us_per_read).toFixed(2),
+    );
+  }
+  await client.close();
+  await clientB.close();
+  const result = { at: new Date().toISOString(), backend: describeBackend(a), reads_per_mode: READS, freezes, reads };
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  const file = join(ROOT, 'bench', 'results', `placement-${result.at.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  const lines = [
+    '| documents | write freeze (ms) | whole move (s) | writes acknowledged / refused |',
+    '|---:|---:|---:|---:|',
+    ...freezes.map((f) => `| ${f.documents} | ${f.write_freeze_ms} | ${f.move_seconds} | ${f.writes_acknowledged} / ${f.writes_refused} |`),
+    '',
+    '| mode | read median (ms) | p99 (ms) | service CPU per read (µs) | CPU vs collection |',
+    '|---|---:|---:|---:|---:|',
+    ...Object.entries(reads).map(
+      ([mode, r]) => `| ${mode} | ${r.median_ms} | ${r.p99_ms} | ${r.service_cpu_us_per_read} | ${r.cpu_ratio_to_collection ?? 1}× |`,
+    ),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  log(`wrote ${file}`);
+} finally {
+  await stopAllChildren();
+  for (const server of servers) await server.stop().catch(() => undefined);
+}
