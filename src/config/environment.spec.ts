@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { AppConfig, parseDurationSeconds } from './app-config.js';
-import { InvalidConfigurationError, validateEnvironment } from './environment.js';
+import { InvalidConfigurationError, tenantClusters, validateEnvironment } from './environment.js';
 
 const MONGODB_URI = 'mongodb://127.0.0.1:27017';
 const SECRET_32 = 's'.repeat(32);
@@ -272,5 +272,55 @@ describe('parseDurationSeconds', () => {
 
   it.each(['', 'abc', '1w', '-5', '1.5h', 'h', '10 minutes'])('refuses %j', (value) => {
     expect(() => parseDurationSeconds(value)).toThrow(/Not a duration/);
+  });
+});
+
+describe('TENANT_CLUSTERS', () => {
+  const uri = 'mongodb://127.0.0.1:27017';
+
+  it('reads name=uri pairs, keeping the commas of a replica set URI inside its entry', () => {
+    const env = validateEnvironment({
+      MONGODB_URI: uri,
+      TENANT_CLUSTERS: 'default=mongodb://127.0.0.1:27017, eu=mongodb://h1:27017,h2:27017,h3:27017/?replicaSet=rs0&w=majority,atlas=mongodb+srv://user:secret@cluster0.example.net/',
+    });
+    expect(tenantClusters(env)).toEqual([
+      { name: 'default', uri: 'mongodb://127.0.0.1:27017' },
+      { name: 'eu', uri: 'mongodb://h1:27017,h2:27017,h3:27017/?replicaSet=rs0&w=majority' },
+      { name: 'atlas', uri: 'mongodb+srv://user:secret@cluster0.example.net/' },
+    ]);
+  });
+
+  it('is one cluster named default on MONGODB_URI when unset', () => {
+    expect(tenantClusters(validateEnvironment({ MONGODB_URI: uri }))).toEqual([{ name: 'default', uri }]);
+  });
+
+  it.each([
+    ['default=http://127.0.0.1', /cluster default needs a URI starting with mongodb/],
+    ['default', /cluster default needs a URI/],
+    ['bad name=mongodb://127.0.0.1', /cluster name "bad name"/],
+    ['a=mongodb://127.0.0.1,a=mongodb://127.0.0.2', /names the same cluster twice/],
+    ['a=mongodb://h:notaport', /cluster a has an unusable URI/],
+  ])('refuses %s with a clear message', (value, message) => {
+    expect(() => validateEnvironment({ MONGODB_URI: uri, TENANT_CLUSTERS: value, DEFAULT_CLUSTER: 'default' })).toThrow(message);
+  });
+
+  it('refuses a DEFAULT_CLUSTER that is not configured, and never prints a URI credential', () => {
+    expect(() => validateEnvironment({ MONGODB_URI: uri, TENANT_CLUSTERS: 'a=mongodb://127.0.0.1', DEFAULT_CLUSTER: 'b' })).toThrow(
+      /DEFAULT_CLUSTER "b" is not one of TENANT_CLUSTERS \(a\)/,
+    );
+    expect(() => validateEnvironment({ MONGODB_URI: uri, DEFAULT_CLUSTER: 'b' })).toThrow(/DEFAULT_CLUSTER "b"/);
+    let message = '';
+    try {
+      validateEnvironment({ MONGODB_URI: uri, TENANT_CLUSTERS: 'a=mongodb://user:hunter2@h:notaport' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/cluster a has an unusable URI/);
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('reads DEFAULT_PLACEMENT and TENANT_COLLECTION_BUDGET', () => {
+    expect(validateEnvironment({ MONGODB_URI: uri })).toMatchObject({ DEFAULT_PLACEMENT: 'collection', TENANT_COLLECTION_BUDGET: 10_000 });
+    expect(() => validateEnvironment({ MONGODB_URI: uri, DEFAULT_PLACEMENT: 'sharded' })).toThrow(/DEFAULT_PLACEMENT/);
   });
 });

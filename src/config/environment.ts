@@ -18,7 +18,7 @@ const DB_NAME_PATTERN = /^[A-Za-z0-9_-]{1,38}$/;
 export const PLACEMENT_MODES = ['collection', 'shared', 'database'] as const;
 export type PlacementModeName = (typeof PLACEMENT_MODES)[number];
 const CLUSTER_NAME_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
-const MONGODB_URI_PATTERN = /^mongodb(\+srv)?:\/\/[^\s,]+$/;
+const MONGODB_URI_PATTERN = /^mongodb(\+srv)?:\/\/\S+$/;
 
 const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
 const FALSE_WORDS = ['0', 'false', 'no', 'off'];
@@ -313,11 +313,12 @@ export interface TenantClusterSetting {
 
 /**
  * The clusters of TENANT_CLUSTERS (`name=uri,...`), in the order given; unset, one cluster `default`
- * on MONGODB_URI. Entries are split at the first `=`, since a URI's query string has its own.
+ * on MONGODB_URI. Entries are split only at a comma that starts the next `name=mongodb...`, since a
+ * replica set's URI lists its hosts with commas; each at its first `=`, since a query string has its own.
  */
 export function tenantClusters(env: Pick<EnvironmentVariables, 'TENANT_CLUSTERS' | 'MONGODB_URI'>): TenantClusterSetting[] {
   if (!env.TENANT_CLUSTERS?.trim()) return [{ name: 'default', uri: env.MONGODB_URI }];
-  return env.TENANT_CLUSTERS.split(',')
+  return env.TENANT_CLUSTERS.split(/,(?=\s*[^,=\s]+\s*=\s*mongodb(?:\+srv)?:\/\/)/)
     .map((entry) => entry.trim())
     .filter(Boolean)
     .map((entry) => {

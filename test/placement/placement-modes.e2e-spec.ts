@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { OrganizationReconciler } from '../../src/organizations/lifecycle/organization-reconciler.service.js';
 import { expectError } from '../support/expect-error.js';
 import { bearer } from '../support/fetch-client.js';
 import { moveTo, organizationOf, type PlacementView, storedAt } from '../support/placement.js';
@@ -227,5 +228,21 @@ describe('tenant placement: the collection budget (e2e)', () => {
     expect(created.details.placement_overflow).toMatch(/budget of 10/);
     // The overflowed organization works like any other.
     await t.withToken(overflowed.token).post('/org/records').send({ ok: true }).expect(201);
+  });
+});
+
+describe('tenant placement: organizations from before placements existed (e2e)', () => {
+  const t = useTestApp();
+
+  it('serves them from their own collection and writes their placement down on the next reconciler pass', async () => {
+    const owner = await createOrgWithToken(t);
+    const record = await t.withToken(owner.token).post('/org/records').send({ legacy: true }).expect(201);
+    const organizations = t.db.master.collection('organizations');
+    await organizations.updateOne({ _id: new Types.ObjectId(owner.org.id) }, { $unset: { placement: 1, move: 1 } });
+    expect((await t.withToken(owner.token).get(`/org/records/${record.body.id}`).expect(200)).body).toEqual(record.body);
+    await t.withToken(owner.token).post('/org/records').send({ still: 'writable' }).expect(201);
+    const report = await t.app.get(OrganizationReconciler).reconcile();
+    expect(report.backfilledPlacements).toBe(1);
+    expect((await organizations.findOne({ _id: new Types.ObjectId(owner.org.id) }))?.placement).toEqual(owner.org.placement);
   });
 });

@@ -27,6 +27,7 @@ export interface ReconcileReport {
   droppedCollections: number;
   recreatedCollections: number;
   recoveredMoves: number;
+  backfilledPlacements: number;
 }
 
 /**
@@ -107,9 +108,11 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
       droppedCollections: 0,
       recreatedCollections: 0,
       recoveredMoves: 0,
+      backfilledPlacements: 0,
     };
     if (!(await this.acquireLease())) return report;
     report.ran = true;
+    report.backfilledPlacements = await this.organizations.backfillPlacements(BATCH_SIZE);
     await this.finishStaleOperations(report);
     report.recoveredMoves = await this.moves.recoverInterrupted();
     await this.releaseOrphanClaims(report);

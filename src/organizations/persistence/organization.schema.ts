@@ -115,3 +115,7 @@ export const OrganizationSchema = SchemaFactory.createForClass(Organization);
 OrganizationSchema.index({ slug: 1 }, { unique: true });
 // Reconciler: operations whose lease ran out, `{status: {$in: [...]}, 'operation.lease_until': {$lt: now}}`.
 OrganizationSchema.index({ status: 1, 'operation.lease_until': 1 });
+// Reconciler: organizations with (or moving into) a collection of their own, an `$or` of these two,
+// so that a million shared-mode organizations are not read on every pass.
+OrganizationSchema.index({ 'placement.mode': 1 });
+OrganizationSchema.index({ 'move.to.mode': 1 });

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted } from 'mongoose';
 import { type ObjectId, toObjectId } from '../../common/database/object-id.js';
+import { AppConfig } from '../../config/app-config.js';
 import type { Placement } from '../../tenants/placement.js';
 import {
   isSuspended,
@@ -28,7 +29,41 @@ export type ClaimedValues = Pick<OrganizationRecord, '_id' | 'slug' | 'operation
  */
 @Injectable()
 export class OrganizationsRepository {
-  constructor(@InjectModel(Organization.name) private readonly organizations: Model<Organization>) {}
+  /** Where organizations created before placements existed keep their data (see withPlacement). */
+  private readonly legacyPlacement: Omit<Placement, 'collection'>;
+
+  constructor(
+    @InjectModel(Organization.name) private readonly organizations: Model<Organization>,
+    config: AppConfig,
+  ) {
+    const onMasterUri = config.tenancy.clusters.find(({ uri }) => uri === config.mongo.uri);
+    this.legacyPlacement = { mode: 'collection', cluster: onMasterUri?.name ?? 'default', database: config.mongo.tenantDbName };
+  }
+
+  /**
+   * Documents written before placements existed have none: their data is in their own collection
+   * in the tenant database on MONGODB_URI. The reconciler writes that placement down
+   * (backfillPlacements); until it has, the read supplies it.
+   */
+  private withPlacement(org: OrganizationRecord | null): OrganizationRecord | null {
+    if (org && !org.placement) org.placement = { ...this.legacyPlacement, collection: org.collection_name };
+    return org;
+  }
+
+  /** Writes the placement of up to `limit` organizations from before placements existed; returns how many. */
+  async backfillPlacements(limit: number): Promise<number> {
+    const legacy = await this.organizations
+      .find({ 'placement.mode': null }, { collection_name: 1 })
+      .limit(limit)
+      .lean<Pick<OrganizationRecord, '_id' | 'collection_name'>[]>();
+    for (const { _id, collection_name } of legacy) {
+      await this.organizations.updateOne(
+        { _id, 'placement.mode': null },
+        { $set: { placement: { ...this.legacyPlacement, collection: collection_name } } },
+      );
+    }
+    return legacy.length;
+  }
 
   async insertProvisioning(org: {
     _id: ObjectId;
@@ -124,7 +159,9 @@ export class OrganizationsRepository {
 
   /** The driver's own findOne: the read behind most requests needs no query casting. */
   findById(orgId: ObjectId | string): Promise<OrganizationRecord | null> {
-    return this.organizations.collection.findOne<OrganizationRecord>({ _id: typeof orgId === 'string' ? toObjectId(orgId) : orgId });
+    return this.organizations.collection
+      .findOne<OrganizationRecord>({ _id: typeof orgId === 'string' ? toObjectId(orgId) : orgId })
+      .then((org) => this.withPlacement(org));
   }
 
   async exists(orgId: ObjectId): Promise<boolean> {

@@ -154,12 +154,11 @@ export class MoveRunner {
       const entries = await this.moves.journalPage(move._id, JOURNAL_BATCH_SIZE);
       if (entries.length === 0) return handled;
       const ids = [...new Map(entries.map(({ record_id }) => [record_id.toHexString(), record_id])).values()];
-      const present = [];
-      for await (const document of source.all(JOURNAL_BATCH_SIZE, ids)) present.push(document);
+      const present = await source.findEach(ids);
       const presentIds = new Set(present.map(({ _id }) => _id.toHexString()));
       await target.upsertCopies(present);
       const gone = ids.filter((id) => !presentIds.has(id.toHexString()));
-      if (gone.length > 0) await target.deleteIds(gone);
+      if (gone.length > 0) await target.deleteEach(gone);
       await this.moves.forgetJournal(entries.map(({ _id }) => _id));
       handled += entries.length;
       if (entries.length < JOURNAL_BATCH_SIZE) return handled;

@@ -155,6 +155,11 @@ export class InMemoryOrganizations implements Surface<OrganizationsRepository> {
     return this.documents.has(orgId.toHexString());
   }
 
+  /** Every organization the fake holds was written with its placement: nothing to backfill. */
+  async backfillPlacements(_limit: number): Promise<number> {
+    return 0;
+  }
+
   async writeState(orgId: ObjectId): Promise<Pick<OrganizationRecord, 'lifecycle_epoch' | 'move'> | null> {
     const found = this.documents.get(orgId.toHexString());
     if (!found) return null;
