@@ -3,7 +3,12 @@
 // clusters) and the built service in production mode, then measures:
 //   - a move's write freeze (cutover) at 1k, 10k and 100k documents, under a concurrent writer;
 //   - record reads by id in `collection`, `shared` and `database` mode: latency and service CPU
-//     per request, the other modes as ratios of `collection` mode's, in the same run.
+//     per request, the other modes as ratios of `collection` mode's, in the same run;
+//   - `shared` mode at 10k, 100k and 1M organizations (seeded straight into the databases, one
+//     document each): authenticated record reads and creates, 1M as a ratio of 10k;
+//   - `collection` mode at 1k, 10k and 50k organizations (a collection each): the time to create
+//     collections, record reads, creates of organizations and GET /platform/clusters.
+// BENCH_PLACEMENT_STAGES (default moves,reads,shared_scale,collection_scale) picks stages.
 // Writes bench/results/placement-<time>.json and prints a Markdown table. Stops what it started.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,11 +19,16 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = join(ROOT, '.local', 'bench-placement');
 const SIZES = (process.env.BENCH_MOVE_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const READS = Number(process.env.BENCH_READS ?? 3000);
+const STAGES = new Set((process.env.BENCH_PLACEMENT_STAGES ?? 'moves,reads,shared_scale,collection_scale').split(','));
+const SHARED_CHECKPOINTS = (process.env.BENCH_SHARED_ORGS ?? '10000,100000,1000000').split(',').map(Number);
+const COLLECTION_CHECKPOINTS = (process.env.BENCH_COLLECTION_ORGS ?? '1000,10000,50000').split(',').map(Number);
+const SAMPLE_ORGS = 50;
 
 const { default: mongoose } = await import('mongoose');
 const { startFerretDb, freePort, describeBackend } = await import('../scripts/ferretdb.mjs');
 const { buildService, cpuSeconds, startService, stopAllChildren, waitUntilIdle } = await import('./lib/processes.mjs');
 const { median } = await import('./lib/load.mjs');
+const { serviceNaming, signToken, forEachLimited } = await import('./lib/seed.mjs');
 
 const started = performance.now();
 const log = (message) =>
@@ -100,7 +110,7 @@ try {
   };
 
   const freezes = [];
-  for (const size of SIZES) {
+  for (const size of STAGES.has('moves') ? SIZES : []) {
     const { org, token } = await newOrg();
     await seed(org.placement, org.id, size);
     let writing = true;
@@ -133,7 +143,7 @@ try {
   }
 
   const reads = {};
-  for (const mode of ['collection', 'shared', 'database']) {
+  for (const mode of STAGES.has('reads') ? ['collection', 'shared', 'database'] : []) {
     const { org, token } = await newOrg();
     if (mode !== 'collection') await move(org.id, { mode });
     const ids = [];
@@ -164,18 +174,186 @@ try {
     };
     log(`${mode}: ${JSON.stringify(reads[mode])}`);
   }
-  for (const mode of ['shared', 'database']) {
+  for (const mode of STAGES.has('reads') ? ['shared', 'database'] : []) {
     reads[mode].cpu_ratio_to_collection = Number(
       (reads[mode].service_cpu_us_per_read / reads.collection.service_cpu_us_per_read).toFixed(2),
     );
   }
+  const naming = await serviceNaming(join(WORK, 'dist'));
+  const master = client.db('master_db');
+  const tenantDb = client.db('tenant_db');
+  /** Latency of `count` calls of `once(i)` one after another: median and p99 in ms. */
+  const timed = async (count, once) => {
+    const latencies = [];
+    for (let i = 0; i < count; i += 1) {
+      const t0 = performance.now();
+      await once(i);
+      latencies.push(performance.now() - t0);
+    }
+    latencies.sort((x, y) => x - y);
+    return { median_ms: Number(median(latencies).toFixed(3)), p99_ms: Number(latencies[Math.floor(latencies.length * 0.99)].toFixed(3)) };
+  };
+  /**
+   * Organizations written straight into the master database as the service writes them, each with
+   * one record where its placement says; the last SAMPLE_ORGS also get an owner and a signed token.
+   */
+  const seedOrgs = async (count, mode, prefix) => {
+    const samples = [];
+    const BATCH = 5000;
+    for (let start = 0; start < count; start += BATCH) {
+      const organizations = [];
+      const records = [];
+      const now = new Date();
+      for (let i = start; i < Math.min(count, start + BATCH); i += 1) {
+        const name = `${prefix} ${i}`;
+        const slug = naming.slugify(name);
+        const _id = new mongoose.Types.ObjectId();
+        const collection = mode === 'shared' ? 'shared_records' : naming.tenantCollectionName(slug);
+        const placement = { mode, cluster: 'default', database: 'tenant_db', collection };
+        organizations.push({
+          _id,
+          name,
+          slug,
+          collection_name: collection,
+          placement,
+          move: null,
+          status: 'active',
+          lifecycle_epoch: 1,
+          created_at: now,
+          updated_at: now,
+        });
+        records.push({ _id: new mongoose.Types.ObjectId(), org_id: _id, data: { i }, created_at: now, updated_at: now, collection });
+        if (i >= count - SAMPLE_ORGS) samples.push({ orgId: _id, collection, record: records.at(-1)._id });
+      }
+      await master.collection('organizations').insertMany(organizations, { ordered: false });
+      if (mode === 'shared') {
+        await tenantDb.collection('shared_records').insertMany(
+          records.map(({ collection: _c, ...record }) => record),
+          { ordered: false },
+        );
+      } else {
+        await forEachLimited(records, 8, async ({ collection, ...record }) => {
+          await tenantDb.createCollection(collection);
+          await tenantDb.collection(collection).insertOne(record);
+        });
+      }
+    }
+    const now = new Date();
+    const tokens = [];
+    for (const sample of samples) {
+      const accountId = new mongoose.Types.ObjectId();
+      const membershipId = new mongoose.Types.ObjectId();
+      await master
+        .collection('accounts')
+        .insertOne({
+          _id: accountId,
+          email: `${accountId}@bench.example`,
+          password_hash: 'x',
+          credential_version: 1,
+          created_at: now,
+          updated_at: now,
+        });
+      await master
+        .collection('memberships')
+        .insertOne({ _id: membershipId, org_id: sample.orgId, account_id: accountId, role: 'owner', created_at: now, updated_at: now });
+      const token = signToken({
+        naming,
+        secret: env.JWT_SECRET,
+        issuer: 'organization-management-service',
+        audience: 'organization-management-api',
+        memberId: accountId.toHexString(),
+        orgId: sample.orgId.toHexString(),
+        membershipId: membershipId.toHexString(),
+      });
+      tokens.push({ token, record: sample.record.toHexString() });
+    }
+    return tokens;
+  };
+  const measureOrgs = async (tokens) => {
+    for (const { token, record } of tokens) await call('GET', `/org/records/${record}`, { token });
+    const readsAt = await timed(2000, async (i) => {
+      const { token, record } = tokens[i % tokens.length];
+      const { status } = await call('GET', `/org/records/${record}`, { token });
+      if (status !== 200) throw new Error(`record read: ${status}`);
+    });
+    const createsAt = await timed(500, async (i) => {
+      const { status } = await call('POST', '/org/records', { token: tokens[i % tokens.length].token, body: { i } });
+      if (status !== 201) throw new Error(`record create: ${status}`);
+    });
+    return { record_read: readsAt, record_create: createsAt };
+  };
+
+  const sharedScale = [];
+  let sharedSeeded = 0;
+  for (const checkpoint of STAGES.has('shared_scale') ? SHARED_CHECKPOINTS : []) {
+    const t0 = performance.now();
+    const tokens = await seedOrgs(checkpoint - sharedSeeded, 'shared', `Shared ${checkpoint}`);
+    const seedSeconds = (performance.now() - t0) / 1000;
+    sharedSeeded = checkpoint;
+    await waitUntilIdle([service.pid]);
+    const figures = await measureOrgs(tokens);
+    sharedScale.push({ organizations: checkpoint, seed_seconds: Number(seedSeconds.toFixed(1)), ...figures });
+    log(`shared at ${checkpoint} organizations (seeded in ${seedSeconds.toFixed(0)} s): ${JSON.stringify(figures)}`);
+  }
+
+  const collectionScale = [];
+  let collectionsSeeded = 0;
+  for (const checkpoint of STAGES.has('collection_scale') ? COLLECTION_CHECKPOINTS : []) {
+    const t0 = performance.now();
+    const tokens = await seedOrgs(checkpoint - collectionsSeeded, 'collection', `Own ${checkpoint}`);
+    const seedSeconds = (performance.now() - t0) / 1000;
+    const perThousand = (seedSeconds / (checkpoint - collectionsSeeded)) * 1000;
+    collectionsSeeded = checkpoint;
+    await waitUntilIdle([service.pid]);
+    const figures = await measureOrgs(tokens);
+    const orgCreate = await timed(10, async () => {
+      const { org } = await newOrg();
+      if (!org.placement) throw new Error('no placement');
+    });
+    const clusters = await timed(3, async () => {
+      const { status } = await call('GET', '/platform/clusters', { token: operator });
+      if (status !== 200) throw new Error(`clusters: ${status}`);
+    });
+    collectionScale.push({
+      organizations: checkpoint,
+      seconds_per_1000_collections: Number(perThousand.toFixed(2)),
+      ...figures,
+      organization_create: orgCreate,
+      platform_clusters: clusters,
+    });
+    log(`collection at ${checkpoint}: ${perThousand.toFixed(1)} s per 1000 collections; ${JSON.stringify(collectionScale.at(-1))}`);
+  }
+
   await client.close();
   await clientB.close();
-  const result = { at: new Date().toISOString(), backend: describeBackend(a), reads_per_mode: READS, freezes, reads };
+  const result = {
+    at: new Date().toISOString(),
+    backend: describeBackend(a),
+    reads_per_mode: READS,
+    freezes,
+    reads,
+    shared_scale: sharedScale,
+    collection_scale: collectionScale,
+  };
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   const file = join(ROOT, 'bench', 'results', `placement-${result.at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  const first = sharedScale[0];
   const lines = [
+    '| shared-mode organizations | seeded in (s) | record read median / p99 (ms) | record create median / p99 (ms) | read vs first |',
+    '|---:|---:|---:|---:|---:|',
+    ...sharedScale.map(
+      (r) =>
+        `| ${r.organizations} | ${r.seed_seconds} | ${r.record_read.median_ms} / ${r.record_read.p99_ms} | ${r.record_create.median_ms} / ${r.record_create.p99_ms} | ${(r.record_read.median_ms / first.record_read.median_ms).toFixed(2)}× |`,
+    ),
+    '',
+    '| collection-mode organizations | s per 1000 collections | record read median / p99 (ms) | record create median (ms) | org create median (ms) | GET /platform/clusters median (ms) |',
+    '|---:|---:|---:|---:|---:|---:|',
+    ...collectionScale.map(
+      (r) =>
+        `| ${r.organizations} | ${r.seconds_per_1000_collections} | ${r.record_read.median_ms} / ${r.record_read.p99_ms} | ${r.record_create.median_ms} | ${r.organization_create.median_ms} | ${r.platform_clusters.median_ms} |`,
+    ),
+    '',
     '| documents | write freeze (ms) | whole move (s) | writes acknowledged / refused |',
     '|---:|---:|---:|---:|',
     ...freezes.map((f) => `| ${f.documents} | ${f.write_freeze_ms} | ${f.move_seconds} | ${f.writes_acknowledged} / ${f.writes_refused} |`),

@@ -16,6 +16,7 @@ import { documentLeastRoles } from './common/openapi/least-roles.js';
 import { documentPublicSwitches } from './common/access/public-switches.js';
 import { registerOnboardingRateLimit } from './common/rate-limit/onboarding-rate-limit.js';
 import { documentValidationRules } from './common/openapi/validation-rules.js';
+import { documentConfiguredClusters } from './platform/dto/placement.dto.js';
 import { assignRequestId, REQUEST_ID_HEADER } from './common/http/request-id.js';
 import { AppConfig } from './config/app-config.js';
 import { RECORD_DATA, RECORD_DATA_SCHEMA } from './records/dto/record-data.openapi.js';
@@ -132,6 +133,10 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
       config.platform,
     ),
     { bodyLimitBytes: RECORD_MAX_BYTES, schemas: { [RECORD_DATA]: RECORD_DATA_SCHEMA } },
+  );
+  documentConfiguredClusters(
+    document,
+    config.tenancy.clusters.map(({ name }) => name),
   );
   document.info.license = { name: SERVICE_LICENSE };
   SwaggerModule.setup(DOCS_PATH.slice(1), app, document, {

@@ -135,7 +135,9 @@ async function expectAbsent(api: FetchClient, db: DirectDatabases, state: Lifecy
 
 describe('crash-safe organization lifecycle (built service, killed at every crash point)', () => {
   it('has a scenario for every crash point', () => {
-    expect(new Set([...SCENARIOS.map((scenario) => scenario.point), ...MEMBER_SCENARIOS])).toEqual(new Set(CRASH_POINTS));
+    // The move crash points have their own suite (test/placement/move-crash.e2e-spec.ts).
+    const lifecyclePoints = CRASH_POINTS.filter((point) => !point.startsWith('move.'));
+    expect(new Set([...SCENARIOS.map((scenario) => scenario.point), ...MEMBER_SCENARIOS])).toEqual(new Set(lifecyclePoints));
   });
 
   it.each(

@@ -281,7 +281,8 @@ describe('TENANT_CLUSTERS', () => {
   it('reads name=uri pairs, keeping the commas of a replica set URI inside its entry', () => {
     const env = validateEnvironment({
       MONGODB_URI: uri,
-      TENANT_CLUSTERS: 'default=mongodb://127.0.0.1:27017, eu=mongodb://h1:27017,h2:27017,h3:27017/?replicaSet=rs0&w=majority,atlas=mongodb+srv://user:secret@cluster0.example.net/',
+      TENANT_CLUSTERS:
+        'default=mongodb://127.0.0.1:27017, eu=mongodb://h1:27017,h2:27017,h3:27017/?replicaSet=rs0&w=majority,atlas=mongodb+srv://user:secret@cluster0.example.net/',
     });
     expect(tenantClusters(env)).toEqual([
       { name: 'default', uri: 'mongodb://127.0.0.1:27017' },

@@ -86,7 +86,8 @@ async function expectSourceGone(t: ReturnType<typeof useTestApp>, source: Placem
 }
 
 describe('live moves under concurrent writers (e2e)', () => {
-  const t = useTestApp(twoClusters());
+  // The reconciler runs every second on the instance that runs the moves: it must leave them alone.
+  const t = useTestApp(twoClusters({ RECONCILE_INTERVAL_SECONDS: '1', LIFECYCLE_LEASE_SECONDS: '1' }));
   const operator = bearer(TEST_OPERATOR_KEY);
 
   it.each([

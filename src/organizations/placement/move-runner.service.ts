@@ -45,6 +45,11 @@ class LostMoveLease extends Error {}
 export class MoveRunner {
   private readonly logger = new Logger(MoveRunner.name);
   private readonly instanceId = randomUUID();
+  /**
+   * Moves this instance is running. Its lease is this instance's, so the reconciler here would win
+   * it too: recovery must skip these, or it would roll back a move that is still copying.
+   */
+  private readonly running = new Set<string>();
 
   constructor(
     private readonly organizations: OrganizationsRepository,
@@ -62,15 +67,24 @@ export class MoveRunner {
 
   /** Runs a move this instance has claimed to its end (done, or rolled back). Never throws. */
   async run(move: MoveRecord): Promise<void> {
+    const id = move._id.toHexString();
+    this.running.add(id);
     try {
       await this.forward(move);
     } catch (error) {
       if (error instanceof LostMoveLease) return;
-      this.logger.warn({ err: error, move: move._id.toHexString() }, 'Move failed; rolling back');
+      this.logger.warn({ err: error, move: id }, 'Move failed; rolling back');
       await this.rollBack(move, error).catch((rollbackError: unknown) =>
         this.logger.warn({ err: rollbackError }, 'Rolling back the move failed; recovery retries'),
       );
+    } finally {
+      this.running.delete(id);
     }
+  }
+
+  /** Whether this instance is running the move now. */
+  isRunning(move: MoveRecord): boolean {
+    return this.running.has(move._id.toHexString());
   }
 
   /**

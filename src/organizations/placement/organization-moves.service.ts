@@ -117,7 +117,7 @@ export class OrganizationMoves {
   async recoverInterrupted(): Promise<number> {
     let recovered = 0;
     for (const move of await this.moves.findUnfinished(RECOVERY_BATCH)) {
-      if (!(await this.runner.claim(move))) continue;
+      if (this.runner.isRunning(move) || !(await this.runner.claim(move))) continue;
       this.logger.warn(`Recovering move ${move._id.toHexString()} (phase ${move.phase})`);
       await this.runner.recover(move);
       recovered += 1;

@@ -69,3 +69,22 @@ export class ClusterReportDto {
   @ApiProperty({ type: 'integer', example: 10000 })
   budget: number;
 }
+
+/**
+ * States the clusters this instance is configured with (TENANT_CLUSTERS) as the `cluster` enum of
+ * ChangePlacementDto, so that clients and generated tests see exactly which names are accepted.
+ */
+export function documentConfiguredClusters<D extends { components?: { schemas?: Record<string, unknown> } }>(
+  document: D,
+  clusterNames: readonly string[],
+): D {
+  const schema = document.components?.schemas?.[ChangePlacementDto.name] as
+    { properties?: Record<string, Record<string, unknown>> } | undefined;
+  const cluster = schema?.properties?.cluster;
+  if (cluster) {
+    cluster.enum = [...clusterNames];
+    cluster.example = clusterNames[0];
+    delete cluster.pattern;
+  }
+  return document;
+}
