@@ -243,16 +243,14 @@ try {
     for (const sample of samples) {
       const accountId = new mongoose.Types.ObjectId();
       const membershipId = new mongoose.Types.ObjectId();
-      await master
-        .collection('accounts')
-        .insertOne({
-          _id: accountId,
-          email: `${accountId}@bench.example`,
-          password_hash: 'x',
-          credential_version: 1,
-          created_at: now,
-          updated_at: now,
-        });
+      await master.collection('accounts').insertOne({
+        _id: accountId,
+        email: `${accountId}@bench.example`,
+        password_hash: 'x',
+        credential_version: 1,
+        created_at: now,
+        updated_at: now,
+      });
       await master
         .collection('memberships')
         .insertOne({ _id: membershipId, org_id: sample.orgId, account_id: accountId, role: 'owner', created_at: now, updated_at: now });

@@ -623,6 +623,17 @@ describe('role matrix: every route × an API key of every role (e2e)', () => {
       label: 'DELETE /platform/organizations/:id',
       send: (key) => withKey(key).delete(`/platform/organizations/${someOrgId()}`),
     },
+    {
+      route: 'POST /platform/organizations/:id/placement',
+      label: 'POST /platform/organizations/:id/placement',
+      send: (key) => withKey(key).post(`/platform/organizations/${someOrgId()}/placement`).send({ mode: 'shared' }),
+    },
+    {
+      route: 'GET /platform/moves/:id',
+      label: 'GET /platform/moves/:id',
+      send: (key) => withKey(key).get(`/platform/moves/${someOrgId()}`),
+    },
+    { route: 'GET /platform/clusters', label: 'GET /platform/clusters', send: (key) => withKey(key).get('/platform/clusters') },
   ];
 
   describe('the tables cover every route', () => {
