@@ -288,8 +288,13 @@ try {
     const tokens = await seedOrgs(checkpoint - sharedSeeded, 'shared', `Shared ${checkpoint}`);
     const seedSeconds = (performance.now() - t0) / 1000;
     sharedSeeded = checkpoint;
-    await waitUntilIdle([service.pid]);
+    // The database too: PostgreSQL's autovacuum and analyze after a million inserts would otherwise
+    // run inside the measurement.
+    await waitUntilIdle([service.pid, ...a.pids()], 600_000);
     const figures = await measureOrgs(tokens);
+    const clustersStarted = performance.now();
+    const { status: clustersStatus } = await call('GET', '/platform/clusters', { token: operator });
+    figures.platform_clusters = { ms: Math.round(performance.now() - clustersStarted), status: clustersStatus };
     sharedScale.push({ organizations: checkpoint, seed_seconds: Number(seedSeconds.toFixed(1)), ...figures });
     log(`shared at ${checkpoint} organizations (seeded in ${seedSeconds.toFixed(0)} s): ${JSON.stringify(figures)}`);
   }
@@ -302,16 +307,16 @@ try {
     const seedSeconds = (performance.now() - t0) / 1000;
     const perThousand = (seedSeconds / (checkpoint - collectionsSeeded)) * 1000;
     collectionsSeeded = checkpoint;
-    await waitUntilIdle([service.pid]);
+    await waitUntilIdle([service.pid, ...a.pids()], 600_000);
     const figures = await measureOrgs(tokens);
     const orgCreate = await timed(10, async () => {
       const { org } = await newOrg();
       if (!org.placement) throw new Error('no placement');
     });
-    const clusters = await timed(3, async () => {
-      const { status } = await call('GET', '/platform/clusters', { token: operator });
-      if (status !== 200) throw new Error(`clusters: ${status}`);
-    });
+    // Measured once: the report is then served from its 10 s cache.
+    const clustersStarted = performance.now();
+    const { status: clustersStatus } = await call('GET', '/platform/clusters', { token: operator });
+    const clusters = { ms: Math.round(performance.now() - clustersStarted), status: clustersStatus };
     collectionScale.push({
       organizations: checkpoint,
       seconds_per_1000_collections: Number(perThousand.toFixed(2)),
@@ -338,18 +343,18 @@ try {
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   const first = sharedScale[0];
   const lines = [
-    '| shared-mode organizations | seeded in (s) | record read median / p99 (ms) | record create median / p99 (ms) | read vs first |',
-    '|---:|---:|---:|---:|---:|',
+    '| shared-mode organizations | seeded in (s) | record read median / p99 (ms) | record create median / p99 (ms) | read vs first | GET /platform/clusters (ms, status) |',
+    '|---:|---:|---:|---:|---:|---:|',
     ...sharedScale.map(
       (r) =>
-        `| ${r.organizations} | ${r.seed_seconds} | ${r.record_read.median_ms} / ${r.record_read.p99_ms} | ${r.record_create.median_ms} / ${r.record_create.p99_ms} | ${(r.record_read.median_ms / first.record_read.median_ms).toFixed(2)}× |`,
+        `| ${r.organizations} | ${r.seed_seconds} | ${r.record_read.median_ms} / ${r.record_read.p99_ms} | ${r.record_create.median_ms} / ${r.record_create.p99_ms} | ${(r.record_read.median_ms / first.record_read.median_ms).toFixed(2)}× | ${r.platform_clusters.ms} (${r.platform_clusters.status}) |`,
     ),
     '',
-    '| collection-mode organizations | s per 1000 collections | record read median / p99 (ms) | record create median (ms) | org create median (ms) | GET /platform/clusters median (ms) |',
+    '| collection-mode organizations | s per 1000 collections | record read median / p99 (ms) | record create median (ms) | org create median (ms) | GET /platform/clusters (ms, status) |',
     '|---:|---:|---:|---:|---:|---:|',
     ...collectionScale.map(
       (r) =>
-        `| ${r.organizations} | ${r.seconds_per_1000_collections} | ${r.record_read.median_ms} / ${r.record_read.p99_ms} | ${r.record_create.median_ms} | ${r.organization_create.median_ms} | ${r.platform_clusters.median_ms} |`,
+        `| ${r.organizations} | ${r.seconds_per_1000_collections} | ${r.record_read.median_ms} / ${r.record_read.p99_ms} | ${r.record_create.median_ms} | ${r.organization_create.median_ms} | ${r.platform_clusters.ms} (${r.platform_clusters.status}) |`,
     ),
     '',
     '| documents | write freeze (ms) | whole move (s) | writes acknowledged / refused |',

@@ -101,9 +101,12 @@ export class OrganizationsService {
     return this.organizations.writeState(orgId);
   }
 
-  /** Organizations per placement mode on each cluster. */
-  countByPlacement(): Promise<{ cluster: string; mode: string; organizations: number }[]> {
-    return this.organizations.countByPlacement();
+  /** Organizations in each placement mode on the cluster. */
+  async countByMode(cluster: string): Promise<{ shared: number; collection: number; database: number }> {
+    const [shared, collection, database] = await Promise.all(
+      (['shared', 'collection', 'database'] as const).map((mode) => this.organizations.countInPlacement(cluster, mode)),
+    );
+    return { shared, collection, database };
   }
 
   /** The visible organization with this name's slug; 400 for a name no organization could have, 404 for none. */

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ExpiringCache } from '../common/cache/expiring-cache.js';
 import { toObjectId } from '../common/database/object-id.js';
 import { AppConfig } from '../config/app-config.js';
 import { OrganizationsService, toView } from '../organizations/organizations.service.js';
@@ -11,10 +12,14 @@ import type { ChangePlacementDto, ClusterReportDto, MoveViewDto } from './dto/pl
 
 /** How long GET /platform/clusters waits for each cluster's ping. */
 const PING_TIMEOUT_MS = 1000;
+/** How long a clusters report is served before it is measured again. */
+const REPORT_TTL_MS = 10_000;
 
 /** Where organizations' data lives, for operators: moves between placements and the clusters' state. */
 @Injectable()
 export class PlatformPlacementService {
+  private readonly reports = new ExpiringCache<ClusterReportDto[]>({ ttlMs: REPORT_TTL_MS, maxEntries: 1 });
+
   constructor(
     private readonly moves: OrganizationMoves,
     private readonly organizations: OrganizationsService,
@@ -33,17 +38,22 @@ export class PlatformPlacementService {
     return moveView(await this.moves.get(toObjectId(moveId)));
   }
 
-  async clusterReports(): Promise<ClusterReportDto[]> {
-    const counts = await this.organizations.countByPlacement();
+  /**
+   * Each cluster's report. Counting organizations and listing a cluster's databases costs more the
+   * more there are, so a report is kept for REPORT_TTL_MS and concurrent callers share one.
+   */
+  clusterReports(): Promise<ClusterReportDto[]> {
+    return this.reports.getOrLoad('clusters', () => this.measureClusters());
+  }
+
+  private measureClusters(): Promise<ClusterReportDto[]> {
     return Promise.all(
       this.clusters.names().map(async (name) => {
-        const reachable = await this.clusters.reachable(name, PING_TIMEOUT_MS);
+        const [reachable, organizations] = await Promise.all([
+          this.clusters.reachable(name, PING_TIMEOUT_MS),
+          this.organizations.countByMode(name),
+        ]);
         const usage = reachable ? await this.storage.usage(name).catch(() => null) : null;
-        const organizations = { shared: 0, collection: 0, database: 0 };
-        for (const count of counts) {
-          if (count.cluster === name && count.mode in organizations)
-            organizations[count.mode as keyof typeof organizations] += count.organizations;
-        }
         return {
           name,
           reachable,

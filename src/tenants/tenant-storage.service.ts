@@ -123,7 +123,8 @@ export class TenantStorage {
     const tenantDb = this.config.mongo.tenantDbName;
     const admin = await this.database(cluster, tenantDb);
     return this.clusters.run(cluster, async () => {
-      const { databases } = await admin.admin().listDatabases({ nameOnly: true });
+      // authorizedDatabases: a user without the listDatabases privilege (common on Atlas) still sees its own.
+      const { databases } = await admin.admin().listDatabases({ nameOnly: true, authorizedDatabases: true });
       const names = databases.map(({ name }) => name).filter((name) => name === tenantDb || name.startsWith(`${tenantDb}_`));
       const usage: ClusterUsage = { collections: 0, indexes: 0 };
       for (const name of names) {

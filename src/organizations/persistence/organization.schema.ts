@@ -118,4 +118,6 @@ OrganizationSchema.index({ status: 1, 'operation.lease_until': 1 });
 // Reconciler: organizations with (or moving into) a collection of their own, an `$or` of these two,
 // so that a million shared-mode organizations are not read on every pass.
 OrganizationSchema.index({ 'placement.mode': 1 });
+// GET /platform/clusters: organizations per mode on each cluster, one index-only count each.
+OrganizationSchema.index({ 'placement.cluster': 1, 'placement.mode': 1 });
 OrganizationSchema.index({ 'move.to.mode': 1 });

@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted } from 'mongoose';
 import { type ObjectId, toObjectId } from '../../common/database/object-id.js';
 import { AppConfig } from '../../config/app-config.js';
-import type { Placement } from '../../tenants/placement.js';
+import type { Placement, PlacementMode } from '../../tenants/placement.js';
 import {
   isSuspended,
   type MoveInProgress,
@@ -291,11 +291,13 @@ export class OrganizationsRepository {
   }
 
   /** Organizations per placement mode on each cluster. */
-  async countByPlacement(): Promise<{ cluster: string; mode: string; organizations: number }[]> {
-    const groups = await this.organizations.aggregate<{ _id: { cluster: string; mode: string }; organizations: number }>([
-      { $group: { _id: { cluster: '$placement.cluster', mode: '$placement.mode' }, organizations: { $sum: 1 } } },
-    ]);
-    return groups.map(({ _id, organizations }) => ({ cluster: _id.cluster, mode: _id.mode, organizations }));
+  /**
+   * Organizations in one mode on one cluster: a count over the `{placement.cluster, placement.mode}`
+   * index, which MongoDB answers from the index alone. (A `$group` over every organization read a
+   * million documents per call and outlasted the socket timeout on FerretDB.)
+   */
+  countInPlacement(cluster: string, mode: string): Promise<number> {
+    return this.organizations.countDocuments({ 'placement.cluster': cluster, 'placement.mode': mode as PlacementMode });
   }
 
   private transition(filter: Record<string, unknown>, update: Record<string, unknown>): Promise<OrganizationRecord | null> {

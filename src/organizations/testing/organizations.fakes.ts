@@ -270,15 +270,8 @@ export class InMemoryOrganizations implements Surface<OrganizationsRepository> {
     }
   }
 
-  async countByPlacement(): Promise<{ cluster: string; mode: string; organizations: number }[]> {
-    const groups = new Map<string, { cluster: string; mode: string; organizations: number }>();
-    for (const { placement } of this.all()) {
-      const key = `${placement.cluster}/${placement.mode}`;
-      const group = groups.get(key) ?? { cluster: placement.cluster, mode: placement.mode, organizations: 0 };
-      group.organizations += 1;
-      groups.set(key, group);
-    }
-    return [...groups.values()];
+  async countInPlacement(cluster: string, mode: string): Promise<number> {
+    return this.all().filter(({ placement }) => placement.cluster === cluster && placement.mode === mode).length;
   }
 
   private all(): OrganizationRecord[] {
