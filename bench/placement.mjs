@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = join(ROOT, '.local', 'bench-placement');
 const SIZES = (process.env.BENCH_MOVE_SIZES ?? '1000,10000,100000').split(',').map(Number);
-const READS = Number(process.env.BENCH_READS ?? 3000);
+const READS = Number(process.env.BENCH_READS ?? 5000);
 const STAGES = new Set((process.env.BENCH_PLACEMENT_STAGES ?? 'moves,reads,shared_scale,collection_scale').split(','));
 const SHARED_CHECKPOINTS = (process.env.BENCH_SHARED_ORGS ?? '10000,100000,1000000').split(',').map(Number);
 const COLLECTION_CHECKPOINTS = (process.env.BENCH_COLLECTION_ORGS ?? '1000,10000,50000').split(',').map(Number);
@@ -142,35 +142,53 @@ try {
     );
   }
 
+  // Reads per mode in interleaved rounds (collection, shared, database, collection, ...), so that a
+  // slower stretch of the machine does not land on one mode: medians over the rounds.
   const reads = {};
+  const READ_ROUNDS = 5;
+  const readers = [];
   for (const mode of STAGES.has('reads') ? ['collection', 'shared', 'database'] : []) {
     const { org, token } = await newOrg();
     if (mode !== 'collection') await move(org.id, { mode });
     const ids = [];
     for (let i = 0; i < 100; i += 1) ids.push((await call('POST', '/org/records', { token, body: { i } })).body.id);
     // Other organizations' documents alongside, so the shared collection is not the organization's alone.
-    if (mode === 'shared')
+    if (mode === 'shared') {
       await seed(
         { cluster: 'default', database: 'tenant_db', collection: 'shared_records' },
         new mongoose.Types.ObjectId().toHexString(),
         20_000,
       );
-    for (let i = 0; i < 200; i += 1) await call('GET', `/org/records/${ids[i % ids.length]}`, { token });
-    await waitUntilIdle([service.pid]);
-    const cpuBefore = cpuSeconds(service.pid);
-    const latencies = [];
-    for (let i = 0; i < READS; i += 1) {
-      const t0 = performance.now();
-      const { status } = await call('GET', `/org/records/${ids[i % ids.length]}`, { token });
-      latencies.push(performance.now() - t0);
-      if (status !== 200) throw new Error(`read in ${mode} mode: ${status}`);
     }
-    const cpu = cpuSeconds(service.pid) - cpuBefore;
-    latencies.sort((x, y) => x - y);
+    for (let i = 0; i < 200; i += 1) await call('GET', `/org/records/${ids[i % ids.length]}`, { token });
+    readers.push({ mode, token, ids, rounds: [] });
+  }
+  for (let round = 0; round < READ_ROUNDS; round += 1) {
+    for (const reader of readers) {
+      await waitUntilIdle([service.pid]);
+      const cpuBefore = cpuSeconds(service.pid);
+      const latencies = [];
+      const count = Math.round(READS / READ_ROUNDS);
+      for (let i = 0; i < count; i += 1) {
+        const t0 = performance.now();
+        const { status } = await call('GET', `/org/records/${reader.ids[i % reader.ids.length]}`, { token: reader.token });
+        latencies.push(performance.now() - t0);
+        if (status !== 200) throw new Error(`read in ${reader.mode} mode: ${status}`);
+      }
+      latencies.sort((x, y) => x - y);
+      reader.rounds.push({
+        median_ms: median(latencies),
+        p99_ms: latencies[Math.floor(latencies.length * 0.99)],
+        cpu_us: ((cpuSeconds(service.pid) - cpuBefore) / count) * 1e6,
+      });
+    }
+  }
+  for (const { mode, rounds } of readers) {
     reads[mode] = {
-      median_ms: Number(median(latencies).toFixed(3)),
-      p99_ms: Number(latencies[Math.floor(latencies.length * 0.99)].toFixed(3)),
-      service_cpu_us_per_read: Math.round((cpu / READS) * 1e6),
+      median_ms: Number(median(rounds.map((r) => r.median_ms)).toFixed(3)),
+      p99_ms: Number(median(rounds.map((r) => r.p99_ms)).toFixed(3)),
+      service_cpu_us_per_read: Math.round(median(rounds.map((r) => r.cpu_us))),
+      cpu_us_per_round: rounds.map((r) => Math.round(r.cpu_us)),
     };
     log(`${mode}: ${JSON.stringify(reads[mode])}`);
   }

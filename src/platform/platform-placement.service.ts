@@ -14,6 +14,12 @@ import type { ChangePlacementDto, ClusterReportDto, MoveViewDto } from './dto/pl
 const PING_TIMEOUT_MS = 1000;
 /** How long a clusters report is served before it is measured again. */
 const REPORT_TTL_MS = 10_000;
+/**
+ * How long the organization counts may take before the report goes out without them. MongoDB
+ * answers each from the `{placement.cluster, placement.mode}` index; FerretDB reads every
+ * organization (about 4 s at 10,000 on this machine, see BENCHMARKS.md).
+ */
+const COUNT_TIMEOUT_MS = 2000;
 
 /** Where organizations' data lives, for operators: moves between placements and the clusters' state. */
 @Injectable()
@@ -51,7 +57,7 @@ export class PlatformPlacementService {
       this.clusters.names().map(async (name) => {
         const [reachable, organizations] = await Promise.all([
           this.clusters.reachable(name, PING_TIMEOUT_MS),
-          this.organizations.countByMode(name),
+          withinTime(this.organizations.countByMode(name), COUNT_TIMEOUT_MS),
         ]);
         const usage = reachable ? await this.storage.usage(name).catch(() => null) : null;
         return {
@@ -80,4 +86,17 @@ function moveView(move: MoveRecord): MoveViewDto {
     write_freeze_ms: move.write_freeze_ms ?? null,
     ...(move.error ? { error: move.error } : {}),
   };
+}
+
+/** The promise's value, or null if it takes longer than `ms` (it is left to finish on its own). */
+async function withinTime<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  try {
+    return await Promise.race([promise.catch(() => null), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -14,6 +14,9 @@ import {
   type PendingOperation,
 } from './organization.schema.js';
 
+/** How long the server may spend on one count of organizations (see countInPlacement). */
+const COUNT_MAX_TIME_MS = 2000;
+
 /** Organizations in these states exist for clients; the others are mid-create or mid-delete. */
 export const VISIBLE_STATUSES: readonly OrganizationStatus[] = [OrganizationStatus.Active, OrganizationStatus.Migrating];
 
@@ -297,7 +300,11 @@ export class OrganizationsRepository {
    * million documents per call and outlasted the socket timeout on FerretDB.)
    */
   countInPlacement(cluster: string, mode: string): Promise<number> {
-    return this.organizations.countDocuments({ 'placement.cluster': cluster, 'placement.mode': mode as PlacementMode });
+    // maxTimeMS: a count the report gave up on must not keep running on the server.
+    return this.organizations
+      .countDocuments({ 'placement.cluster': cluster, 'placement.mode': mode as PlacementMode })
+      .maxTimeMS(COUNT_MAX_TIME_MS)
+      .exec();
   }
 
   private transition(filter: Record<string, unknown>, update: Record<string, unknown>): Promise<OrganizationRecord | null> {

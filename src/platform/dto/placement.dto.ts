@@ -58,7 +58,9 @@ export class ClusterReportDto {
   @ApiProperty({ example: 'default' })
   name: string;
   reachable: boolean;
-  organizations: ClusterOrganizationsDto;
+  /** Organizations per mode on the cluster; null when they could not be counted within 2 s (FerretDB counts by reading every organization). */
+  @ApiProperty({ type: ClusterOrganizationsDto, nullable: true })
+  organizations: ClusterOrganizationsDto | null;
   /** Collections of its tenant databases; null while it cannot be reached. */
   @ApiProperty({ type: 'integer', nullable: true })
   collections: number | null;
