@@ -21,7 +21,7 @@ export interface PlacementChoice {
 /** Where a new organization's data goes: DEFAULT_PLACEMENT on DEFAULT_CLUSTER, within the collection budget. */
 @Injectable()
 export class PlacementPolicy {
-  private readonly usage = new Map<string, { value: ClusterUsage; measuredAt: number }>();
+  private readonly usage = new Map<string, { value: ClusterUsage; measuredAt: number; refreshing?: Promise<void> }>();
 
   constructor(
     private readonly storage: TenantStorage,
@@ -46,11 +46,31 @@ export class PlacementPolicy {
     return { placement: placementOf('collection', defaultCluster, where, tenantDb) };
   }
 
+  /**
+   * The cluster's last measured usage. Only the first create after start waits for a measurement;
+   * later ones use the last one while a fresh one is taken in the background, since measuring
+   * lists every tenant database (on FerretDB, dbStats over 50,000 collections outlasted the socket
+   * timeout and failed the create it ran in).
+   */
   private async measured(cluster: string): Promise<ClusterUsage> {
     const known = this.usage.get(cluster);
-    if (known && Date.now() - known.measuredAt < USAGE_TTL_MS) return known.value;
-    const value = await this.storage.usage(cluster);
-    this.usage.set(cluster, { value, measuredAt: Date.now() });
-    return value;
+    if (!known) {
+      const value = await this.storage.usage(cluster);
+      this.usage.set(cluster, { value, measuredAt: Date.now() });
+      return value;
+    }
+    if (Date.now() - known.measuredAt >= USAGE_TTL_MS && !known.refreshing) {
+      known.refreshing = this.storage.usage(cluster).then(
+        (value) => {
+          this.usage.set(cluster, { value, measuredAt: Date.now() });
+        },
+        () => {
+          // Kept as it was; the next create after the TTL tries again.
+          known.measuredAt = Date.now();
+          known.refreshing = undefined;
+        },
+      );
+    }
+    return known.value;
   }
 }
