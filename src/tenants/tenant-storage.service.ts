@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import mongoose from 'mongoose';
 import type { mongo } from 'mongoose';
-import { hasMongoErrorCode, MongoErrorCode } from '../common/database/mongo-errors.js';
+import { hasMongoErrorCode, isOnlyDuplicateKeyErrors, MongoErrorCode } from '../common/database/mongo-errors.js';
 import type { ObjectId } from '../common/database/object-id.js';
 import { AppConfig } from '../config/app-config.js';
 import { TenantClusters } from './clusters/tenant-clusters.service.js';
@@ -295,8 +295,6 @@ async function insertIgnoringDuplicates(target: mongo.Collection, documents: mon
   try {
     await target.insertMany(documents, { ordered: false });
   } catch (error) {
-    const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
-    const list: unknown[] = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-    if (list.length === 0 || list.some((writeError) => !hasMongoErrorCode(writeError, MongoErrorCode.DuplicateKey))) throw error;
+    if (!isOnlyDuplicateKeyErrors(error)) throw error;
   }
 }

@@ -34,3 +34,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof mongoose.mongo.MongoNetworkError) return true;
   return error instanceof mongoose.mongo.MongoError && (error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('ResetPool'));
 }
+
+/**
+ * True when every write of an unordered bulk insert that failed was refused as a duplicate: a
+ * repeated copy meets documents it copied already, which is expected.
+ */
+export function isOnlyDuplicateKeyErrors(error: unknown): boolean {
+  const writeErrors = (error as { writeErrors?: unknown } | null)?.writeErrors;
+  const list: unknown[] = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+  return list.length > 0 && list.every(isDuplicateKeyError);
+}

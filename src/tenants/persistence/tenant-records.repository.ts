@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { mongo } from 'mongoose';
+import { isOnlyDuplicateKeyErrors } from '../../common/database/mongo-errors.js';
 import { type ObjectId, toObjectId } from '../../common/database/object-id.js';
 import { TenantClusters } from '../clusters/tenant-clusters.service.js';
 import type { Placement } from '../placement.js';
@@ -131,7 +132,5 @@ function asId(id: ObjectId | string): ObjectId {
 }
 
 function ignoreDuplicates(error: unknown): void {
-  const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
-  const list: unknown[] = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-  if (list.length === 0 || list.some((writeError) => (writeError as { code?: unknown }).code !== 11000)) throw error;
+  if (!isOnlyDuplicateKeyErrors(error)) throw error;
 }
