@@ -1,4 +1,6 @@
+import { jest } from '@jest/globals';
 import { Types } from 'mongoose';
+import { TenantStorage } from '../../src/tenants/tenant-storage.service.js';
 import { expectError } from '../support/expect-error.js';
 import { bearer } from '../support/fetch-client.js';
 import { organizationOf, type PlacementView, requestMove, storedAt, untilMoveEnds } from '../support/placement.js';
@@ -161,6 +163,16 @@ describe('live moves under concurrent writers (e2e)', () => {
       updated_at: new Date(),
     }));
     await t.db.collectionAt(owner.org.placement).insertMany(seeded);
+    // The move is held before its copy starts until the refusals below are checked, so that it
+    // cannot finish first on a busy machine.
+    const storage = t.app.get(TenantStorage, { strict: false });
+    const provision = storage.provision.bind(storage);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const hold = jest.spyOn(storage, 'provision').mockImplementationOnce(async (placement) => {
+      await held;
+      return provision(placement);
+    });
     const moves = await Promise.all([
       requestMove(t, owner.org.id, { mode: 'shared' }),
       requestMove(t, owner.org.id, { mode: 'database' }),
@@ -177,6 +189,9 @@ describe('live moves under concurrent writers (e2e)', () => {
     );
     expectError(await t.withToken(owner.token).delete('/org/delete').query({ organization_name: owner.org.organization_name }), 409);
     expectError(await t.http().delete(`/platform/organizations/${owner.org.id}`).set(operator), 409);
+    expect(hold).toHaveBeenCalledTimes(1);
+    release();
+    hold.mockRestore();
     expect(await untilMoveEnds(t, running.body.id)).toMatchObject({ phase: 'done' });
     // Once it is over, the organization can be renamed again.
     await t

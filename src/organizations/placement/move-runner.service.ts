@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { CrashPoints } from '../../common/faults/crash-points.js';
 import { LeasesRepository } from '../../common/locks/leases.repository.js';
+import type { ObjectId } from '../../common/database/object-id.js';
 import { AppConfig } from '../../config/app-config.js';
 import { type Placement, samePlacement } from '../../tenants/placement.js';
 import { TenantStorage } from '../../tenants/tenant-storage.service.js';
@@ -61,8 +62,24 @@ export class MoveRunner {
   ) {}
 
   /** Takes the move's lease; false when another instance holds it. */
-  claim(move: MoveRecord): Promise<boolean> {
+  claim(move: Pick<MoveRecord, '_id'>): Promise<boolean> {
     return this.leases.acquire(leaseName(move), this.instanceId, this.config.lifecycle.leaseSeconds);
+  }
+
+  /**
+   * For a move this instance is about to start, before it is stored: marks it running here and
+   * takes its lease, so that no reconciler (this instance's or another's) recovers it meanwhile.
+   * `forget` undoes this when the move does not start after all.
+   */
+  async reserve(moveId: ObjectId): Promise<boolean> {
+    this.running.add(moveId.toHexString());
+    if (await this.claim({ _id: moveId })) return true;
+    this.forget(moveId);
+    return false;
+  }
+
+  forget(moveId: ObjectId): void {
+    this.running.delete(moveId.toHexString());
   }
 
   /** Runs a move this instance has claimed to its end (done, or rolled back). Never throws. */
@@ -226,6 +243,6 @@ export class MoveRunner {
   }
 }
 
-function leaseName(move: MoveRecord): string {
+function leaseName(move: Pick<MoveRecord, '_id'>): string {
   return `move:${move._id.toHexString()}`;
 }

@@ -57,23 +57,33 @@ export class OrganizationMoves {
     const to = placementOf(target.mode, cluster, { id: org._id.toHexString(), slug: org.slug }, this.config.mongo.tenantDbName);
     if (samePlacement(org.placement, to)) return { alreadyThere: org };
     if (org.status !== OrganizationStatus.Active || org.move) throw new OrganizationBusyError();
-    const move = await this.moves.insert({ _id: newObjectId(), org_id: org._id, from: org.placement, to });
-    // Held before the organization shows the move, so that recovery never takes a move that is just starting.
-    await this.runner.claim(move);
-    // Contended with renames, deletes and other moves through the ticket of the epoch they all leave.
+    const moveId = newObjectId();
+    // Reserved before the move is stored, so that no reconciler takes a move that is just starting.
+    if (!(await this.runner.reserve(moveId))) throw new OrganizationBusyError();
+    try {
+      const move = await this.moves.insert({ _id: moveId, org_id: org._id, from: org.placement, to });
+      if (!(await this.begin(org, move))) {
+        await this.moves.remove(move._id);
+        throw new OrganizationBusyError();
+      }
+      void this.runner.run(move);
+      return { started: move };
+    } catch (error) {
+      this.runner.forget(moveId);
+      throw error;
+    }
+  }
+
+  /** Shows the move on the organization; contended with renames, deletes and other moves through the ticket of the epoch they all leave. */
+  private async begin(org: OrganizationRecord, move: MoveRecord): Promise<boolean> {
     const ticket = `${org._id.toHexString()}:${org.lifecycle_epoch}`;
     const holder = randomUUID();
-    const moving = (await this.tickets.take(ticket, holder))
-      ? await this.organizations
-          .beginMove(org, { id: move._id, phase: MovePhase.Copying, to } satisfies MoveInProgress)
-          .finally(() => this.tickets.release(ticket, holder))
-      : null;
-    if (!moving) {
-      await this.moves.remove(move._id);
-      throw new OrganizationBusyError();
+    if (!(await this.tickets.take(ticket, holder))) return false;
+    try {
+      return (await this.organizations.beginMove(org, { id: move._id, phase: MovePhase.Copying, to: move.to } satisfies MoveInProgress)) !== null;
+    } finally {
+      await this.tickets.release(ticket, holder);
     }
-    void this.runner.run(move);
-    return { started: move };
   }
 
   async get(moveId: ObjectId): Promise<MoveRecord> {
