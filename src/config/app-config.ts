@@ -96,6 +96,16 @@ export class AppConfig {
     defaultCluster: string;
     collectionBudget: number;
   };
+  /** What one organization may hold and ask of its tenant data. */
+  readonly tenantData: {
+    maxIndexes: number;
+    /** Default quotas; an operator's override on the organization wins. */
+    maxDocuments: number;
+    maxBytes: number;
+    /** Requests per second per organization on /org/records*, per instance. */
+    rateLimit: number;
+    importMaxBytes: number;
+  };
   /** Test-only fault injection: the name of the lifecycle step at which the process exits. */
   readonly testCrashPoint: string | undefined;
 
@@ -162,6 +172,13 @@ export class AppConfig {
       defaultPlacement: env.DEFAULT_PLACEMENT,
       defaultCluster: env.DEFAULT_CLUSTER,
       collectionBudget: env.TENANT_COLLECTION_BUDGET,
+    };
+    this.tenantData = {
+      maxIndexes: env.TENANT_MAX_INDEXES,
+      maxDocuments: env.TENANT_MAX_DOCUMENTS,
+      maxBytes: env.TENANT_MAX_BYTES,
+      rateLimit: env.TENANT_RATE_LIMIT,
+      importMaxBytes: env.IMPORT_MAX_BYTES,
     };
     this.testCrashPoint = env.TEST_CRASH_POINT;
     Object.freeze(this);

@@ -245,6 +245,41 @@ export class EnvironmentVariables {
   @Max(10_000_000)
   TENANT_COLLECTION_BUDGET = 10_000;
 
+  /** Secondary indexes one organization may create on its records. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(60)
+  TENANT_MAX_INDEXES = 10;
+
+  /** Default quota: records per organization (operators override one organization's). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000_000)
+  TENANT_MAX_DOCUMENTS = 1_000_000;
+
+  /** Default quota: bytes of record data (JSON) per organization. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(Number.MAX_SAFE_INTEGER)
+  TENANT_MAX_BYTES = 1024 ** 3;
+
+  /** Requests per second per organization on /org/records* on each instance, then 429. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  TENANT_RATE_LIMIT = 200;
+
+  /** The largest body POST /org/import accepts. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(1024 ** 4)
+  IMPORT_MAX_BYTES = 256 * 1024 ** 2;
+
   @IsOptional()
   @IsString()
   TEST_CRASH_POINT?: string;
