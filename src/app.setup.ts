@@ -20,7 +20,8 @@ import { documentConfiguredClusters } from './platform/dto/placement.dto.js';
 import { assignRequestId, REQUEST_ID_HEADER } from './common/http/request-id.js';
 import { AppConfig } from './config/app-config.js';
 import { RECORD_DATA, RECORD_DATA_SCHEMA } from './records/dto/record-data.openapi.js';
-import { RECORD_MAX_BYTES } from './records/record-limits.js';
+import { RECORD_MAX_BYTES, ROUTE_BODY_LIMITS } from './records/record-limits.js';
+import { acceptNdjsonStreams } from './records/transfer/ndjson-content-type.js';
 
 /** The HTTP server: Fastify with a body limit that fits the largest allowed record. */
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
@@ -38,6 +39,12 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     reply.headers(headers);
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
+  });
+  acceptNdjsonStreams(adapter.getInstance());
+  // Routes that take more than one record get a limit of their own.
+  adapter.getInstance().addHook('onRoute', (route) => {
+    const limit = ROUTE_BODY_LIMITS[route.url];
+    if (limit !== undefined) route.bodyLimit = limit;
   });
   closeKeepAliveConnectionsOnClose(adapter.getInstance());
   return adapter;

@@ -198,7 +198,8 @@ describe('platform operators (e2e)', () => {
     it('answers the organization with its member count, right after members join', async () => {
       const team = await createTeam(t);
       const found = await operator().get(`/platform/organizations/${team.org.org.id}`).expect(200);
-      expect(Object.keys(found.body).sort()).toEqual(PLATFORM_VIEW_KEYS);
+      expect(Object.keys(found.body).sort()).toEqual([...PLATFORM_VIEW_KEYS, 'quota', 'usage'].sort());
+      expect(found.body).toMatchObject({ quota: { max_documents: 1_000_000, max_bytes: 1024 ** 3 }, usage: { documents: 0, bytes: 0 } });
       expect(found.body).toMatchObject({ id: team.org.org.id, slug: team.org.org.slug, member_count: 4, suspended: false });
       await addMember(t, team.org.token, 'member');
       expect((await operator().get(`/platform/organizations/${team.org.org.id}`).expect(200)).body.member_count).toBe(5);

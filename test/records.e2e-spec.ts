@@ -85,7 +85,7 @@ describe('tenant records /org/records (e2e)', () => {
     ['a non-numeric limit', { limit: 'ten' }],
     ['a malformed cursor', { cursor: 'not-a-cursor' }],
     ['an operator in the cursor', { 'cursor[$gt]': '' }],
-    ['an unknown query field', { sort: '-_id' }],
+    ['an unknown query field', { order: '-_id' }],
   ])('refuses %s with 400', async (_label, query) => {
     expectError(await t.withToken(a.token).get('/org/records').query(query), 400);
   });

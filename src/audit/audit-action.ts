@@ -14,4 +14,8 @@ export enum AuditAction {
   ApiKeyRevoked = 'api_key.revoked',
   LoginSucceeded = 'login.succeeded',
   LoginFailed = 'login.failed',
+  RecordIndexCreated = 'record_index.created',
+  RecordIndexDropped = 'record_index.dropped',
+  RecordsExported = 'records.exported',
+  RecordsImported = 'records.imported',
 }

@@ -22,6 +22,7 @@ import { MoveRunner } from './placement/move-runner.service.js';
 import { MovesRepository } from './placement/moves.repository.js';
 import { OrganizationMoves } from './placement/organization-moves.service.js';
 import { PlacementPolicy } from './placement/placement-policy.service.js';
+import { OrganizationQuotas } from './quotas/organization-quotas.service.js';
 
 /** Organizations: their lifecycle (create, rename, delete, recovery), placement and moves, suspension and lookups. */
 @Module({
@@ -53,7 +54,15 @@ import { PlacementPolicy } from './placement/placement-policy.service.js';
     MovesRepository,
     MoveRunner,
     OrganizationMoves,
+    OrganizationQuotas,
   ],
-  exports: [OrganizationsService, OrganizationReconciler, OrganizationCleanup, OrganizationSuspensions, OrganizationMoves],
+  exports: [
+    OrganizationsService,
+    OrganizationReconciler,
+    OrganizationCleanup,
+    OrganizationSuspensions,
+    OrganizationMoves,
+    OrganizationQuotas,
+  ],
 })
 export class OrganizationsModule {}

@@ -9,6 +9,7 @@ import { CollectionStatsDto, DeletedOrganizationDto, OrganizationPageDto, Organi
 import { OrganizationLifecycleService } from './lifecycle/organization-lifecycle.service.js';
 import { organizationNameProblem, slugify, slugPrefix } from './organization-name.js';
 import { OrganizationSuspensions } from './organization-suspensions.service.js';
+import { OrganizationQuotas } from './quotas/organization-quotas.service.js';
 import {
   InvalidOrganizationInputError,
   NotYourOrganizationError,
@@ -30,6 +31,7 @@ export class OrganizationsService {
     private readonly tenants: TenantStorage,
     private readonly uniqueValues: UniqueValueLookup,
     private readonly suspensions: OrganizationSuspensions,
+    private readonly quotas: OrganizationQuotas,
   ) {}
 
   async getByName(name: string): Promise<OrganizationViewDto> {
@@ -73,7 +75,7 @@ export class OrganizationsService {
 
   async collectionStats(caller: { orgId: string }): Promise<CollectionStatsDto> {
     const org = await this.findOwnOrganization(caller);
-    return this.tenants.stats(org._id, org.placement);
+    return { ...(await this.tenants.stats(org._id, org.placement)), quota: this.quotas.quotaOf(org) };
   }
 
   /** The caller's organization; a token whose organization is gone or going is no longer valid. */

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Put, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedOperator } from '../common/access/authenticated-member.js';
 import { CurrentOperator, OperatorAuthenticated } from '../common/access/operator-authenticated.decorator.js';
@@ -6,7 +6,13 @@ import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
 import { ApiIdParam, IdParam } from '../common/http/object-id.param.js';
 import { Origin, type RequestOrigin } from '../common/http/request-origin.js';
 import { DeletedOrganizationDto } from '../organizations/dto/organization.view.dto.js';
-import { PlatformOrganizationPageDto, PlatformOrganizationViewDto } from './dto/platform-organization.view.dto.js';
+import { QuotaDto } from '../organizations/dto/quota.dto.js';
+import { QuotaChangeDto } from './dto/quota-change.dto.js';
+import {
+  PlatformOrganizationDetailDto,
+  PlatformOrganizationPageDto,
+  PlatformOrganizationViewDto,
+} from './dto/platform-organization.view.dto.js';
 import { PlatformOrganizationsQuery } from './dto/platform-organizations.query.js';
 import { PlatformOrganizationsService } from './platform-organizations.service.js';
 
@@ -35,10 +41,24 @@ export class PlatformOrganizationsController {
   @Get(':id')
   @ApiIdParam('organization')
   @ApiOperation({ operationId: 'getPlatformOrganization' })
-  @ApiOkResponse({ type: PlatformOrganizationViewDto })
+  @ApiOkResponse({ type: PlatformOrganizationDetailDto })
   @ApiNotFoundResponse(NOT_FOUND)
-  get(@IdParam('organization') id: string): Promise<PlatformOrganizationViewDto> {
+  get(@IdParam('organization') id: string): Promise<PlatformOrganizationDetailDto> {
     return this.organizations.get(id);
+  }
+
+  /**
+   * Set the organization's quota: each limit given replaces the default (TENANT_MAX_DOCUMENTS,
+   * TENANT_MAX_BYTES), each left out goes back to it. Writes over it get 403 "Quota exceeded";
+   * what is stored already stays.
+   */
+  @Put(':id/quota')
+  @ApiIdParam('organization')
+  @ApiOperation({ operationId: 'setPlatformOrganizationQuota' })
+  @ApiOkResponse({ type: QuotaDto })
+  @ApiNotFoundResponse(NOT_FOUND)
+  setQuota(@IdParam('organization') id: string, @Body() body: QuotaChangeDto): Promise<QuotaDto> {
+    return this.organizations.setQuota(id, body);
   }
 
   /**

@@ -10,7 +10,7 @@ const OPERATOR: AuthenticatedOperator = { actor: { type: 'operator', id: '012345
 
 async function platformWith(names: string[]) {
   const services = inMemoryOrganizationServices();
-  const platform = new PlatformOrganizationsService(services.service, services.suspensions, services.memberships);
+  const platform = new PlatformOrganizationsService(services.service, services.suspensions, services.memberships, services.quotas);
   const created = [];
   for (const [index, name] of names.entries()) {
     created.push(

@@ -13,7 +13,14 @@ import {
   OrganizationsService,
   toView,
 } from '../organizations/organizations.service.js';
-import type { PlatformOrganizationPageDto, PlatformOrganizationViewDto } from './dto/platform-organization.view.dto.js';
+import type { QuotaDto } from '../organizations/dto/quota.dto.js';
+import { OrganizationQuotas } from '../organizations/quotas/organization-quotas.service.js';
+import type {
+  PlatformOrganizationDetailDto,
+  PlatformOrganizationPageDto,
+  PlatformOrganizationViewDto,
+} from './dto/platform-organization.view.dto.js';
+import type { QuotaChangeDto } from './dto/quota-change.dto.js';
 import type { PlatformOrganizationsQuery } from './dto/platform-organizations.query.js';
 
 /** Every organization, for the platform's operators: listing, one by id, suspension, delete. */
@@ -23,6 +30,7 @@ export class PlatformOrganizationsService {
     private readonly organizations: OrganizationsService,
     private readonly suspensions: OrganizationSuspensions,
     private readonly memberships: MembershipsService,
+    private readonly quotas: OrganizationQuotas,
   ) {}
 
   /** A page in creation order; with `name_prefix`, of the organizations whose name starts with it. Member counts in one read. */
@@ -36,10 +44,15 @@ export class PlatformOrganizationsService {
     };
   }
 
-  async get(orgId: string): Promise<PlatformOrganizationViewDto> {
+  async get(orgId: string): Promise<PlatformOrganizationDetailDto> {
     const org = await this.organizations.findVisibleById(orgId);
     if (!org) throw new OrganizationNotFoundError();
-    return this.withMemberCount(org);
+    const [view, usage] = await Promise.all([this.withMemberCount(org), this.quotas.usageOf(org)]);
+    return { ...view, quota: this.quotas.quotaOf(org), usage };
+  }
+
+  setQuota(orgId: string, change: QuotaChangeDto): Promise<QuotaDto> {
+    return this.quotas.set(orgId, change);
   }
 
   async suspend(orgId: string, operator: AuthenticatedOperator, origin: RequestOrigin): Promise<PlatformOrganizationViewDto> {

@@ -5,6 +5,7 @@ import {
   ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -18,7 +19,9 @@ import type { AuthenticatedMember } from '../common/access/authenticated-member.
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
 import { RECORD_DATA } from './dto/record-data.openapi.js';
 import { MemberRole } from '../common/access/member-role.js';
-import { PageQuery } from '../common/paging/page.query.js';
+import { itemError } from '../common/filters/all-exceptions.filter.js';
+import { RecordBatchDto, RecordBatchResultDto } from './dto/record-batch.dto.js';
+import { RecordListQuery } from './dto/record-list.query.js';
 import { RecordPageDto, RecordViewDto } from './dto/record.view.dto.js';
 import { RecordsService } from './records.service.js';
 
@@ -46,17 +49,37 @@ export class RecordsController {
     ),
   })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
-  @ApiConflictResponse({ description: 'The organization is being migrated; see Retry-After', type: ErrorResponseDto })
+  @ApiForbiddenResponse({ description: 'Quota exceeded: nothing was written', type: ErrorResponseDto })
+  @ApiConflictResponse({
+    description: 'The organization is being migrated (see Retry-After), or a unique index holds the value already',
+    type: ErrorResponseDto,
+  })
   create(@CurrentMember() caller: AuthenticatedMember, @Body() body: Record<string, unknown>): Promise<RecordViewDto> {
     return this.records.create(caller, body);
   }
 
-  /** The organization's records in `_id` order. */
+  /**
+   * Create up to 1,000 records (1 MiB) at once, each checked like a single create: one result per
+   * record, in order. Over the organization's quota, nothing is written (403).
+   */
+  @Post('batch')
+  @ApiOperation({ operationId: 'createRecords' })
+  @Authenticated({ role: MemberRole.Member })
+  @ApiCreatedResponse({ type: RecordBatchResultDto })
+  @ApiForbiddenResponse({ description: 'Quota exceeded: nothing was written', type: ErrorResponseDto })
+  @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
+  @ApiConflictResponse({ description: 'The organization is being migrated; see Retry-After', type: ErrorResponseDto })
+  async createBatch(@CurrentMember() caller: AuthenticatedMember, @Body() body: RecordBatchDto): Promise<RecordBatchResultDto> {
+    const items = await this.records.createBatch(caller, body.records);
+    return { items: items.map((item) => ('id' in item ? { id: item.id } : { error: itemError(item.error) })) };
+  }
+
+  /** The organization's records, filtered and sorted (default: all, in `_id` order). */
   @Get()
   @ApiOperation({ operationId: 'listRecords' })
   @Authenticated()
   @ApiOkResponse({ type: RecordPageDto })
-  list(@CurrentMember() caller: AuthenticatedMember, @Query() query: PageQuery): Promise<RecordPageDto> {
+  list(@CurrentMember() caller: AuthenticatedMember, @Query() query: RecordListQuery): Promise<RecordPageDto> {
     return this.records.list(caller, query);
   }
 
@@ -80,7 +103,11 @@ export class RecordsController {
   @ApiOkResponse({ type: RecordViewDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
-  @ApiConflictResponse({ description: 'The organization is being migrated; see Retry-After', type: ErrorResponseDto })
+  @ApiForbiddenResponse({ description: 'Quota exceeded: nothing was written', type: ErrorResponseDto })
+  @ApiConflictResponse({
+    description: 'The organization is being migrated (see Retry-After), or a unique index holds the value already',
+    type: ErrorResponseDto,
+  })
   replace(
     @CurrentMember() caller: AuthenticatedMember,
     @IdParam('record') id: string,

@@ -1,5 +1,5 @@
 import { domainError, ErrorCode, InvalidInputError } from '../common/errors/domain.error.js';
-import { RECORD_MAX_BYTES } from './record-limits.js';
+import { BATCH_MAX_BYTES, RECORD_MAX_BYTES } from './record-limits.js';
 
 export class RecordNotFoundError extends domainError(ErrorCode.RecordNotFound, 'Record not found') {}
 
@@ -16,3 +16,11 @@ export class RecordTooLargeError extends domainError(
   ErrorCode.RecordTooLarge,
   `A record may be at most ${RECORD_MAX_BYTES} bytes of JSON`,
 ) {}
+
+export class BatchTooLargeError extends domainError(
+  ErrorCode.RecordTooLarge,
+  `A batch may be at most ${BATCH_MAX_BYTES / 1024 / 1024} MiB of JSON`,
+) {}
+
+/** The organization was deleted while its export ran: the answer stops there. */
+export class OrganizationGoneError extends domainError(ErrorCode.OrganizationNotFound, 'The organization was deleted during the export') {}

@@ -1,34 +1,33 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthenticatedMember } from '../common/access/authenticated-member.js';
 import { CROSS_INSTANCE_STALENESS_MS, ExpiringCache } from '../common/cache/expiring-cache.js';
+import { DomainError } from '../common/errors/domain.error.js';
 import { newObjectId, toObjectId, type ObjectId } from '../common/database/object-id.js';
-import { DEFAULT_PAGE_SIZE, PageQuery } from '../common/paging/page.query.js';
-import { toPage } from '../common/paging/page.js';
+import { DEFAULT_PAGE_SIZE } from '../common/paging/page.query.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
-import { type OrganizationRecord, OrganizationStatus, MovePhase } from '../organizations/persistence/organization.schema.js';
-import { OrganizationMoves, type WriteState } from '../organizations/placement/organization-moves.service.js';
+import { OrganizationQuotas, recordBytes } from '../organizations/quotas/organization-quotas.service.js';
 import { readablePlacements } from '../organizations/tenant-location.js';
 import type { Placement } from '../tenants/placement.js';
 import type { StoredTenantRecord } from '../tenants/persistence/tenant-record.schema.js';
 import { TenantStorage } from '../tenants/tenant-storage.service.js';
+import { DuplicateRecordError } from '../tenants/tenants.errors.js';
+import type { RecordListQuery } from './dto/record-list.query.js';
 import { RecordPageDto, RecordViewDto } from './dto/record.view.dto.js';
+import { compileRecordQuery } from './query/record-query.js';
 import { assertValidRecordData } from './record-data.js';
-import { OrganizationMigratingError, RecordNotFoundError } from './records.errors.js';
+import { BATCH_MAX_BYTES } from './record-limits.js';
+import { RecordWrites } from './record-writes.js';
+import { BatchTooLargeError, OrganizationMigratingError, RecordNotFoundError } from './records.errors.js';
 
 /** Organizations whose record placements are remembered. */
 const RECENT_PLACEMENT_ENTRIES = 10_000;
-/** How long an undone insert waits for a cutover to end before removing its copy from the target. */
-const CUTOVER_WAIT_MS = 3000;
+
+/** One record of a batch: created (its id), or refused (why). */
+export type BatchItem = { id: string } | { error: DomainError };
 
 /**
- * The token's organization's own documents, wherever its placement says they live.
- *
- * A write reads the organization before and after writing. An unchanged lifecycle epoch proves
- * the write landed before any rename or placement switch, so that operation carries it; a changed
- * one means the write may have raced it, so it is answered 409 with Retry-After (an insert is also
- * undone). While a move copies the data, the write is journaled for the move's catch-up, and
- * acknowledged only if the move's cutover had not begun once the journal entry was written (see
- * OrganizationMoves.verdict). Replace and delete are idempotent, so retrying them after a 409 is safe.
+ * The token's organization's own documents, wherever its placement says they live. Writes follow
+ * RecordWrites' protocol and claim their share of the organization's quota first.
  */
 @Injectable()
 export class RecordsService {
@@ -46,19 +45,73 @@ export class RecordsService {
   constructor(
     private readonly organizations: OrganizationsService,
     private readonly storage: TenantStorage,
-    private readonly moves: OrganizationMoves,
+    private readonly writes: RecordWrites,
+    private readonly quotas: OrganizationQuotas,
   ) {}
 
   async create(caller: AuthenticatedMember, data: unknown): Promise<RecordViewDto> {
     assertValidRecordData(data);
-    const org = await this.writableOrganization(caller);
-    const _id = newObjectId();
-    const created = await this.storage.records(org._id, org.placement).insert(_id, data);
-    if ((await this.verdict(org, _id)) === 'refused') {
-      await this.undoInsert(org, _id);
-      throw new OrganizationMigratingError();
+    const bytes = recordBytes(data);
+    const org = await this.writes.writableOrganization(caller);
+    const reservation = await this.quotas.reserve(org, { documents: 1, bytes });
+    try {
+      const _id = newObjectId();
+      const created = await this.writes.records(org).insert(_id, data);
+      if (!(await this.writes.acknowledged(org, [_id]))) {
+        await this.writes.undoInserts(org, [_id]);
+        throw new OrganizationMigratingError();
+      }
+      await reservation.commit({ documents: 1, bytes });
+      return toView(created);
+    } finally {
+      reservation.release();
     }
-    return toView(created);
+  }
+
+  /**
+   * Creates each valid record; an invalid one gets its own error and the others go on. The
+   * organization's quota and the body limit apply to the whole batch: over either, nothing is written.
+   */
+  async createBatch(caller: AuthenticatedMember, records: unknown[]): Promise<BatchItem[]> {
+    if (Buffer.byteLength(JSON.stringify(records)) > BATCH_MAX_BYTES) throw new BatchTooLargeError();
+    const items: BatchItem[] = [];
+    const valid: { position: number; _id: ObjectId; data: Record<string, unknown>; bytes: number }[] = [];
+    records.forEach((data, position) => {
+      try {
+        assertValidRecordData(data);
+        valid.push({ position, _id: newObjectId(), data, bytes: recordBytes(data) });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        items[position] = { error };
+      }
+    });
+    if (valid.length === 0) return items;
+    const org = await this.writes.writableOrganization(caller);
+    const wanted = { documents: valid.length, bytes: valid.reduce((total, { bytes }) => total + bytes, 0) };
+    const reservation = await this.quotas.reserve(org, wanted);
+    try {
+      const refused = await this.writes.records(org).insertBatch(valid);
+      const stored = valid.filter((_, index) => !refused.has(index));
+      if (
+        !(await this.writes.acknowledged(
+          org,
+          stored.map(({ _id }) => _id),
+        ))
+      ) {
+        await this.writes.undoInserts(
+          org,
+          stored.map(({ _id }) => _id),
+        );
+        throw new OrganizationMigratingError();
+      }
+      await reservation.commit({ documents: stored.length, bytes: stored.reduce((total, { bytes }) => total + bytes, 0) });
+      valid.forEach(({ position, _id }, index) => {
+        items[position] = refused.has(index) ? { error: new DuplicateRecordError() } : { id: _id.toHexString() };
+      });
+      return items;
+    } finally {
+      reservation.release();
+    }
   }
 
   /**
@@ -79,36 +132,54 @@ export class RecordsService {
     return toView(found);
   }
 
-  async list(caller: AuthenticatedMember, query: PageQuery): Promise<RecordPageDto> {
+  /**
+   * A filtered, sorted page. During a rename the records are in the old collection, the new one or
+   * both (same ids and contents): the page is the first `limit` of the union of both pages.
+   */
+  async list(caller: AuthenticatedMember, query: RecordListQuery): Promise<RecordPageDto> {
     const org = await this.organizations.findOwnOrganization(caller);
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const after = query.cursor ? toObjectId(query.cursor) : undefined;
-    // During a rename, the first non-empty page of the old collection and then the new one.
-    let documents: StoredTenantRecord[] = [];
-    for (const placement of readablePlacements(org)) {
-      // One extra document tells whether another page exists.
-      documents = await this.storage.records(org._id, placement).page(after, limit + 1);
-      if (documents.length > 0) break;
-    }
-    return toPage(documents, limit, toView);
+    const compiled = compileRecordQuery(org._id, { ...query, limit: query.limit ?? DEFAULT_PAGE_SIZE });
+    // One extra document tells whether another page exists.
+    const fetch = { filter: compiled.filter, sort: compiled.sort, limit: compiled.limit + 1 };
+    const placements = readablePlacements(org);
+    const pages = await Promise.all(placements.map((placement) => this.storage.records(org._id, placement).find(fetch)));
+    const documents = pages.length === 1 ? pages[0] : mergePages(pages, compiled.sort);
+    const items = documents.slice(0, compiled.limit);
+    return {
+      items: items.map(toView),
+      next_cursor: documents.length > compiled.limit ? compiled.cursorAfter(items[items.length - 1]) : null,
+    };
   }
 
   async replace(caller: AuthenticatedMember, id: string, data: unknown): Promise<RecordViewDto> {
     assertValidRecordData(data);
-    const org = await this.writableOrganization(caller);
+    const bytes = recordBytes(data);
+    const org = await this.writes.writableOrganization(caller);
     const recordId = toObjectId(id);
-    const updated = await this.storage.records(org._id, org.placement).replaceData(recordId, data);
-    if ((await this.verdict(org, recordId)) === 'refused') throw new OrganizationMigratingError();
-    if (!updated) throw new RecordNotFoundError();
-    return toView(updated);
+    const reservation = await this.quotas.reserve(org, { documents: 0, bytes });
+    try {
+      const replaced = await this.writes.records(org).replaceData(recordId, data);
+      if (replaced) await reservation.commit({ documents: 0, bytes: bytes - recordBytes(replaced.before.data) });
+      if (!(await this.writes.acknowledged(org, [recordId]))) throw new OrganizationMigratingError();
+      if (!replaced) throw new RecordNotFoundError();
+      return toView(replaced.after);
+    } finally {
+      reservation.release();
+    }
   }
 
   async delete(caller: AuthenticatedMember, id: string): Promise<void> {
-    const org = await this.writableOrganization(caller);
+    const org = await this.writes.writableOrganization(caller);
     const recordId = toObjectId(id);
-    const deleted = await this.storage.records(org._id, org.placement).delete(recordId);
-    if ((await this.verdict(org, recordId)) === 'refused') throw new OrganizationMigratingError();
-    if (!deleted) throw new RecordNotFoundError();
+    const reservation = await this.quotas.reserve(org, { documents: 0, bytes: 0 });
+    try {
+      const removed = await this.writes.records(org).remove(recordId);
+      if (removed) await reservation.commit({ documents: -1, bytes: -recordBytes(removed.data) });
+      if (!(await this.writes.acknowledged(org, [recordId]))) throw new OrganizationMigratingError();
+      if (!removed) throw new RecordNotFoundError();
+    } finally {
+      reservation.release();
+    }
   }
 
   private async findIn(orgId: ObjectId, placements: Placement[], id: string): Promise<StoredTenantRecord | null> {
@@ -118,36 +189,45 @@ export class RecordsService {
     }
     return null;
   }
+}
 
-  /** Refused at once (409) during a rename and during a move's cutover. */
-  private async writableOrganization(caller: AuthenticatedMember): Promise<OrganizationRecord> {
-    const org = await this.organizations.findOwnOrganization(caller);
-    if (org.status !== OrganizationStatus.Active || org.move?.phase === MovePhase.Cutover) throw new OrganizationMigratingError();
-    return org;
-  }
+/** The union of pages read with the same sort from two placements, without the records both hold. */
+function mergePages(pages: StoredTenantRecord[][], sort: Record<string, 1 | -1>): StoredTenantRecord[] {
+  const byId = new Map<string, StoredTenantRecord>();
+  for (const page of pages) for (const record of page) byId.set(record._id.toHexString(), record);
+  const paths = Object.entries(sort);
+  return [...byId.values()].sort((a, b) => {
+    for (const [path, direction] of paths) {
+      const order = compareValues(valueAt(a, path), valueAt(b, path));
+      if (order !== 0) return order * direction;
+    }
+    return 0;
+  });
+}
 
-  private verdict(org: OrganizationRecord, recordId: ObjectId) {
-    return this.moves.verdict(org, recordId, () => this.writeState(org._id));
-  }
+function valueAt(record: StoredTenantRecord, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), record);
+}
 
-  private writeState(orgId: ObjectId): Promise<WriteState | null> {
-    return this.organizations.writeState(orgId);
-  }
-
-  /**
-   * The refused insert may sit where it was written, in a rename's new collection, or (copied by a
-   * move's catch-up) in the move's target: removed from each, the target once the cutover is over,
-   * so that no catch-up copies it back afterwards.
-   */
-  private async undoInsert(before: OrganizationRecord, id: ObjectId): Promise<void> {
-    const now = (await this.organizations.findVisibleById(before._id).catch(() => null)) ?? before;
-    const places = [before.placement, ...readablePlacements(now)];
-    for (const placement of places) await this.storage.records(before._id, placement).delete(id);
-    const move = now.move ?? before.move;
-    if (!move) return;
-    await this.moves.untilNoCutover(() => this.writeState(before._id), CUTOVER_WAIT_MS);
-    await this.storage.records(before._id, move.to).delete(id);
-  }
+/** MongoDB's order of scalars: missing and null, numbers, strings, booleans; ids by their hex. */
+function compareValues(a: unknown, b: unknown): number {
+  const rank = (value: unknown) =>
+    value === undefined || value === null
+      ? 0
+      : typeof value === 'number'
+        ? 1
+        : typeof value === 'string'
+          ? 2
+          : typeof value === 'boolean'
+            ? 4
+            : 3;
+  const [ra, rb] = [rank(a), rank(b)];
+  if (ra !== rb) return ra - rb;
+  const [va, vb] = [a as { toHexString?: () => string }, b as { toHexString?: () => string }];
+  const [x, y] = va?.toHexString && vb?.toHexString ? [va.toHexString(), vb.toHexString()] : [a as number | string, b as number | string];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function toView(record: StoredTenantRecord): RecordViewDto {

@@ -9,3 +9,12 @@ export class ClusterUnavailableError extends domainError(
 
 /** A placement names a cluster that TENANT_CLUSTERS does not configure. */
 export class UnknownClusterError extends domainError(ErrorCode.UnknownCluster, 'Unknown cluster') {}
+
+/** A write would take the organization past its `max_documents` or `max_bytes`: refused, nothing written. */
+export class QuotaExceededError extends domainError(ErrorCode.QuotaExceeded, 'Quota exceeded') {}
+
+/** A unique index of the organization refuses the write: another record has the same value. */
+export class DuplicateRecordError extends domainError(
+  ErrorCode.DuplicateRecord,
+  'Another record has the same value under a unique index of this organization',
+) {}

@@ -1,8 +1,12 @@
 import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
 import { TenantClusters } from './clusters/tenant-clusters.service.js';
 import { TenantModelRegistry } from './persistence/tenant-model.registry.js';
 import { TenantRecordsRepository } from './persistence/tenant-records.repository.js';
 import { TenantStorage } from './tenant-storage.service.js';
+import { TenantUsageRepository } from './usage/tenant-usage.repository.js';
+import { TenantUsageLedger, TenantUsageLedgerSchema } from './usage/tenant-usage.schema.js';
+import { TenantUsage } from './usage/tenant-usage.service.js';
 
 /**
  * Owns tenant data on every cluster: the only module that names, creates, moves or drops where an
@@ -10,7 +14,8 @@ import { TenantStorage } from './tenant-storage.service.js';
  * organization's placement (TenantStorage.records).
  */
 @Module({
-  providers: [TenantClusters, TenantModelRegistry, TenantRecordsRepository, TenantStorage],
-  exports: [TenantClusters, TenantModelRegistry, TenantStorage],
+  imports: [MongooseModule.forFeature([{ name: TenantUsageLedger.name, schema: TenantUsageLedgerSchema }])],
+  providers: [TenantClusters, TenantModelRegistry, TenantRecordsRepository, TenantStorage, TenantUsageRepository, TenantUsage],
+  exports: [TenantClusters, TenantModelRegistry, TenantStorage, TenantUsage],
 })
 export class TenantsModule {}

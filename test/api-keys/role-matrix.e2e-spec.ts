@@ -47,7 +47,7 @@ interface CreatedKey {
 interface Prepared {
   send: () => Promise<Response>;
   /** Checks of a successful answer, beyond its status. */
-  check?: (res: Response, before: Snapshot, after: Snapshot) => void;
+  check?: (res: Response, before: Snapshot, after: Snapshot) => void | Promise<void>;
 }
 
 interface OrganizationRoute {
@@ -223,6 +223,106 @@ describe('role matrix: every route × an API key of every role (e2e)', () => {
           check: (_res, before, after) => {
             expect(hasId(tenantRecords(before), record.body.id)).toBe(true);
             expect(hasId(tenantRecords(after), record.body.id)).toBe(false);
+          },
+        };
+      },
+    },
+    {
+      route: 'POST /org/records/batch',
+      label: 'POST /org/records/batch',
+      least: 'member',
+      status: 201,
+      mutates: true,
+      prepare: async (key) => ({
+        send: () =>
+          withKey(key)
+            .post('/org/records/batch')
+            .send({ records: [{ note: `batch by ${key.role} key` }] }),
+        check: (res, _before, after) => {
+          expect(res.body.items).toEqual([{ id: expect.any(String) }]);
+          expect(tenantRecords(after).find((doc) => String(doc._id) === res.body.items[0].id)?.data).toEqual({
+            note: `batch by ${key.role} key`,
+          });
+        },
+      }),
+    },
+    {
+      route: 'GET /org/records/indexes',
+      label: 'GET /org/records/indexes',
+      least: 'admin',
+      status: 200,
+      mutates: false,
+      prepare: simple(
+        (key) => withKey(key).get('/org/records/indexes'),
+        (res) => expect(res.body.items).toEqual(expect.any(Array)),
+      ),
+    },
+    {
+      route: 'POST /org/records/indexes',
+      label: 'POST /org/records/indexes',
+      least: 'admin',
+      status: 201,
+      mutates: true,
+      prepare: simple(
+        (key) =>
+          withKey(key)
+            .post('/org/records/indexes')
+            .send({ keys: { [`by_${key.role}`]: 1 } }),
+        (res) =>
+          expect(res.body).toEqual({ name: expect.stringMatching(/^by_/), keys: { [Object.keys(res.body.keys)[0]]: 1 }, unique: false }),
+      ),
+    },
+    {
+      route: 'DELETE /org/records/indexes/:name',
+      label: 'DELETE /org/records/indexes/:name',
+      least: 'admin',
+      status: 204,
+      mutates: true,
+      prepare: async (key) => {
+        const name = `drop_${key.role}_${Date.now()}`;
+        await t
+          .withToken(ownerToken())
+          .post('/org/records/indexes')
+          .send({ keys: { [name]: 1 } })
+          .expect(201);
+        return {
+          send: () => withKey(key).delete(`/org/records/indexes/${name}_1`),
+          check: async () => {
+            const listed = await t.withToken(ownerToken()).get('/org/records/indexes').expect(200);
+            expect(listed.body.items.map((index: { name: string }) => index.name)).not.toContain(`${name}_1`);
+          },
+        };
+      },
+    },
+    {
+      route: 'GET /org/export',
+      label: 'GET /org/export',
+      least: 'admin',
+      status: 200,
+      // Audited: records.exported.
+      mutates: true,
+      prepare: simple(
+        (key) => withKey(key).get('/org/export').buffer(true),
+        (res) => expect(res.text).toContain(recordId),
+      ),
+    },
+    {
+      route: 'POST /org/import',
+      label: 'POST /org/import',
+      least: 'admin',
+      status: 200,
+      mutates: true,
+      prepare: async (key) => {
+        const id = new Types.ObjectId().toHexString();
+        return {
+          send: () =>
+            withKey(key)
+              .post('/org/import')
+              .set('content-type', 'application/x-ndjson')
+              .send(JSON.stringify({ type: 'record', id, data: { note: `imported by ${key.role} key` } })),
+          check: (res, _before, after) => {
+            expect(res.body).toEqual({ imported: 1, replaced: 0, failed: [], failures_not_listed: 0 });
+            expect(tenantRecords(after).find((doc) => String(doc._id) === id)?.data).toEqual({ note: `imported by ${key.role} key` });
           },
         };
       },
@@ -634,6 +734,11 @@ describe('role matrix: every route × an API key of every role (e2e)', () => {
       send: (key) => withKey(key).get(`/platform/moves/${someOrgId()}`),
     },
     { route: 'GET /platform/clusters', label: 'GET /platform/clusters', send: (key) => withKey(key).get('/platform/clusters') },
+    {
+      route: 'PUT /platform/organizations/:id/quota',
+      label: 'PUT /platform/organizations/:id/quota',
+      send: (key) => withKey(key).put(`/platform/organizations/${someOrgId()}/quota`).send({}),
+    },
   ];
 
   describe('the tables cover every route', () => {
@@ -696,7 +801,7 @@ describe('role matrix: every route × an API key of every role (e2e)', () => {
       // What the key changed is recorded in its name.
       const added = stored(after, 'audit_events').filter((event) => !hasId(stored(before, 'audit_events'), String(event._id)));
       for (const event of added) expect(event.actor).toMatchObject({ type: 'api_key', id: key.id, name: key.name });
-      prepared.check?.(res, before, after);
+      await prepared.check?.(res, before, after);
     });
   });
 

@@ -6,7 +6,7 @@ import { AuditAction } from '../audit-action.js';
 export type AuditActor = Actor;
 
 export interface AuditTarget {
-  type: 'organization' | 'member' | 'invitation' | 'api_key';
+  type: 'organization' | 'member' | 'invitation' | 'api_key' | 'record_index';
   name?: string;
   id: string;
   email?: string;

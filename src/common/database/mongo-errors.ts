@@ -44,3 +44,27 @@ export function isOnlyDuplicateKeyErrors(error: unknown): boolean {
   const list: unknown[] = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
   return list.length > 0 && list.every(isDuplicateKeyError);
 }
+
+/**
+ * A write refused by a unique index. MongoDB answers 11000 for inserts and updates alike; FerretDB
+ * answers 11000 for inserts but code 1 (InternalError) carrying PostgreSQL's unique-violation
+ * message for updates and for a unique index built over duplicates (MongoDB: 11000 there too).
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  if (isDuplicateKeyError(error)) return true;
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  // PostgreSQL's unique_violation, as FerretDB passes it on: a write, or building a unique index over duplicates.
+  return code === 1 && typeof message === 'string' && message.includes('(SQLSTATE 23505)');
+}
+
+/** Indexes (in the order sent) of the writes of an unordered bulk write that a unique index refused; other failures are thrown. */
+export function uniqueViolationsOf(error: unknown): Set<number> {
+  const writeErrors = (error as { writeErrors?: unknown } | null)?.writeErrors;
+  const list = (Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : []) as {
+    index: number;
+    code?: unknown;
+    errmsg?: unknown;
+  }[];
+  if (list.length === 0 || !list.every((item) => isUniqueViolation({ code: item.code, message: item.errmsg }))) throw error;
+  return new Set(list.map(({ index }) => index));
+}

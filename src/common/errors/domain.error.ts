@@ -32,6 +32,12 @@ export enum ErrorCode {
   ClusterUnavailable = 'cluster_unavailable',
   UnknownCluster = 'unknown_cluster',
   MoveNotFound = 'move_not_found',
+  QuotaExceeded = 'quota_exceeded',
+  DuplicateRecord = 'duplicate_record',
+  IndexLimit = 'index_limit',
+  IndexExists = 'index_exists',
+  IndexNotFound = 'index_not_found',
+  IndexNeedsPlacement = 'index_needs_placement',
 }
 
 /** A rule of the service was broken. Each subclass names one rule by its code. */

@@ -37,6 +37,12 @@ const HTTP_STATUS_OF: Record<ErrorCode, HttpStatus> = {
   [ErrorCode.ClusterUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorCode.UnknownCluster]: HttpStatus.BAD_REQUEST,
   [ErrorCode.MoveNotFound]: HttpStatus.NOT_FOUND,
+  [ErrorCode.QuotaExceeded]: HttpStatus.FORBIDDEN,
+  [ErrorCode.DuplicateRecord]: HttpStatus.CONFLICT,
+  [ErrorCode.IndexLimit]: HttpStatus.CONFLICT,
+  [ErrorCode.IndexExists]: HttpStatus.CONFLICT,
+  [ErrorCode.IndexNotFound]: HttpStatus.NOT_FOUND,
+  [ErrorCode.IndexNeedsPlacement]: HttpStatus.CONFLICT,
 };
 
 export function httpStatusOf(code: ErrorCode): HttpStatus {
@@ -107,4 +113,9 @@ function httpExceptionMessage(exception: HttpException): string {
   const message = (response as { message?: unknown }).message;
   if (Array.isArray(message)) return message.join('; ');
   return typeof message === 'string' ? message : exception.message;
+}
+
+/** A domain error as one item of a multi-item answer (a batch's per-record results): its status and message. */
+export function itemError(error: DomainError): { statusCode: number; message: string } {
+  return { statusCode: httpStatusOf(error.code), message: error.message };
 }

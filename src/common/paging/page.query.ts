@@ -5,8 +5,8 @@ import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator'
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
-/** Cursor pagination in `_id` order: pass back `next_cursor` to get the following page. */
-export class PageQuery {
+/** A page's size: the part every paged list shares. */
+export class LimitQuery {
   /** Page size, 1-100 (default 20). */
   @ApiPropertyOptional({ type: 'integer' })
   @IsOptional()
@@ -15,7 +15,10 @@ export class PageQuery {
   @Min(1)
   @Max(MAX_PAGE_SIZE)
   limit?: number;
+}
 
+/** Cursor pagination in `_id` order: pass back `next_cursor` to get the following page. */
+export class PageQuery extends LimitQuery {
   /** Opaque cursor from a previous page's `next_cursor`. */
   @IsOptional()
   @IsString()

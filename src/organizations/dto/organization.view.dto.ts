@@ -1,3 +1,4 @@
+import { QuotaDto } from './quota.dto.js';
 import { ApiProperty } from '@nestjs/swagger';
 import { OrganizationStatus } from '../persistence/organization.schema.js';
 import { PlacementDto } from './placement.dto.js';
@@ -65,4 +66,6 @@ export class CollectionStatsDto {
   /** Number of indexes on the collection. */
   @ApiProperty({ type: 'integer' })
   indexes: number;
+  /** The organization's quota in effect. */
+  quota: QuotaDto;
 }

@@ -96,8 +96,17 @@ export class Organization {
   @Prop({ type: Date, default: null })
   suspended_at?: Date | null;
 
+  /** An operator's quota for this organization; each limit left out takes the configured default. */
+  @Prop({ type: MongooseSchema.Types.Mixed, default: undefined })
+  quota?: QuotaOverride | null;
+
   created_at: Date;
   updated_at: Date;
+}
+
+export interface QuotaOverride {
+  max_documents?: number;
+  max_bytes?: number;
 }
 
 export type OrganizationRecord = Organization & { _id: Types.ObjectId };

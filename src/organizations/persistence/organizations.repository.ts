@@ -12,6 +12,7 @@ import {
   type OrganizationRecord,
   OrganizationStatus,
   type PendingOperation,
+  type QuotaOverride,
 } from './organization.schema.js';
 
 /** How long the server may spend on one count of organizations (see countInPlacement). */
@@ -262,6 +263,13 @@ export class OrganizationsRepository {
    * Marks a move under way, unless another operation holds the organization. Not a lifecycle
    * transition: the epoch stays, so writes in flight are not refused.
    */
+  /** Sets the organization's quota override; null when it is not visible. */
+  setQuota(orgId: ObjectId, quota: QuotaOverride): Promise<OrganizationRecord | null> {
+    return this.organizations
+      .findOneAndUpdate({ _id: orgId, status: trusted({ $in: VISIBLE_STATUSES }) }, { $set: { quota } }, { returnDocument: 'after' })
+      .lean<OrganizationRecord>();
+  }
+
   beginMove(org: OrganizationRecord, move: MoveInProgress): Promise<OrganizationRecord | null> {
     return this.organizations
       .findOneAndUpdate(

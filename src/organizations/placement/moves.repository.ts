@@ -43,8 +43,12 @@ export class MovesRepository {
   }
 
   /** Notes that a record changed while the move runs. */
-  async journalWrite(moveId: ObjectId, recordId: ObjectId): Promise<void> {
-    await this.journal.collection.insertOne({ _id: newObjectId(), move_id: moveId, record_id: recordId });
+  async journalWrites(moveId: ObjectId, recordIds: readonly ObjectId[]): Promise<void> {
+    if (recordIds.length === 0) return;
+    await this.journal.collection.insertMany(
+      recordIds.map((recordId) => ({ _id: newObjectId(), move_id: moveId, record_id: recordId })),
+      { ordered: false },
+    );
   }
 
   /** The oldest journal entries of the move. */

@@ -80,7 +80,9 @@ export class OrganizationMoves {
     const holder = randomUUID();
     if (!(await this.tickets.take(ticket, holder))) return false;
     try {
-      return (await this.organizations.beginMove(org, { id: move._id, phase: MovePhase.Copying, to: move.to } satisfies MoveInProgress)) !== null;
+      return (
+        (await this.organizations.beginMove(org, { id: move._id, phase: MovePhase.Copying, to: move.to } satisfies MoveInProgress)) !== null
+      );
     } finally {
       await this.tickets.release(ticket, holder);
     }
@@ -93,17 +95,21 @@ export class OrganizationMoves {
   }
 
   /**
-   * Whether a write that landed where `before` placed the organization may be acknowledged, given
+   * Whether writes of these records that landed where `before` placed the organization may be acknowledged, given
    * the organization as read again after the write (`after`). While a copy runs, the record is
    * journaled and the state read once more: the cutover copies the journal after refusing writes,
    * so a write acknowledged before the cutover began is always carried over.
    */
-  async verdict(before: OrganizationRecord, recordId: ObjectId, readAgain: () => Promise<WriteState | null>): Promise<WriteVerdict> {
+  async verdict(
+    before: OrganizationRecord,
+    recordIds: readonly ObjectId[],
+    readAgain: () => Promise<WriteState | null>,
+  ): Promise<WriteVerdict> {
     let after = await readAgain();
     if (!after || after.lifecycle_epoch !== before.lifecycle_epoch) return 'refused';
     if (!after.move || after.move.phase === MovePhase.CleaningUp) return 'acknowledged';
     if (after.move.phase === MovePhase.Cutover) return 'refused';
-    await this.moves.journalWrite(after.move.id, recordId);
+    await this.moves.journalWrites(after.move.id, recordIds);
     after = await readAgain();
     if (!after || after.lifecycle_epoch !== before.lifecycle_epoch) return 'refused';
     return after.move?.phase === MovePhase.Cutover ? 'refused' : 'acknowledged';

@@ -31,6 +31,9 @@ import type { ClusterUsage, MoveResult, TenantCollectionStats, TenantStorage } f
 import { AccessTokens } from '../../tokens/access-tokens.service.js';
 import type { TokenClaims } from '../../tokens/token-claims.js';
 import { OrganizationCleanup } from '../lifecycle/organization-cleanup.js';
+import { OrganizationQuotas } from '../quotas/organization-quotas.service.js';
+import type { QuotaLimits, TenantUsage, Usage, UsageReservation } from '../../tenants/usage/tenant-usage.service.js';
+import { QuotaExceededError } from '../../tenants/tenants.errors.js';
 import { OrganizationLifecycleService } from '../lifecycle/organization-lifecycle.service.js';
 import { OrganizationOnboarding } from '../organization-onboarding.service.js';
 import { OrganizationUpdates } from '../organization-updates.service.js';
@@ -44,6 +47,7 @@ import {
   type OrganizationRecord,
   OrganizationStatus,
   type PendingOperation,
+  type QuotaOverride,
 } from '../persistence/organization.schema.js';
 import {
   type ClaimedValues,
@@ -186,6 +190,13 @@ export class InMemoryOrganizations implements Surface<OrganizationsRepository> {
     if (!org || !VISIBLE_STATUSES.includes(org.status) || isSuspended(org) === (suspendedAt !== null)) return null;
     org.suspended_at = suspendedAt;
     org.updated_at = new Date();
+    return copy(org);
+  }
+
+  async setQuota(orgId: ObjectId, quota: QuotaOverride): Promise<OrganizationRecord | null> {
+    const org = this.documents.get(orgId.toHexString());
+    if (!org || !VISIBLE_STATUSES.includes(org.status)) return null;
+    org.quota = { ...quota };
     return copy(org);
   }
 
@@ -512,6 +523,31 @@ export function inMemoryLifecycle() {
  * The organization services (lookups, onboarding, updates) over in-memory stores, with the real
  * password hasher (at argon2's cheapest settings) and real tokens.
  */
+/** Each organization's usage as a plain figure; reservations are checked but not held (specs write one at a time). */
+export class InMemoryTenantUsage implements Surface<TenantUsage> {
+  readonly usage = new Map<string, Usage>();
+
+  async reserve(orgId: ObjectId, _placement: Placement, limits: QuotaLimits, delta: Usage): Promise<UsageReservation> {
+    const now = this.usage.get(orgId.toHexString()) ?? { documents: 0, bytes: 0 };
+    if (now.documents + delta.documents > limits.maxDocuments || now.bytes + delta.bytes > limits.maxBytes) throw new QuotaExceededError();
+    return {
+      commit: async (actual) =>
+        void this.usage.set(orgId.toHexString(), { documents: now.documents + actual.documents, bytes: now.bytes + actual.bytes }),
+      release: () => undefined,
+    };
+  }
+
+  async current(orgId: ObjectId): Promise<Usage> {
+    return this.usage.get(orgId.toHexString()) ?? { documents: 0, bytes: 0 };
+  }
+
+  async forget(orgId: ObjectId): Promise<void> {
+    this.usage.delete(orgId.toHexString());
+  }
+
+  async onApplicationShutdown(): Promise<void> {}
+}
+
 export function inMemoryOrganizationServices() {
   const stores = inMemoryLifecycle();
   const hasher = new PasswordHasher(TEST_CONFIG);
@@ -527,19 +563,22 @@ export function inMemoryOrganizationServices() {
   });
   const tokens = new AccessTokens(jwt, TEST_CONFIG);
   const suspensions = new OrganizationSuspensions(standIn(stores.organizations), stores.audit);
+  const usage = new InMemoryTenantUsage();
+  const quotas = new OrganizationQuotas(standIn(stores.organizations), standIn(usage), new OrganizationCleanup(), TEST_CONFIG);
   const service = new OrganizationsService(
     standIn(stores.organizations),
     stores.lifecycle,
     standIn(stores.tenants),
     stores.uniqueValues,
     suspensions,
+    quotas,
   );
   const placements = new PlacementPolicy(standIn(stores.tenants), TEST_CONFIG);
   const onboarding = new OrganizationOnboarding(stores.lifecycle, stores.accounts, hasher, stores.audit, placements);
   const updates = new OrganizationUpdates(service, stores.lifecycle, stores.accounts, stores.memberships, hasher, tokens);
   /** The claims a token issued here carries. */
   const claimsOf = (token: string | null): TokenClaims => jwt.decode<TokenClaims>(token ?? '');
-  return { ...stores, hasher, tokens, claimsOf, suspensions, service, placements, onboarding, updates };
+  return { ...stores, hasher, tokens, claimsOf, suspensions, usage, quotas, service, placements, onboarding, updates };
 }
 
 export const TEST_PASSWORD = 'a-Strong-passphrase-42';

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { OrganizationViewDto } from '../../organizations/dto/organization.view.dto.js';
+import { QuotaDto, UsageDto } from '../../organizations/dto/quota.dto.js';
 
 /** An organization as operators see it: the org view, its size in members and whether it is suspended. */
 export class PlatformOrganizationViewDto extends OrganizationViewDto {
@@ -12,6 +13,13 @@ export class PlatformOrganizationViewDto extends OrganizationViewDto {
   /** When it was suspended; null while it is not. */
   @ApiProperty({ type: Date, nullable: true, example: null })
   suspended_at: Date | null;
+}
+
+/** One organization as GET /platform/organizations/:id shows it: also its quota and what its records use of it. */
+export class PlatformOrganizationDetailDto extends PlatformOrganizationViewDto {
+  quota: QuotaDto;
+  /** Records and bytes of record data (as JSON) it holds. */
+  usage: UsageDto;
 }
 
 export class PlatformOrganizationPageDto {

@@ -20,6 +20,7 @@ function recordingCollection(): { collection: RecordsCollection; sent: string[] 
     insertOne: answer('insertOne'),
     insertMany: answer('insertMany'),
     findOneAndUpdate: answer('findOneAndUpdate'),
+    findOneAndDelete: answer('findOneAndDelete'),
     bulkWrite: answer('bulkWrite'),
     deleteOne: answer('deleteOne'),
     deleteMany: answer('deleteMany'),
@@ -44,6 +45,7 @@ describe('OrgScopedCollection', () => {
       expect(() => scoped.find(filter)).toThrow(UnscopedTenantQueryError);
       await expect(scoped.countDocuments(filter)).rejects.toBeInstanceOf(UnscopedTenantQueryError);
       await expect(scoped.findOneAndUpdate(filter, { $set: { data: {} } })).rejects.toBeInstanceOf(UnscopedTenantQueryError);
+      await expect(scoped.findOneAndDelete(filter)).rejects.toBeInstanceOf(UnscopedTenantQueryError);
       await expect(scoped.deleteOne(filter)).rejects.toBeInstanceOf(UnscopedTenantQueryError);
       await expect(scoped.deleteMany(filter)).rejects.toBeInstanceOf(UnscopedTenantQueryError);
     }

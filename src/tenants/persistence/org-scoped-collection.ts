@@ -7,7 +7,16 @@ type Filter = mongo.Filter<StoredTenantRecord>;
 /** The driver calls tenant records are read and written with. */
 export type RecordsCollection = Pick<
   mongo.Collection<StoredTenantRecord>,
-  'findOne' | 'find' | 'insertOne' | 'insertMany' | 'findOneAndUpdate' | 'bulkWrite' | 'deleteOne' | 'deleteMany' | 'countDocuments'
+  | 'findOne'
+  | 'find'
+  | 'insertOne'
+  | 'insertMany'
+  | 'findOneAndUpdate'
+  | 'findOneAndDelete'
+  | 'bulkWrite'
+  | 'deleteOne'
+  | 'deleteMany'
+  | 'countDocuments'
 >;
 
 /** A tenant-data query that does not name its organization: never sent, whatever the mode. */
@@ -53,18 +62,26 @@ export class OrgScopedCollection {
     await this.collection.insertMany(documents, { ordered: false });
   }
 
-  async findOneAndUpdate(filter: Filter, update: mongo.UpdateFilter<StoredTenantRecord>): Promise<StoredTenantRecord | null> {
-    return this.collection.findOneAndUpdate(this.checked('findOneAndUpdate', filter), update, { returnDocument: 'after' });
+  async findOneAndUpdate(
+    filter: Filter,
+    update: mongo.UpdateFilter<StoredTenantRecord>,
+    returnDocument: 'before' | 'after' = 'after',
+  ): Promise<StoredTenantRecord | null> {
+    return this.collection.findOneAndUpdate(this.checked('findOneAndUpdate', filter), update, { returnDocument });
+  }
+
+  async findOneAndDelete(filter: Filter): Promise<StoredTenantRecord | null> {
+    return this.collection.findOneAndDelete(this.checked('findOneAndDelete', filter));
   }
 
   /** Makes the stored copy of each document equal it (inserting the missing ones), in one round trip. */
-  async upsertMany(documents: StoredTenantRecord[]): Promise<void> {
-    if (documents.length === 0) return;
+  async upsertMany(documents: StoredTenantRecord[]): Promise<{ upsertedCount: number; matchedCount: number }> {
+    if (documents.length === 0) return { upsertedCount: 0, matchedCount: 0 };
     const operations = documents.map((document) => {
       this.checkOwner('upsertMany', document);
       return { replaceOne: { filter: { _id: document._id, org_id: this.orgId }, replacement: document, upsert: true } };
     });
-    await this.collection.bulkWrite(operations, { ordered: false });
+    return this.collection.bulkWrite(operations, { ordered: false });
   }
 
   async deleteOne(filter: Filter): Promise<boolean> {

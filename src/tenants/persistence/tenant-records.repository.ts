@@ -1,12 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import type { mongo } from 'mongoose';
-import { isOnlyDuplicateKeyErrors } from '../../common/database/mongo-errors.js';
+import {
+  hasMongoErrorCode,
+  isOnlyDuplicateKeyErrors,
+  isUniqueViolation,
+  MongoErrorCode,
+  uniqueViolationsOf,
+} from '../../common/database/mongo-errors.js';
 import { type ObjectId, toObjectId } from '../../common/database/object-id.js';
 import { TenantClusters } from '../clusters/tenant-clusters.service.js';
 import type { Placement } from '../placement.js';
+import { DuplicateRecordError } from '../tenants.errors.js';
 import { OrgScopedCollection, type RecordsCollection } from './org-scoped-collection.js';
 import type { StoredTenantRecord } from './tenant-record.schema.js';
 import { TenantModelRegistry } from './tenant-model.registry.js';
+
+/** An index as the server lists it. */
+export interface StoredIndex {
+  name: string;
+  key: Record<string, 1 | -1>;
+  unique?: boolean;
+}
 
 /** Primary-key reads or deletes a catch-up sends at once. */
 const POINT_READS_AT_ONCE = 16;
@@ -38,13 +52,42 @@ export class TenantRecords {
     private readonly clusters: TenantClusters,
   ) {}
 
+  /** DuplicateRecordError when a unique index of the organization refuses it. */
   insert(_id: ObjectId, data: Record<string, unknown>): Promise<StoredTenantRecord> {
     return this.run(async (records) => {
       const now = new Date();
       const record: StoredTenantRecord = { _id, org_id: this.orgId, data, created_at: now, updated_at: now };
-      await records.insertOne(record);
+      await records.insertOne(record).catch(refuseDuplicate);
       return record;
     });
+  }
+
+  /**
+   * Inserts new records in one unordered round trip; answers the positions (in `batch`) that a
+   * unique index refused. The others are stored.
+   */
+  insertBatch(batch: { _id: ObjectId; data: Record<string, unknown>; created_at?: Date; updated_at?: Date }[]): Promise<Set<number>> {
+    return this.run(async (records) => {
+      const now = new Date();
+      const documents = batch.map(({ _id, data, created_at, updated_at }) => ({
+        _id,
+        org_id: this.orgId,
+        data,
+        created_at: created_at ?? now,
+        updated_at: updated_at ?? now,
+      }));
+      try {
+        await records.insertMany(documents);
+        return new Set<number>();
+      } catch (error) {
+        return uniqueViolationsOf(error);
+      }
+    });
+  }
+
+  /** A page of `query` (its filter names this organization, see OrgScopedCollection). */
+  find(query: { filter: mongo.Filter<StoredTenantRecord>; sort: Record<string, 1 | -1>; limit: number }): Promise<StoredTenantRecord[]> {
+    return this.run((records) => records.find(query.filter).sort(query.sort).limit(query.limit).toArray());
   }
 
   /** By primary key plus the owner, which every server answers from its `_id` index. */
@@ -58,15 +101,28 @@ export class TenantRecords {
     return this.run((records) => records.find(filter).sort({ _id: 1 }).limit(limit).toArray());
   }
 
-  replaceData(id: ObjectId | string, data: Record<string, unknown>): Promise<StoredTenantRecord | null> {
-    return this.run((records) =>
-      records.findOneAndUpdate({ _id: asId(id), org_id: this.orgId }, { $set: { data, updated_at: new Date() } }),
-    );
+  /** The record before and after its data was replaced; null when there is none. DuplicateRecordError under a unique index. */
+  replaceData(
+    id: ObjectId | string,
+    data: Record<string, unknown>,
+  ): Promise<{ before: StoredTenantRecord; after: StoredTenantRecord } | null> {
+    return this.run(async (records) => {
+      const updatedAt = new Date();
+      const before = await records
+        .findOneAndUpdate({ _id: asId(id), org_id: this.orgId }, { $set: { data, updated_at: updatedAt } }, 'before')
+        .catch(refuseDuplicate);
+      return before ? { before, after: { ...before, data, updated_at: updatedAt } } : null;
+    });
   }
 
   /** True when a record was deleted. */
   delete(id: ObjectId | string): Promise<boolean> {
     return this.run((records) => records.deleteOne({ _id: asId(id), org_id: this.orgId }));
+  }
+
+  /** The deleted record; null when there was none. */
+  remove(id: ObjectId | string): Promise<StoredTenantRecord | null> {
+    return this.run((records) => records.findOneAndDelete({ _id: asId(id), org_id: this.orgId }));
   }
 
   deleteAll(): Promise<number> {
@@ -93,8 +149,47 @@ export class TenantRecords {
   }
 
   /** Makes the stored copy of each record equal `document`. */
-  upsertCopies(documents: StoredTenantRecord[]): Promise<void> {
-    return this.run((records) => records.upsertMany(documents));
+  async upsertCopies(documents: StoredTenantRecord[]): Promise<void> {
+    await this.run((records) => records.upsertMany(documents));
+  }
+
+  /**
+   * Makes each stored record equal its imported version (by id); answers how many were new. A
+   * unique index's refusal fails the whole call (DuplicateRecordError): the caller retries one by one.
+   */
+  async upsertImported(documents: StoredTenantRecord[]): Promise<number> {
+    const result = await this.run((records) => records.upsertMany(documents).catch(refuseDuplicate));
+    return result.upsertedCount;
+  }
+
+  /** The secondary indexes on the records' data (the organization's own), as stored. */
+  listIndexes(): Promise<StoredIndex[]> {
+    return this.run(async () => {
+      const indexes = (await (await this.rawCollection()).listIndexes().toArray()) as StoredIndex[];
+      return indexes.filter(({ key }) => Object.keys(key).some((path) => path.startsWith('data.')));
+    });
+  }
+
+  /** DuplicateRecordError when `unique` and stored records already share a value. */
+  createIndex(name: string, key: Record<string, 1 | -1>, unique: boolean): Promise<void> {
+    return this.run(async () => {
+      // `sparse`: records without the path never conflict under a unique index (FerretDB treats a missing value so anyway).
+      await (await this.rawCollection()).createIndex(key, { name, unique, ...(unique ? { sparse: true } : {}) }).catch(refuseDuplicate);
+    });
+  }
+
+  /** False when there is no such index. */
+  dropIndex(name: string): Promise<boolean> {
+    return this.run(async () => {
+      try {
+        await (await this.rawCollection()).dropIndex(name);
+        return true;
+      } catch (error) {
+        if (hasMongoErrorCode(error, MongoErrorCode.IndexNotFound) || hasMongoErrorCode(error, MongoErrorCode.NamespaceNotFound))
+          return false;
+        throw error;
+      }
+    });
   }
 
   /**
@@ -118,8 +213,13 @@ export class TenantRecords {
   }
 
   private async collection(): Promise<OrgScopedCollection> {
+    return new OrgScopedCollection(await this.rawCollection(), this.orgId);
+  }
+
+  /** Index changes only: they read no document. */
+  private async rawCollection(): Promise<RecordsCollection & Pick<mongo.Collection, 'listIndexes' | 'createIndex' | 'dropIndex'>> {
     const model = await this.models.modelFor(this.placement);
-    return new OrgScopedCollection(model.collection as unknown as RecordsCollection, this.orgId);
+    return model.collection as unknown as RecordsCollection & Pick<mongo.Collection, 'listIndexes' | 'createIndex' | 'dropIndex'>;
   }
 
   private run<T>(operation: (records: OrgScopedCollection) => Promise<T>): Promise<T> {
@@ -129,6 +229,14 @@ export class TenantRecords {
 
 function asId(id: ObjectId | string): ObjectId {
   return typeof id === 'string' ? toObjectId(id) : id;
+}
+
+/** A unique index's refusal as DuplicateRecordError; anything else as it came. */
+function refuseDuplicate(error: unknown): never {
+  if (isUniqueViolation(error)) throw new DuplicateRecordError();
+  // A bulk write: uniqueViolationsOf throws the error itself unless every failure is a unique index's.
+  if ((error as { writeErrors?: unknown } | null)?.writeErrors && uniqueViolationsOf(error)) throw new DuplicateRecordError();
+  throw error;
 }
 
 function ignoreDuplicates(error: unknown): void {

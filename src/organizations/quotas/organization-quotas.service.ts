@@ -1,0 +1,55 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { toObjectId } from '../../common/database/object-id.js';
+import { AppConfig } from '../../config/app-config.js';
+import { type Usage, TenantUsage, type UsageReservation } from '../../tenants/usage/tenant-usage.service.js';
+import { QuotaDto, UsageDto } from '../dto/quota.dto.js';
+import { OrganizationCleanup } from '../lifecycle/organization-cleanup.js';
+import { OrganizationNotFoundError } from '../organization.errors.js';
+import type { OrganizationRecord, QuotaOverride } from '../persistence/organization.schema.js';
+import { OrganizationsRepository } from '../persistence/organizations.repository.js';
+
+export type { Usage, UsageReservation } from '../../tenants/usage/tenant-usage.service.js';
+export { recordBytes } from '../../tenants/usage/tenant-usage.service.js';
+
+/** Each organization's quota (TENANT_MAX_DOCUMENTS / TENANT_MAX_BYTES, or an operator's override) and what its records use of it. */
+@Injectable()
+export class OrganizationQuotas implements OnModuleInit {
+  constructor(
+    private readonly organizations: OrganizationsRepository,
+    private readonly usage: TenantUsage,
+    private readonly cleanup: OrganizationCleanup,
+    private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    // The ledger goes with the organization, inside its crash-safe delete.
+    this.cleanup.register({ deleteOrganizationData: (orgId) => this.usage.forget(orgId) });
+  }
+
+  quotaOf(org: Pick<OrganizationRecord, 'quota'>): QuotaDto {
+    return {
+      max_documents: org.quota?.max_documents ?? this.config.tenantData.maxDocuments,
+      max_bytes: org.quota?.max_bytes ?? this.config.tenantData.maxBytes,
+    };
+  }
+
+  /** Replaces the organization's override (a limit left out goes back to the default); 404 unless it is visible. */
+  async set(orgId: string, override: QuotaOverride): Promise<QuotaDto> {
+    const quota: QuotaOverride = {};
+    if (override.max_documents !== undefined) quota.max_documents = override.max_documents;
+    if (override.max_bytes !== undefined) quota.max_bytes = override.max_bytes;
+    const org = await this.organizations.setQuota(toObjectId(orgId), quota);
+    if (!org) throw new OrganizationNotFoundError();
+    return this.quotaOf(org);
+  }
+
+  usageOf(org: Pick<OrganizationRecord, '_id' | 'placement'>): Promise<UsageDto> {
+    return this.usage.current(org._id, org.placement);
+  }
+
+  /** Claims `delta` of the organization's quota for a write; QuotaExceededError (403) when it would pass a limit. */
+  reserve(org: Pick<OrganizationRecord, '_id' | 'placement' | 'quota'>, delta: Usage): Promise<UsageReservation> {
+    const quota = this.quotaOf(org);
+    return this.usage.reserve(org._id, org.placement, { maxDocuments: quota.max_documents, maxBytes: quota.max_bytes }, delta);
+  }
+}

@@ -1,0 +1,30 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { LimitQuery } from '../../common/paging/page.query.js';
+
+/** GET /org/records: a filtered, sorted page (SPEC "Tenant data API"). */
+export class RecordListQuery extends LimitQuery {
+  /** Opaque cursor from a previous page's `next_cursor`, for the same filter and sort. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  cursor?: string;
+
+  /**
+   * A JSON object over paths in `data` (segments of `A-Za-z0-9_`, at most 5 deep) with `$eq $ne $gt
+   * $gte $lt $lte $in $nin $exists`, combined with `$and`/`$or` (at most 3 levels, 20 conditions,
+   * 100 `$in` values); values are JSON scalars.
+   */
+  @ApiPropertyOptional({ example: '{"status":"open","priority":{"$gte":2}}' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(8192)
+  filter?: string;
+
+  /** One path in `data`, ascending, or descending with a leading `-`; `_id` breaks ties. Default: `_id` order. */
+  @ApiPropertyOptional({ example: '-priority' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  sort?: string;
+}
