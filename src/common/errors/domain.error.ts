@@ -32,6 +32,7 @@ export enum ErrorCode {
   ClusterUnavailable = 'cluster_unavailable',
   UnknownCluster = 'unknown_cluster',
   MoveNotFound = 'move_not_found',
+  TenantRateLimited = 'tenant_rate_limited',
 }
 
 /** A rule of the service was broken. Each subclass names one rule by its code. */

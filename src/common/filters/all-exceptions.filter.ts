@@ -37,6 +37,7 @@ const HTTP_STATUS_OF: Record<ErrorCode, HttpStatus> = {
   [ErrorCode.ClusterUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorCode.UnknownCluster]: HttpStatus.BAD_REQUEST,
   [ErrorCode.MoveNotFound]: HttpStatus.NOT_FOUND,
+  [ErrorCode.TenantRateLimited]: HttpStatus.TOO_MANY_REQUESTS,
 };
 
 export function httpStatusOf(code: ErrorCode): HttpStatus {
