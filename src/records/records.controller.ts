@@ -24,6 +24,7 @@ import { RecordBatchDto, RecordBatchResultDto } from './dto/record-batch.dto.js'
 import { RecordListQuery } from './dto/record-list.query.js';
 import { RecordPageDto, RecordViewDto } from './dto/record.view.dto.js';
 import { RecordsService } from './records.service.js';
+import { TenantRateLimited } from './fair-share/tenant-rate-limited.decorator.js';
 
 /** The one named schema of a record body (both POST and PUT take it); app.setup adds it to the document. */
 const RECORD_BODY = { description: "The record's data", schema: { $ref: getSchemaPath(RECORD_DATA) } };
@@ -31,6 +32,7 @@ const RECORD_BODY = { description: "The record's data", schema: { $ref: getSchem
 @ApiTags('records')
 @ApiBadRequestResponse({ type: ErrorResponseDto })
 @Controller('org/records')
+@TenantRateLimited()
 export class RecordsController {
   constructor(private readonly records: RecordsService) {}
 

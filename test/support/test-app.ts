@@ -29,6 +29,9 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
     LOGIN_MAX_FAILURES_PER_IP: '10000',
     // Suites create many organizations from 127.0.0.1; the flood suite sets the limit it tests.
     ONBOARDING_RATE_LIMIT: '1000000',
+    // Suites hammer one organization's records with concurrent writers (placement moves, races);
+    // the fair-share suite sets the per-organization limit it tests.
+    TENANT_RATE_LIMIT: '1000000',
     // GET /org/list and /platform/* take this key; the platform suite also runs without any.
     PLATFORM_API_KEYS: TEST_OPERATOR_KEY,
     ...overrides,

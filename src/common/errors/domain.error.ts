@@ -38,6 +38,7 @@ export enum ErrorCode {
   IndexExists = 'index_exists',
   IndexNotFound = 'index_not_found',
   IndexNeedsPlacement = 'index_needs_placement',
+  TenantRateLimited = 'tenant_rate_limited',
 }
 
 /** A rule of the service was broken. Each subclass names one rule by its code. */

@@ -43,6 +43,7 @@ const HTTP_STATUS_OF: Record<ErrorCode, HttpStatus> = {
   [ErrorCode.IndexExists]: HttpStatus.CONFLICT,
   [ErrorCode.IndexNotFound]: HttpStatus.NOT_FOUND,
   [ErrorCode.IndexNeedsPlacement]: HttpStatus.CONFLICT,
+  [ErrorCode.TenantRateLimited]: HttpStatus.TOO_MANY_REQUESTS,
 };
 
 export function httpStatusOf(code: ErrorCode): HttpStatus {

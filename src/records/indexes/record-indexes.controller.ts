@@ -15,12 +15,14 @@ import type { AuthenticatedMember } from '../../common/access/authenticated-memb
 import { MemberRole } from '../../common/access/member-role.js';
 import { ErrorResponseDto } from '../../common/filters/error-response.dto.js';
 import { Origin, type RequestOrigin } from '../../common/http/request-origin.js';
+import { TenantRateLimited } from '../fair-share/tenant-rate-limited.decorator.js';
 import { CreateRecordIndexDto, RecordIndexDto, RecordIndexListDto } from './record-index.dto.js';
 import { RecordIndexesService } from './record-indexes.service.js';
 
 @ApiTags('records')
 @ApiBadRequestResponse({ type: ErrorResponseDto })
 @Controller('org/records/indexes')
+@TenantRateLimited()
 export class RecordIndexesController {
   constructor(private readonly indexes: RecordIndexesService) {}
 
