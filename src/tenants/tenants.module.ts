@@ -5,8 +5,10 @@ import { TenantModelRegistry } from './persistence/tenant-model.registry.js';
 import { TenantRecordsRepository } from './persistence/tenant-records.repository.js';
 import { TenantStorage } from './tenant-storage.service.js';
 import { TenantUsageRepository } from './usage/tenant-usage.repository.js';
-import { TenantUsageLedger, TenantUsageLedgerSchema } from './usage/tenant-usage.schema.js';
+import { TenantUsagePart, TenantUsagePartSchema } from './usage/tenant-usage.schema.js';
 import { TenantUsage } from './usage/tenant-usage.service.js';
+import { UsageSlot } from './usage/usage-slot.js';
+import { LocksModule } from '../common/locks/locks.module.js';
 
 /**
  * Owns tenant data on every cluster: the only module that names, creates, moves or drops where an
@@ -14,8 +16,8 @@ import { TenantUsage } from './usage/tenant-usage.service.js';
  * organization's placement (TenantStorage.records).
  */
 @Module({
-  imports: [MongooseModule.forFeature([{ name: TenantUsageLedger.name, schema: TenantUsageLedgerSchema }])],
-  providers: [TenantClusters, TenantModelRegistry, TenantRecordsRepository, TenantStorage, TenantUsageRepository, TenantUsage],
+  imports: [MongooseModule.forFeature([{ name: TenantUsagePart.name, schema: TenantUsagePartSchema }]), LocksModule],
+  providers: [TenantClusters, TenantModelRegistry, TenantRecordsRepository, TenantStorage, TenantUsageRepository, UsageSlot, TenantUsage],
   exports: [TenantClusters, TenantModelRegistry, TenantStorage, TenantUsage],
 })
 export class TenantsModule {}

@@ -313,3 +313,34 @@ describe.each(['collection', 'shared', 'database'] as const)('the tenant data AP
     });
   });
 });
+
+describe('quotas across two instances (e2e)', () => {
+  const first = useTestApp();
+  const second = useTestApp({}, { onDatabasesOf: first });
+
+  it('an instance counts the writes another acknowledged; at once, each holds its own claims', async () => {
+    const owner = await createOrgWithToken(first);
+    await first.http().put(`/platform/organizations/${owner.org.id}/quota`).set(OPERATOR).send({ max_documents: 10 }).expect(200);
+    // Acknowledged through the first: the ledger holds them before the answers.
+    for (let n = 0; n < 6; n += 1) await first.withToken(owner.token).post('/org/records').send({ n }).expect(201);
+    const through = await Promise.all(Array.from({ length: 8 }, (_, n) => second.withToken(owner.token).post('/org/records').send({ n })));
+    expect(through.filter(({ status }) => status === 201)).toHaveLength(4);
+    for (const refused of through.filter(({ status }) => status !== 201)) expectError(refused, 403, 'Quota exceeded');
+    expect((await storedData(first, owner)).size).toBe(10);
+
+    // Concurrent writes through both: each instance alone never passes the quota, so together at most 2 x 10 (README: the bound).
+    const other = await createOrgWithToken(first);
+    await first.http().put(`/platform/organizations/${other.org.id}/quota`).set(OPERATOR).send({ max_documents: 10 }).expect(200);
+    const both = await Promise.all(
+      Array.from({ length: 30 }, (_, n) => (n % 2 === 0 ? first : second).withToken(other.token).post('/org/records').send({ n })),
+    );
+    const stored = (await storedData(first, other)).size;
+    expect(stored).toBe(both.filter(({ status }) => status === 201).length);
+    expect(stored).toBeGreaterThanOrEqual(10);
+    expect(stored).toBeLessThanOrEqual(20);
+    // Once both instances' increments are in, neither accepts another.
+    expectError(await second.withToken(other.token).post('/org/records').send({ late: true }), 403, 'Quota exceeded');
+    const usage = await first.http().get(`/platform/organizations/${other.org.id}`).set(OPERATOR).expect(200);
+    expect(usage.body.usage.documents).toBe(stored);
+  });
+});

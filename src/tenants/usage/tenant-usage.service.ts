@@ -4,6 +4,7 @@ import type { Placement } from '../placement.js';
 import { TenantStorage } from '../tenant-storage.service.js';
 import { QuotaExceededError } from '../tenants.errors.js';
 import { TenantUsageRepository, type Usage } from './tenant-usage.repository.js';
+import { UsageSlot } from './usage-slot.js';
 
 export type { Usage } from './tenant-usage.repository.js';
 
@@ -35,7 +36,7 @@ export interface UsageReservation {
 
 /** One organization's ledger as this instance sees it. */
 class LocalLedger {
-  /** The stored totals as of `confirmedAt` (the last read or increment). */
+  /** The stored totals as last read (at `confirmedAt`), plus this instance's increments since. */
   confirmed: Usage = ZERO;
   confirmedAt = 0;
   /** Sent to the ledger, not yet confirmed. */
@@ -45,6 +46,8 @@ class LocalLedger {
   /** Claimed by writes under way. */
   reserved: Usage = ZERO;
   flushing: Promise<boolean> | null = null;
+  /** The read or increment under way (see exclusive). */
+  busy: Promise<unknown> | null = null;
   /** Increments started and finished, so that a writer waits for the one carrying its own. */
   started = 0;
   done = 0;
@@ -61,12 +64,12 @@ class LocalLedger {
 
 /**
  * Quota accounting of tenant records. Each instance checks a write against the organization's
- * ledger as it last saw it plus its own writes under way, claiming the write's share synchronously
- * (so concurrent writes on one instance can never pass a quota together), then adds what the write
- * changed to the stored ledger with one `$inc`, one at a time per organization per instance (so an
- * instance never loses its own increments, even on FerretDB where concurrent `$inc`s of one document
- * do). Other instances' writes are seen at the next increment or after FRESH_MS. README "Quotas"
- * states the overshoot this allows across instances.
+ * ledger as it last read it plus its own writes since and under way, claiming the write's share
+ * synchronously (so concurrent writes on one instance can never pass a quota together), then adds
+ * what the write changed to its own part of the ledger (TenantUsagePart) with one `$inc`, one at a
+ * time per organization, before the write is acknowledged. No two increments of one document ever
+ * race, so none is lost, even on FerretDB. Other instances' writes are seen when the ledger is read
+ * again, at most FRESH_MS later; README "Quotas" states the overshoot this allows.
  */
 @Injectable()
 export class TenantUsage implements OnApplicationShutdown {
@@ -76,6 +79,7 @@ export class TenantUsage implements OnApplicationShutdown {
   constructor(
     private readonly repository: TenantUsageRepository,
     private readonly storage: TenantStorage,
+    private readonly slot: UsageSlot,
   ) {}
 
   /**
@@ -103,9 +107,8 @@ export class TenantUsage implements OnApplicationShutdown {
 
   /** The organization's usage: the stored ledger (measured on first use) plus this instance's writes not yet stored. */
   async current(orgId: ObjectId, placement: Placement): Promise<Usage> {
-    const key = orgId.toHexString();
-    const local = this.ledgers.get(key);
-    const stored = (await this.repository.find(orgId)) ?? (await this.repository.start(orgId, await this.measure(orgId, placement)));
+    const local = this.ledgers.get(orgId.toHexString());
+    const stored = await this.stored(orgId, placement);
     return local ? sum(stored, local.pending, local.inFlight) : stored;
   }
 
@@ -126,32 +129,31 @@ export class TenantUsage implements OnApplicationShutdown {
       ledger = new LocalLedger();
       this.remember(key, ledger);
     }
-    // A ledger being written is confirmed by its own increment; otherwise read again once stale.
-    while (!ledger.flushing && Date.now() - ledger.confirmedAt > FRESH_MS) {
-      ledger.loading ??= this.load(orgId, placement, ledger).finally(() => {
-        ledger.loading = null;
+    while (Date.now() - ledger.confirmedAt > FRESH_MS) {
+      const reading = ledger;
+      reading.loading ??= this.exclusive(reading, async () => {
+        reading.confirmed = await this.stored(orgId, placement);
+        reading.confirmedAt = Date.now();
+      }).finally(() => {
+        reading.loading = null;
       });
-      await ledger.loading;
+      await reading.loading;
     }
     return ledger;
   }
 
-  private async load(orgId: ObjectId, placement: Placement, ledger: LocalLedger): Promise<void> {
-    const stored = (await this.repository.find(orgId)) ?? (await this.repository.start(orgId, await this.measure(orgId, placement)));
-    if (ledger.flushing) return;
-    ledger.confirmed = stored;
-    ledger.confirmedAt = Date.now();
-  }
-
-  /** Counts an organization that has no ledger yet (its data predates quotas), streaming its records once. */
-  private async measure(orgId: ObjectId, placement: Placement): Promise<Usage> {
+  /** The stored usage; an organization without a ledger yet (its data predates quotas) is counted once, streaming its records. */
+  private async stored(orgId: ObjectId, placement: Placement): Promise<Usage> {
+    const stored = await this.repository.find(orgId);
+    if (stored) return stored;
     let documents = 0;
     let bytes = 0;
     for await (const record of this.storage.records(orgId, placement).all(1000)) {
       documents += 1;
       bytes += recordBytes(record.data);
     }
-    return { documents, bytes };
+    await this.repository.start(orgId, { documents, bytes });
+    return (await this.repository.find(orgId)) ?? { documents, bytes };
   }
 
   /**
@@ -162,7 +164,7 @@ export class TenantUsage implements OnApplicationShutdown {
     // The next increment to start carries what was just committed.
     const carrying = ledger.started + 1;
     while (ledger.done < carrying) {
-      ledger.flushing ??= this.flushOnce(orgId, ledger).finally(() => {
+      ledger.flushing ??= this.exclusive(ledger, () => this.flushOnce(orgId, ledger)).finally(() => {
         ledger.flushing = null;
       });
       // A failed one leaves its increments pending: the next write's increment carries them.
@@ -170,27 +172,36 @@ export class TenantUsage implements OnApplicationShutdown {
     }
   }
 
-  /** One `$inc` of what is pending; true when it failed (the increments stay pending). */
+  /** One `$inc` of what is pending, into this instance's part; true when it failed (the increments stay pending). */
   private async flushOnce(orgId: ObjectId, ledger: LocalLedger): Promise<boolean> {
     ledger.started += 1;
-    ledger.inFlight = ledger.pending;
-    ledger.pending = ZERO;
     try {
-      const after = await this.repository.add(orgId, ledger.inFlight);
+      const slot = await this.slot.current();
+      ledger.inFlight = ledger.pending;
+      ledger.pending = ZERO;
+      await this.repository.add(orgId, slot, ledger.inFlight);
+      ledger.confirmed = sum(ledger.confirmed, ledger.inFlight);
       ledger.inFlight = ZERO;
-      // A missing ledger: the organization was deleted meanwhile.
-      if (after) {
-        ledger.confirmed = after;
-        ledger.confirmedAt = Date.now();
-      }
-      ledger.done += 1;
       return false;
     } catch (error) {
       ledger.pending = sum(ledger.pending, ledger.inFlight);
       ledger.inFlight = ZERO;
-      ledger.done += 1;
       this.logger.warn({ err: error, org: orgId.toHexString() }, 'Could not store usage; retrying with the next write');
       return true;
+    } finally {
+      ledger.done += 1;
+    }
+  }
+
+  /** Runs the ledger's database operations one at a time, so that a read never overlaps an increment. */
+  private async exclusive<T>(ledger: LocalLedger, operation: () => Promise<T>): Promise<T> {
+    while (ledger.busy) await ledger.busy.catch(() => undefined);
+    const running = operation();
+    ledger.busy = running;
+    try {
+      return await running;
+    } finally {
+      if (ledger.busy === running) ledger.busy = null;
     }
   }
 
