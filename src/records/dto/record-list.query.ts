@@ -1,13 +1,14 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { LimitQuery } from '../../common/paging/page.query.js';
+import { CURSOR_MAX_LENGTH, FILTER_MAX_BYTES } from '../query/record-query.js';
 
 /** GET /org/records: a filtered, sorted page (SPEC "Tenant data API"). */
 export class RecordListQuery extends LimitQuery {
   /** Opaque cursor from a previous page's `next_cursor`, for the same filter and sort. */
   @IsOptional()
   @IsString()
-  @MaxLength(1024)
+  @MaxLength(CURSOR_MAX_LENGTH)
   cursor?: string;
 
   /**
@@ -18,7 +19,7 @@ export class RecordListQuery extends LimitQuery {
   @ApiPropertyOptional({ example: '{"status":"open","priority":{"$gte":2}}' })
   @IsOptional()
   @IsString()
-  @MaxLength(8192)
+  @MaxLength(FILTER_MAX_BYTES)
   filter?: string;
 
   /** One path in `data`, ascending, or descending with a leading `-`; `_id` breaks ties. Default: `_id` order. */

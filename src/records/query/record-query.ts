@@ -193,7 +193,8 @@ function compileObject(source: Record<string, unknown>, where: string, depth: nu
       throw invalid(`filter: operator ${key.slice(0, 64)} is not allowed (at ${where})`);
     } else {
       const segments = parsePath(key);
-      if (!segments) throw invalid(`filter: path ${show(key)} is not a valid path${where === TOP ? '' : ` (in ${where})`}: use ${PATH_RULE}`);
+      if (!segments)
+        throw invalid(`filter: path ${show(key)} is not a valid path${where === TOP ? '' : ` (in ${where})`}: use ${PATH_RULE}`);
       // The `data.` prefix is what keeps `_id` and `org_id` out of a user's reach.
       compiled[dataField(segments)] = compileCondition(key, value, where === TOP ? key : `${key} in ${where}`, budget);
     }
@@ -243,7 +244,7 @@ function compileOperators(source: Record<string, unknown>, at: string, budget: B
 }
 
 /** The operand, rebuilt, of an allowed operator; any other operator is refused. */
-function compileOperand(operator: string, operand: unknown, at: string): Scalar | Scalar[] | boolean {
+function compileOperand(operator: string, operand: unknown, at: string): Scalar | Scalar[] {
   const subject = `filter: ${operator} at ${at}`;
   if (operator === '$eq' || operator === '$ne') return scalarOperand(operand, subject);
   if (COMPARISONS.has(operator)) {
@@ -306,7 +307,10 @@ function sortableOnly(segments: string[]): MongoFilter {
 
 function queryHash(sort: SortSpec, filter: MongoFilter | null): string {
   // The compiled filter, not the raw text: the same filter spelled with other spacing still matches.
-  return createHash('sha256').update(`${sort.text}\n${JSON.stringify(filter ?? {})}`).digest('base64url').slice(0, 12);
+  return createHash('sha256')
+    .update(`${sort.text}\n${JSON.stringify(filter ?? {})}`)
+    .digest('base64url')
+    .slice(0, 12);
 }
 
 function cursorNotValid(): InvalidInputError {
@@ -322,7 +326,9 @@ function readCursor(raw: string, sort: SortSpec, hash: string): After {
   const payload = decodeCursor(raw);
   // An `_id`-ascending listing never hands out an opaque cursor, whatever its filter.
   if (idAscending || payload.s !== sort.text || payload.h !== hash) throw invalid('cursor was made for a different sort or filter');
-  if ((sort.segments !== null) !== ('v' in payload)) throw cursorNotValid();
+  // A path sort's cursor carries the last value; an `_id` sort's does not.
+  const carriesValue = 'v' in payload;
+  if (carriesValue !== (sort.segments !== null)) throw cursorNotValid();
   return { id: toObjectId(payload.i), value: payload.v ?? null };
 }
 
@@ -362,7 +368,7 @@ function sortValue(data: Record<string, unknown>, segments: string[], id: string
     if (!isPlainObject(current) || !Object.hasOwn(current, segment)) return null;
     current = current[segment];
   }
-  if (current === undefined || !nonScalar(current)) return (current ?? null) as Scalar;
+  if (!nonScalar(current)) return current as Scalar;
   // sortableOnly keeps such records out of the page: the caller passed a record of another query.
   throw new Error(`cursorAfter: record ${id} holds no scalar at ${segments.join('.')}, so it cannot be on this sorted page`);
 }
