@@ -12,8 +12,10 @@ import type { StoredTenantRecord } from '../../tenants/persistence/tenant-record
 import { TenantStorage } from '../../tenants/tenant-storage.service.js';
 import { OrganizationGoneError } from '../records.errors.js';
 
-/** Records read per round trip; the export holds at most one such page. */
-const EXPORT_PAGE = 500;
+/** Records per batch from the database; the export holds at most about one batch. */
+const BATCH = 500;
+/** Records between two reads of the organization, to notice a move or rename that switched its placement. */
+const EPOCH_CHECK = 1000;
 const MEMBERS_PAGE = 100;
 
 /**
@@ -57,38 +59,72 @@ export class RecordExport {
   }
 
   /**
-   * Every record once, in `_id` order, a page at a time from wherever the organization's records
-   * are when that page is read. A page read while a rename or a move switched the placement (the
-   * lifecycle epoch changed meanwhile) is read again from the new one, which holds the same
-   * records with the same ids: so a move or rename during the export neither loses nor repeats one.
+   * Every record once, in `_id` order, from one cursor on where the organization's records are.
+   * Every EPOCH_CHECK records, and when the cursor ends or fails, the organization is read again:
+   * if a move or rename switched its placement meanwhile (its lifecycle epoch changed), the export
+   * goes on after the last record it sent, from the new placement, which holds the same records
+   * under the same ids. So a move or rename during the export neither loses nor repeats a record.
    */
   private async *records(start: OrganizationRecord): AsyncGenerator<StoredTenantRecord> {
     let org = start;
     let after: ObjectId | undefined;
     for (;;) {
-      let page: StoredTenantRecord[];
-      for (;;) {
-        page = await this.pageAt(org, after);
-        const now = await this.organizations.findVisibleById(org._id);
-        if (!now) throw new OrganizationGoneError();
-        const stable = now.lifecycle_epoch === org.lifecycle_epoch;
-        org = now;
-        if (stable) break;
+      const epoch = org.lifecycle_epoch;
+      let sinceCheck = 0;
+      let moved: OrganizationRecord | null = null;
+      try {
+        for await (const record of this.inIdOrder(org, after)) {
+          yield record;
+          after = record._id;
+          sinceCheck += 1;
+          if (sinceCheck < EPOCH_CHECK) continue;
+          sinceCheck = 0;
+          const now = await this.visible(org);
+          if (now.lifecycle_epoch !== epoch) {
+            moved = now;
+            break;
+          }
+        }
+      } catch (error) {
+        // A cursor on a placement that a move or rename has just removed.
+        const now = await this.visible(org);
+        if (now.lifecycle_epoch === epoch) throw error;
+        moved = now;
       }
-      yield* page;
-      if (page.length < EXPORT_PAGE) return;
-      after = page[page.length - 1]._id;
+      moved ??= await this.visible(org);
+      if (moved.lifecycle_epoch === epoch) return;
+      org = moved;
     }
   }
 
-  /** During a rename the records are in the old collection, the new one or both: the first page of their union. */
-  private async pageAt(org: OrganizationRecord, after: ObjectId | undefined): Promise<StoredTenantRecord[]> {
-    const pages = await Promise.all(
-      readablePlacements(org).map((placement) => this.storage.records(org._id, placement).page(after, EXPORT_PAGE)),
-    );
-    if (pages.length === 1) return pages[0];
-    const byId = new Map(pages.flat().map((record) => [record._id.toHexString(), record]));
-    return [...byId.values()].sort((a, b) => a._id.toHexString().localeCompare(b._id.toHexString())).slice(0, EXPORT_PAGE);
+  /** During a rename the records are in the old collection, the new one or both (same ids and contents): their union. */
+  private inIdOrder(org: OrganizationRecord, after: ObjectId | undefined): AsyncGenerator<StoredTenantRecord> {
+    const sources = readablePlacements(org).map((placement) => this.storage.records(org._id, placement).inIdOrder(after, BATCH));
+    return sources.length === 1 ? sources[0] : mergeById(sources);
+  }
+
+  private async visible(org: OrganizationRecord): Promise<OrganizationRecord> {
+    const now = await this.organizations.findVisibleById(org._id);
+    if (!now) throw new OrganizationGoneError();
+    return now;
+  }
+}
+
+/** Merges cursors that are each in `_id` order into one, each id once. */
+async function* mergeById(sources: AsyncGenerator<StoredTenantRecord>[]): AsyncGenerator<StoredTenantRecord> {
+  const heads = await Promise.all(sources.map((source) => source.next()));
+  for (;;) {
+    let least = -1;
+    heads.forEach((head, index) => {
+      if (!head.done && (least === -1 || head.value._id.toHexString() < (heads[least].value as StoredTenantRecord)._id.toHexString()))
+        least = index;
+    });
+    if (least === -1) return;
+    const record = heads[least].value as StoredTenantRecord;
+    yield record;
+    for (const [index, head] of heads.entries()) {
+      if (!head.done && head.value._id.equals(record._id)) heads[index] = await sources[index].next();
+    }
   }
 }
 

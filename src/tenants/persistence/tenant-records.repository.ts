@@ -143,6 +143,17 @@ export class TenantRecords {
     yield* records.find({ org_id: this.orgId }).batchSize(batchSize);
   }
 
+  /**
+   * Every record after `after` in `_id` order, from one cursor a batch at a time: the service's
+   * memory does not grow with the data. (MongoDB reads it along the `_id` index; FerretDB v1 sorts
+   * the organization's records in its own memory when the cursor opens.)
+   */
+  async *inIdOrder(after: ObjectId | undefined, batchSize: number): AsyncGenerator<StoredTenantRecord> {
+    const records = await this.collection();
+    const filter: mongo.Filter<StoredTenantRecord> = after ? { org_id: this.orgId, _id: { $gt: after } } : { org_id: this.orgId };
+    yield* records.find(filter).sort({ _id: 1 }).batchSize(batchSize);
+  }
+
   /** Inserts copies; ones present already (a repeated copy) are expected and skipped. */
   insertCopies(documents: StoredTenantRecord[]): Promise<void> {
     return this.run((records) => records.insertMany(documents).catch(ignoreDuplicates));
