@@ -177,7 +177,7 @@ function singleUser(pg, dataDir, database, sql) {
 
 /**
  * Initialises `dataDir` unless it holds a cluster already, and (re)installs the shadow indexes'
- * triggers whenever their SQL changed. FerretDB needs a UTF8 database: without a locale, initdb
+ * triggers whenever their SQL changed (the SQL also brings the shadows of existing indexes up to date). FerretDB needs a UTF8 database: without a locale, initdb
  * would take SQL_ASCII from the environment and FerretDB would fail its first command.
  */
 function prepareCluster(pg, dataDir) {

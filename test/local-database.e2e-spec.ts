@@ -96,6 +96,94 @@ describe('local database: the service lookups use an index', () => {
     expectIndexUse(await lookupPlan('unique_claims', { _id: claimId }));
   });
 
+  // An organization's own indexes on its records' data paths, as MongoDB's `createIndex` makes
+  // them: a non-unique one ends in `_id`, so a sorted page can be read in index order. On FerretDB's
+  // PostgreSQL backend the lookups take the GIN shadow of the index's leading path, which FerretDB
+  // can only use with nested pushdown on (scripts/ferretdb.mjs).
+  describe('records with indexes on data paths', () => {
+    /** Shaped like an organization's own records; its name is not a tenant collection's, so the service leaves it alone. */
+    const records = () => db.tenant.collection('indexed_records');
+    const tagged = new Types.ObjectId();
+    const statusNull = new Types.ObjectId();
+    const statusMissing = new Types.ObjectId();
+
+    beforeAll(async () => {
+      await records().createIndex({ 'data.status': 1, _id: 1 });
+      await records().createIndex({ 'data.email': 1 }, { unique: true, sparse: true });
+      await records().createIndex({ 'data.address.city': 1, 'data.status': -1, _id: 1 });
+      await records().createIndex({ 'data.tags': 1, _id: 1 });
+      const at = new Date();
+      const record = (_id: Types.ObjectId, data: Record<string, unknown>) => ({ _id, org_id: orgId, data, created_at: at, updated_at: at });
+      await records().insertMany([
+        ...Array.from({ length: FILLER }, (_, i) =>
+          record(new Types.ObjectId(), {
+            status: `s${i % 50}`,
+            email: `user${i}@example.com`,
+            address: { city: `c${i % 50}` },
+            tags: [`t${i % 50}`],
+          }),
+        ),
+        record(tagged, { status: 'tagged', tags: ['x', 'y'] }),
+        record(statusNull, { status: null }),
+        record(statusMissing, {}),
+      ]);
+    }, 120_000);
+
+    /** A page as the service reads it: one more than it returns, to know whether another follows. */
+    const PAGE = 21;
+
+    /**
+     * The plan of a page of `filter`'s records in `sort` order, after checking the page has
+     * `expected` records in `_id` order (every filter here ties the sort's data fields).
+     */
+    async function pagePlan(filter: Record<string, unknown>, sort: Record<string, 1 | -1>, expected: number): Promise<string[]> {
+      const page = await records().find(filter).sort(sort).limit(PAGE).toArray();
+      expect(page).toHaveLength(expected);
+      const ids = page.map((record) => String(record._id));
+      expect(ids).toEqual([...ids].sort());
+      const explained = await records().find(filter).sort(sort).limit(PAGE).explain('queryPlanner');
+      return planSteps(explained.queryPlanner);
+    }
+
+    /** On PostgreSQL, the index used is the shadow of the index whose FerretDB name holds `part`. */
+    function expectShadowOf(steps: string[], part: string): void {
+      expectIndexUse(steps);
+      if (onPostgres) expect(steps.filter((step) => INDEX_STEP.test(step))).toEqual([expect.stringContaining(part)]);
+    }
+
+    it('pages through the records of one status, in index order, through an index', async () => {
+      const steps = await pagePlan({ org_id: orgId, 'data.status': 's3' }, { 'data.status': 1, _id: 1 }, PAGE);
+      expectShadowOf(steps, '_data_status_');
+    });
+
+    it('finds a record by a unique data field through an index', async () => {
+      const steps = await pagePlan({ org_id: orgId, 'data.email': 'user3@example.com' }, { _id: 1 }, 1);
+      expectShadowOf(steps, '_data_email_');
+    });
+
+    it('pages through the records of a nested data field, led by it in a compound index, through an index', async () => {
+      const steps = await pagePlan(
+        { org_id: orgId, 'data.address.city': 'c7' },
+        { 'data.address.city': 1, 'data.status': -1, _id: 1 },
+        PAGE,
+      );
+      expectShadowOf(steps, '_data_address_city_');
+    });
+
+    it('finds a record by one element of an array through an index', async () => {
+      for (const tag of ['x', 'y']) {
+        const steps = await pagePlan({ org_id: orgId, 'data.tags': tag }, { 'data.tags': 1, _id: 1 }, 1);
+        expectShadowOf(steps, '_data_tags_');
+        expect(String((await records().findOne({ org_id: orgId, 'data.tags': tag }))?._id)).toBe(String(tagged));
+      }
+    });
+
+    it('matches a null status to the records whose status is null or missing', async () => {
+      const found = await records().find({ org_id: orgId, 'data.status': null }).sort({ _id: 1 }).toArray();
+      expect(found.map((record) => String(record._id))).toEqual([String(statusNull), String(statusMissing)]);
+    });
+  });
+
   // Only where this run started its own FerretDB on PostgreSQL: the cluster is then ours to inspect.
   if (process.env.TEST_LOCAL_POSTGRES_URL) {
     describe('the PostgreSQL cluster under FerretDB', () => {
@@ -115,8 +203,18 @@ describe('local database: the service lookups use an index', () => {
         await pg?.close();
       });
 
-      it.each(['organizations', 'unique_claims'])(
-        'has a GIN jsonb_path_ops shadow, fastupdate off, beside each single-field index of %s',
+      /**
+       * The expression of the shadow of a btree index column that `pg_get_indexdef` prints as
+       * `((_jsonb -> 'f'::text))` or `(((_jsonb -> 'a'::text) -> 'b'::text))`: the btree's own for
+       * a top-level field, `((_jsonb #> '{a,b}'::text[]))` (FerretDB's filter on a dotted key) for a path.
+       */
+      function shadowExpression(column: string): string {
+        const keys = [...column.matchAll(/ -> '((?:[^']|'')*)'::text\)/g)].map((match) => match[1].replace(/''/g, "'"));
+        return keys.length === 1 ? column : `((_jsonb #> '{${keys.join(',')}}'::text[]))`;
+      }
+
+      it.each(['organizations', 'unique_claims', 'audit_events', 'memberships'])(
+        'has a GIN jsonb_path_ops shadow, fastupdate off, on the leading field of each index of %s',
         async (collection) => {
           expect(tables[collection]).toEqual(expect.any(String));
           const indexes = await pg.query(
@@ -125,23 +223,31 @@ describe('local database: the service lookups use an index', () => {
              FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
             WHERE i.indrelid = '${schema()}."${tables[collection]}"'::regclass ORDER BY c.relname`,
           );
-          const single = indexes.filter((index) => index.method === 'btree' && index.columns === '1');
-          expect(single.map((index) => index.expression)).toContain(`((_jsonb -> '_id'::text))`);
-          for (const btree of single) {
-            const shadow = indexes.find((index) => index.name === btree.name!.replace(/_idx$/, '_gin'));
-            expect({
-              of: btree.name,
-              method: shadow?.method,
-              expression: shadow?.expression,
-              options: shadow?.options,
-              definition: shadow?.definition,
-            }).toEqual({
-              of: btree.name,
-              method: 'gin',
-              expression: btree.expression,
+          const btrees = indexes.filter((index) => index.method === 'btree');
+          const shadows = indexes.filter((index) => index.method === 'gin');
+          expect(btrees.map((index) => index.expression)).toContain(`((_jsonb -> '_id'::text))`);
+          for (const shadow of shadows) {
+            expect({ of: shadow.name, options: shadow.options, definition: shadow.definition }).toEqual({
+              of: shadow.name,
               options: 'fastupdate=off',
               definition: expect.stringContaining('jsonb_path_ops'),
             });
+          }
+          for (const btree of btrees) {
+            // A single-field index has its own; a compound one may share another index's.
+            const own = shadows.find((index) => index.name === btree.name!.replace(/_idx$/, '_gin'));
+            const serving = btree.columns === '1' ? own : shadows.find((index) => index.expression === shadowExpression(btree.expression!));
+            expect({ of: btree.name, expression: serving?.expression }).toEqual({
+              of: btree.name,
+              expression: shadowExpression(btree.expression!),
+            });
+          }
+          // One shadow per field, but where two single-field indexes (ascending, descending) share it.
+          const compoundShadows = shadows.filter((shadow) =>
+            btrees.some((btree) => btree.columns !== '1' && shadow.name === btree.name!.replace(/_idx$/, '_gin')),
+          );
+          for (const shadow of compoundShadows) {
+            expect(shadows.filter((other) => other.expression === shadow.expression).map((other) => other.name)).toEqual([shadow.name]);
           }
         },
       );
