@@ -10,11 +10,16 @@ function compile(input: Partial<RecordQueryInput>): CompiledRecordQuery {
   return compileRecordQuery(orgId, { limit: 20, ...input });
 }
 
-/** The compiled user part of a filter: `{org_id, $and: [user]}` without sort or cursor. */
+/**
+ * The compiled user part of a filter, without sort or cursor: `$and[0]` beside `org_id`, plus the
+ * equalities hoisted beside `org_id` (read back as `{$eq}`; see hoisting below).
+ */
 function userPart(filter: string): unknown {
-  const compiled = compile({ filter }).filter;
-  expect(compiled.org_id).toBe(orgId);
-  return (compiled.$and as unknown[] | undefined)?.[0];
+  const { org_id: scope, $and: and, ...hoisted } = compile({ filter }).filter;
+  expect(scope).toBe(orgId);
+  const rest = (and as Record<string, unknown>[] | undefined)?.[0] ?? {};
+  const merged = { ...Object.fromEntries(Object.entries(hoisted).map(([key, value]) => [key, { $eq: value }])), ...rest };
+  return Object.keys(merged).length > 0 ? merged : undefined;
 }
 
 function refusal(input: Partial<RecordQueryInput>): InvalidInputError {
@@ -227,15 +232,16 @@ describe('compileRecordQuery: scope', () => {
   it.each(QUERIES)('keeps org_id the top-level key equal to the organization: %j', (input) => {
     const { filter } = compile(input);
     expect(filter.org_id).toBe(orgId);
-    // No other key at the top level but the engine's own _id range and $and.
-    expect(Object.keys(filter).every((key) => ['org_id', '_id', '$and'].includes(key))).toBe(true);
+    // No other key at the top level but the engine's own _id range, $and and hoisted first-level equalities.
+    expect(Object.keys(filter).every((key) => ['org_id', '_id', '$and'].includes(key) || /^data\.[A-Za-z0-9_]+$/.test(key))).toBe(true);
   });
 
   it('sends the paths org_id and _id to data, never to the record fields', () => {
     const { filter } = compile({ filter: json({ org_id: otherOrgId.toHexString(), _id: { $in: [ID_A] } }) });
     expect(filter).toEqual({
       org_id: orgId,
-      $and: [{ 'data.org_id': { $eq: otherOrgId.toHexString() }, 'data._id': { $in: [ID_A] } }],
+      'data.org_id': otherOrgId.toHexString(),
+      $and: [{ 'data._id': { $in: [ID_A] } }],
     });
   });
 
@@ -284,8 +290,8 @@ describe('compileRecordQuery: sort', () => {
   it('keeps records holding an object or array at the sorted path, or an array on the way, out of the listing', () => {
     expect(compile({ sort: '-a.b.c', filter: '{"k":1}' }).filter).toEqual({
       org_id: orgId,
+      'data.k': 1,
       $and: [
-        { 'data.k': { $eq: 1 } },
         {
           'data.a': { $not: { $type: 'array' } },
           'data.a.b': { $not: { $type: 'array' } },
@@ -294,6 +300,23 @@ describe('compileRecordQuery: sort', () => {
       ],
     });
     expect(compile({ sort: 'n' }).filter).toEqual({ org_id: orgId, $and: [{ 'data.n': { $not: { $type: ['object', 'array'] } } }] });
+  });
+
+  it('hoists first-level equalities to a string, number or boolean beside org_id, where FerretDB pushes them down', () => {
+    expect(
+      compile({ filter: '{"status":"open","n":2,"ok":true,"a.b":1,"z":null,"r":{"$gt":1},"e":{"$eq":"x","$ne":"y"}}' }).filter,
+    ).toEqual({
+      org_id: orgId,
+      'data.status': 'open',
+      'data.n': 2,
+      'data.ok': true,
+      $and: [{ 'data.a.b': { $eq: 1 }, 'data.z': { $eq: null }, 'data.r': { $gt: 1 }, 'data.e': { $eq: 'x', $ne: 'y' } }],
+    });
+    // Inside $or nothing moves: it is not a conjunction.
+    expect(compile({ filter: '{"$or":[{"a":1},{"b":2}]}' }).filter).toEqual({
+      org_id: orgId,
+      $and: [{ $or: [{ 'data.a': { $eq: 1 } }, { 'data.b': { $eq: 2 } }] }],
+    });
   });
 
   it('passes the limit through', () => {
@@ -315,7 +338,7 @@ describe('compileRecordQuery: cursor', () => {
     expect(compile({ cursor: ID_A, filter: '{"a":1}', sort: '_id' }).filter).toEqual({
       org_id: orgId,
       _id: { $gt: toObjectId(ID_A) },
-      $and: [{ 'data.a': { $eq: 1 } }],
+      'data.a': 1,
     });
   });
 

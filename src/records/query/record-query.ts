@@ -113,7 +113,8 @@ export function compileRecordQuery(orgId: ObjectId, input: RecordQueryInput): Co
 
   const filter: MongoFilter = { org_id: orgId };
   const parts: MongoFilter[] = [];
-  if (userFilter) parts.push(userFilter);
+  const rest = userFilter && hoistEqualities(userFilter, filter);
+  if (rest) parts.push(rest);
   if (sort.segments) parts.push(sortableOnly(sort.segments));
   if (input.cursor !== undefined) {
     const after = readCursor(input.cursor, sort, hash);
@@ -130,6 +131,25 @@ export function compileRecordQuery(orgId: ObjectId, input: RecordQueryInput): Co
     cursorAfter: (last) => cursorAfter(sort, hash, last),
     sortPath,
   };
+}
+
+/**
+ * Moves the user filter's top-level equalities on a first-level path (`data.status`: a string,
+ * number or boolean) beside `org_id`, and answers what is left (null when nothing is). Same
+ * meaning, but FerretDB pushes only top-level equalities down to PostgreSQL, where an index's
+ * shadow serves them (README "The local database"); under `$and` it would scan. Deeper paths stay:
+ * FerretDB's pushdown of `a.b` misses records where `a` is an array of subdocuments (FerretDB
+ * issue 5612), and `data` itself is always an object, so a first-level path cannot pass one.
+ */
+function hoistEqualities(userFilter: MongoFilter, into: MongoFilter): MongoFilter | null {
+  const rest: MongoFilter = {};
+  for (const [key, condition] of Object.entries(userFilter)) {
+    const value = isPlainObject(condition) && Object.keys(condition).length === 1 ? condition.$eq : undefined;
+    const hoistable = key.split('.').length === 2 && ['string', 'number', 'boolean'].includes(typeof value);
+    if (hoistable) into[key] = value;
+    else rest[key] = condition;
+  }
+  return Object.keys(rest).length > 0 ? rest : null;
 }
 
 function invalid(message: string): InvalidInputError {
