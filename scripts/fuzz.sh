@@ -99,7 +99,8 @@ run_schemathesis() {
   log "schemathesis ($label): up to $MAX_EXAMPLES cases per operation, seed $SEED"
   # One worker: concurrent workers trip a CPython 3.11 ast race inside Hypothesis ("AST constructor
   # recursion depth mismatch"), reported as a run error.
-  "$VENV/bin/st" --config-file scripts/schemathesis.toml --no-color run "$base_url/docs-json" \
+  PYTHONPATH=scripts SCHEMATHESIS_HOOKS=schemathesis_hooks \
+    "$VENV/bin/st" --config-file scripts/schemathesis.toml --no-color run "$base_url/docs-json" \
     --checks all --max-examples "$MAX_EXAMPLES" --seed "$SEED" --workers 1 --generation-database none \
     --header "Authorization: Bearer $token" "$@" 2>&1 | tee "$work/$label.log"
   local status=${PIPESTATUS[0]}

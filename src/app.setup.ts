@@ -27,6 +27,9 @@ import { acceptNdjsonStreams } from './records/transfer/ndjson-content-type.js';
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   const adapter = new FastifyAdapter({
     bodyLimit: RECORD_MAX_BYTES,
+    // GET /org/records carries a filter (4,096 characters) and a cursor (4,096) in its query
+    // string, up to 12 bytes a character once percent-encoded: past Node's 16 KiB default.
+    http: { maxHeaderSize: 128 * 1024 },
     trustProxy: config.http.trustProxy,
     genReqId: assignRequestId,
     requestIdHeader: false,

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Put, Query } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Put, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedOperator } from '../common/access/authenticated-member.js';
 import { CurrentOperator, OperatorAuthenticated } from '../common/access/operator-authenticated.decorator.js';
@@ -57,7 +58,9 @@ export class PlatformOrganizationsController {
   @ApiOperation({ operationId: 'setPlatformOrganizationQuota' })
   @ApiOkResponse({ type: QuotaDto })
   @ApiNotFoundResponse(NOT_FOUND)
-  setQuota(@IdParam('organization') id: string, @Body() body: QuotaChangeDto): Promise<QuotaDto> {
+  setQuota(@IdParam('organization') id: string, @Body() body: QuotaChangeDto, @Req() request: FastifyRequest): Promise<QuotaDto> {
+    // `{}` (every limit back to its default) is meant; a request without a body is not.
+    if (request.body === undefined || request.body === null) throw new BadRequestException('A JSON body is required');
     return this.organizations.setQuota(id, body);
   }
 

@@ -22,6 +22,9 @@ function checkKeys(value: unknown, path: string, depth: number): void {
     });
     return;
   }
+  // PostgreSQL's jsonb (FerretDB's storage) cannot hold U+0000 in a string; MongoDB can.
+  if (typeof value === 'string' && value.includes('\u0000'))
+    throw new InvalidRecordError(`${path} contains a NUL character, which is not supported`);
   if (!isPlainObject(value)) return;
   for (const [key, child] of Object.entries(value)) {
     if (key.startsWith('$') || key.includes('.') || key.includes('\u0000')) {

@@ -61,7 +61,13 @@ export function refusedByTheTypes(client: ReturnType<typeof createClient<paths>>
   void client.POST('/admin/switch', { body: {} });
   // @ts-expect-error an email is a string
   void client.PATCH('/me', { body: { email: 42 } });
-  const stats: Schemas['CollectionStatsDto'] = { collection_name: 'org_x', documents: 1, size_bytes: 1, indexes: 1 };
+  const stats: Schemas['CollectionStatsDto'] = {
+    collection_name: 'org_x',
+    documents: 1,
+    size_bytes: 1,
+    indexes: 1,
+    quota: { max_documents: 10, max_bytes: 1024 },
+  };
   // @ts-expect-error counts are numbers
   stats.documents = '1';
   // @ts-expect-error Retry-After is declared as an integer header, not left unknown

@@ -21,16 +21,21 @@ export class RecordBatchDto {
   records: Record<string, unknown>[];
 }
 
+/** Why one record of a batch was not created: the status and message a single create would have answered. */
+export class RecordBatchErrorDto {
+  @ApiProperty({ type: 'integer', example: 409 })
+  statusCode: number;
+  @ApiProperty({ example: 'Another record has the same value under a unique index of this organization' })
+  message: string;
+}
+
 export class RecordBatchItemDto {
   /** The new record's id, when it was created. */
   @ApiProperty({ required: false, example: '6b0259ce55575609c46323ba' })
   id?: string;
   /** Why it was not created, when it was not. */
-  @ApiProperty({
-    required: false,
-    example: { statusCode: 409, message: 'Another record has the same value under a unique index of this organization' },
-  })
-  error?: { statusCode: number; message: string };
+  @ApiProperty({ required: false, type: RecordBatchErrorDto })
+  error?: RecordBatchErrorDto;
 }
 
 export class RecordBatchResultDto {

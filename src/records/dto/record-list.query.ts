@@ -1,7 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { LimitQuery } from '../../common/paging/page.query.js';
-import { CURSOR_MAX_LENGTH, FILTER_MAX_BYTES } from '../query/record-query.js';
+import { CURSOR_MAX_LENGTH } from '../query/record-query.js';
+
+/** Characters of a filter; the compiler also holds it to 8 KiB of UTF-8. */
+const FILTER_MAX_LENGTH = 4096;
 
 /** GET /org/records: a filtered, sorted page (SPEC "Tenant data API"). */
 export class RecordListQuery extends LimitQuery {
@@ -19,7 +22,7 @@ export class RecordListQuery extends LimitQuery {
   @ApiPropertyOptional({ example: '{"status":"open","priority":{"$gte":2}}' })
   @IsOptional()
   @IsString()
-  @MaxLength(FILTER_MAX_BYTES)
+  @MaxLength(FILTER_MAX_LENGTH)
   filter?: string;
 
   /** One path in `data`, ascending, or descending with a leading `-`; `_id` breaks ties. Default: `_id` order. */

@@ -53,7 +53,7 @@ export const FILTER_MAX_IN_VALUES = 100;
 /** Dot-separated segments of a filter or sort path. */
 export const PATH_MAX_SEGMENTS = 5;
 /** Characters of an opaque cursor: no URL that Node accepts holds a longer one. */
-export const CURSOR_MAX_LENGTH = 16 * 1024;
+export const CURSOR_MAX_LENGTH = 4 * 1024;
 
 export interface RecordQueryInput {
   filter?: string;

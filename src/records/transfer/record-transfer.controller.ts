@@ -6,7 +6,6 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
-  ApiProduces,
   ApiTags,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
@@ -44,7 +43,6 @@ export class RecordTransferController {
   @Get('export')
   @ApiOperation({ operationId: 'exportOrganization' })
   @Authenticated({ role: MemberRole.Admin })
-  @ApiProduces(NDJSON)
   @ApiOkResponse({
     description: 'One JSON object per line',
     content: { [NDJSON]: { schema: { type: 'string', example: EXPORT_EXAMPLE } } },
