@@ -25,6 +25,31 @@ function expectRefused(response: Response): number {
   return Number(response.headers['retry-after']);
 }
 
+/** A's burst of 30 with B's 5 among them: B is served in full, A beyond its share gets 429. */
+async function expectOnlyTheBurstRefused(t: ReturnType<typeof useTestApp>): Promise<void> {
+  const listRecords = (token: string) => () => t.withToken(token).get('/org/records');
+  const [a, b] = await Promise.all([createOrgWithToken(t), createOrgWithToken(t)]);
+  // 30 of A's with 5 of B's (its whole share) among them.
+  const sends: Array<{ org: 'a' | 'b'; send: () => PromiseLike<Response> }> = [];
+  for (let i = 0; i < 30; i += 1) {
+    sends.push({ org: 'a', send: listRecords(a.token) });
+    if (i % 6 === 3) sends.push({ org: 'b', send: listRecords(b.token) });
+  }
+  const started = Date.now();
+  const responses = await Promise.all(sends.map(({ send }) => send()));
+  const elapsedMs = Date.now() - started;
+  const ofA = responses.filter((_, i) => sends[i].org === 'a');
+  const ofB = responses.filter((_, i) => sends[i].org === 'b');
+
+  expect(ofB.map((response) => response.status)).toEqual(Array(LIMIT).fill(200));
+  expect(count(ofA, 200) + count(ofA, 429)).toBe(30);
+  // A's bucket was full: its first LIMIT pass; beyond that only what refilled during the burst.
+  expect(count(ofA, 200)).toBeGreaterThanOrEqual(LIMIT);
+  expect(count(ofA, 200)).toBeLessThanOrEqual(mostAdmitted(elapsedMs));
+  expect(count(ofA, 429)).toBeGreaterThan(0);
+  for (const response of ofA.filter(({ status }) => status === 429)) expectRefused(response);
+}
+
 describe('Fair share on /org/records (e2e)', () => {
   const t = useTestApp({ TENANT_RATE_LIMIT: String(LIMIT) });
 
@@ -37,26 +62,8 @@ describe('Fair share on /org/records (e2e)', () => {
 
   const listRecords = (token: string) => () => t.withToken(token).get('/org/records');
 
-  it("refuses one organization's burst beyond its share with 429 + Retry-After, while another's requests in the same burst all pass", async () => {
-    const [a, b] = await Promise.all([createOrgWithToken(t), createOrgWithToken(t)]);
-    // 30 of A's with 5 of B's (its whole share) among them.
-    const sends: Array<{ org: 'a' | 'b'; send: () => PromiseLike<Response> }> = [];
-    for (let i = 0; i < 30; i += 1) {
-      sends.push({ org: 'a', send: listRecords(a.token) });
-      if (i % 6 === 3) sends.push({ org: 'b', send: listRecords(b.token) });
-    }
-    const { responses, elapsedMs } = await burst(sends.map(({ send }) => send));
-    const ofA = responses.filter((_, i) => sends[i].org === 'a');
-    const ofB = responses.filter((_, i) => sends[i].org === 'b');
-
-    expect(ofB.map((response) => response.status)).toEqual(Array(LIMIT).fill(200));
-    expect(count(ofA, 200) + count(ofA, 429)).toBe(30);
-    // A's bucket was full: its first LIMIT pass; beyond that only what refilled during the burst.
-    expect(count(ofA, 200)).toBeGreaterThanOrEqual(LIMIT);
-    expect(count(ofA, 200)).toBeLessThanOrEqual(mostAdmitted(elapsedMs));
-    expect(count(ofA, 429)).toBeGreaterThan(0);
-    for (const response of ofA.filter(({ status }) => status === 429)) expectRefused(response);
-  });
+  it("refuses one organization's burst beyond its share with 429 + Retry-After, while another's requests in the same burst all pass", () =>
+    expectOnlyTheBurstRefused(t));
 
   it('serves the organization again once Retry-After has passed', async () => {
     const a = await createOrgWithToken(t);
@@ -137,4 +144,10 @@ describe('Fair share on /org/records (e2e)', () => {
       });
     }
   });
+});
+
+describe.each(['shared', 'database'] as const)('Fair share in %s mode (e2e)', (mode) => {
+  const t = useTestApp({ TENANT_RATE_LIMIT: String(LIMIT), DEFAULT_PLACEMENT: mode });
+
+  it("refuses one organization's burst beyond its share, while another's requests all pass", () => expectOnlyTheBurstRefused(t));
 });
