@@ -8,6 +8,14 @@ import { ClusterUnavailableError, UnknownClusterError } from '../tenants.errors.
 
 /** After a failed first connection, how long requests are refused at once before the next attempt. */
 const REOPEN_AFTER_MS = 1000;
+/**
+ * Socket timeout of the connections that stream long reads (an export's cursor in `_id` order):
+ * FerretDB v1 sorts an organization's records in memory before the first batch, which took over
+ * 10 s (the socket timeout of every other query) at 1M records.
+ */
+const STREAMING_SOCKET_TIMEOUT_MS = 10 * 60_000;
+/** Long reads a cluster serves at once; each holds a connection while its client reads. */
+const STREAMING_POOL_SIZE = 4;
 
 interface ClusterState {
   name: string;
@@ -15,6 +23,8 @@ interface ClusterState {
   /** The open connection; for the cluster on MONGODB_URI, the master connection's client. */
   connection?: Connection;
   opening?: Promise<Connection>;
+  /** A small pool of its own for long reads (see STREAMING_SOCKET_TIMEOUT_MS), opened on first use. */
+  streaming?: Promise<Connection>;
   lastFailureAt?: number;
   requests: number;
   errors: number;
@@ -62,6 +72,24 @@ export class TenantClusters implements OnApplicationShutdown {
     return connection.useDb(db, { useCache: true });
   }
 
+  /** Database `db` of the cluster through the connection for long reads, whose socket waits minutes rather than seconds. */
+  async streamingDatabase(cluster: string, db: string): Promise<Connection> {
+    const state = this.state(cluster);
+    state.streaming ??= mongoose
+      .createConnection(state.uri, {
+        ...connectionOptions(this.config),
+        socketTimeoutMS: STREAMING_SOCKET_TIMEOUT_MS,
+        maxPoolSize: STREAMING_POOL_SIZE,
+      })
+      .asPromise()
+      .catch((error: unknown) => {
+        state.streaming = undefined;
+        this.logger.warn(`Tenant cluster ${state.name} could not be reached for a long read: ${(error as Error).name}`);
+        throw new ClusterUnavailableError();
+      });
+    return (await state.streaming).useDb(db, { useCache: true });
+  }
+
   /** Runs one operation against the cluster: counted, and "unreachable" becomes 503 for this cluster only. */
   async run<T>(cluster: string, operation: () => Promise<T>): Promise<T> {
     const state = this.state(cluster);
@@ -100,6 +128,8 @@ export class TenantClusters implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     for (const state of this.clusters.values()) {
       if (state.connection && state.connection !== this.master) await state.connection.close().catch(() => undefined);
+      const streaming = await state.streaming?.catch(() => undefined);
+      await streaming?.close().catch(() => undefined);
     }
   }
 

@@ -145,11 +145,13 @@ export class TenantRecords {
 
   /**
    * Every record after `after` in `_id` order, from one cursor a batch at a time: the service's
-   * memory does not grow with the data. (MongoDB reads it along the `_id` index; FerretDB v1 sorts
-   * the organization's records in its own memory when the cursor opens.)
+   * memory does not grow with the data. MongoDB reads it along the `_id` index; FerretDB v1 sorts
+   * the organization's records in its own memory before the first batch, so the cursor runs on the
+   * cluster's connection for long reads (TenantClusters.streamingDatabase).
    */
   async *inIdOrder(after: ObjectId | undefined, batchSize: number): AsyncGenerator<StoredTenantRecord> {
-    const records = await this.collection();
+    const db = await this.clusters.streamingDatabase(this.placement.cluster, this.placement.database);
+    const records = new OrgScopedCollection(db.db!.collection<StoredTenantRecord>(this.placement.collection), this.orgId);
     const filter: mongo.Filter<StoredTenantRecord> = after ? { org_id: this.orgId, _id: { $gt: after } } : { org_id: this.orgId };
     yield* records.find(filter).sort({ _id: 1 }).batchSize(batchSize);
   }
