@@ -714,7 +714,7 @@ describe('organizations (e2e)', () => {
   });
 
   describe('GET /org/collection/stats', () => {
-    it("answers with the token's collection, its document count, size and indexes", async () => {
+    it("answers with the token's collection, its document count, size and indexes, and its quota", async () => {
       const { token, org } = await createOrgWithToken(t);
       const empty = await t.withToken(token).get('/org/collection/stats').expect(200);
       expect(empty.body).toEqual({
@@ -722,6 +722,7 @@ describe('organizations (e2e)', () => {
         documents: 0,
         size_bytes: expect.any(Number),
         indexes: expect.any(Number),
+        quota: { max_documents: 1_000_000, max_bytes: 1024 ** 3 },
       });
 
       await addRecords(token, 4);
