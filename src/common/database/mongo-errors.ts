@@ -53,8 +53,11 @@ export function isOnlyDuplicateKeyErrors(error: unknown): boolean {
 export function isUniqueViolation(error: unknown): boolean {
   if (isDuplicateKeyError(error)) return true;
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  // PostgreSQL's unique_violation, as FerretDB passes it on: a write, or building a unique index over duplicates.
-  return code === 1 && typeof message === 'string' && message.includes('(SQLSTATE 23505)');
+  // The backend's unique violation as FerretDB passes it on (a write, or a unique index built over
+  // duplicates): PostgreSQL's SQLSTATE 23505, SQLite's SQLITE_CONSTRAINT_UNIQUE (2067).
+  return (
+    code === 1 && typeof message === 'string' && (message.includes('(SQLSTATE 23505)') || message.includes('UNIQUE constraint failed'))
+  );
 }
 
 /** Indexes (in the order sent) of the writes of an unordered bulk write that a unique index refused; other failures are thrown. */

@@ -157,7 +157,24 @@ export class RecordImport {
       }
       let bytes = inserted.reduce((total, record) => total + record.bytes, 0);
       const toReplace = fits.filter((record) => existing.has(record._id.toHexString()));
-      for (let start = 0; start < toReplace.length; start += AT_ONCE) {
+      const replaced = (record: ImportedRecord) => {
+        bytes += record.bytes - recordBytes(existing.get(record._id.toHexString())!.data);
+        outcome.written.push(record._id);
+        if (createdEarlier.has(record._id.toHexString())) outcome.recreated += 1;
+        else outcome.replaced += 1;
+      };
+      // All at once; only when a unique index refuses one are they replaced one by one, to find which.
+      const together =
+        toReplace.length === 0 ||
+        (await target.upsertImported(toReplace.map((record) => stored(org, record))).then(
+          () => true,
+          (error: unknown) => {
+            if (error instanceof DuplicateRecordError) return false;
+            throw error;
+          },
+        ));
+      if (together) toReplace.forEach(replaced);
+      for (let start = 0; !together && start < toReplace.length; start += AT_ONCE) {
         await Promise.all(
           toReplace.slice(start, start + AT_ONCE).map(async (record) => {
             try {
@@ -167,10 +184,7 @@ export class RecordImport {
               outcome.failed.push({ line: record.line, message: error.message });
               return;
             }
-            bytes += record.bytes - recordBytes(existing.get(record._id.toHexString())!.data);
-            outcome.written.push(record._id);
-            if (createdEarlier.has(record._id.toHexString())) outcome.recreated += 1;
-            else outcome.replaced += 1;
+            replaced(record);
           }),
         );
       }

@@ -9,7 +9,12 @@ function recordingCollection(): { collection: RecordsCollection; sent: string[] 
     (name: string) =>
     (..._args: unknown[]) => {
       sent.push(name);
-      return Promise.resolve(name === 'deleteOne' || name === 'deleteMany' ? { deletedCount: 0 } : null);
+      const answers: Record<string, unknown> = {
+        deleteOne: { deletedCount: 0 },
+        deleteMany: { deletedCount: 0 },
+        bulkWrite: { upsertedCount: 0, matchedCount: 0 },
+      };
+      return Promise.resolve(answers[name] ?? null);
     };
   const collection = {
     findOne: answer('findOne'),
