@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { DirectDatabases, openDatabases } from './support/direct-db.js';
 import { openPostgres, PostgresSession } from './support/postgres-query.js';
 import { createTestApp, TestApp, uniqueOrg } from './support/test-app.js';
+import { INDEX_STEP, onPostgres, planSteps, SCAN_STEP } from './support/query-plans.js';
 
 /**
  * The local database must serve the service's hot lookups from an index: on FerretDB's
@@ -12,27 +13,6 @@ import { createTestApp, TestApp, uniqueOrg } from './support/test-app.js';
 
 /** Enough documents that a scan costs the planner clearly more than an index, analysed or not. */
 const FILLER = 2_000;
-
-/**
- * Every step of a plan: PostgreSQL's (`Node Type`, `Index Name`), MongoDB's (`stage`,
- * `indexName`) or SQLite's (`id=2 parent=0 notused=0 detail=SCAN <table>`).
- */
-function planSteps(plan: unknown, steps: string[] = []): string[] {
-  if (Array.isArray(plan)) plan.forEach((item) => planSteps(item, steps));
-  else if (typeof plan === 'string' && plan.includes(' detail=')) steps.push(plan.slice(plan.indexOf(' detail=') + 8));
-  else if (plan && typeof plan === 'object') {
-    const node = plan as Record<string, unknown>;
-    const kind = node['Node Type'] ?? node.stage;
-    if (typeof kind === 'string') steps.push([kind, node['Index Name'] ?? node.indexName].filter(Boolean).join(' on '));
-    Object.values(node).forEach((value) => planSteps(value, steps));
-  }
-  return steps;
-}
-
-const INDEX_STEP =
-  /^(Index Scan|Index Only Scan|Bitmap Index Scan|IXSCAN|IDHACK|EXPRESS_IXSCAN|EXPRESS_IDHACK|EXPRESS_CLUSTERED_IXSCAN|SEARCH .* USING)\b/;
-const SCAN_STEP = /^(Seq Scan|COLLSCAN|SCAN)\b/;
-const onPostgres = process.env.TEST_LOCAL_DB_BACKEND === 'postgresql';
 
 describe('local database: the service lookups use an index', () => {
   let t: TestApp;

@@ -3,6 +3,7 @@ import { compileRecordQuery } from '../../src/records/query/record-query.js';
 import { expectError } from '../support/expect-error.js';
 import { type PlacementView, storedAt } from '../support/placement.js';
 import { createOrgWithToken, type OrgWithToken, useTestApp } from '../support/session.js';
+import { INDEX_STEP, onPostgres, planSteps, SCAN_STEP } from '../support/query-plans.js';
 
 /**
  * GET /org/records?filter=&sort=&limit=&cursor= end to end, in every placement mode: a table of
@@ -497,25 +498,6 @@ const PROPERTY_FILTERS = Number(process.env.QUERIES_PROPERTY_FILTERS ?? 40);
 const PROPERTY_PAGE = 50;
 /** Listings run this many at a time: the service and the database overlap their work. */
 const PROPERTY_CONCURRENCY = 2;
-
-// ---------------------------------------------------------------------------------------------
-// Index plan helpers (as in test/local-database.e2e-spec.ts).
-
-/** Every step of a plan: PostgreSQL's (`Node Type`, `Index Name`) or MongoDB's (`stage`, `indexName`). */
-function planSteps(plan: unknown, steps: string[] = []): string[] {
-  if (Array.isArray(plan)) plan.forEach((item) => planSteps(item, steps));
-  else if (plan && typeof plan === 'object') {
-    const node = plan as Record<string, unknown>;
-    const kind = node['Node Type'] ?? node.stage;
-    if (typeof kind === 'string') steps.push([kind, node['Index Name'] ?? node.indexName].filter(Boolean).join(' on '));
-    Object.values(node).forEach((value) => planSteps(value, steps));
-  }
-  return steps;
-}
-
-const INDEX_STEP = /^(Index Scan|Index Only Scan|Bitmap Index Scan|IXSCAN|IDHACK|EXPRESS_IXSCAN|EXPRESS_IDHACK|EXPRESS_CLUSTERED_IXSCAN)\b/;
-const SCAN_STEP = /^(Seq Scan|COLLSCAN)\b/;
-const onPostgres = process.env.TEST_LOCAL_DB_BACKEND === 'postgresql';
 
 describe.each(['collection', 'shared', 'database'] as const)('record queries in %s mode (e2e)', (mode) => {
   const t = useTestApp({ DEFAULT_PLACEMENT: mode });
