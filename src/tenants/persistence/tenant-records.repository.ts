@@ -95,12 +95,6 @@ export class TenantRecords {
     return this.run((records) => records.findOne({ _id: asId(id), org_id: this.orgId }));
   }
 
-  /** In `_id` order after the cursor, `limit` at most. */
-  page(after: ObjectId | undefined, limit: number): Promise<StoredTenantRecord[]> {
-    const filter: mongo.Filter<StoredTenantRecord> = after ? { org_id: this.orgId, _id: { $gt: after } } : { org_id: this.orgId };
-    return this.run((records) => records.find(filter).sort({ _id: 1 }).limit(limit).toArray());
-  }
-
   /** The record before and after its data was replaced; null when there is none. DuplicateRecordError under a unique index. */
   replaceData(
     id: ObjectId | string,
