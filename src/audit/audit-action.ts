@@ -4,6 +4,10 @@ export enum AuditAction {
   OrganizationRenamed = 'organization.renamed',
   OrganizationSuspended = 'organization.suspended',
   OrganizationResumed = 'organization.resumed',
+  OrganizationPlacementChanged = 'organization.placement_changed',
+  OrganizationQuotaChanged = 'organization.quota_changed',
+  /** Sent to webhooks only: the organization's audit log is deleted with it. */
+  OrganizationDeleted = 'organization.deleted',
   MemberCredentialsChanged = 'member.credentials_changed',
   InvitationCreated = 'invitation.created',
   InvitationRevoked = 'invitation.revoked',
@@ -18,4 +22,6 @@ export enum AuditAction {
   RecordIndexDropped = 'record_index.dropped',
   RecordsExported = 'records.exported',
   RecordsImported = 'records.imported',
+  WebhookCreated = 'webhook.created',
+  WebhookDeleted = 'webhook.deleted',
 }
