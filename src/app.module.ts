@@ -16,6 +16,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
 import { PlatformModule } from './platform/platform.module.js';
 import { RecordsModule } from './records/records.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({
   imports: [
@@ -34,6 +35,7 @@ import { RecordsModule } from './records/records.module.js';
     AuditModule,
     RecordsModule,
     PlatformModule,
+    WebhooksModule,
   ],
   providers: [
     {

@@ -5,6 +5,7 @@ import { newObjectId, toObjectId } from '../common/database/object-id.js';
 import { standIn, TEST_CONFIG } from '../common/testing/common.fakes.js';
 import { AuditAction } from '../audit/audit-action.js';
 import { AuditLogService } from '../audit/audit-log.service.js';
+import { InMemoryOutboxEvents } from '../audit/testing/audit.fakes.js';
 import { OrganizationCleanup } from '../organizations/lifecycle/organization-cleanup.js';
 import { InMemoryAuditEvents, memberCaller, TEST_ORIGIN } from '../organizations/testing/organizations.fakes.js';
 import { apiKeyOf, hashApiKey } from './api-key-format.js';
@@ -23,7 +24,12 @@ function apiKeys() {
   const auditEvents = new InMemoryAuditEvents();
   const cleanup = new OrganizationCleanup();
   const usage = new ApiKeyUsage(standIn(documents), TEST_CONFIG);
-  const service = new ApiKeysService(standIn(documents), usage, new AuditLogService(standIn(auditEvents)), cleanup);
+  const service = new ApiKeysService(
+    standIn(documents),
+    usage,
+    new AuditLogService(standIn(auditEvents), standIn(new InMemoryOutboxEvents())),
+    cleanup,
+  );
   service.onModuleInit();
   const orgId = newObjectId().toHexString();
   const admin = memberCaller({ accountId: newObjectId().toHexString(), email: 'admin@acme.test', orgId, role: MemberRole.Admin });

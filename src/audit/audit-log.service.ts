@@ -6,7 +6,9 @@ import type { RequestOrigin } from '../common/http/request-origin.js';
 import type { AuditAction } from './audit-action.js';
 import { AuditEventPageDto, AuditEventViewDto } from './dto/audit-event.view.dto.js';
 import type { AuditQuery } from './dto/audit.query.js';
-import type { AuditActor, AuditEventRecord, AuditTarget } from './persistence/audit-event.schema.js';
+import { outboxEventOf } from './outbox/outbox-event.js';
+import { OutboxEventsRepository } from './outbox/outbox-events.repository.js';
+import type { AuditActor, AuditEvent, AuditEventRecord, AuditTarget } from './persistence/audit-event.schema.js';
 import { AuditEventsRepository } from './persistence/audit-events.repository.js';
 
 export interface AuditEntry {
@@ -23,22 +25,28 @@ export interface AuditEntry {
 /** Who did what to an organization; written before the request's 2xx answer. */
 @Injectable()
 export class AuditLogService {
-  constructor(private readonly events: AuditEventsRepository) {}
+  constructor(
+    private readonly events: AuditEventsRepository,
+    private readonly outbox: OutboxEventsRepository,
+  ) {}
 
+  /**
+   * Stores the audit event, then the event webhooks receive (the outbox), both before the caller
+   * answers. A crash between the two is repaired from the audit log (EventOutbox.repairSince); an
+   * operation recorded again by recovery adds neither twice.
+   */
   async record(entry: AuditEntry): Promise<void> {
-    const _id = newObjectId();
-    await this.events.insertOnce({
-      _id,
-      key: entry.onceKey ?? _id.toHexString(),
-      org_id: entry.orgId,
-      at: new Date(),
-      action: entry.action,
-      actor: entry.actor,
-      target: entry.target,
-      ip: entry.origin.ip,
-      request_id: entry.origin.requestId,
-      details: entry.details ?? {},
-    });
+    const event = auditEventOf(entry);
+    await this.events.insertOnce(event);
+    await this.outbox.insertOnce(outboxEventOf(event));
+  }
+
+  /**
+   * An event for webhooks only, with no audit event: `organization.deleted`, recorded when the
+   * organization's audit log is gone with it.
+   */
+  async announce(entry: AuditEntry): Promise<void> {
+    await this.outbox.insertOnce(outboxEventOf(auditEventOf(entry)));
   }
 
   async list(orgId: ObjectId, query: AuditQuery): Promise<AuditEventPageDto> {
@@ -51,6 +59,22 @@ export class AuditLogService {
   deleteByOrganization(orgId: ObjectId): Promise<void> {
     return this.events.deleteByOrganization(orgId);
   }
+}
+
+function auditEventOf(entry: AuditEntry): AuditEvent & { _id: ObjectId } {
+  const _id = newObjectId();
+  return {
+    _id,
+    key: entry.onceKey ?? _id.toHexString(),
+    org_id: entry.orgId,
+    at: new Date(),
+    action: entry.action,
+    actor: entry.actor,
+    target: entry.target,
+    ip: entry.origin.ip,
+    request_id: entry.origin.requestId,
+    details: entry.details ?? {},
+  };
 }
 
 function toView(event: AuditEventRecord): AuditEventViewDto {

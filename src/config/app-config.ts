@@ -1,4 +1,4 @@
-import { createHash, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
+import { createHash, createSecretKey, hkdfSync, KeyObject, randomBytes } from 'node:crypto';
 import {
   EnvironmentVariables,
   LogFormat,
@@ -27,6 +27,11 @@ export function parseDurationSeconds(value: string): number {
  */
 export function keyIdOf(secret: string): string {
   return createHash('sha256').update(`kid:${secret}`).digest('base64url').slice(0, 16);
+}
+
+/** The AES-256 key that seals webhook endpoint secrets, derived from a JWT secret (HKDF-SHA256). */
+export function webhookSealingKey(secret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, 'organization-management-service', 'webhook-endpoint-secrets', 32));
 }
 
 /** The SHA-256 digest of a secret, as operator keys are compared. */
@@ -106,6 +111,15 @@ export class AppConfig {
     rateLimit: number;
     importMaxBytes: number;
   };
+  readonly webhooks: {
+    allowPrivateTargets: boolean;
+    retryBaseMs: number;
+    retryForSeconds: number;
+    disableAfterSeconds: number;
+    pollMs: number;
+    /** Keys that seal endpoint secrets at rest, derived from JWT_SECRET (sealing) and JWT_PREVIOUS_SECRETS (opening too). */
+    secretKeys: readonly Buffer[];
+  };
   /** Test-only fault injection: the name of the lifecycle step at which the process exits. */
   readonly testCrashPoint: string | undefined;
 
@@ -179,6 +193,14 @@ export class AppConfig {
       maxBytes: env.TENANT_MAX_BYTES,
       rateLimit: env.TENANT_RATE_LIMIT,
       importMaxBytes: env.IMPORT_MAX_BYTES,
+    };
+    this.webhooks = {
+      allowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+      retryForSeconds: env.WEBHOOK_RETRY_FOR_SECONDS,
+      disableAfterSeconds: env.WEBHOOK_DISABLE_AFTER_SECONDS,
+      pollMs: env.WEBHOOK_POLL_MS,
+      secretKeys: Object.freeze([secret, ...previousSecrets(env)].map(webhookSealingKey)),
     };
     this.testCrashPoint = env.TEST_CRASH_POINT;
     Object.freeze(this);

@@ -280,6 +280,39 @@ export class EnvironmentVariables {
   @Max(1024 ** 4)
   IMPORT_MAX_BYTES = 256 * 1024 ** 2;
 
+  /** Lets webhook endpoints point at loopback and private addresses: tests and local runs only. */
+  @Transform(toBoolean)
+  @IsBoolean(BOOLEAN('WEBHOOK_ALLOW_PRIVATE_TARGETS'))
+  WEBHOOK_ALLOW_PRIVATE_TARGETS = false;
+
+  /** The first retry's delay; each further one doubles it (with jitter), up to an hour. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  WEBHOOK_RETRY_BASE_MS = 5000;
+
+  /** How long a delivery is retried before it is `failed` (SPEC: at least 24 hours). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(30 * 86_400)
+  WEBHOOK_RETRY_FOR_SECONDS = 86_400;
+
+  /** An endpoint that has failed for this long, with no success between, is disabled (SPEC: 5 days). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(90 * 86_400)
+  WEBHOOK_DISABLE_AFTER_SECONDS = 5 * 86_400;
+
+  /** How often each instance looks for events to hand out and deliveries that are due. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  WEBHOOK_POLL_MS = 500;
+
   @IsOptional()
   @IsString()
   TEST_CRASH_POINT?: string;

@@ -11,8 +11,8 @@ export class AuditActorDto {
 }
 
 export class AuditTargetDto {
-  @ApiProperty({ enum: ['organization', 'member', 'invitation', 'api_key', 'record_index'], enumName: 'AuditTargetType' })
-  type: 'organization' | 'member' | 'invitation' | 'api_key' | 'record_index';
+  @ApiProperty({ enum: ['organization', 'member', 'invitation', 'api_key', 'record_index', 'webhook'], enumName: 'AuditTargetType' })
+  type: 'organization' | 'member' | 'invitation' | 'api_key' | 'record_index' | 'webhook';
   id: string;
   email?: string;
   name?: string;

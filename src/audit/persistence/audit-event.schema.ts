@@ -6,7 +6,7 @@ import { AuditAction } from '../audit-action.js';
 export type AuditActor = Actor;
 
 export interface AuditTarget {
-  type: 'organization' | 'member' | 'invitation' | 'api_key' | 'record_index';
+  type: 'organization' | 'member' | 'invitation' | 'api_key' | 'record_index' | 'webhook';
   name?: string;
   id: string;
   email?: string;

@@ -28,6 +28,15 @@ export class AuditEventsRepository {
     return this.events.find(filter).sort({ _id: -1 }).limit(limit).lean<AuditEventRecord[]>();
   }
 
+  /** Events of every organization recorded after `after`, in `_id` order. */
+  recordedAfter(after: ObjectId, limit: number): Promise<AuditEventRecord[]> {
+    return this.events
+      .find({ _id: trusted({ $gt: after }) })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .lean<AuditEventRecord[]>();
+  }
+
   async deleteByOrganization(orgId: ObjectId): Promise<void> {
     await this.events.deleteMany({ org_id: orgId });
   }

@@ -18,3 +18,8 @@ export function toObjectId(hex: string): ObjectId {
 export function isObjectIdHex(value: string): boolean {
   return /^[0-9a-f]{24}$/.test(value) && Types.ObjectId.isValid(value);
 }
+
+/** The smallest object id of a moment: `{_id: {$lt: objectIdAt(t)}}` selects what was created before t. */
+export function objectIdAt(moment: Date): ObjectId {
+  return Types.ObjectId.createFromTime(Math.floor(moment.getTime() / 1000));
+}

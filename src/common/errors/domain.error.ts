@@ -39,6 +39,8 @@ export enum ErrorCode {
   IndexNotFound = 'index_not_found',
   IndexNeedsPlacement = 'index_needs_placement',
   TenantRateLimited = 'tenant_rate_limited',
+  WebhookNotFound = 'webhook_not_found',
+  WebhookDeliveryNotFound = 'webhook_delivery_not_found',
 }
 
 /** A rule of the service was broken. Each subclass names one rule by its code. */

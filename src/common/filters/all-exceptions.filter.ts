@@ -37,6 +37,8 @@ const HTTP_STATUS_OF: Record<ErrorCode, HttpStatus> = {
   [ErrorCode.ClusterUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorCode.UnknownCluster]: HttpStatus.BAD_REQUEST,
   [ErrorCode.MoveNotFound]: HttpStatus.NOT_FOUND,
+  [ErrorCode.WebhookNotFound]: HttpStatus.NOT_FOUND,
+  [ErrorCode.WebhookDeliveryNotFound]: HttpStatus.NOT_FOUND,
   [ErrorCode.QuotaExceeded]: HttpStatus.FORBIDDEN,
   [ErrorCode.DuplicateRecord]: HttpStatus.CONFLICT,
   [ErrorCode.IndexLimit]: HttpStatus.CONFLICT,

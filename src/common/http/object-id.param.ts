@@ -7,20 +7,28 @@ const OBJECT_ID = new RegExp(OBJECT_ID_PATTERN);
 
 /** Checks a path id by its pattern alone: no DTO instance or validator run on routes that take only an id. */
 class ObjectIdPipe implements PipeTransform<string, string> {
-  constructor(private readonly what: string) {}
+  constructor(
+    private readonly what: string,
+    private readonly name: string,
+  ) {}
 
   transform(value: string): string {
-    if (!OBJECT_ID.test(value)) throw new InvalidInputError(`id must be a 24-character hex ${this.what} id`);
+    if (!OBJECT_ID.test(value)) throw new InvalidInputError(`${this.name} must be a 24-character hex ${this.what} id`);
     return value;
   }
 }
 
-/** The route's `:id` path parameter, a 24-character hex id of a `what` (400 otherwise). Pair with ApiIdParam. */
-export function IdParam(what: string): ParameterDecorator {
-  return Param('id', new ObjectIdPipe(what));
+/** The route's `:id` (or `:<name>`) path parameter, a 24-character hex id of a `what` (400 otherwise). Pair with ApiIdParam. */
+export function IdParam(what: string, name = 'id'): ParameterDecorator {
+  return Param(name, new ObjectIdPipe(what, name));
 }
 
-/** Documents the route's `:id` path parameter as IdParam checks it. */
-export function ApiIdParam(what: string): MethodDecorator {
-  return ApiParam({ name: 'id', description: `24-character hex ${what} id`, schema: { type: 'string', pattern: OBJECT_ID_PATTERN } });
+/** Documents the route's `:id` (or `:<name>`) path parameter as IdParam checks it. */
+export function ApiIdParam(what: string, name = 'id', example?: string): MethodDecorator {
+  return ApiParam({
+    name,
+    description: `24-character hex ${what} id`,
+    schema: { type: 'string', pattern: OBJECT_ID_PATTERN },
+    ...(example ? { example } : {}),
+  });
 }

@@ -30,4 +30,9 @@ export class LeasesRepository {
     await this.leases.deleteMany({ name, term: trusted({ $lt: term }) });
     return true;
   }
+
+  /** Gives the lease up at once (rather than when it expires), if `holder` holds it. */
+  async release(name: string, holder: string): Promise<void> {
+    await this.leases.deleteMany({ name, holder });
+  }
 }

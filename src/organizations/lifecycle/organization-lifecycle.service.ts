@@ -276,6 +276,16 @@ export class OrganizationLifecycleService {
     this.crashPoints.reach('delete.after-members');
     const newAccount = org.operation?.new_account;
     if (newAccount) await this.unregisterUnused(newAccount);
+    // Its audit log is gone, but webhooks (the platform's) still learn of it, once even if recovery finishes the delete.
+    await this.audit.announce({
+      orgId: org._id,
+      action: AuditAction.OrganizationDeleted,
+      actor: null,
+      target: { type: 'organization', id: org._id.toHexString(), name: org.name },
+      origin: RECOVERY_ORIGIN,
+      details: { documents_deleted: documents },
+      onceKey: `${AuditAction.OrganizationDeleted}:${org._id.toHexString()}`,
+    });
     await this.organizations.removeDeleting(org._id);
     await this.uniqueClaims.releaseOwnedBy([org._id]);
     return documents;

@@ -4,6 +4,7 @@ import { AccountsService } from '../../accounts/accounts.service.js';
 import { PasswordHasher } from '../../accounts/password-hasher.service.js';
 import { InMemoryAccounts } from '../../accounts/testing/accounts.fakes.js';
 import { AuditLogService } from '../../audit/audit-log.service.js';
+import { InMemoryOutboxEvents } from '../../audit/testing/audit.fakes.js';
 import type { AuditAction } from '../../audit/audit-action.js';
 import type { AuditEvent, AuditEventRecord } from '../../audit/persistence/audit-event.schema.js';
 import type { AuditEventsRepository } from '../../audit/persistence/audit-events.repository.js';
@@ -337,6 +338,14 @@ export class InMemoryAuditEvents implements Surface<AuditEventsRepository> {
       .map(copy);
   }
 
+  async recordedAfter(after: ObjectId, limit: number): Promise<AuditEventRecord[]> {
+    return this.events
+      .filter((event) => event._id.toHexString() > after.toHexString())
+      .sort(byId)
+      .slice(0, limit)
+      .map(copy);
+  }
+
   async deleteByOrganization(orgId: ObjectId): Promise<void> {
     this.events.splice(0, this.events.length, ...this.events.filter((event) => !event.org_id.equals(orgId)));
   }
@@ -485,7 +494,7 @@ export function inMemoryLifecycle() {
   const auditEvents = new InMemoryAuditEvents();
   const tenants = new InMemoryTenantStorage();
   const uniqueValues = new UniqueValueLookup(standIn(uniqueClaims));
-  const audit = new AuditLogService(standIn(auditEvents));
+  const audit = new AuditLogService(standIn(auditEvents), standIn(new InMemoryOutboxEvents()));
   const accounts = new AccountsService(standIn(accountDocuments), uniqueValues, standIn(uniqueClaims), standIn(tickets), audit);
   const memberships = new MembershipsService(standIn(membershipDocuments), standIn(tickets));
   const cleanup = new OrganizationCleanup();
