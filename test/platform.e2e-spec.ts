@@ -342,6 +342,49 @@ describe('platform operators (e2e)', () => {
     });
   });
 
+  describe('PUT /platform/organizations/:id/quota', () => {
+    const quotaEvents = async (token: string) =>
+      (await t.withToken(token).get('/org/audit').query({ action: 'organization.quota_changed', limit: 100 }).expect(200)).body.items;
+
+    it("records each change in the organization's audit log, the operator as actor and the override as set", async () => {
+      const owner = await createOrgWithToken(t);
+      const orgId = owner.org.id as string;
+      await operator().put(`/platform/organizations/${orgId}/quota`).send({ max_documents: 10, max_bytes: 4096 }).expect(200);
+
+      const [event, ...others] = await quotaEvents(owner.token);
+      expect(others).toEqual([]);
+      expect(event).toMatchObject({
+        action: 'organization.quota_changed',
+        actor: { type: 'operator', id: keyId(TEST_OPERATOR_KEY) },
+        target: { type: 'organization', id: orgId },
+        request_id: expect.any(String),
+        details: { max_documents: 10, max_bytes: 4096 },
+      });
+      expect(JSON.stringify(event)).not.toContain(TEST_OPERATOR_KEY);
+
+      // A limit left out goes back to its default: null in the event. By the other key, named as such.
+      await t.withToken(SECOND_OPERATOR_KEY).put(`/platform/organizations/${orgId}/quota`).send({ max_bytes: 2048 }).expect(200);
+      await operator().put(`/platform/organizations/${orgId}/quota`).send({}).expect(200);
+      const events = await quotaEvents(owner.token);
+      expect(events.map(({ actor, details }: { actor: { id: string }; details: unknown }) => [actor.id, details])).toEqual([
+        [keyId(TEST_OPERATOR_KEY), { max_documents: null, max_bytes: null }],
+        [keyId(SECOND_OPERATOR_KEY), { max_documents: null, max_bytes: 2048 }],
+        [keyId(TEST_OPERATOR_KEY), { max_documents: 10, max_bytes: 4096 }],
+      ]);
+    });
+
+    it('records nothing for a refused change, nor in another organization', async () => {
+      const owner = await createOrgWithToken(t);
+      const other = await createOrgWithToken(t);
+      expectError(await operator().put(`/platform/organizations/${owner.org.id}/quota`).send({ max_documents: 0 }), 400);
+      expectError(await operator().put(`/platform/organizations/${owner.org.id}/quota`), 400);
+      expect(await quotaEvents(owner.token)).toEqual([]);
+      await operator().put(`/platform/organizations/${other.org.id}/quota`).send({ max_documents: 5 }).expect(200);
+      expect(await quotaEvents(owner.token)).toEqual([]);
+      expect(await quotaEvents(other.token)).toHaveLength(1);
+    });
+  });
+
   describe('DELETE /platform/organizations/:id', () => {
     it('deletes the organization like its owner would; its members then get 401', async () => {
       const team = await createTeam(t);

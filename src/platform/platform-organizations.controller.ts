@@ -51,17 +51,23 @@ export class PlatformOrganizationsController {
   /**
    * Set the organization's quota: each limit given replaces the default (TENANT_MAX_DOCUMENTS,
    * TENANT_MAX_BYTES), each left out goes back to it. Writes over it get 403 "Quota exceeded";
-   * what is stored already stays.
+   * what is stored already stays. Audited as `organization.quota_changed`.
    */
   @Put(':id/quota')
   @ApiIdParam('organization')
   @ApiOperation({ operationId: 'setPlatformOrganizationQuota' })
   @ApiOkResponse({ type: QuotaDto })
   @ApiNotFoundResponse(NOT_FOUND)
-  setQuota(@IdParam('organization') id: string, @Body() body: QuotaChangeDto, @Req() request: FastifyRequest): Promise<QuotaDto> {
+  setQuota(
+    @IdParam('organization') id: string,
+    @Body() body: QuotaChangeDto,
+    @Req() request: FastifyRequest,
+    @CurrentOperator() operator: AuthenticatedOperator,
+    @Origin() origin: RequestOrigin,
+  ): Promise<QuotaDto> {
     // `{}` (every limit back to its default) is meant; a request without a body is not.
     if (request.body === undefined || request.body === null) throw new BadRequestException('A JSON body is required');
-    return this.organizations.setQuota(id, body);
+    return this.organizations.setQuota(id, body, operator, origin);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { AuditAction } from '../audit/audit-action.js';
 import { InvalidInputError } from '../common/errors/domain.error.js';
 import { MemberRole } from '../common/access/member-role.js';
 import { newObjectId, toObjectId } from '../common/database/object-id.js';
@@ -55,5 +56,31 @@ describe('PlatformOrganizationsService', () => {
     expect(organizations.documents.size).toBe(0);
     await expect(platform.get(id)).rejects.toBeInstanceOf(OrganizationNotFoundError);
     await expect(platform.delete(id)).rejects.toBeInstanceOf(OrganizationNotFoundError);
+  });
+
+  it('sets the quota and records it as organization.quota_changed, the operator as actor and each limit left out as null', async () => {
+    const { platform, created, auditEvents } = await platformWith(['Acme Corp']);
+    const id = created[0].id;
+    const quotaEvents = () => auditEvents.events.filter((event) => event.action === AuditAction.OrganizationQuotaChanged);
+    expect(await platform.setQuota(id, { max_documents: 10 }, OPERATOR, TEST_ORIGIN)).toMatchObject({ max_documents: 10 });
+    expect(quotaEvents()).toEqual([
+      expect.objectContaining({
+        org_id: toObjectId(id),
+        actor: OPERATOR.actor,
+        target: { type: 'organization', id },
+        ip: TEST_ORIGIN.ip,
+        request_id: TEST_ORIGIN.requestId,
+        details: { max_documents: 10, max_bytes: null },
+      }),
+    ]);
+    await platform.setQuota(id, {}, OPERATOR, TEST_ORIGIN);
+    expect(quotaEvents().map(({ details }) => details)).toEqual([
+      { max_documents: 10, max_bytes: null },
+      { max_documents: null, max_bytes: null },
+    ]);
+    await expect(platform.setQuota(newObjectId().toHexString(), {}, OPERATOR, TEST_ORIGIN)).rejects.toBeInstanceOf(
+      OrganizationNotFoundError,
+    );
+    expect(quotaEvents()).toHaveLength(2);
   });
 });

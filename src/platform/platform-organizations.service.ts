@@ -51,8 +51,8 @@ export class PlatformOrganizationsService {
     return { ...view, quota: this.quotas.quotaOf(org), usage };
   }
 
-  setQuota(orgId: string, change: QuotaChangeDto): Promise<QuotaDto> {
-    return this.quotas.set(orgId, change);
+  setQuota(orgId: string, change: QuotaChangeDto, operator: AuthenticatedOperator, origin: RequestOrigin): Promise<QuotaDto> {
+    return this.quotas.set(orgId, change, { by: operator.actor, origin });
   }
 
   async suspend(orgId: string, operator: AuthenticatedOperator, origin: RequestOrigin): Promise<PlatformOrganizationViewDto> {

@@ -9,7 +9,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { OperatorAuthenticated } from '../common/access/operator-authenticated.decorator.js';
+import type { AuthenticatedOperator } from '../common/access/authenticated-member.js';
+import { CurrentOperator, OperatorAuthenticated } from '../common/access/operator-authenticated.decorator.js';
 import { ErrorResponseDto } from '../common/filters/error-response.dto.js';
 import { ApiIdParam, IdParam } from '../common/http/object-id.param.js';
 import { OrganizationViewDto } from '../organizations/dto/organization.view.dto.js';
@@ -27,7 +28,8 @@ export class PlatformPlacementController {
    * Move an organization's data to another placement (mode, cluster or both), live: reads are
    * served throughout, writes get 409 + Retry-After only during the cutover (at most about 2 s),
    * and afterwards the old placement is gone. 202 with the move to follow on
-   * GET /platform/moves/{id}; 200 with the organization when its data is there already.
+   * GET /platform/moves/{id}; 200 with the organization when its data is there already. A move
+   * that finishes is audited as `organization.placement_changed` (one that rolls back is not).
    */
   @Post('organizations/:id/placement')
   @HttpCode(HttpStatus.ACCEPTED)
@@ -42,8 +44,9 @@ export class PlatformPlacementController {
     @IdParam('organization') id: string,
     @Body() body: ChangePlacementDto,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentOperator() operator: AuthenticatedOperator,
   ): Promise<MoveViewDto | OrganizationViewDto> {
-    const outcome = await this.placement.changePlacement(id, body);
+    const outcome = await this.placement.changePlacement(id, body, operator);
     if ('move' in outcome) return outcome.move;
     reply.status(HttpStatus.OK);
     return outcome.organization;

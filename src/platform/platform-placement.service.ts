@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { AuthenticatedOperator } from '../common/access/authenticated-member.js';
 import { ExpiringCache } from '../common/cache/expiring-cache.js';
 import { toObjectId } from '../common/database/object-id.js';
 import { AppConfig } from '../config/app-config.js';
@@ -35,8 +36,12 @@ export class PlatformPlacementService {
   ) {}
 
   /** The move started (202), or the organization when its data is there already (200). */
-  async changePlacement(orgId: string, target: ChangePlacementDto): Promise<{ move: MoveViewDto } | { organization: OrganizationViewDto }> {
-    const outcome = await this.moves.request(toObjectId(orgId), target);
+  async changePlacement(
+    orgId: string,
+    target: ChangePlacementDto,
+    operator: AuthenticatedOperator,
+  ): Promise<{ move: MoveViewDto } | { organization: OrganizationViewDto }> {
+    const outcome = await this.moves.request(toObjectId(orgId), target, operator.actor);
     return 'started' in outcome ? { move: moveView(outcome.started) } : { organization: toView(outcome.alreadyThere) };
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +48,7 @@ const SCENARIOS: Scenario[] = (
     ['move.in-cutover', 'collection@b', 'shared@default', 'rolled_back'],
     ['move.after-switch', 'shared@b', 'collection@default', 'done'],
     ['move.after-drop-source', 'database@default', 'shared@b', 'done'],
+    ['move.after-audit', 'collection@default', 'database@b', 'done'],
   ] as const
 ).map(([point, from, to, outcome]) => ({ point, from: at(from), to: at(to), outcome }));
 
@@ -54,6 +56,8 @@ const MOVE_CRASH_POINTS = CRASH_POINTS.filter((point): point is MoveCrashPoint =
 /** More than one copy batch (1000), so that `move.mid-copy` is reached. */
 const SEEDED_DOCUMENTS = 2500;
 const OPERATOR = TEST_OPERATOR_KEY;
+/** The id an operator key is named by in audit events: the first 12 hex of its SHA-256. */
+const OPERATOR_ID = createHash('sha256').update(OPERATOR).digest('hex').slice(0, 12);
 const CRASH_ENV = { LIFECYCLE_LEASE_SECONDS: '1', RECONCILE_INTERVAL_SECONDS: '1', LOG_LEVEL: 'warn' };
 
 type Documents = Map<string, unknown>;
@@ -112,6 +116,13 @@ async function createRecord(api: FetchClient, token: string, data: unknown, into
   expect(created.status).toBe(201);
   into.set(created.body.id, data);
   return created.body.id;
+}
+
+/** The organization's `organization.placement_changed` events, newest first. */
+async function placementEvents(api: FetchClient, token: string): Promise<Record<string, any>[]> {
+  const res = await api.request('GET', '/org/audit?action=organization.placement_changed&limit=100', { token });
+  expect(res.status).toBe(200);
+  return res.body.items;
 }
 
 /** Polls the move until it is done or rolled back (`failed` is on the way to rolled back). */
@@ -278,6 +289,18 @@ describe('crash-safe live moves (built service, killed at every move crash point
         // From here on, what is stored is what the organization holds (an unanswered insert may have landed).
         const expected = documents;
 
+        // Recorded once when the move was finished (by the operator who asked for it), not at all when it was rolled back.
+        const recorded = await placementEvents(api, subject.token);
+        if (outcome === 'rolled_back') expect(recorded).toEqual([]);
+        else {
+          expect(recorded).toHaveLength(1);
+          expect(recorded[0]).toMatchObject({
+            actor: { type: 'operator', id: OPERATOR_ID },
+            target: { type: 'organization', id: orgId },
+            details: { move_id: moveId, from: { mode: from.mode, cluster: from.cluster }, to: { ...to } },
+          });
+        }
+
         // The bystander is untouched.
         expect(await storedAt(db, bystander.org.placement, bystander.org.id)).toEqual(bystanderRecords);
         expect(await recordsThroughApi(api, bystander.token)).toEqual(bystanderRecords);
@@ -300,6 +323,8 @@ describe('crash-safe live moves (built service, killed at every move crash point
         expect(await storedAt(db, other, orgId)).toEqual(expected);
         await expectNoCopyAt(db, live, orgId);
         expect(await recordsThroughApi(api, subject.token)).toEqual(expected);
+        const events = await placementEvents(api, subject.token);
+        expect(events.map(({ details }) => details.move_id)).toEqual(outcome === 'done' ? [again.body.id, moveId] : [again.body.id]);
       } finally {
         await service?.stop();
         await db.close();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { Types } from 'mongoose';
 import { TenantStorage } from '../../src/tenants/tenant-storage.service.js';
@@ -12,6 +13,8 @@ const SEEDED_DOCUMENTS = 3000;
 const WRITERS = 3;
 /** Clock granularity between the service's timestamps and the writers' own. */
 const SLACK_MS = 50;
+/** The id an operator key is named by in audit events: the first 12 hex of its SHA-256. */
+const OPERATOR_ID = createHash('sha256').update(TEST_OPERATOR_KEY).digest('hex').slice(0, 12);
 
 interface Refusal {
   op: string;
@@ -75,6 +78,16 @@ class AcknowledgedHistory {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
+}
+
+/** The organization's `organization.placement_changed` events, newest first. */
+async function placementEvents(t: ReturnType<typeof useTestApp>, owner: OrgWithToken): Promise<Record<string, any>[]> {
+  const audit = await t
+    .withToken(owner.token)
+    .get('/org/audit')
+    .query({ action: 'organization.placement_changed', limit: 100 })
+    .expect(200);
+  return audit.body.items;
 }
 
 async function expectSourceGone(t: ReturnType<typeof useTestApp>, source: PlacementView, orgId: string): Promise<void> {
@@ -142,6 +155,14 @@ describe('live moves under concurrent writers (e2e)', () => {
       const stored = await storedAt(t.db, org.placement, owner.org.id);
       expect(new Map(stored.map(({ _id, data }) => [_id.toHexString(), data]))).toEqual(history.records);
       await expectSourceGone(t, source, owner.org.id);
+      // The move is in the audit log once, with where the data was and where it is now.
+      const events = await placementEvents(t, owner);
+      expect(events).toHaveLength(fromMode !== 'collection' || fromCluster !== 'default' ? 2 : 1);
+      expect(events[0]).toMatchObject({
+        actor: { type: 'operator', id: OPERATOR_ID },
+        target: { type: 'organization', id: owner.org.id },
+        details: { move_id: move.id, from: { mode: fromMode, cluster: fromCluster }, to: { mode: toMode, cluster: toCluster } },
+      });
       // Writes were refused only while the cutover ran.
       const stored_move = await t.db.master.collection('moves').findOne({ _id: new Types.ObjectId(move.id) });
       const cutoverFrom = (stored_move!.cutover_started_at as Date).getTime() - SLACK_MS;
@@ -152,6 +173,47 @@ describe('live moves under concurrent writers (e2e)', () => {
       }
     },
   );
+
+  it('records a finished move once as organization.placement_changed; a move already there or rolled back records nothing', async () => {
+    const owner = await createOrgWithToken(t);
+    expect(owner.org.placement).toMatchObject({ mode: 'collection', cluster: 'default' });
+    // Already there: 200, nothing moved, nothing recorded.
+    await requestMove(t, owner.org.id, { mode: 'collection', cluster: 'default' }).expect(200);
+    expect(await placementEvents(t, owner)).toEqual([]);
+
+    // A move whose target cannot be provisioned rolls back: the placement did not change.
+    const storage = t.app.get(TenantStorage, { strict: false });
+    const failing = jest.spyOn(storage, 'provision').mockRejectedValueOnce(new Error('target unavailable'));
+    const doomed = await requestMove(t, owner.org.id, { mode: 'shared', cluster: 'b' }).expect(202);
+    let ended = await untilMoveEnds(t, doomed.body.id);
+    while (ended.phase === 'failed') ended = await untilMoveEnds(t, doomed.body.id);
+    failing.mockRestore();
+    expect(ended).toMatchObject({ phase: 'rolled_back', error: 'target unavailable' });
+    expect((await organizationOf(t, owner.org.id)).placement).toEqual(owner.org.placement);
+    expect(await placementEvents(t, owner)).toEqual([]);
+
+    const started = await requestMove(t, owner.org.id, { mode: 'shared', cluster: 'b' }).expect(202);
+    expect(await untilMoveEnds(t, started.body.id)).toMatchObject({ phase: 'done' });
+    const events = await placementEvents(t, owner);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      action: 'organization.placement_changed',
+      actor: { type: 'operator', id: OPERATOR_ID },
+      target: { type: 'organization', id: owner.org.id },
+    });
+    expect(events[0].details).toEqual({
+      move_id: started.body.id,
+      from: { mode: 'collection', cluster: 'default' },
+      to: { mode: 'shared', cluster: 'b' },
+    });
+    expect(JSON.stringify(events[0])).not.toContain(TEST_OPERATOR_KEY);
+    // The move keeps who asked for it.
+    const stored = await t.db.master.collection('moves').findOne({ _id: new Types.ObjectId(started.body.id) });
+    expect(stored?.requested_by).toEqual({ type: 'operator', id: OPERATOR_ID });
+    // And nothing more is recorded once it is over (the reconciler runs every second here).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await placementEvents(t, owner)).toHaveLength(1);
+  });
 
   it('allows one move at a time, and answers rename and delete 409 while one runs', async () => {
     const owner = await createOrgWithToken(t);

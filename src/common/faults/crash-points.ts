@@ -27,6 +27,7 @@ export const CRASH_POINTS = [
   'move.in-cutover',
   'move.after-switch',
   'move.after-drop-source',
+  'move.after-audit',
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 

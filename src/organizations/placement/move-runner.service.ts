@@ -1,8 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { AuditAction } from '../../audit/audit-action.js';
+import { AuditLogService } from '../../audit/audit-log.service.js';
 import { CrashPoints } from '../../common/faults/crash-points.js';
 import { LeasesRepository } from '../../common/locks/leases.repository.js';
 import type { ObjectId } from '../../common/database/object-id.js';
+import { RECOVERY_ORIGIN } from '../../common/http/request-origin.js';
 import { AppConfig } from '../../config/app-config.js';
 import { type Placement, samePlacement } from '../../tenants/placement.js';
 import { TenantStorage } from '../../tenants/tenant-storage.service.js';
@@ -59,6 +62,7 @@ export class MoveRunner {
     private readonly storage: TenantStorage,
     private readonly crashPoints: CrashPoints,
     private readonly config: AppConfig,
+    private readonly audit: AuditLogService,
   ) {}
 
   /** Takes the move's lease; false when another instance holds it. */
@@ -196,15 +200,41 @@ export class MoveRunner {
     }
   }
 
-  /** After the switch: the source goes, then the move ends. Repeatable. */
+  /**
+   * After the switch: the source goes, the change is recorded, then the move ends. Repeatable: the
+   * event's key names the move, so a clean-up that recovery repeats records it once. It is recorded
+   * while the organization still shows the move, so that no delete (which waits for the move) can
+   * remove the audit log before it.
+   */
   private async cleanUp(move: MoveRecord): Promise<void> {
     await this.renew(move);
     await this.clear(move.from, move);
     this.crashPoints.reach('move.after-drop-source');
     await this.moves.clearJournal(move._id);
+    await this.recordPlacementChanged(move);
+    this.crashPoints.reach('move.after-audit');
     await this.organizations.endMove(move.org_id, move._id);
     await this.moves.update(move._id, { phase: MovePhase.Done, finished_at: new Date() });
     this.logger.log(`Move ${move._id.toHexString()} of organization ${move.org_id.toHexString()} done`);
+  }
+
+  /** `organization.placement_changed`, once per move, by the operator who asked for it (null for older moves). */
+  private recordPlacementChanged(move: MoveRecord): Promise<void> {
+    const moveId = move._id.toHexString();
+    return this.audit.record({
+      orgId: move.org_id,
+      action: AuditAction.OrganizationPlacementChanged,
+      actor: move.requested_by ?? null,
+      target: { type: 'organization', id: move.org_id.toHexString() },
+      // The move finishes after the request that started it was answered (or in recovery).
+      origin: RECOVERY_ORIGIN,
+      details: {
+        move_id: moveId,
+        from: { mode: move.from.mode, cluster: move.from.cluster },
+        to: { mode: move.to.mode, cluster: move.to.cluster },
+      },
+      onceKey: `${AuditAction.OrganizationPlacementChanged}:${moveId}`,
+    });
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema, Types } from 'mongoose';
+import type { Actor } from '../../common/access/authenticated-member.js';
 import type { Placement } from '../../tenants/placement.js';
 import { MovePhase } from '../persistence/organization.schema.js';
 
@@ -18,6 +19,13 @@ export class Move {
 
   @Prop({ type: MongooseSchema.Types.Mixed, required: true })
   to: Placement;
+
+  /**
+   * The operator who asked for the move, the actor of its `organization.placement_changed` event;
+   * null for moves stored before it was kept.
+   */
+  @Prop({ type: MongooseSchema.Types.Mixed, default: null })
+  requested_by?: Actor | null;
 
   @Prop({ type: String, enum: Object.values(MovePhase), required: true })
   phase: MovePhase;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted } from 'mongoose';
+import type { Actor } from '../../common/access/authenticated-member.js';
 import { newObjectId, type ObjectId, toObjectId } from '../../common/database/object-id.js';
 import type { Placement } from '../../tenants/placement.js';
 import { MovePhase } from '../persistence/organization.schema.js';
@@ -17,7 +18,7 @@ export class MovesRepository {
     @InjectModel(MoveJournalEntry.name) private readonly journal: Model<MoveJournalEntry>,
   ) {}
 
-  async insert(move: { _id: ObjectId; org_id: ObjectId; from: Placement; to: Placement }): Promise<MoveRecord> {
+  async insert(move: { _id: ObjectId; org_id: ObjectId; from: Placement; to: Placement; requested_by: Actor | null }): Promise<MoveRecord> {
     const created = await this.moves.create({ ...move, phase: MovePhase.Copying, documents_copied: 0, started_at: new Date() });
     return created.toObject<MoveRecord>();
   }

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { AuditActor } from '../../audit/persistence/audit-event.schema.js';
 import { domainError, ErrorCode } from '../../common/errors/domain.error.js';
 import { newObjectId, type ObjectId } from '../../common/database/object-id.js';
 import { TransitionTicketsRepository } from '../../common/locks/transition-tickets.repository.js';
@@ -44,9 +45,10 @@ export class OrganizationMoves {
 
   /**
    * Starts moving the organization's data to `mode` on `cluster` (default: where it is now). The
-   * move runs in the background on this instance; GET /platform/moves/:id follows it.
+   * move runs in the background on this instance; GET /platform/moves/:id follows it. `by` is kept
+   * on the move: its `organization.placement_changed` event names it when the move is done.
    */
-  async request(orgId: ObjectId, target: { mode: PlacementMode; cluster?: string }): Promise<MoveRequestOutcome> {
+  async request(orgId: ObjectId, target: { mode: PlacementMode; cluster?: string }, by: AuditActor | null): Promise<MoveRequestOutcome> {
     const org = await this.organizations.findById(orgId);
     if (!org || (org.status !== OrganizationStatus.Active && org.status !== OrganizationStatus.Migrating)) {
       throw new OrganizationNotFoundError();
@@ -61,7 +63,7 @@ export class OrganizationMoves {
     // Reserved before the move is stored, so that no reconciler takes a move that is just starting.
     if (!(await this.runner.reserve(moveId))) throw new OrganizationBusyError();
     try {
-      const move = await this.moves.insert({ _id: moveId, org_id: org._id, from: org.placement, to });
+      const move = await this.moves.insert({ _id: moveId, org_id: org._id, from: org.placement, to, requested_by: by });
       if (!(await this.begin(org, move))) {
         await this.moves.remove(move._id);
         throw new OrganizationBusyError();

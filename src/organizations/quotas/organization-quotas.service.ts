@@ -1,5 +1,9 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { AuditAction } from '../../audit/audit-action.js';
+import { AuditLogService } from '../../audit/audit-log.service.js';
+import { type AuditActor, auditTarget } from '../../audit/persistence/audit-event.schema.js';
 import { toObjectId } from '../../common/database/object-id.js';
+import type { RequestOrigin } from '../../common/http/request-origin.js';
 import { AppConfig } from '../../config/app-config.js';
 import { type Usage, TenantUsage, type UsageReservation } from '../../tenants/usage/tenant-usage.service.js';
 import { QuotaDto, UsageDto } from '../dto/quota.dto.js';
@@ -19,6 +23,7 @@ export class OrganizationQuotas implements OnModuleInit {
     private readonly usage: TenantUsage,
     private readonly cleanup: OrganizationCleanup,
     private readonly config: AppConfig,
+    private readonly audit: AuditLogService,
   ) {}
 
   onModuleInit(): void {
@@ -33,13 +38,25 @@ export class OrganizationQuotas implements OnModuleInit {
     };
   }
 
-  /** Replaces the organization's override (a limit left out goes back to the default); 404 unless it is visible. */
-  async set(orgId: string, override: QuotaOverride): Promise<QuotaDto> {
+  /**
+   * Replaces the organization's override (a limit left out goes back to the default) and records it
+   * as `organization.quota_changed`, with the override as set (null for a limit back to its
+   * default); 404 unless it is visible.
+   */
+  async set(orgId: string, override: QuotaOverride, request: { by: AuditActor; origin: RequestOrigin }): Promise<QuotaDto> {
     const quota: QuotaOverride = {};
     if (override.max_documents !== undefined) quota.max_documents = override.max_documents;
     if (override.max_bytes !== undefined) quota.max_bytes = override.max_bytes;
     const org = await this.organizations.setQuota(toObjectId(orgId), quota);
     if (!org) throw new OrganizationNotFoundError();
+    await this.audit.record({
+      orgId: org._id,
+      action: AuditAction.OrganizationQuotaChanged,
+      actor: request.by,
+      target: auditTarget('organization', org),
+      origin: request.origin,
+      details: { max_documents: quota.max_documents ?? null, max_bytes: quota.max_bytes ?? null },
+    });
     return this.quotaOf(org);
   }
 

@@ -573,7 +573,13 @@ export function inMemoryOrganizationServices() {
   const tokens = new AccessTokens(jwt, TEST_CONFIG);
   const suspensions = new OrganizationSuspensions(standIn(stores.organizations), stores.audit);
   const usage = new InMemoryTenantUsage();
-  const quotas = new OrganizationQuotas(standIn(stores.organizations), standIn(usage), new OrganizationCleanup(), TEST_CONFIG);
+  const quotas = new OrganizationQuotas(
+    standIn(stores.organizations),
+    standIn(usage),
+    new OrganizationCleanup(),
+    TEST_CONFIG,
+    stores.audit,
+  );
   const service = new OrganizationsService(
     standIn(stores.organizations),
     stores.lifecycle,
