@@ -4,7 +4,7 @@ import { AppConfig } from '../../src/config/app-config.js';
 import { DirectDatabases, openDatabases } from './direct-db.js';
 import { bearer, FetchClient, fetchClient } from './fetch-client.js';
 import { ServiceProcess, startServiceProcess } from './service-process.js';
-import { dropDatabases, startTestApp, TestApp, testEnvironment, uniqueOrg } from './test-app.js';
+import { dropDatabases, type ProviderOverride, startTestApp, TestApp, testEnvironment, uniqueOrg } from './test-app.js';
 
 type Client = ReturnType<typeof request>;
 export type Requests = Pick<Client, 'get' | 'post' | 'put' | 'patch' | 'delete'>;
@@ -12,6 +12,8 @@ export type Requests = Pick<Client, 'get' | 'post' | 'put' | 'patch' | 'delete'>
 export interface SessionOptions {
   /** Run on the databases of this session, as a second instance behind a load balancer would; that one drops them. */
   onDatabasesOf?: Session;
+  /** In-process only: providers replaced with stand-ins (see ProviderOverride). */
+  providers?: ProviderOverride[];
 }
 
 /**
@@ -25,11 +27,13 @@ export abstract class Session {
   /** Sessions on these databases: they stop before this one drops the databases. */
   private readonly guests = new Set<Session>();
   private readonly owner: Session | undefined;
+  protected readonly providers: ProviderOverride[];
   private databases: DirectDatabases | undefined;
   private stopping: Promise<void> | undefined;
 
-  constructor(overrides: Record<string, string>, { onDatabasesOf }: SessionOptions) {
+  constructor(overrides: Record<string, string>, { onDatabasesOf, providers }: SessionOptions) {
     this.owner = onDatabasesOf;
+    this.providers = providers ?? [];
     this.env = testEnvironment({ ...overrides, ...(onDatabasesOf ? databaseNamesOf(onDatabasesOf.config) : {}) });
     this.config = AppConfig.fromEnvironment(this.env);
     onDatabasesOf?.guests.add(this);
@@ -89,7 +93,7 @@ export class TestSession extends Session {
   }
 
   protected async startService(): Promise<void> {
-    this.testApp = await startTestApp(this.config);
+    this.testApp = await startTestApp(this.config, this.providers);
   }
 
   protected async stopService(): Promise<void> {
@@ -114,6 +118,7 @@ export class ServiceSession extends Session {
   }
 
   protected async startService(): Promise<void> {
+    if (this.providers.length > 0) throw new Error('A service process runs the real providers: stand-ins are for useTestApp');
     this.process = await startServiceProcess(this.env);
   }
 

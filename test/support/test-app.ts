@@ -53,11 +53,18 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
   return startTestApp(AppConfig.fromEnvironment(testEnvironment(overrides)));
 }
 
-export async function startTestApp(config: AppConfig): Promise<TestApp> {
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+/** A provider a suite replaces with a stand-in: only for what must never reach the real world (webhooks' DNS and HTTP). */
+export interface ProviderOverride {
+  provide: abstract new (...args: never[]) => unknown;
+  useValue: unknown;
+}
+
+export async function startTestApp(config: AppConfig, providers: ProviderOverride[] = []): Promise<TestApp> {
+  let builder = Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(AppConfig)
-    .useValue(config)
-    .compile();
+    .useValue(config);
+  for (const { provide, useValue } of providers) builder = builder.overrideProvider(provide).useValue(useValue);
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { logger: false });
   await configureApp(app, config);
   await app.init();
