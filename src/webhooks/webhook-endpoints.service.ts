@@ -9,7 +9,7 @@ import { toPage } from '../common/paging/page.js';
 import { AppConfig } from '../config/app-config.js';
 import { OrganizationCleanup } from '../organizations/lifecycle/organization-cleanup.js';
 import { newWebhookSecret } from './delivery/standard-webhooks.js';
-import { WebhookNetwork } from './delivery/webhook-network.js';
+import { LOOKUP_TIMEOUT_MS, WebhookNetwork, withTimeout } from './delivery/webhook-network.js';
 import type { CreateWebhookEndpointDto } from './dto/webhook-endpoint.dto.js';
 import type {
   CreatedWebhookEndpointDto,
@@ -57,7 +57,7 @@ export class WebhookEndpointsService {
   async create(owner: WebhookOwner, input: CreateWebhookEndpointDto, origin: RequestOrigin): Promise<CreatedWebhookEndpointDto> {
     const target = await checkWebhookTarget(input.url, {
       allowPrivate: this.config.webhooks.allowPrivateTargets,
-      resolve: (host) => this.network.resolve(host),
+      resolve: (host) => withTimeout(this.network.resolve(host), LOOKUP_TIMEOUT_MS),
     });
     // Counted, not reserved: two creations at once may end one over the limit, which only bounds fan-out cost.
     if ((await this.endpoints.countOwnedBy(owner.orgId)) >= MAX_ENDPOINTS_PER_OWNER) {

@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import type { Response } from 'supertest';
 import { expectError } from '../support/expect-error.js';
 import { registeredRoutes } from '../support/routes.js';
+import { VOLATILE_COLLECTIONS, withoutBackgroundChanges } from '../support/stored-data.js';
 import {
   addMember,
   createTeam,
@@ -13,6 +14,7 @@ import {
   uniqueEmail,
   uniquePassword,
 } from '../support/members.js';
+import { waitFor } from '../support/lifecycle-state.js';
 import { useTestApp } from '../support/session.js';
 import { uniqueOrg } from '../support/test-app.js';
 
@@ -74,7 +76,8 @@ interface AccountRoute {
 
 describe('role matrix: every route × an API key of every role (e2e)', () => {
   // Keys' last use is flushed on a timer (at most 60 s): not a change a call makes, and stripped from snapshots anyway.
-  const t = useTestApp({ API_KEY_USAGE_FLUSH_SECONDS: '60' });
+  // Webhook rows point endpoints at 127.0.0.1:1, where nothing listens.
+  const t = useTestApp({ API_KEY_USAGE_FLUSH_SECONDS: '60', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_POLL_MS: '50' });
   let team: Team;
   let keys: Record<KeyRole, CreatedKey>;
   let recordId: string;
@@ -94,7 +97,8 @@ describe('role matrix: every route × an API key of every role (e2e)', () => {
     const state: Snapshot = {};
     const master = await t.db.master.db!.listCollections({}, { nameOnly: true }).toArray();
     for (const { name } of master.sort((a, b) => a.name.localeCompare(b.name))) {
-      const docs = await t.db.master.collection(name).find().sort({ _id: 1 }).toArray();
+      if (VOLATILE_COLLECTIONS.has(name)) continue;
+      const docs = withoutBackgroundChanges(name, await t.db.master.collection(name).find().sort({ _id: 1 }).toArray());
       state[`master.${name}`] = name === 'api_keys' ? docs.map(({ last_used_at: _used, ...rest }) => rest) : docs;
     }
     for (const name of await t.db.tenantCollections()) {
@@ -140,6 +144,25 @@ describe('role matrix: every route × an API key of every role (e2e)', () => {
   const simple = (send: (key: CreatedKey) => Promise<Response>, check?: Prepared['check']) => async (key: CreatedKey) => ({
     send: () => send(key),
     check,
+  });
+
+  /** A route that deletes a document the owner made for the row: allowed, it is gone; refused, it is still there. */
+  const deleteRow = (route: string, collection: string, victim: (key: CreatedKey) => Promise<string>): OrganizationRoute => ({
+    route,
+    label: route,
+    least: 'admin',
+    status: 204,
+    mutates: true,
+    prepare: async (key) => {
+      const id = await victim(key);
+      return {
+        send: () => withKey(key).delete(route.replace(/^DELETE /, '').replace(':id', id)),
+        check: (_res, before, after) => {
+          expect(hasId(stored(before, collection), id)).toBe(true);
+          expect(hasId(stored(after, collection), id)).toBe(false);
+        },
+      };
+    },
   });
 
   const organizationRoutes: OrganizationRoute[] = [
@@ -525,23 +548,7 @@ describe('role matrix: every route × an API key of every role (e2e)', () => {
         (res) => expect(res.body.items.map((item: { id: string }) => item.id)).toContain(pending.id),
       ),
     },
-    {
-      route: 'DELETE /org/invitations/:id',
-      label: 'DELETE /org/invitations/:id',
-      least: 'admin',
-      status: 204,
-      mutates: true,
-      prepare: async (key) => {
-        const invitation = await invite(t, ownerToken(), 'viewer');
-        return {
-          send: () => withKey(key).delete(`/org/invitations/${invitation.id}`),
-          check: (_res, before, after) => {
-            expect(hasId(stored(before, 'invitations'), invitation.id)).toBe(true);
-            expect(hasId(stored(after, 'invitations'), invitation.id)).toBe(false);
-          },
-        };
-      },
-    },
+    deleteRow('DELETE /org/invitations/:id', 'invitations', async () => (await invite(t, ownerToken(), 'viewer')).id),
     {
       route: 'GET /org/audit',
       label: 'GET /org/audit',
@@ -606,24 +613,79 @@ describe('role matrix: every route × an API key of every role (e2e)', () => {
         },
       ),
     },
+    deleteRow('DELETE /org/api-keys/:id', 'api_keys', async () => (await createKey(ownerToken(), 'viewer', 'to revoke')).id),
+  ];
+
+  const createEndpoint = async (path: string) =>
+    (
+      await t
+        .withToken(ownerToken())
+        .post('/org/webhooks')
+        .send({ url: `http://127.0.0.1:1/${path}` })
+        .expect(201)
+    ).body as { id: string };
+  organizationRoutes.push(
     {
-      route: 'DELETE /org/api-keys/:id',
-      label: 'DELETE /org/api-keys/:id',
+      route: 'POST /org/webhooks',
+      label: 'POST /org/webhooks',
       least: 'admin',
-      status: 204,
+      status: 201,
       mutates: true,
+      prepare: simple(
+        (key) =>
+          withKey(key)
+            .post('/org/webhooks')
+            .send({ url: `http://127.0.0.1:1/by-${key.role}` }),
+        (res, _before, after) => {
+          expect(res.body.secret).toMatch(/^whsec_/);
+          expect(hasId(stored(after, 'webhook_endpoints'), res.body.id)).toBe(true);
+        },
+      ),
+    },
+    {
+      route: 'GET /org/webhooks',
+      label: 'GET /org/webhooks',
+      least: 'admin',
+      status: 200,
+      mutates: false,
+      prepare: simple(
+        (key) => withKey(key).get('/org/webhooks'),
+        (res) => expect(JSON.stringify(res.body)).not.toContain('whsec_'),
+      ),
+    },
+    deleteRow('DELETE /org/webhooks/:id', 'webhook_endpoints', async (key) => (await createEndpoint(`delete-${key.role}`)).id),
+    {
+      route: 'GET /org/webhooks/:id/deliveries',
+      label: 'GET /org/webhooks/:id/deliveries',
+      least: 'admin',
+      status: 200,
+      mutates: false,
       prepare: async (key) => {
-        const victim = await createKey(ownerToken(), 'viewer', 'to revoke');
-        return {
-          send: () => withKey(key).delete(`/org/api-keys/${victim.id}`),
-          check: (_res, before, after) => {
-            expect(hasId(stored(before, 'api_keys'), victim.id)).toBe(true);
-            expect(hasId(stored(after, 'api_keys'), victim.id)).toBe(false);
-          },
-        };
+        const endpoint = await createEndpoint(`log-${key.role}`);
+        return { send: () => withKey(key).get(`/org/webhooks/${endpoint.id}/deliveries`) };
       },
     },
-  ];
+    {
+      route: 'POST /org/webhooks/:id/deliveries/:event_id/retry',
+      label: 'POST /org/webhooks/:id/deliveries/:event_id/retry',
+      least: 'admin',
+      status: 202,
+      // It makes a delivery due again: the deliveries are background state (see stored-data.ts).
+      mutates: false,
+      prepare: async (key) => {
+        const endpoint = await createEndpoint(`retry-${key.role}`);
+        // The endpoint's own creation is its first event.
+        const [delivery] = await waitFor(
+          async () => {
+            const log = await t.withToken(ownerToken()).get(`/org/webhooks/${endpoint.id}/deliveries`).expect(200);
+            return log.body.items.length > 0 ? (log.body.items as { event_id: string }[]) : undefined;
+          },
+          () => `a delivery to ${endpoint.id}`,
+        );
+        return { send: () => withKey(key).post(`/org/webhooks/${endpoint.id}/deliveries/${delivery.event_id}/retry`) };
+      },
+    },
+  );
 
   const strongPassword = uniquePassword();
   const accountRoutes: AccountRoute[] = [
@@ -738,6 +800,27 @@ describe('role matrix: every route × an API key of every role (e2e)', () => {
       route: 'PUT /platform/organizations/:id/quota',
       label: 'PUT /platform/organizations/:id/quota',
       send: (key) => withKey(key).put(`/platform/organizations/${someOrgId()}/quota`).send({}),
+    },
+    { route: 'GET /platform/webhooks', label: 'GET /platform/webhooks', send: (key) => withKey(key).get('/platform/webhooks') },
+    {
+      route: 'POST /platform/webhooks',
+      label: 'POST /platform/webhooks',
+      send: (key) => withKey(key).post('/platform/webhooks').send({ url: 'http://127.0.0.1:1/platform' }),
+    },
+    {
+      route: 'DELETE /platform/webhooks/:id',
+      label: 'DELETE /platform/webhooks/:id',
+      send: (key) => withKey(key).delete(`/platform/webhooks/${someOrgId()}`),
+    },
+    {
+      route: 'GET /platform/webhooks/:id/deliveries',
+      label: 'GET /platform/webhooks/:id/deliveries',
+      send: (key) => withKey(key).get(`/platform/webhooks/${someOrgId()}/deliveries`),
+    },
+    {
+      route: 'POST /platform/webhooks/:id/deliveries/:event_id/retry',
+      label: 'POST /platform/webhooks/:id/deliveries/:event_id/retry',
+      send: (key) => withKey(key).post(`/platform/webhooks/${someOrgId()}/deliveries/${someOrgId()}/retry`),
     },
   ];
 

@@ -11,7 +11,7 @@ import { checkWebhookTarget, WebhookTargetRefusedError } from '../targets/webhoo
 import { openSecret } from '../webhook-secrets.js';
 import { signWebhook } from './standard-webhooks.js';
 import { FAN_OUT_BATCH, WebhookFanOut } from './webhook-fan-out.service.js';
-import { WebhookNetwork } from './webhook-network.js';
+import { LOOKUP_TIMEOUT_MS, WebhookNetwork, withTimeout } from './webhook-network.js';
 import { nextAttemptAt } from './retry-schedule.js';
 import { type DeliveryOutcome, KEPT_RESPONSE_BYTES } from './webhook-sender.js';
 
@@ -19,7 +19,6 @@ const FAN_OUT_LEASE = 'webhook-fan-out';
 const FAN_OUT_LEASE_SECONDS = 30;
 /** A delivery's lease outlives its attempt: a lookup (bounded below) and a send of at most 10 s. */
 const DELIVERY_LEASE_SECONDS = 20;
-const LOOKUP_TIMEOUT_MS = 5000;
 /** Due deliveries read per pass. */
 const DUE_BATCH = 200;
 /** Lanes sending at once on one instance, and to one endpoint: a slow receiver holds at most this many sockets. */
@@ -222,12 +221,4 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       endpoint.disabled_at = at;
     }
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

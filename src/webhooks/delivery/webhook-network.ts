@@ -22,3 +22,14 @@ export class InternetWebhookNetwork extends WebhookNetwork {
     return sendWebhook(target, headers, body);
   }
 }
+
+/** A lookup that takes longer is treated as failed: the target is refused (creation) or the attempt fails (delivery). */
+export const LOOKUP_TIMEOUT_MS = 5000;
+
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
