@@ -29,6 +29,28 @@ describe('forbiddenAddressReason (webhook targets, SSRF)', () => {
     ['::127.0.0.1', 'loopback'],
     ['64:ff9b::10.0.0.1', 'a private network'],
     ['64:ff9b::7f00:1', 'loopback'],
+    // The same in the other spellings an address can take: the URL parser writes [::127.0.0.1] as
+    // [::7f00:1], and a resolver need not compress zeros.
+    ['::7f00:1', 'loopback'],
+    ['::a9fe:a9fe', 'link-local (and cloud metadata)'],
+    ['0:0:0:0:0:ffff:7f00:1', 'loopback'],
+    ['0:0:0:0:0:0:0:1', 'loopback'],
+    ['64:ff9b:0:0:0:0:a9fe:a9fe', 'link-local (and cloud metadata)'],
+    ['64:ff9b::192.168.0.1', 'a private network'],
+    ['::ffff:0:0a00:1', 'a private network'],
+    ['::ffff:172.16.0.1', 'a private network'],
+    ['::ffff:100.64.0.1', 'a shared (carrier-grade NAT) network'],
+    ['::ffff:0.0.0.0', 'this network'],
+    ['::ffff:ffff:ffff', 'reserved (and broadcast)'],
+    ['127.0.0.0', 'loopback'],
+    ['10.255.255.255', 'a private network'],
+    ['192.168.255.255', 'a private network'],
+    ['100.127.255.255', 'a shared (carrier-grade NAT) network'],
+    ['169.254.255.255', 'link-local (and cloud metadata)'],
+    ['febf:ffff::1', 'link-local'],
+    ['fdff:ffff::1', 'a unique local (private) network'],
+    ['239.255.255.250', 'multicast'],
+    ['fe80::1%eth0', 'link-local'],
   ])('refuses %s (%s)', (address, reason) => {
     expect(forbiddenAddressReason(address)).toBe(reason);
   });
@@ -42,6 +64,16 @@ describe('forbiddenAddressReason (webhook targets, SSRF)', () => {
     '2606:4700::1111',
     '::ffff:8.8.8.8',
     '64:ff9b::808:808',
+    '::ffff:0:808:808',
+    '1.1.1.1',
+    '2001:4860:4860::8888',
+    '169.253.255.255',
+    '172.15.255.255',
+    '11.0.0.1',
+    '126.255.255.255',
+    '128.0.0.1',
+    '100.63.255.255',
+    '2a00:1450::1',
   ])('allows the public address %s', (address) => {
     expect(forbiddenAddressReason(address)).toBeNull();
   });

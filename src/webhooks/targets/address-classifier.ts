@@ -38,9 +38,6 @@ for (const [network, prefix, family, reason] of FORBIDDEN) {
   blocked.set(reason, list);
 }
 
-/** IPv6 forms that carry an IPv4 address: IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96). */
-const EMBEDDING_PREFIXES = [/^::ffff:(?:0:)?/i, /^64:ff9b::/i, /^::(?=\d+\.)/];
-
 /**
  * Why a webhook may not be delivered to `address` (an IP address, IPv4 or IPv6, as DNS answers
  * it), or null when it may. Anything that is not an IP address is refused too.
@@ -58,20 +55,36 @@ export function forbiddenAddressReason(address: string): string | null {
   return null;
 }
 
-/** The IPv4 address an IPv6 address carries (mapped, compatible or NAT64), in dotted form; null when it carries none. */
+/**
+ * The IPv4 address an IPv6 address carries, in dotted form; null when it carries none. Read from
+ * the address's 128 bits, not its spelling, so that every spelling counts (`::ffff:127.0.0.1`,
+ * `::ffff:7f00:1`, `0:0:0:0:0:ffff:7f00:1`, `::7f00:1` as the URL parser writes `[::127.0.0.1]`):
+ * IPv4-mapped (::ffff:0:0/96), IPv4-translated (::ffff:0:0:0/96), NAT64 (64:ff9b::/96) and
+ * IPv4-compatible (::/96, but `::` and `::1`, which have their own meaning).
+ */
 function embeddedIpv4(address: string): string | null {
-  const lower = address.toLowerCase();
-  for (const prefix of EMBEDDING_PREFIXES) {
-    const match = prefix.exec(lower);
-    if (!match) continue;
-    const rest = lower.slice(match[0].length);
-    if (isIP(rest) === 4) return rest;
-    // The last 32 bits written as two hex groups: ::ffff:7f00:1.
-    const groups = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(rest);
-    if (groups) {
-      const value = (parseInt(groups[1], 16) << 16) | parseInt(groups[2], 16);
-      return [24, 16, 8, 0].map((shift) => (value >>> shift) & 0xff).join('.');
-    }
+  const groups = ipv6Groups(address);
+  const prefix = groups
+    .slice(0, 6)
+    .map((group) => group.toString(16))
+    .join(':');
+  const low = ((groups[6] << 16) | groups[7]) >>> 0;
+  const carries =
+    prefix === '0:0:0:0:0:ffff' || prefix === '0:0:0:0:ffff:0' || prefix === '64:ff9b:0:0:0:0' || (prefix === '0:0:0:0:0:0' && low > 1);
+  return carries ? [24, 16, 8, 0].map((shift) => (low >>> shift) & 0xff).join('.') : null;
+}
+
+/** The eight 16-bit groups of an IPv6 address (one isIP accepted), a zone index dropped. */
+function ipv6Groups(address: string): number[] {
+  let text = address.toLowerCase().replace(/%.*$/, '');
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number);
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
-  return null;
+  const [head, tail] = text.split('::');
+  const parse = (part: string | undefined) => (part ? part.split(':').map((group) => parseInt(group, 16)) : []);
+  const before = parse(head);
+  const after = parse(tail);
+  return tail === undefined ? before : [...before, ...Array<number>(8 - before.length - after.length).fill(0), ...after];
 }

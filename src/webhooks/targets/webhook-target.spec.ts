@@ -30,8 +30,19 @@ describe('checkWebhookTarget', () => {
     ['http://127.0.0.1:1/hook', /loopback/],
     ['http://[::1]:1/hook', /loopback/],
     ['http://2130706433:1/hook', /loopback \(127\.0\.0\.1 is 127\.0\.0\.1\)/],
-    ['http://0177.0.0.1:1/hook', /loopback/],
+    ['http://0177.0.0.1:1/hook', /loopback \(127\.0\.0\.1 is 127\.0\.0\.1\)/],
     ['http://0x7f.1:1/hook', /loopback/],
+    ['http://0x7f000001:1/hook', /loopback \(127\.0\.0\.1 is 127\.0\.0\.1\)/],
+    ['http://017700000001:1/hook', /loopback/],
+    ['http://127.1:1/hook', /loopback/],
+    ['http://[::127.0.0.1]:1/hook', /loopback \(::7f00:1 is ::7f00:1\)/],
+    ['http://[0:0:0:0:0:ffff:a9fe:a9fe]/', /link-local/],
+    ['http://[64:ff9b::10.0.0.1]/', /private/],
+    ['http://[fe80::1]/', /link-local/],
+    ['http://[fd00::1]/', /unique local/],
+    ['http://10.0.0.1/', /private/],
+    ['http://0xa9.0xfe.0xa9.0xfe/latest/meta-data/', /metadata\) \(169\.254\.169\.254 is 169\.254\.169\.254\)/],
+    ['http://2852039166/latest/meta-data/', /link-local/],
     ['http://[::ffff:127.0.0.1]:1/', /loopback/],
     ['http://169.254.169.254/latest/meta-data/', /link-local/],
     ['http://0.0.0.0:1/', /this network/],
@@ -44,11 +55,27 @@ describe('checkWebhookTarget', () => {
     expect(await refusal(raw)).toMatch(message);
   });
 
+  it('never resolves an IP literal, in any spelling', async () => {
+    const { resolve, asked } = stubResolver({});
+    for (const raw of [
+      'http://2130706433:1/',
+      'http://0177.0.0.1:1/',
+      'http://0x7f000001:1/',
+      'http://169.254.169.254/',
+      'http://[::1]:1/',
+    ]) {
+      await expect(checkWebhookTarget(raw, { allowPrivate: false, resolve })).rejects.toBeInstanceOf(WebhookTargetRefusedError);
+    }
+    expect(asked).toEqual([]);
+  });
+
   it('resolves a name and refuses it when any answer is forbidden (metadata, private, loopback)', async () => {
     expect(await refusal('https://metadata.example/x', { 'metadata.example': ['169.254.169.254'] })).toMatch(/link-local/);
     expect(await refusal('https://intranet.example/x', { 'intranet.example': ['93.184.215.14', '10.0.0.7'] })).toMatch(/private/);
     expect(await refusal('http://localhost:1/', { localhost: ['127.0.0.1', '::1'] })).toMatch(/loopback/);
     expect(await refusal('https://nowhere.example/')).toMatch(/does not resolve/);
+    expect(await refusal('https://rebound.example/', { 'rebound.example': ['2606:4700::1111', '::ffff:7f00:1'] })).toMatch(/loopback/);
+    expect(await refusal('https://nat64.example/', { 'nat64.example': ['64:ff9b:0:0:0:0:a9fe:a9fe'] })).toMatch(/link-local/);
   });
 
   it('accepts a public target and answers the addresses a delivery must connect to', async () => {
