@@ -38,6 +38,11 @@ describe('forbiddenAddressReason (webhook targets, SSRF)', () => {
     ['64:ff9b:0:0:0:0:a9fe:a9fe', 'link-local (and cloud metadata)'],
     ['64:ff9b::192.168.0.1', 'a private network'],
     ['::ffff:0:0a00:1', 'a private network'],
+    // 6to4 carries its IPv4 address in the second and third groups; local-use NAT64 and Teredo are refused whole.
+    ['2002:7f00:1::', 'loopback'],
+    ['2002:a9fe:a9fe::1', 'link-local (and cloud metadata)'],
+    ['64:ff9b:1::a00:1', 'local-use NAT64 (an IPv4 address behind it)'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'Teredo (an IPv4 address behind it)'],
     ['::ffff:172.16.0.1', 'a private network'],
     ['::ffff:100.64.0.1', 'a shared (carrier-grade NAT) network'],
     ['::ffff:0.0.0.0', 'this network'],

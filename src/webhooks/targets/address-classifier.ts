@@ -23,7 +23,9 @@ const FORBIDDEN: ReadonlyArray<[string, number, 'ipv4' | 'ipv6', string]> = [
   ['240.0.0.0', 4, 'ipv4', 'reserved (and broadcast)'],
   ['::', 128, 'ipv6', 'unspecified'],
   ['::1', 128, 'ipv6', 'loopback'],
+  ['64:ff9b:1::', 48, 'ipv6', 'local-use NAT64 (an IPv4 address behind it)'],
   ['100::', 64, 'ipv6', 'discard-only'],
+  ['2001::', 32, 'ipv6', 'Teredo (an IPv4 address behind it)'],
   ['2001:db8::', 32, 'ipv6', 'documentation'],
   ['fc00::', 7, 'ipv6', 'a unique local (private) network'],
   ['fe80::', 10, 'ipv6', 'link-local'],
@@ -60,7 +62,7 @@ export function forbiddenAddressReason(address: string): string | null {
  * the address's 128 bits, not its spelling, so that every spelling counts (`::ffff:127.0.0.1`,
  * `::ffff:7f00:1`, `0:0:0:0:0:ffff:7f00:1`, `::7f00:1` as the URL parser writes `[::127.0.0.1]`):
  * IPv4-mapped (::ffff:0:0/96), IPv4-translated (::ffff:0:0:0/96), NAT64 (64:ff9b::/96) and
- * IPv4-compatible (::/96, but `::` and `::1`, which have their own meaning).
+ * IPv4-compatible (::/96, but `::` and `::1`, which have their own meaning), and 6to4 (2002::/16).
  */
 function embeddedIpv4(address: string): string | null {
   const groups = ipv6Groups(address);
@@ -68,10 +70,16 @@ function embeddedIpv4(address: string): string | null {
     .slice(0, 6)
     .map((group) => group.toString(16))
     .join(':');
+  // 6to4 (2002::/16) carries it in the second and third groups.
+  if (groups[0] === 0x2002) return dottedQuad(((groups[1] << 16) | groups[2]) >>> 0);
   const low = ((groups[6] << 16) | groups[7]) >>> 0;
   const carries =
     prefix === '0:0:0:0:0:ffff' || prefix === '0:0:0:0:ffff:0' || prefix === '64:ff9b:0:0:0:0' || (prefix === '0:0:0:0:0:0' && low > 1);
-  return carries ? [24, 16, 8, 0].map((shift) => (low >>> shift) & 0xff).join('.') : null;
+  return carries ? dottedQuad(low) : null;
+}
+
+function dottedQuad(value: number): string {
+  return [24, 16, 8, 0].map((shift) => (value >>> shift) & 0xff).join('.');
 }
 
 /** The eight 16-bit groups of an IPv6 address (one isIP accepted), a zone index dropped. */
