@@ -7,7 +7,7 @@ import type { AuditAction } from './audit-action.js';
 import { AuditEventPageDto, AuditEventViewDto } from './dto/audit-event.view.dto.js';
 import type { AuditQuery } from './dto/audit.query.js';
 import { outboxEventOf } from './outbox/outbox-event.js';
-import { OutboxEventsRepository } from './outbox/outbox-events.repository.js';
+import { OutboxEventsRepository } from './persistence/outbox-events.repository.js';
 import type { AuditActor, AuditEvent, AuditEventRecord, AuditTarget } from './persistence/audit-event.schema.js';
 import { AuditEventsRepository } from './persistence/audit-events.repository.js';
 

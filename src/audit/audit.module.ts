@@ -3,8 +3,8 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { AuditController } from './audit.controller.js';
 import { AuditLogService } from './audit-log.service.js';
 import { EventOutbox } from './outbox/event-outbox.service.js';
-import { OutboxEvent, OutboxEventSchema } from './outbox/outbox-event.schema.js';
-import { OutboxEventsRepository } from './outbox/outbox-events.repository.js';
+import { OutboxEvent, OutboxEventSchema } from './persistence/outbox-event.schema.js';
+import { OutboxEventsRepository } from './persistence/outbox-events.repository.js';
 import { AuditEvent, AuditEventSchema } from './persistence/audit-event.schema.js';
 import { AuditEventsRepository } from './persistence/audit-events.repository.js';
 

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { type ObjectId, objectIdAt } from '../../common/database/object-id.js';
 import { AuditEventsRepository } from '../persistence/audit-events.repository.js';
 import { outboxEventOf } from './outbox-event.js';
-import type { OutboxEventRecord } from './outbox-event.schema.js';
-import { OutboxEventsRepository } from './outbox-events.repository.js';
+import type { OutboxEventRecord } from '../persistence/outbox-event.schema.js';
+import { OutboxEventsRepository } from '../persistence/outbox-events.repository.js';
 
 export type PendingEvent = Pick<OutboxEventRecord, '_id' | 'event_id' | 'org_id' | 'type' | 'at' | 'body'>;
 

@@ -1,6 +1,6 @@
 import type { AuditEvent } from '../persistence/audit-event.schema.js';
 import type { ObjectId } from '../../common/database/object-id.js';
-import type { OutboxEventRecord } from './outbox-event.schema.js';
+import type { OutboxEventRecord } from '../persistence/outbox-event.schema.js';
 
 /**
  * The event an audit event becomes: `{type, timestamp, data}` as Standard Webhooks payloads are

@@ -1,7 +1,7 @@
 import type { ObjectId } from '../../common/database/object-id.js';
 import type { Surface } from '../../common/testing/common.fakes.js';
-import type { OutboxEventRecord } from '../outbox/outbox-event.schema.js';
-import type { OutboxEventsRepository } from '../outbox/outbox-events.repository.js';
+import type { OutboxEventRecord } from '../persistence/outbox-event.schema.js';
+import type { OutboxEventsRepository } from '../persistence/outbox-events.repository.js';
 
 /** `outbox_events` in memory, for unit specs of services that record audit events. */
 export class InMemoryOutboxEvents implements Surface<OutboxEventsRepository> {
