@@ -113,8 +113,13 @@ export class WebhookEndpointsService {
     const endpoint = await this.owned(ownerId, endpointId);
     const now = new Date();
     const retryUntil = new Date(now.getTime() + this.config.webhooks.retryForSeconds * 1000);
+    // Enabled before the delivery is due: a pass that finds it due while the endpoint still reads disabled fails it again.
+    if (endpoint.disabled_at) {
+      if (!(await this.deliveries.findById(`${toObjectId(eventId).toHexString()}:${endpoint._id.toHexString()}`)))
+        throw new WebhookDeliveryNotFoundError();
+      await this.endpoints.enable(endpoint._id);
+    }
     if (!(await this.deliveries.retry(endpoint._id, toObjectId(eventId), now, retryUntil))) throw new WebhookDeliveryNotFoundError();
-    if (endpoint.disabled_at) await this.endpoints.enable(endpoint._id);
   }
 
   async deleteOrganizationData(orgId: ObjectId): Promise<void> {

@@ -75,6 +75,17 @@ describe('sendWebhook', () => {
     expect(outcome).toEqual({ status: 200, detail: 'y'.repeat(KEPT_RESPONSE_BYTES), delivered: true });
   });
 
+  it('keeps at most 1 KiB in UTF-8, when the limit cuts a character or the answer is not UTF-8', async () => {
+    const text = `x${'é'.repeat(2499)}x`;
+    const { port } = await started((response) => response.writeHead(500).end(text));
+    const cut = await sendWebhook(target(`http://127.0.0.1:${port}/`), signed(), BODY);
+    expect(cut.detail).toBe(`x${'é'.repeat(511)}`);
+    const binary = await started((response) => response.writeHead(500).end(Buffer.alloc(2000, 0xff)));
+    const { detail } = await sendWebhook(target(`http://127.0.0.1:${binary.port}/`), signed(), BODY);
+    expect(Buffer.byteLength(detail)).toBeLessThanOrEqual(KEPT_RESPONSE_BYTES);
+    expect(detail).toBe('\uFFFD'.repeat(Math.floor(KEPT_RESPONSE_BYTES / 3)));
+  });
+
   it('does not follow a redirect', async () => {
     const elsewhere = await started((response) => response.writeHead(200).end());
     const { port } = await started((response) => response.writeHead(302, { location: `http://127.0.0.1:${elsewhere.port}/` }).end());

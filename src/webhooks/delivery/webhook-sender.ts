@@ -63,7 +63,7 @@ export function sendWebhook(
         let keptBytes = 0;
         const done = () => {
           const status = response.statusCode ?? null;
-          finish({ status, detail: Buffer.concat(kept).toString('utf8'), delivered: status !== null && status >= 200 && status < 300 });
+          finish({ status, detail: keptText(Buffer.concat(kept)), delivered: status !== null && status >= 200 && status < 300 });
         };
         response.on('data', (chunk: Buffer) => {
           if (keptBytes < KEPT_RESPONSE_BYTES) {
@@ -82,4 +82,12 @@ export function sendWebhook(
     request.on('error', (error: Error) => finish({ status: null, detail: error.message, delivered: false }));
     request.end(body);
   });
+}
+
+/**
+ * The kept bytes as text of at most KEPT_RESPONSE_BYTES in UTF-8: a character cut at the limit, or
+ * a byte that is not UTF-8, decodes to a 3-byte U+FFFD, so the text is cut again at a character.
+ */
+function keptText(kept: Buffer): string {
+  return new TextDecoder().decode(Buffer.from(kept.toString('utf8')).subarray(0, KEPT_RESPONSE_BYTES), { stream: true });
 }
