@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { AuditAction } from '../audit/audit-action.js';
 import { AuditLogService } from '../audit/audit-log.service.js';
 import type { Actor } from '../common/access/authenticated-member.js';
 import { CROSS_INSTANCE_STALENESS_MS, ExpiringCache } from '../common/cache/expiring-cache.js';
 import type { ObjectId } from '../common/database/object-id.js';
 import type { RequestOrigin } from '../common/http/request-origin.js';
-import { TransitionTicketsRepository } from '../common/locks/transition-tickets.repository.js';
+import { ExclusiveKeys } from '../common/locks/lock-keys.js';
+import { Locks } from '../common/locks/locks.service.js';
 import { UniqueClaimsRepository } from '../common/uniqueness/unique-claims.repository.js';
 import { UniqueValueLookup } from '../common/uniqueness/unique-value-lookup.service.js';
 import { CredentialsBusyError, EmailTakenError } from './accounts.errors.js';
@@ -49,7 +49,7 @@ export class AccountsService {
     private readonly accounts: AccountsRepository,
     private readonly uniqueValues: UniqueValueLookup,
     private readonly uniqueClaims: UniqueClaimsRepository,
-    private readonly tickets: TransitionTicketsRepository,
+    private readonly locks: Locks,
     private readonly audit: AuditLogService,
   ) {}
 
@@ -150,14 +150,9 @@ export class AccountsService {
    * write itself is conditional on the version, so a late repeat never lands twice.
    */
   async whileChangingCredentials<T>(changes: CredentialChanges, change: () => Promise<T>): Promise<T> {
-    const ticket = `${changes.account_id.toHexString()}:cv${changes.credential_version - 1}`;
-    const holder = randomUUID();
-    if (!(await this.tickets.take(ticket, holder))) throw new CredentialsBusyError();
-    try {
-      return await change();
-    } finally {
-      await this.tickets.release(ticket, holder);
-    }
+    return this.locks.runExclusive(ExclusiveKeys.credentials(changes.account_id, changes.credential_version - 1), change, () => {
+      throw new CredentialsBusyError();
+    });
   }
 
   /**

@@ -3,17 +3,11 @@ import { AuditAction } from '../audit/audit-action.js';
 import { AuditLogService } from '../audit/audit-log.service.js';
 import { auditTarget } from '../audit/persistence/audit-event.schema.js';
 import { isObjectIdHex, toObjectId } from '../common/database/object-id.js';
+import { invitationOfAcceptKey } from '../common/locks/lock-keys.js';
 import { RECOVERY_ORIGIN, type RequestOrigin } from '../common/http/request-origin.js';
 import { MembershipsService } from '../memberships/memberships.service.js';
 import type { InvitationRecord } from './persistence/invitation.schema.js';
 import { InvitationsRepository } from './persistence/invitations.repository.js';
-
-const ACCEPT_TICKET_PREFIX = 'invitation:';
-
-/** The ticket an accept of this invitation holds: one accept at a time, won by insert. */
-export function acceptTicket(invitation: Pick<InvitationRecord, '_id'>): string {
-  return `${ACCEPT_TICKET_PREFIX}${invitation._id.toHexString()}`;
-}
 
 /**
  * The last steps of accepting an invitation, once its membership exists (the membership's `_id` is
@@ -42,11 +36,11 @@ export class InvitationCompletion {
     await this.invitations.delete(invitation.org_id, invitation._id);
   }
 
-  /** Finishes the accepts named by tickets a crash left; an accept that never created its membership stays pending. */
-  async finishInterrupted(tickets: string[]): Promise<void> {
-    for (const ticket of tickets) {
-      const id = ticket.slice(ACCEPT_TICKET_PREFIX.length);
-      if (!ticket.startsWith(ACCEPT_TICKET_PREFIX) || !isObjectIdHex(id)) continue;
+  /** Finishes the accepts named by locks a crash left; an accept that never created its membership stays pending. */
+  async finishInterrupted(staleLocks: string[]): Promise<void> {
+    for (const lock of staleLocks) {
+      const id = invitationOfAcceptKey(lock);
+      if (!id || !isObjectIdHex(id)) continue;
       const invitation = await this.invitations.findById(toObjectId(id));
       const membership = invitation ? await this.memberships.findById(invitation._id) : null;
       if (invitation && membership) await this.finish(invitation, membership.account_id.toHexString(), RECOVERY_ORIGIN);

@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { AccountsService } from '../accounts/accounts.service.js';
 import { EmailTakenError } from '../accounts/accounts.errors.js';
 import { PasswordHasher } from '../accounts/password-hasher.service.js';
@@ -12,7 +12,8 @@ import { assertRole } from '../common/access/roles.js';
 import { type ObjectId, newObjectId, toObjectId } from '../common/database/object-id.js';
 import { CrashPoints } from '../common/faults/crash-points.js';
 import type { RequestOrigin } from '../common/http/request-origin.js';
-import { TransitionTicketsRepository } from '../common/locks/transition-tickets.repository.js';
+import { ExclusiveKeys } from '../common/locks/lock-keys.js';
+import { Locks } from '../common/locks/locks.service.js';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../common/paging/page.query.js';
 import { toPage } from '../common/paging/page.js';
 import { AppConfig } from '../config/app-config.js';
@@ -22,7 +23,7 @@ import { OrganizationCleanup } from '../organizations/lifecycle/organization-cle
 import { OrganizationsService, toView as toOrganizationView } from '../organizations/organizations.service.js';
 import { AccessTokens } from '../tokens/access-tokens.service.js';
 import { AcceptedInvitationDto, CreatedInvitationDto, InvitationPageDto, InvitationViewDto } from './dto/invitation.view.dto.js';
-import { acceptTicket, InvitationCompletion } from './invitation-completion.service.js';
+import { InvitationCompletion } from './invitation-completion.service.js';
 import {
   AccountPasswordError,
   AlreadyMemberError,
@@ -51,7 +52,7 @@ export class InvitationsService implements OnModuleInit {
     private readonly completion: InvitationCompletion,
     private readonly accounts: AccountsService,
     private readonly memberships: MembershipsService,
-    private readonly tickets: TransitionTicketsRepository,
+    private readonly locks: Locks,
     private readonly audit: AuditLogService,
     private readonly config: AppConfig,
     private readonly cleanup: OrganizationCleanup,
@@ -60,7 +61,7 @@ export class InvitationsService implements OnModuleInit {
   onModuleInit(): void {
     this.cleanup.register({
       deleteOrganizationData: (orgId) => this.invitations.deleteByOrganization(orgId),
-      finishInterrupted: (tickets) => this.completion.finishInterrupted(tickets),
+      finishInterrupted: (staleLocks) => this.completion.finishInterrupted(staleLocks),
     });
   }
 
@@ -117,14 +118,15 @@ export class InvitationsService implements OnModuleInit {
     const orgId = toObjectId(caller.orgId);
     const invitation = await this.invitations.findById(toObjectId(invitationId));
     if (!invitation || !invitation.org_id.equals(orgId)) throw new InvitationNotFoundError();
-    const ticket = acceptTicket(invitation);
-    const holder = randomUUID();
-    if (!(await this.tickets.take(ticket, holder))) throw new InvitationBusyError();
-    try {
-      if (!(await this.invitations.delete(orgId, invitation._id))) throw new InvitationNotFoundError();
-    } finally {
-      await this.tickets.release(ticket, holder);
-    }
+    await this.locks.runExclusive(
+      ExclusiveKeys.invitationAccept(invitation._id),
+      async () => {
+        if (!(await this.invitations.delete(orgId, invitation._id))) throw new InvitationNotFoundError();
+      },
+      () => {
+        throw new InvitationBusyError();
+      },
+    );
     await this.audit.record({
       orgId,
       action: AuditAction.InvitationRevoked,
@@ -150,7 +152,7 @@ export class InvitationAcceptance {
     private readonly accounts: AccountsService,
     private readonly memberships: MembershipsService,
     private readonly organizations: OrganizationsService,
-    private readonly tickets: TransitionTicketsRepository,
+    private readonly locks: Locks,
     private readonly hasher: PasswordHasher,
     private readonly tokens: AccessTokens,
     private readonly crashPoints: CrashPoints,
@@ -178,36 +180,36 @@ export class InvitationAcceptance {
       this.hasher.assertAcceptable(input.password);
     }
     if (!(await this.organizations.findVisibleById(found.org_id))) throw new InvitationNotFoundError();
-    const ticket = acceptTicket(found);
-    const holder = randomUUID();
-    if (!(await this.tickets.take(ticket, holder))) throw new InvitationNotFoundError();
-    // Held until the membership exists and the invitation is gone; a crash leaves it to the reconciler.
-    let invitation: InvitationRecord;
     const newAccount = existing ? null : { _id: found._id, email: found.email };
     const accountId: ObjectId = existing?._id ?? found._id;
-    try {
-      // Read again under the ticket: an accept or a revoke that held it before may have used it up.
-      const current = await this.invitations.findById(found._id);
-      if (!isPending(current)) throw new InvitationNotFoundError();
-      invitation = current;
-      if (newAccount && !(await this.accounts.register({ ...newAccount, password_hash: await this.hasher.hash(input.password ?? '') }))) {
-        throw new EmailTakenError();
-      }
-      this.crashPoints.reach('accept.after-claim');
-      const joined = await this.memberships.join({
-        _id: invitation._id,
-        org_id: invitation.org_id,
-        account_id: accountId,
-        role: invitation.role,
-      });
-      if (joined === 'already-member') throw new AlreadyMemberError();
-      this.crashPoints.reach('accept.after-member');
-      await this.completion.finish(invitation, accountId.toHexString(), origin);
-      // A membership made by an earlier, interrupted accept: that accept's answer was lost, not repeated.
-      if (joined === 'repeated') throw new InvitationNotFoundError();
-    } finally {
-      await this.tickets.release(ticket, holder);
-    }
+    // Held until the membership exists and the invitation is gone; a crash leaves it to the reconciler.
+    const invitation = await this.locks.runExclusive(
+      ExclusiveKeys.invitationAccept(found._id),
+      async () => {
+        // Read again under the lock: an accept or a revoke that held it before may have used it up.
+        const invitation = await this.invitations.findById(found._id);
+        if (!isPending(invitation)) throw new InvitationNotFoundError();
+        if (newAccount && !(await this.accounts.register({ ...newAccount, password_hash: await this.hasher.hash(input.password ?? '') }))) {
+          throw new EmailTakenError();
+        }
+        this.crashPoints.reach('accept.after-claim');
+        const joined = await this.memberships.join({
+          _id: invitation._id,
+          org_id: invitation.org_id,
+          account_id: accountId,
+          role: invitation.role,
+        });
+        if (joined === 'already-member') throw new AlreadyMemberError();
+        this.crashPoints.reach('accept.after-member');
+        await this.completion.finish(invitation, accountId.toHexString(), origin);
+        // A membership made by an earlier, interrupted accept: that accept's answer was lost, not repeated.
+        if (joined === 'repeated') throw new InvitationNotFoundError();
+        return invitation;
+      },
+      () => {
+        throw new InvitationNotFoundError();
+      },
+    );
     // The organization may have been deleted meanwhile, after its memberships were removed.
     const organization = await this.organizations.findVisibleById(invitation.org_id);
     const membership = organization ? await this.memberships.find(invitation.org_id, accountId) : null;

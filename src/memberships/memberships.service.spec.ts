@@ -1,14 +1,15 @@
 import { MemberRole } from '../common/access/member-role.js';
 import { newObjectId, type ObjectId } from '../common/database/object-id.js';
-import { InMemoryTransitionTickets, standIn } from '../common/testing/common.fakes.js';
+import { ExclusiveKeys } from '../common/locks/lock-keys.js';
+import { InMemoryTransitionTickets, inMemoryLocks, standIn } from '../common/testing/common.fakes.js';
 import { LastOwnerError, OwnersBusyError } from './members.errors.js';
-import { MembershipsService, ownersTicket } from './memberships.service.js';
+import { MembershipsService } from './memberships.service.js';
 import { InMemoryMemberships } from './testing/memberships.fakes.js';
 
 function memberships() {
   const documents = new InMemoryMemberships();
   const tickets = new InMemoryTransitionTickets();
-  const service = new MembershipsService(standIn(documents), standIn(tickets));
+  const service = new MembershipsService(standIn(documents), inMemoryLocks(tickets));
   const orgId = newObjectId();
   const join = async (role: MemberRole, org: ObjectId = orgId): Promise<ObjectId> => {
     const accountId = newObjectId();
@@ -74,7 +75,7 @@ describe('MembershipsService', () => {
       const { service, tickets, orgId, join } = memberships();
       const owner = await join(MemberRole.Owner);
       await join(MemberRole.Owner);
-      await tickets.take(ownersTicket(orgId), 'another request');
+      await tickets.take(ExclusiveKeys.owners(orgId), 'another request');
       let ran = false;
       await expect(
         service.whileAnotherOwnerRemains([orgId], owner, async () => {
@@ -83,7 +84,7 @@ describe('MembershipsService', () => {
       ).rejects.toBeInstanceOf(OwnersBusyError);
       expect(ran).toBe(false);
       // The other holder's ticket is left alone.
-      expect(tickets.tickets.get(ownersTicket(orgId))?.holder).toBe('another request');
+      expect(tickets.tickets.get(ExclusiveKeys.owners(orgId))?.holder).toBe('another request');
     });
 
     it('lets exactly one of two owners demoting each other through: the second is the last owner', async () => {

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { MemberRole } from '../common/access/member-role.js';
 import { CROSS_INSTANCE_STALENESS_MS, ExpiringCache } from '../common/cache/expiring-cache.js';
 import type { ObjectId } from '../common/database/object-id.js';
-import { TransitionTicketsRepository } from '../common/locks/transition-tickets.repository.js';
+import { ExclusiveKeys } from '../common/locks/lock-keys.js';
+import { Locks } from '../common/locks/locks.service.js';
 import { LastOwnerError, OwnersBusyError } from './members.errors.js';
 import type { MembershipRecord } from './persistence/membership.schema.js';
 import { type MembershipInsert, MembershipsRepository, type MembershipStanding } from './persistence/memberships.repository.js';
@@ -13,9 +13,6 @@ export type { MembershipRecord } from './persistence/membership.schema.js';
 
 /** Enough for every membership active within the staleness bound on a busy instance. */
 const ROLE_CACHE_ENTRIES = 10_000;
-
-/** The ticket held while an organization's owners change. */
-export const ownersTicket = (orgId: ObjectId): string => `owners:${orgId.toHexString()}`;
 
 /**
  * Who belongs to which organization with which role: what the other modules ask of memberships.
@@ -30,7 +27,7 @@ export class MembershipsService {
 
   constructor(
     private readonly memberships: MembershipsRepository,
-    private readonly tickets: TransitionTicketsRepository,
+    private readonly locks: Locks,
   ) {}
 
   async join(membership: { _id: ObjectId; org_id: ObjectId; account_id: ObjectId; role: MemberRole }): Promise<MembershipInsert> {
@@ -89,19 +86,16 @@ export class MembershipsService {
    * concurrent conditional updates; an insert of one ticket it does.
    */
   async whileAnotherOwnerRemains<T>(orgIds: ObjectId[], accountId: ObjectId, change: () => Promise<T>): Promise<T> {
-    const holder = randomUUID();
-    const held: string[] = [];
-    try {
-      for (const orgId of orgIds) {
-        const ticket = ownersTicket(orgId);
-        if (!(await this.tickets.take(ticket, holder))) throw new OwnersBusyError();
-        held.push(ticket);
-        await this.assertAnotherOwner(orgId, accountId);
-      }
-      return await change();
-    } finally {
-      for (const ticket of held) await this.tickets.release(ticket, holder);
-    }
+    return this.locks.runExclusiveAll(
+      orgIds.map((orgId) => ExclusiveKeys.owners(orgId)),
+      async () => {
+        for (const orgId of orgIds) await this.assertAnotherOwner(orgId, accountId);
+        return change();
+      },
+      () => {
+        throw new OwnersBusyError();
+      },
+    );
   }
 
   /** The last-owner rule itself: 409 unless an owner other than `accountId` remains. */

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { Lease, LeaseSchema } from './lease.schema.js';
 import { LeasesRepository } from './leases.repository.js';
+import { Locks } from './locks.service.js';
 import { TransitionTicket, TransitionTicketSchema } from './transition-ticket.schema.js';
 import { TransitionTicketsRepository } from './transition-tickets.repository.js';
 
@@ -13,7 +14,7 @@ import { TransitionTicketsRepository } from './transition-tickets.repository.js'
       { name: TransitionTicket.name, schema: TransitionTicketSchema },
     ]),
   ],
-  providers: [LeasesRepository, TransitionTicketsRepository],
-  exports: [LeasesRepository, TransitionTicketsRepository],
+  providers: [LeasesRepository, TransitionTicketsRepository, Locks],
+  exports: [Locks],
 })
 export class LocksModule {}

@@ -1,5 +1,7 @@
 import { AppConfig } from '../../config/app-config.js';
 import type { ObjectId } from '../database/object-id.js';
+import type { LeasesRepository } from '../locks/leases.repository.js';
+import { Locks } from '../locks/locks.service.js';
 import type { TransitionTicketsRepository } from '../locks/transition-tickets.repository.js';
 import { claimKey, type StoredClaim, type UniqueClaimsRepository, type UniqueKind } from '../uniqueness/unique-claims.repository.js';
 
@@ -125,4 +127,25 @@ export class InMemoryTransitionTickets implements Surface<TransitionTicketsRepos
     }
     return released;
   }
+}
+
+/** `leases` in memory: a term is taken when the last one ran out or is the holder's own. */
+export class InMemoryLeases implements Surface<LeasesRepository> {
+  readonly leases = new Map<string, { holder: string; expiresAt: number }>();
+
+  async acquire(name: string, holder: string, seconds: number): Promise<boolean> {
+    const current = this.leases.get(name);
+    if (current && current.holder !== holder && current.expiresAt > Date.now()) return false;
+    this.leases.set(name, { holder, expiresAt: Date.now() + seconds * 1000 });
+    return true;
+  }
+
+  async release(name: string, holder: string): Promise<void> {
+    if (this.leases.get(name)?.holder === holder) this.leases.delete(name);
+  }
+}
+
+/** The Locks service over in-memory tickets (and leases), for unit specs of services that lock. */
+export function inMemoryLocks(tickets = new InMemoryTransitionTickets(), leases = new InMemoryLeases()): Locks {
+  return new Locks(standIn(tickets), standIn(leases));
 }

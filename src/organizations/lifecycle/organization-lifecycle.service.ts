@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { AuditAction } from '../../audit/audit-action.js';
 import { AuditLogService } from '../../audit/audit-log.service.js';
 import { type AuditActor, auditTarget } from '../../audit/persistence/audit-event.schema.js';
@@ -7,7 +6,8 @@ import { EmailTakenError } from '../../accounts/accounts.errors.js';
 import { AccountsService, type CredentialChanges } from '../../accounts/accounts.service.js';
 import { newObjectId, type ObjectId } from '../../common/database/object-id.js';
 import { RECOVERY_ORIGIN, type RequestOrigin } from '../../common/http/request-origin.js';
-import { TransitionTicketsRepository } from '../../common/locks/transition-tickets.repository.js';
+import { ExclusiveKeys } from '../../common/locks/lock-keys.js';
+import { Locks } from '../../common/locks/locks.service.js';
 import { UniqueClaimsRepository, type UniqueKind } from '../../common/uniqueness/unique-claims.repository.js';
 import { AppConfig } from '../../config/app-config.js';
 import { MembershipsService } from '../../memberships/memberships.service.js';
@@ -58,7 +58,7 @@ export class OrganizationLifecycleService {
   constructor(
     private readonly organizations: OrganizationsRepository,
     private readonly uniqueClaims: UniqueClaimsRepository,
-    private readonly tickets: TransitionTicketsRepository,
+    private readonly locks: Locks,
     private readonly accounts: AccountsService,
     private readonly memberships: MembershipsService,
     private readonly cleanup: OrganizationCleanup,
@@ -331,16 +331,15 @@ export class OrganizationLifecycleService {
     crashPoint: CrashPoint | undefined,
     transition: () => Promise<OrganizationRecord | null>,
   ): Promise<OrganizationRecord | null> {
-    return this.withTicket(`${orgId.toHexString()}:${epoch}`, crashPoint, transition);
-  }
-
-  /** Runs `change` only for the one caller that inserts the ticket; null for everyone else. */
-  private async withTicket<T>(ticket: string, crashPoint: CrashPoint | undefined, change: () => Promise<T>): Promise<T | null> {
-    const holder = randomUUID();
-    if (!(await this.tickets.take(ticket, holder))) return null;
-    if (crashPoint) this.crashPoints.reach(crashPoint);
-    const result = await change();
-    await this.tickets.release(ticket, holder);
-    return result;
+    // A transition that fails half way stays locked: the reconciler finishes or undoes it.
+    return this.locks.runExclusive(
+      ExclusiveKeys.organizationEpoch(orgId, epoch),
+      () => {
+        if (crashPoint) this.crashPoints.reach(crashPoint);
+        return transition();
+      },
+      () => null,
+      { keepOnError: true },
+    );
   }
 }

@@ -2,8 +2,8 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { randomUUID } from 'node:crypto';
 import { AccountsService } from '../../accounts/accounts.service.js';
 import { newObjectId } from '../../common/database/object-id.js';
-import { LeasesRepository } from '../../common/locks/leases.repository.js';
-import { TransitionTicketsRepository } from '../../common/locks/transition-tickets.repository.js';
+import { LeaseKeys } from '../../common/locks/lock-keys.js';
+import { Locks } from '../../common/locks/locks.service.js';
 import { StoredClaim, UniqueClaimsRepository } from '../../common/uniqueness/unique-claims.repository.js';
 import { AppConfig } from '../../config/app-config.js';
 import { TenantClusters } from '../../tenants/clusters/tenant-clusters.service.js';
@@ -16,7 +16,6 @@ import { OrganizationCleanup } from './organization-cleanup.js';
 import { OrganizationMoves } from '../placement/organization-moves.service.js';
 import { OrganizationLifecycleService } from './organization-lifecycle.service.js';
 
-const RECONCILER_LEASE = 'lifecycle-reconciler';
 const BATCH_SIZE = 200;
 
 export interface ReconcileReport {
@@ -49,8 +48,7 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
 
   constructor(
     private readonly organizations: OrganizationsRepository,
-    private readonly leases: LeasesRepository,
-    private readonly tickets: TransitionTicketsRepository,
+    private readonly locks: Locks,
     private readonly lifecycle: OrganizationLifecycleService,
     private readonly claims: UniqueClaimsRepository,
     private readonly accounts: AccountsService,
@@ -121,7 +119,7 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
   }
 
   private acquireLease(): Promise<boolean> {
-    return this.leases.acquire(RECONCILER_LEASE, this.instanceId, this.config.lifecycle.leaseSeconds);
+    return this.locks.holdLease(LeaseKeys.reconciler, this.instanceId, this.config.lifecycle.leaseSeconds);
   }
 
   private async finishStaleOperations(report: ReconcileReport): Promise<void> {
@@ -152,8 +150,8 @@ export class OrganizationReconciler implements OnApplicationBootstrap, OnApplica
    */
   private async releaseOrphanClaims(report: ReconcileReport): Promise<void> {
     const cutoff = new Date(Date.now() - this.config.lifecycle.leaseSeconds * 1000);
-    await this.cleanup.finishInterrupted(await this.tickets.findTakenBefore(cutoff));
-    report.releasedClaims += await this.tickets.releaseTakenBefore(cutoff);
+    await this.cleanup.finishInterrupted(await this.locks.heldSince(cutoff));
+    report.releasedClaims += await this.locks.releaseHeldSince(cutoff);
     const newest = await this.claims.findClaimedBefore(cutoff, BATCH_SIZE, { newestFirst: true });
     const next = await this.claims.findClaimedBefore(cutoff, BATCH_SIZE, { after: this.claimWalkPosition });
     // A short page reached the newest claims: the next pass starts the walk again from the oldest.

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { AuditAction } from '../../audit/audit-action.js';
 import { AuditLogService } from '../../audit/audit-log.service.js';
 import { CrashPoints } from '../../common/faults/crash-points.js';
-import { LeasesRepository } from '../../common/locks/leases.repository.js';
+import { LeaseKeys } from '../../common/locks/lock-keys.js';
+import { Locks } from '../../common/locks/locks.service.js';
 import type { ObjectId } from '../../common/database/object-id.js';
 import { RECOVERY_ORIGIN } from '../../common/http/request-origin.js';
 import { AppConfig } from '../../config/app-config.js';
@@ -58,7 +59,7 @@ export class MoveRunner {
   constructor(
     private readonly organizations: OrganizationsRepository,
     private readonly moves: MovesRepository,
-    private readonly leases: LeasesRepository,
+    private readonly locks: Locks,
     private readonly storage: TenantStorage,
     private readonly crashPoints: CrashPoints,
     private readonly config: AppConfig,
@@ -67,7 +68,7 @@ export class MoveRunner {
 
   /** Takes the move's lease; false when another instance holds it. */
   claim(move: Pick<MoveRecord, '_id'>): Promise<boolean> {
-    return this.leases.acquire(leaseName(move), this.instanceId, this.config.lifecycle.leaseSeconds);
+    return this.locks.holdLease(LeaseKeys.move(move._id), this.instanceId, this.config.lifecycle.leaseSeconds);
   }
 
   /**
@@ -271,8 +272,4 @@ export class MoveRunner {
   private async renew(move: MoveRecord): Promise<void> {
     if (!(await this.claim(move))) throw new LostMoveLease(`Move ${move._id.toHexString()} was taken over`);
   }
-}
-
-function leaseName(move: Pick<MoveRecord, '_id'>): string {
-  return `move:${move._id.toHexString()}`;
 }

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { AuditActor } from '../../audit/persistence/audit-event.schema.js';
 import { domainError, ErrorCode } from '../../common/errors/domain.error.js';
 import { newObjectId, type ObjectId } from '../../common/database/object-id.js';
-import { TransitionTicketsRepository } from '../../common/locks/transition-tickets.repository.js';
+import { ExclusiveKeys } from '../../common/locks/lock-keys.js';
+import { Locks } from '../../common/locks/locks.service.js';
 import { AppConfig } from '../../config/app-config.js';
 import { TenantClusters } from '../../tenants/clusters/tenant-clusters.service.js';
 import { type PlacementMode, placementOf, samePlacement } from '../../tenants/placement.js';
@@ -37,7 +37,7 @@ export class OrganizationMoves {
   constructor(
     private readonly organizations: OrganizationsRepository,
     private readonly moves: MovesRepository,
-    private readonly tickets: TransitionTicketsRepository,
+    private readonly locks: Locks,
     private readonly clusters: TenantClusters,
     private readonly runner: MoveRunner,
     private readonly config: AppConfig,
@@ -78,16 +78,13 @@ export class OrganizationMoves {
 
   /** Shows the move on the organization; contended with renames, deletes and other moves through the ticket of the epoch they all leave. */
   private async begin(org: OrganizationRecord, move: MoveRecord): Promise<boolean> {
-    const ticket = `${org._id.toHexString()}:${org.lifecycle_epoch}`;
-    const holder = randomUUID();
-    if (!(await this.tickets.take(ticket, holder))) return false;
-    try {
-      return (
-        (await this.organizations.beginMove(org, { id: move._id, phase: MovePhase.Copying, to: move.to } satisfies MoveInProgress)) !== null
-      );
-    } finally {
-      await this.tickets.release(ticket, holder);
-    }
+    return this.locks.runExclusive(
+      ExclusiveKeys.organizationEpoch(org._id, org.lifecycle_epoch),
+      async () =>
+        (await this.organizations.beginMove(org, { id: move._id, phase: MovePhase.Copying, to: move.to } satisfies MoveInProgress)) !==
+        null,
+      () => false,
+    );
   }
 
   async get(moveId: ObjectId): Promise<MoveRecord> {

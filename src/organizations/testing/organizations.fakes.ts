@@ -16,6 +16,7 @@ import {
   copy,
   DuplicateKeyFault,
   InMemoryTransitionTickets,
+  inMemoryLocks,
   InMemoryUniqueClaims,
   standIn,
   type Surface,
@@ -489,19 +490,20 @@ export function inMemoryLifecycle() {
   const organizations = new InMemoryOrganizations();
   const uniqueClaims = new InMemoryUniqueClaims();
   const tickets = new InMemoryTransitionTickets();
+  const locks = inMemoryLocks(tickets);
   const accountDocuments = new InMemoryAccounts();
   const membershipDocuments = new InMemoryMemberships();
   const auditEvents = new InMemoryAuditEvents();
   const tenants = new InMemoryTenantStorage();
   const uniqueValues = new UniqueValueLookup(standIn(uniqueClaims));
   const audit = new AuditLogService(standIn(auditEvents), standIn(new InMemoryOutboxEvents()));
-  const accounts = new AccountsService(standIn(accountDocuments), uniqueValues, standIn(uniqueClaims), standIn(tickets), audit);
-  const memberships = new MembershipsService(standIn(membershipDocuments), standIn(tickets));
+  const accounts = new AccountsService(standIn(accountDocuments), uniqueValues, standIn(uniqueClaims), locks, audit);
+  const memberships = new MembershipsService(standIn(membershipDocuments), locks);
   const cleanup = new OrganizationCleanup();
   const lifecycle = new OrganizationLifecycleService(
     standIn(organizations),
     standIn(uniqueClaims),
-    standIn(tickets),
+    locks,
     accounts,
     memberships,
     cleanup,

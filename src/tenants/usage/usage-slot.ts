@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { LeasesRepository } from '../../common/locks/leases.repository.js';
+import { LeaseKeys } from '../../common/locks/lock-keys.js';
+import { Locks } from '../../common/locks/locks.service.js';
 import { AppConfig } from '../../config/app-config.js';
 
 /** Slots tried before giving up: more instances than this at once is not a deployment this serves. */
@@ -20,7 +21,7 @@ export class UsageSlot implements OnApplicationShutdown {
   private heldAt = 0;
 
   constructor(
-    private readonly leases: LeasesRepository,
+    private readonly locks: Locks,
     private readonly config: AppConfig,
   ) {}
 
@@ -29,7 +30,7 @@ export class UsageSlot implements OnApplicationShutdown {
     const renewAfterMs = (this.config.lifecycle.leaseSeconds * 1000) / 3;
     if (this.slot && Date.now() - this.heldAt > renewAfterMs) {
       const held = await this.slot;
-      if (!(await this.leases.acquire(name(held), this.holder, this.config.lifecycle.leaseSeconds))) {
+      if (!(await this.locks.holdLease(LeaseKeys.usageSlot(held), this.holder, this.config.lifecycle.leaseSeconds))) {
         // Another instance took it over (this one was away longer than the lease): take another.
         this.logger.warn(`Usage slot ${held} was taken over; taking another`);
         this.slot = null;
@@ -50,15 +51,11 @@ export class UsageSlot implements OnApplicationShutdown {
 
   private async take(): Promise<number> {
     for (let slot = 0; slot < MAX_SLOTS; slot += 1) {
-      if (await this.leases.acquire(name(slot), this.holder, this.config.lifecycle.leaseSeconds)) {
+      if (await this.locks.holdLease(LeaseKeys.usageSlot(slot), this.holder, this.config.lifecycle.leaseSeconds)) {
         this.heldAt = Date.now();
         return slot;
       }
     }
     throw new Error(`All ${MAX_SLOTS} usage slots are held`);
   }
-}
-
-function name(slot: number): string {
-  return `usage-slot:${slot}`;
 }

@@ -1,7 +1,8 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { ObjectId } from '../../common/database/object-id.js';
-import { LeasesRepository } from '../../common/locks/leases.repository.js';
+import { LeaseKeys } from '../../common/locks/lock-keys.js';
+import { Locks } from '../../common/locks/locks.service.js';
 import { AppConfig } from '../../config/app-config.js';
 import type { WebhookDeliveryRecord } from '../persistence/webhook-delivery.schema.js';
 import { WebhookDeliveriesRepository } from '../persistence/webhook-deliveries.repository.js';
@@ -15,7 +16,6 @@ import { LOOKUP_TIMEOUT_MS, WebhookNetwork, withTimeout } from './webhook-networ
 import { nextAttemptAt } from './retry-schedule.js';
 import { type DeliveryOutcome, KEPT_RESPONSE_BYTES } from './webhook-sender.js';
 
-const FAN_OUT_LEASE = 'webhook-fan-out';
 const FAN_OUT_LEASE_SECONDS = 30;
 /** A delivery's lease outlives its attempt: a lookup (bounded below) and a send of at most 10 s. */
 const DELIVERY_LEASE_SECONDS = 20;
@@ -52,7 +52,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     private readonly fanOut: WebhookFanOut,
     private readonly deliveries: WebhookDeliveriesRepository,
     private readonly endpoints: WebhookEndpointsRepository,
-    private readonly leases: LeasesRepository,
+    private readonly locks: Locks,
     private readonly network: WebhookNetwork,
     private readonly config: AppConfig,
   ) {}
@@ -68,6 +68,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     clearInterval(this.timer);
     await this.passing;
     await Promise.allSettled([...this.tasks]);
+    // Another instance takes over the fan-out at once, not when the term would have run out.
+    if (this.fanOutLeaseUntil > Date.now()) await this.locks.releaseLease(LeaseKeys.webhookFanOut, this.holder).catch(() => undefined);
   }
 
   /** One pass; a pass still running when the next is due is not overlapped. */
@@ -92,7 +94,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     const now = Date.now();
     // Renewed when a third of the term is left, not on every pass: one insert per 20 s, not per poll.
     if (now < this.fanOutLeaseUntil - (FAN_OUT_LEASE_SECONDS * 1000) / 3) return true;
-    if (!(await this.leases.acquire(FAN_OUT_LEASE, this.holder, FAN_OUT_LEASE_SECONDS))) return false;
+    if (!(await this.locks.holdLease(LeaseKeys.webhookFanOut, this.holder, FAN_OUT_LEASE_SECONDS))) return false;
     this.fanOutLeaseUntil = now + FAN_OUT_LEASE_SECONDS * 1000;
     return true;
   }
@@ -156,30 +158,32 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  private async attempt(delivery: WebhookDeliveryRecord, endpoint: WebhookEndpointRecord): Promise<AttemptResult> {
-    const lease = `webhook-delivery:${delivery._id}`;
-    if (!(await this.leases.acquire(lease, this.holder, DELIVERY_LEASE_SECONDS))) return 'taken';
-    try {
-      // Another instance may have made this attempt between our read and our lease.
-      const current = await this.deliveries.findById(delivery._id);
-      if (!current || current.status !== 'pending' || current.attempts !== delivery.attempts) return 'taken';
-      const outcome = await this.send(current, endpoint);
-      const at = new Date();
-      const next = outcome.delivered
-        ? null
-        : nextAttemptAt(at, current.attempts + 1, this.config.webhooks.retryBaseMs, current.retry_until);
-      await this.deliveries.recordAttempt(current._id, current.attempts, {
-        status: outcome.delivered ? 'delivered' : next ? 'pending' : 'failed',
-        next_attempt_at: next,
-        last_status_code: outcome.status,
-        last_response: outcome.detail.slice(0, KEPT_RESPONSE_BYTES),
-        last_attempt_at: at,
-      });
-      await this.noteHealth(endpoint, outcome.delivered, at);
-      return outcome.delivered ? 'delivered' : 'failed';
-    } finally {
-      await this.leases.release(lease, this.holder);
-    }
+  private attempt(delivery: WebhookDeliveryRecord, endpoint: WebhookEndpointRecord): Promise<AttemptResult> {
+    return this.locks.runUnderLease(
+      LeaseKeys.webhookDelivery(delivery._id),
+      this.holder,
+      DELIVERY_LEASE_SECONDS,
+      () => this.attemptHeld(delivery, endpoint),
+      () => 'taken' as const,
+    );
+  }
+
+  private async attemptHeld(delivery: WebhookDeliveryRecord, endpoint: WebhookEndpointRecord): Promise<AttemptResult> {
+    // Another instance may have made this attempt between our read and our lease.
+    const current = await this.deliveries.findById(delivery._id);
+    if (!current || current.status !== 'pending' || current.attempts !== delivery.attempts) return 'taken';
+    const outcome = await this.send(current, endpoint);
+    const at = new Date();
+    const next = outcome.delivered ? null : nextAttemptAt(at, current.attempts + 1, this.config.webhooks.retryBaseMs, current.retry_until);
+    await this.deliveries.recordAttempt(current._id, current.attempts, {
+      status: outcome.delivered ? 'delivered' : next ? 'pending' : 'failed',
+      next_attempt_at: next,
+      last_status_code: outcome.status,
+      last_response: outcome.detail.slice(0, KEPT_RESPONSE_BYTES),
+      last_attempt_at: at,
+    });
+    await this.noteHealth(endpoint, outcome.delivered, at);
+    return outcome.delivered ? 'delivered' : 'failed';
   }
 
   /** One signed POST, after checking the target again with a fresh lookup (SPEC "No SSRF"). */
