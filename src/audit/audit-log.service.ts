@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { newObjectId, type ObjectId, toObjectId } from '../common/database/object-id.js';
+import { type ObjectId, timeOrderedObjectId, toObjectId } from '../common/database/object-id.js';
 import { DEFAULT_PAGE_SIZE } from '../common/paging/page.query.js';
 import { toPage } from '../common/paging/page.js';
 import type { RequestOrigin } from '../common/http/request-origin.js';
@@ -62,12 +62,13 @@ export class AuditLogService {
 }
 
 function auditEventOf(entry: AuditEntry): AuditEvent & { _id: ObjectId } {
-  const _id = newObjectId();
+  const at = new Date();
+  const _id = timeOrderedObjectId(at.getTime());
   return {
     _id,
     key: entry.onceKey ?? _id.toHexString(),
     org_id: entry.orgId,
-    at: new Date(),
+    at,
     action: entry.action,
     actor: entry.actor,
     target: entry.target,
