@@ -11,7 +11,7 @@
 // BENCH_PLACEMENT_STAGES (default moves,reads,shared_scale,collection_scale) picks stages.
 // Writes bench/results/placement-<time>.json and prints a Markdown table. Stops what it started.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,9 +26,11 @@ const SAMPLE_ORGS = 50;
 
 const { default: mongoose } = await import('mongoose');
 const { startFerretDb, freePort, describeBackend } = await import('../scripts/ferretdb.mjs');
-const { buildService, cpuSeconds, startService, stopAllChildren, waitUntilIdle } = await import('./lib/processes.mjs');
+const { benchServiceEnv, buildService, cpuSeconds, startService, stopAllChildren, waitUntilIdle } = await import('./lib/processes.mjs');
 const { median } = await import('./lib/load.mjs');
 const { serviceNaming, signToken, forEachLimited } = await import('./lib/seed.mjs');
+const { serviceApi } = await import('./lib/api.mjs');
+const { saveResults } = await import('./lib/report.mjs');
 
 const started = performance.now();
 const log = (message) =>
@@ -44,44 +46,13 @@ try {
   servers.push(b);
   log(`clusters: default ${describeBackend(a)}, b ${describeBackend(b)}`);
   const operatorKey = randomBytes(32).toString('hex');
-  const env = {
-    NODE_ENV: 'production',
-    MONGODB_URI: a.uri,
-    TENANT_CLUSTERS: `default=${a.uri},b=${b.uri}`,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    PLATFORM_API_KEYS: operatorKey,
-    ARGON2_MEMORY_KIB: '8192',
-    ARGON2_TIME_COST: '1',
-    ONBOARDING_RATE_LIMIT: '1000000',
-    // The writers and readers of one organization measure moves, not its fair-share 429s.
-    TENANT_RATE_LIMIT: '1000000',
-    LOG_LEVEL: 'warn',
-    RECONCILE_INTERVAL_SECONDS: '0',
-  };
+  const env = benchServiceEnv(a.uri, { TENANT_CLUSTERS: `default=${a.uri},b=${b.uri}`, PLATFORM_API_KEYS: operatorKey });
   const service = await startService({ label: 'service', entry, env, port: await freePort() });
   const client = await new mongoose.mongo.MongoClient(a.uri).connect();
   const clientB = await new mongoose.mongo.MongoClient(b.uri).connect();
-  const call = async (method, path, { token, body } = {}) => {
-    const response = await fetch(`${service.baseUrl}${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: response.status, body: response.status === 204 ? null : await response.json() };
-  };
-  let orgCounter = 0;
-  const newOrg = async () => {
-    orgCounter += 1;
-    const input = {
-      organization_name: `Bench ${orgCounter} ${randomBytes(3).toString('hex')}`,
-      email: `b${orgCounter}-${randomBytes(3).toString('hex')}@bench.example`,
-      password: 'bench-Passphrase-42',
-    };
-    const created = await call('POST', '/org/create', { body: input });
-    if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
-    const login = await call('POST', '/admin/login', { body: { email: input.email, password: input.password } });
-    return { org: created.body, token: login.body.access_token };
-  };
+  const api = serviceApi(service.baseUrl);
+  const { call } = api;
+  const newOrg = () => api.newOrg('Bench');
   const clientOf = (cluster) => (cluster === 'b' ? clientB : client);
   const seed = async (placement, orgId, count) => {
     const collection = clientOf(placement.cluster).db(placement.database).collection(placement.collection);
@@ -358,9 +329,7 @@ try {
     shared_scale: sharedScale,
     collection_scale: collectionScale,
   };
-  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  const file = join(ROOT, 'bench', 'results', `placement-${result.at.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  const file = saveResults(ROOT, 'placement', result);
   const first = sharedScale[0];
   const lines = [
     '| shared-mode organizations | seeded in (s) | record read median / p99 (ms) | record create median / p99 (ms) | read vs first | GET /platform/clusters (ms, status) |',

@@ -21,9 +21,8 @@
 // BENCH_DATA_STAGES (default query,batch,transfer) picks stages. Writes
 // bench/results/tenant-data-<time>.json and prints a Markdown table. Stops what it started.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -46,15 +45,16 @@ const QUERY_PATH = `/org/records?filter=${encodeURIComponent('{"status":"s42"}')
 
 const { default: mongoose } = await import('mongoose');
 const { startFerretDb, freePort, describeBackend, FERRETDB_VERSION } = await import('../scripts/ferretdb.mjs');
-const { buildService, cpuSeconds, startService, stopAllChildren, waitUntilIdle } = await import('./lib/processes.mjs');
-const { median } = await import('./lib/load.mjs');
+const { benchServiceEnv, buildService, cpuSeconds, machineOf, startService, stopAllChildren, waitUntilIdle } =
+  await import('./lib/processes.mjs');
+const { median, percentile } = await import('./lib/load.mjs');
+const { serviceApi } = await import('./lib/api.mjs');
+const { saveResults } = await import('./lib/report.mjs');
 
 const started = performance.now();
 const log = (message) =>
   process.stderr.write(`[bench:data ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
 const round = (value, digits = 2) => (value === null || value === undefined ? null : Number(value.toFixed(digits)));
-/** The value at `fraction` of a sorted list (nearest rank). */
-const percentile = (sorted, fraction) => sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)];
 
 /** A record's data: one of 100 statuses, its number, and 100 bytes of padding. */
 const PAD = randomBytes(75).toString('base64');
@@ -96,22 +96,11 @@ try {
   const db = await startFerretDb();
   servers.push(db);
   log(`database: FerretDB ${FERRETDB_VERSION}, ${describeBackend(db)}`);
-  const env = {
-    NODE_ENV: 'production',
-    MONGODB_URI: db.uri,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    // Argon2 at its cheapest allowed cost: the bench hashes only for the organizations it creates.
-    ARGON2_MEMORY_KIB: '8192',
-    ARGON2_TIME_COST: '1',
-    ONBOARDING_RATE_LIMIT: '1000000',
-    // One organization's requests measure the data paths, not its fair-share 429s (200/s by default).
-    TENANT_RATE_LIMIT: '1000000',
+  const env = benchServiceEnv(db.uri, {
     // The largest import (1M records of ~210 bytes a line) under IMPORT_MAX_BYTES, and its records under the quota.
     IMPORT_MAX_BYTES: String(2 * 1024 ** 3),
     TENANT_MAX_DOCUMENTS: '10000000',
-    LOG_LEVEL: 'warn',
-    RECONCILE_INTERVAL_SECONDS: '0',
-  };
+  });
   const service = await startService({ label: 'service', entry, env, port: await freePort() });
   const base = new URL(service.baseUrl);
   const mongo = await new mongoose.mongo.MongoClient(db.uri).connect();
@@ -133,30 +122,10 @@ try {
     return Object.fromEntries(Object.keys(now).map((part) => [part, now[part] - before[part]]));
   };
 
-  const call = async (method, path, { token, body } = {}) => {
-    const response = await fetch(`${service.baseUrl}${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : null };
-  };
-  let orgCounter = 0;
+  const api = serviceApi(service.baseUrl);
+  const { call } = api;
   /** A new organization through the API, and a token of its owner (an admin). */
-  const newOrg = async (label) => {
-    orgCounter += 1;
-    const input = {
-      organization_name: `Data ${label} ${orgCounter} ${randomBytes(3).toString('hex')}`,
-      email: `d${orgCounter}-${randomBytes(3).toString('hex')}@bench.example`,
-      password: 'bench-Passphrase-42',
-    };
-    const created = await call('POST', '/org/create', { body: input });
-    if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
-    const login = await call('POST', '/admin/login', { body: { email: input.email, password: input.password } });
-    if (login.status !== 200) throw new Error(`login: ${login.status} ${JSON.stringify(login.body)}`);
-    return { org: created.body, token: login.body.access_token };
-  };
+  const newOrg = (label) => api.newOrg(`Data ${label}`);
   /** `count` records from `first` on, through POST /org/records/batch, `inFlight` requests at a time. */
   const createByBatches = async (token, first, count, inFlight = 2) => {
     let next = first;
@@ -176,14 +145,7 @@ try {
 
   const results = {
     at: new Date().toISOString(),
-    machine: {
-      cores: cpus().length,
-      cpu_model: cpus()[0]?.model,
-      memory_gib: round(totalmem() / 1024 ** 3, 1),
-      node: process.version,
-      database: `FerretDB ${FERRETDB_VERSION}, ${describeBackend(db)}`,
-      load_average_at_start: loadavg().map((value) => round(value, 2)),
-    },
+    machine: machineOf(`FerretDB ${FERRETDB_VERSION}, ${describeBackend(db)}`),
     settings: { query_records: QUERY_RECORDS, query_requests: QUERY_REQUESTS, transfer_sizes: TRANSFER_SIZES, query: QUERY_PATH },
   };
 
@@ -546,9 +508,7 @@ try {
 
   await mongo.close();
   results.duration_seconds = Math.round((performance.now() - started) / 1000);
-  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  const file = join(ROOT, 'bench', 'results', `tenant-data-${results.at.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  const file = saveResults(ROOT, 'tenant-data', results);
   process.stdout.write(`${table(results)}\n`);
   log(`wrote ${file}`);
 } finally {

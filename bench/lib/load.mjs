@@ -40,6 +40,11 @@ export function median(values) {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** The value at `fraction` of a sorted list (nearest rank). */
+export function percentile(sorted, fraction) {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)];
+}
+
 /** Median with its spread (lowest and highest run). */
 export function summarize(values) {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values), runs: values };

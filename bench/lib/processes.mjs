@@ -1,7 +1,9 @@
 // Starting and stopping what the bench runs: every child is tracked by PID and stopped at the end,
 // also when the bench fails or is interrupted.
 import { fork, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 const children = new Set();
@@ -45,6 +47,41 @@ export function buildService(root, outDir) {
 }
 
 /**
+ * The environment the benches that drive the service through its API give it: production mode, a
+ * fresh JWT secret, argon2 at its cheapest allowed cost (they hash only for the organizations they
+ * create), the onboarding and per-organization rate limits lifted (one organization's requests
+ * measure its paths, not its fair-share 429s, 200/s by default), warnings only, no periodic
+ * reconcile pass; `overrides` on top.
+ */
+export function benchServiceEnv(mongodbUri, overrides = {}) {
+  return {
+    NODE_ENV: 'production',
+    MONGODB_URI: mongodbUri,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    ARGON2_MEMORY_KIB: '8192',
+    ARGON2_TIME_COST: '1',
+    ONBOARDING_RATE_LIMIT: '1000000',
+    TENANT_RATE_LIMIT: '1000000',
+    LOG_LEVEL: 'warn',
+    RECONCILE_INTERVAL_SECONDS: '0',
+    ...overrides,
+  };
+}
+
+/** The machine a result file was measured on; `database` says which database. */
+export function machineOf(database) {
+  const fixed = (value, digits) => Number(value.toFixed(digits));
+  return {
+    cores: cpus().length,
+    cpu_model: cpus()[0]?.model,
+    memory_gib: fixed(totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    database,
+    load_average_at_start: loadavg().map((value) => fixed(value, 2)),
+  };
+}
+
+/**
  * Starts the built service on 127.0.0.1 and waits until /health/ready answers 200.
  * With `profileDir`, Node writes a CPU profile there when the service exits.
  */
@@ -81,14 +118,14 @@ export async function startService({ label, entry, env, port, profileDir }) {
   throw new Error(`${label} was not ready within 60 s:\n${output}`);
 }
 
-/** Forks a baseline server script and waits for its 'listening' message. */
+/** Forks a baseline server script and waits for its first message ('listening'), kept as `ready`. */
 export async function startBaseline(label, script, args) {
   const child = track(fork(script, args.map(String), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), label);
-  await new Promise((resolve, reject) => {
+  const ready = await new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`${label} exited with code ${code} during start-up`)));
   });
-  return { label, pid: child.pid, child };
+  return { label, pid: child.pid, child, ready };
 }
 
 /** Runs a script to completion and parses the JSON line it prints. */
