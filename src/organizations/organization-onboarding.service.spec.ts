@@ -3,14 +3,9 @@ import { AuditAction } from '../audit/audit-action.js';
 import { MemberRole } from '../common/access/member-role.js';
 import { toObjectId } from '../common/database/object-id.js';
 import { InvalidOrganizationInputError, OrganizationNameTakenError } from './organization.errors.js';
-import {
-  accountCaller,
-  inMemoryOrganizationServices,
-  TEST_ORIGIN,
-  TEST_PASSWORD,
-  tenantNamespace,
-  withOrganization,
-} from './testing/organizations.fakes.js';
+import { inMemoryOrganizationServices, TEST_ORIGIN, TEST_PASSWORD, withOrganization } from './testing/organizations.fakes.js';
+import { accountCaller } from '../common/testing/callers.fakes.js';
+import { tenantNamespace } from '../tenants/testing/tenants.fakes.js';
 
 const EMAIL = 'owner@acme.test';
 

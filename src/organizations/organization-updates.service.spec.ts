@@ -6,15 +6,9 @@ import { newObjectId, toObjectId } from '../common/database/object-id.js';
 import { InvalidInputError } from '../common/errors/domain.error.js';
 import { OrganizationBusyError } from './organization.errors.js';
 import { OrganizationStatus } from './persistence/organization.schema.js';
-import {
-  accountCaller,
-  apiKeyCaller,
-  memberCaller,
-  TEST_ORIGIN,
-  TEST_PASSWORD,
-  tenantNamespace,
-  withOrganization,
-} from './testing/organizations.fakes.js';
+import { TEST_ORIGIN, TEST_PASSWORD, withOrganization } from './testing/organizations.fakes.js';
+import { accountCaller, apiKeyCaller, memberCaller } from '../common/testing/callers.fakes.js';
+import { tenantNamespace } from '../tenants/testing/tenants.fakes.js';
 
 const NEW_PASSWORD = 'another-Strong-passphrase';
 

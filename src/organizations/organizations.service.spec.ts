@@ -8,14 +8,9 @@ import {
   OrganizationNotFoundError,
 } from './organization.errors.js';
 import { OrganizationStatus } from './persistence/organization.schema.js';
-import {
-  inMemoryOrganizationServices,
-  memberCaller,
-  TEST_ORIGIN,
-  TEST_PASSWORD,
-  tenantNamespace,
-  withOrganization,
-} from './testing/organizations.fakes.js';
+import { inMemoryOrganizationServices, TEST_ORIGIN, TEST_PASSWORD, withOrganization } from './testing/organizations.fakes.js';
+import { memberCaller } from '../common/testing/callers.fakes.js';
+import { tenantNamespace } from '../tenants/testing/tenants.fakes.js';
 
 describe('OrganizationsService', () => {
   describe('lookups', () => {

@@ -4,11 +4,9 @@ import { AccountsService } from '../../accounts/accounts.service.js';
 import { PasswordHasher } from '../../accounts/password-hasher.service.js';
 import { InMemoryAccounts } from '../../accounts/testing/accounts.fakes.js';
 import { AuditLogService } from '../../audit/audit-log.service.js';
-import { InMemoryOutboxEvents } from '../../audit/testing/audit.fakes.js';
-import type { AuditAction } from '../../audit/audit-action.js';
-import type { AuditEvent, AuditEventRecord } from '../../audit/persistence/audit-event.schema.js';
-import type { AuditEventsRepository } from '../../audit/persistence/audit-events.repository.js';
-import type { AccountSession, AuthenticatedAccount, AuthenticatedMember } from '../../common/access/authenticated-member.js';
+import { InMemoryAuditEvents, InMemoryOutboxEvents } from '../../audit/testing/audit.fakes.js';
+import { memberCaller } from '../../common/testing/callers.fakes.js';
+import { InMemoryTenantStorage, InMemoryTenantUsage } from '../../tenants/testing/tenants.fakes.js';
 import { MemberRole } from '../../common/access/member-role.js';
 import { type ObjectId, toObjectId } from '../../common/database/object-id.js';
 import { CrashPoints } from '../../common/faults/crash-points.js';
@@ -26,16 +24,11 @@ import { UniqueValueLookup } from '../../common/uniqueness/unique-value-lookup.s
 import { MembershipsService } from '../../memberships/memberships.service.js';
 import { InMemoryMemberships } from '../../memberships/testing/memberships.fakes.js';
 import { LifecycleMetrics } from '../../metrics/lifecycle-metrics.js';
-import { namespaceOf, type Placement, SHARED_COLLECTION } from '../../tenants/placement.js';
-import { isTenantCollectionName } from '../../tenants/tenant-collection-name.js';
-import type { TenantRecords } from '../../tenants/persistence/tenant-records.repository.js';
-import type { ClusterUsage, MoveResult, TenantCollectionStats, TenantStorage } from '../../tenants/tenant-storage.service.js';
+import { type Placement } from '../../tenants/placement.js';
 import { AccessTokens } from '../../tokens/access-tokens.service.js';
 import type { TokenClaims } from '../../tokens/token-claims.js';
 import { OrganizationCleanup } from '../lifecycle/organization-cleanup.js';
 import { OrganizationQuotas } from '../quotas/organization-quotas.service.js';
-import type { QuotaLimits, TenantUsage, Usage, UsageReservation } from '../../tenants/usage/tenant-usage.service.js';
-import { QuotaExceededError } from '../../tenants/tenants.errors.js';
 import { OrganizationLifecycleService } from '../lifecycle/organization-lifecycle.service.js';
 import { OrganizationOnboarding } from '../organization-onboarding.service.js';
 import { OrganizationUpdates } from '../organization-updates.service.js';
@@ -321,167 +314,6 @@ function matches(
   return !expected.noMove || !org.move;
 }
 
-/** `audit_events` in memory: an event whose key is stored already is not stored again. */
-export class InMemoryAuditEvents implements Surface<AuditEventsRepository> {
-  readonly events: AuditEventRecord[] = [];
-
-  async insertOnce(event: AuditEvent & { _id: ObjectId }): Promise<void> {
-    if (this.events.some((stored) => stored.key === event.key)) return;
-    this.events.push(copy(event));
-  }
-
-  async page(orgId: ObjectId, before: ObjectId | undefined, action: AuditAction | undefined, limit: number): Promise<AuditEventRecord[]> {
-    return this.events
-      .filter((event) => event.org_id.equals(orgId) && (!action || event.action === action))
-      .filter((event) => !before || event._id.toHexString() < before.toHexString())
-      .sort((a, b) => byId(b, a))
-      .slice(0, limit)
-      .map(copy);
-  }
-
-  async recordedAfter(after: ObjectId, limit: number): Promise<AuditEventRecord[]> {
-    return this.events
-      .filter((event) => event._id.toHexString() > after.toHexString())
-      .sort(byId)
-      .slice(0, limit)
-      .map(copy);
-  }
-
-  async deleteByOrganization(orgId: ObjectId): Promise<void> {
-    this.events.splice(0, this.events.length, ...this.events.filter((event) => !event.org_id.equals(orgId)));
-  }
-
-  /** The stored events of one action, in the order they were recorded. */
-  ofAction(action: AuditAction): AuditEventRecord[] {
-    return this.events.filter((event) => event.action === action);
-  }
-}
-
-/** A `collection`-mode collection's namespace on the test configuration's default cluster and tenant database. */
-export function tenantNamespace(collection: string): string {
-  return namespaceOf({ cluster: TEST_CONFIG.tenancy.defaultCluster, database: TEST_CONFIG.mongo.tenantDbName, collection });
-}
-
-/**
- * Tenant storage in memory: each collection by its namespace (`cluster/database.collection`, see
- * namespaceOf) with the documents it holds, and, in a shared collection, each organization's share
- * of them. The steps are idempotent like the service's.
- */
-export class InMemoryTenantStorage implements Surface<TenantStorage> {
-  /** Documents per collection, by namespace. */
-  readonly collections = new Map<string, number>();
-  /** Documents per organization (id, hex) in each shared collection, by namespace. */
-  readonly shares = new Map<string, Map<string, number>>();
-  /** Set to make the next provision fail, as a lost database would. */
-  failNextProvision = false;
-
-  constructor(private readonly tenantDbName = TEST_CONFIG.mongo.tenantDbName) {}
-
-  /** Stores `documents` documents of the organization where the placement says. */
-  put(orgId: ObjectId, placement: Placement, documents: number): void {
-    const namespace = namespaceOf(placement);
-    if (placement.mode !== 'shared') {
-      this.collections.set(namespace, documents);
-      return;
-    }
-    const shares = this.shares.get(namespace) ?? new Map<string, number>();
-    shares.set(orgId.toHexString(), documents);
-    this.shares.set(namespace, shares);
-    this.collections.set(
-      namespace,
-      [...shares.values()].reduce((sum, count) => sum + count, 0),
-    );
-  }
-
-  records(): TenantRecords {
-    throw new Error('Records are not kept in memory: the records API is tested end to end');
-  }
-
-  async provision(placement: Placement): Promise<void> {
-    if (this.failNextProvision) {
-      this.failNextProvision = false;
-      throw new Error('connection lost');
-    }
-    const namespace = namespaceOf(placement);
-    if (!this.collections.has(namespace)) this.collections.set(namespace, 0);
-  }
-
-  async exists(placement: Placement): Promise<boolean> {
-    return placement.mode === 'shared' || this.collections.has(namespaceOf(placement));
-  }
-
-  async drop(orgId: ObjectId, placement: Placement): Promise<number> {
-    const namespace = namespaceOf(placement);
-    if (placement.mode === 'shared') {
-      const documents = this.shares.get(namespace)?.get(orgId.toHexString()) ?? 0;
-      this.shares.get(namespace)?.delete(orgId.toHexString());
-      if (this.collections.has(namespace)) this.collections.set(namespace, (this.collections.get(namespace) ?? 0) - documents);
-      return documents;
-    }
-    const documents = this.collections.get(namespace) ?? 0;
-    this.collections.delete(namespace);
-    // A `database`-mode organization's whole database goes.
-    if (placement.mode === 'database') {
-      const database = `${placement.cluster}/${placement.database}.`;
-      for (const name of [...this.collections.keys()]) if (name.startsWith(database)) this.collections.delete(name);
-    }
-    return documents;
-  }
-
-  async stats(orgId: ObjectId, placement: Placement): Promise<TenantCollectionStats> {
-    const namespace = namespaceOf(placement);
-    const exists = this.collections.has(namespace);
-    const indexes = !exists ? 0 : placement.mode === 'shared' ? 2 : 1;
-    const documents =
-      placement.mode === 'shared' ? (this.shares.get(namespace)?.get(orgId.toHexString()) ?? 0) : (this.collections.get(namespace) ?? 0);
-    return { collection_name: placement.collection, documents, size_bytes: 0, indexes };
-  }
-
-  async listTenantCollections(cluster: string): Promise<string[]> {
-    const prefix = `${cluster}/${this.tenantDbName}.`;
-    return [...this.collections.keys()]
-      .filter((namespace) => namespace.startsWith(prefix))
-      .map((namespace) => namespace.slice(prefix.length))
-      .filter(isTenantCollectionName);
-  }
-
-  async usage(cluster: string): Promise<ClusterUsage> {
-    const usage: ClusterUsage = { collections: 0, indexes: 0 };
-    for (const namespace of this.collections.keys()) {
-      if (!namespace.startsWith(`${cluster}/`)) continue;
-      const [database, ...collection] = namespace.slice(cluster.length + 1).split('.');
-      if (database !== this.tenantDbName && !database.startsWith(`${this.tenantDbName}_`)) continue;
-      usage.collections += 1;
-      // `_id`, and on the shared collection its `{org_id, _id}` index.
-      usage.indexes += collection.join('.') === SHARED_COLLECTION ? 2 : 1;
-    }
-    return usage;
-  }
-
-  async renameCollection(from: Placement, toCollection: string, onProgress?: () => Promise<void>): Promise<MoveResult> {
-    const source = namespaceOf(from);
-    const target = namespaceOf({ ...from, collection: toCollection });
-    const documents = this.collections.get(source);
-    if (documents === undefined) {
-      if (!this.collections.has(target)) this.collections.set(target, 0);
-      return { documents: this.collections.get(target) ?? 0, method: 'already-moved' };
-    }
-    if (this.collections.has(target)) {
-      // An interrupted copy: the target is made to hold exactly what the source holds, then the source goes.
-      await onProgress?.();
-      this.collections.set(target, documents);
-      this.collections.delete(source);
-      return { documents, method: 'copy' };
-    }
-    this.collections.delete(source);
-    this.collections.set(target, documents);
-    return { documents, method: 'renameCollection' };
-  }
-
-  /** Collections in memory have no secondary indexes to copy. */
-  async copyIndexes(): Promise<void> {}
-}
-
 /**
  * The lifecycle service over in-memory stores, with the real services around it (accounts,
  * memberships, audit log, cleanup registry) and every store exposed for assertions.
@@ -534,31 +366,6 @@ export function inMemoryLifecycle() {
  * The organization services (lookups, onboarding, updates) over in-memory stores, with the real
  * password hasher (at argon2's cheapest settings) and real tokens.
  */
-/** Each organization's usage as a plain figure; reservations are checked but not held (specs write one at a time). */
-export class InMemoryTenantUsage implements Surface<TenantUsage> {
-  readonly usage = new Map<string, Usage>();
-
-  async reserve(orgId: ObjectId, _placement: Placement, limits: QuotaLimits, delta: Usage): Promise<UsageReservation> {
-    const now = this.usage.get(orgId.toHexString()) ?? { documents: 0, bytes: 0 };
-    if (now.documents + delta.documents > limits.maxDocuments || now.bytes + delta.bytes > limits.maxBytes) throw new QuotaExceededError();
-    return {
-      commit: async (actual) =>
-        void this.usage.set(orgId.toHexString(), { documents: now.documents + actual.documents, bytes: now.bytes + actual.bytes }),
-      release: () => undefined,
-    };
-  }
-
-  async current(orgId: ObjectId): Promise<Usage> {
-    return this.usage.get(orgId.toHexString()) ?? { documents: 0, bytes: 0 };
-  }
-
-  async forget(orgId: ObjectId): Promise<void> {
-    this.usage.delete(orgId.toHexString());
-  }
-
-  async onApplicationShutdown(): Promise<void> {}
-}
-
 export function inMemoryOrganizationServices() {
   const stores = inMemoryLifecycle();
   const hasher = new PasswordHasher(TEST_CONFIG);
@@ -607,42 +414,4 @@ export async function withOrganization(name = 'Acme Corp', email = 'owner@acme.t
   const created = await services.onboarding.create({ organization_name: name, email, password: TEST_PASSWORD }, null, TEST_ORIGIN);
   const caller = memberCaller({ accountId: created.admin.id, email, orgId: created.id, role: MemberRole.Owner });
   return { ...services, created, caller };
-}
-
-/** A person's session, as the guard would set it from a token it checked. */
-export function sessionOf(account: { accountId: string; email: string; credentialVersion?: number }): AccountSession {
-  return {
-    accountId: account.accountId,
-    membershipId: null,
-    email: account.email,
-    credentialVersion: account.credentialVersion ?? 1,
-    token: { id: 'unit-test-token-id', expiresAt: new Date(Date.now() + 3_600_000) },
-  };
-}
-
-/** A person acting in an organization through a token of it. */
-export function memberCaller(member: {
-  accountId: string;
-  email: string;
-  orgId: string;
-  role: MemberRole;
-  credentialVersion?: number;
-}): AuthenticatedMember {
-  return {
-    actor: { type: 'account', id: member.accountId, email: member.email },
-    orgId: member.orgId,
-    role: member.role,
-    // The membership's id only goes into fresh tokens here; any id does.
-    account: { ...sessionOf(member), membershipId: '507f1f77bcf86cd799439099' },
-  };
-}
-
-/** A person through an account token (no organization chosen). */
-export function accountCaller(account: { accountId: string; email: string; credentialVersion?: number }): AuthenticatedAccount {
-  return { actor: { type: 'account', id: account.accountId, email: account.email }, orgId: null, role: null, account: sessionOf(account) };
-}
-
-/** An API key of an organization: no account. */
-export function apiKeyCaller(orgId: string, role: MemberRole): AuthenticatedMember {
-  return { actor: { type: 'api_key', id: 'unit-test-api-key', name: 'ci' }, orgId, role, account: null };
 }
