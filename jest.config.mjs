@@ -19,4 +19,5 @@ export default {
     },
   ],
   testTimeout: 60_000,
+  testSequencer: '<rootDir>/test/support/sequencer.mjs',
 };

@@ -6,6 +6,7 @@ import {
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
+  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -111,6 +112,7 @@ export class InvitationsController {
     type: ErrorResponseDto,
   })
   @ApiConflictResponse({ description: 'Already a member of this organization', type: ErrorResponseDto })
+  @ApiForbiddenResponse({ description: "An API key was sent: accepting is a person's own act", type: ErrorResponseDto })
   accept(
     @Body() body: AcceptInvitationDto,
     @OptionalAccount() caller: AuthenticatedAccount | null,

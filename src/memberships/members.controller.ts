@@ -39,6 +39,7 @@ export class MembersController {
   @ApiOperation({ operationId: 'getCurrentMember' })
   @Authenticated()
   @ApiOkResponse({ type: MemberViewDto })
+  @ApiNotFoundResponse({ description: 'The caller is an API key, which is no member', type: ErrorResponseDto })
   me(@CurrentMember() caller: AuthenticatedMember): Promise<MemberViewDto> {
     return this.members.me(caller);
   }

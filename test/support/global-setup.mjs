@@ -1,9 +1,15 @@
 // Starts one FerretDB server for the e2e run on a free port (unless MONGODB_URI points elsewhere),
 // on the PostgreSQL backend where PostgreSQL can run (LOCAL_DB_BACKEND chooses one). Each suite
 // then works in databases of its own, so suites never see each other's data.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describeBackend, startFerretDb } from '../../scripts/ferretdb.mjs';
 
 export default async function globalSetup() {
+  // The statuses the run's in-process apps answer (test/support/observed-statuses.ts), one run's only.
+  const observed = join(process.cwd(), 'reports', `observed-statuses-${process.env.LOCAL_DB_BACKEND ?? 'default'}`);
+  rmSync(observed, { recursive: true, force: true });
+  process.env.TEST_OBSERVED_STATUSES_DIR = observed;
   await startSecondCluster();
   if (process.env.MONGODB_URI) return;
   const server = await startFerretDb();

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp, createHttpAdapter } from '../../src/app.setup.js';
 import { AppConfig } from '../../src/config/app-config.js';
+import { recordStatuses } from './observed-statuses.js';
 
 export const TEST_JWT_SECRET = 'e2e-test-secret-that-is-long-enough-0123456789';
 export const STRONG_PASSWORD = 'a-Strong-passphrase-42';
@@ -67,6 +68,7 @@ export async function startTestApp(config: AppConfig, providers: ProviderOverrid
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { logger: false });
   await configureApp(app, config);
+  recordStatuses(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return {
