@@ -30,8 +30,10 @@ const service = spawn(process.execPath, ['dist/main.js'], { env, stdio: 'inherit
 startWatchdog(service.pid);
 for (const signal of SIGNALS) {
   process.removeAllListeners(signal);
-  // The service answers in-flight requests and exits within its own SHUTDOWN_TIMEOUT_SECONDS.
-  process.on(signal, () => service.kill('SIGTERM'));
+  // The service answers in-flight requests and exits within its own SHUTDOWN_TIMEOUT_SECONDS. It
+  // is told the signal received (Ctrl-C is logged as SIGINT); SIGHUP, which it does not handle
+  // (it would die at once), becomes SIGTERM.
+  process.on(signal, () => service.kill(signal === 'SIGHUP' ? 'SIGTERM' : signal));
 }
 service.on('exit', async (code, signal) => {
   await database?.stop();

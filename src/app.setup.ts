@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { StartUpQuietLogger } from './common/logging/start-up-logger.js';
-import { createReadStream } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { DOCS_PATH, OPENAPI_PATH, REDOC_PATH, SERVICE_LICENSE, SERVICE_NAME, SERVICE_VERSION } from './about/service-info.js';
@@ -160,6 +160,26 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
 }
 
 const REDOC_BUNDLE = createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js');
+/**
+ * The one asset ReDoc's bundle fetches from elsewhere: Redocly's logo beside "API docs by Redocly"
+ * in the sidebar, from their CDN (refused by the CSP's img-src, and a request to a third party for
+ * every reader). The bundle is served with that URL pointing at a stand-in served here, relative to
+ * the page like the bundle itself, so the page loads nothing that is not the service's own.
+ */
+const REDOC_CDN_LOGO = 'https://cdn.redoc.ly/redoc/logo-mini.svg';
+const REDOC_LOGO = `${REDOC_PATH}/logo-mini.svg`;
+/** A neutral document mark (Redocly's logo is not in the redoc package). */
+const REDOC_LOGO_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16" width="16" height="16">' +
+  '<path d="M3 1h7l3 3v11H3z" fill="none" stroke="#888" stroke-width="1.2"/>' +
+  '<path d="M5 7h6M5 9.5h6M5 12h4" stroke="#888" stroke-width="1.2"/></svg>\n';
+
+/** The redoc package's bundle with its logo URL pointed here; read once, on the first request. */
+let redocBundle: Buffer | undefined;
+function servedRedocBundle(): Buffer {
+  redocBundle ??= Buffer.from(readFileSync(REDOC_BUNDLE, 'utf8').replaceAll(REDOC_CDN_LOGO, REDOC_LOGO.slice(1)));
+  return redocBundle;
+}
 
 /** ReDoc, the reference-style reading of the same document, from the redoc package's self-contained bundle. */
 function serveRedoc(fastify: FastifyInstance): void {
@@ -181,6 +201,9 @@ function serveRedoc(fastify: FastifyInstance): void {
     void reply.type('text/html; charset=utf-8').send(page);
   });
   fastify.get(`${REDOC_PATH}/redoc.standalone.js`, (_request, reply) => {
-    void reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(createReadStream(REDOC_BUNDLE));
+    void reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(servedRedocBundle());
+  });
+  fastify.get(REDOC_LOGO, (_request, reply) => {
+    void reply.type('image/svg+xml').header('Cache-Control', 'public, max-age=3600').send(REDOC_LOGO_SVG);
   });
 }

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
+import { DOCS_PATH, REDOC_PATH } from './about/service-info.js';
 import { AppModule } from './app.module.js';
 import { configureApp, createHttpAdapter } from './app.setup.js';
 import { AppConfig } from './config/app-config.js';
@@ -18,11 +19,12 @@ async function bootstrap(): Promise<void> {
   await configureApp(app, config);
   stopOnSignals(app, config.shutdownTimeoutSeconds);
   await app.listen(config.http.port, config.http.host);
+  // The first line at info (Nest's start-up narration is at debug, StartUpQuietLogger).
+  const base = `http://${config.http.host}:${config.http.port}`;
+  logger.log(`Organization Management Service listening on ${base} (docs: Swagger UI ${base}${DOCS_PATH}, ReDoc ${base}${REDOC_PATH})`);
   if (config.jwt.ephemeralSecret) {
     logger.warn('JWT_SECRET is not set: using a random per-process secret (tokens die on restart). Set it outside local runs.');
   }
-  const base = `http://${config.http.host}:${config.http.port}`;
-  logger.log(`Organization Management Service listening on ${base} (docs at ${base}/docs, ${base}/redoc)`);
 }
 
 /**

@@ -119,12 +119,18 @@ describe('npm run start:local and its launcher', () => {
     expect(launched.output()).toContain('SIGTERM received');
   }, 240_000);
 
-  it.each(['SIGINT', 'SIGHUP', 'SIGKILL'] as const)(
+  // What the service logs: the signal itself (Ctrl-C is SIGINT), SIGHUP as the SIGTERM it is passed on as.
+  it.each([
+    ['SIGINT', 'SIGINT received'],
+    ['SIGHUP', 'SIGTERM received'],
+    ['SIGKILL', undefined],
+  ] as const)(
     '%s to the launcher stops everything it started',
-    async (signal) => {
+    async (signal, logged) => {
       launched = await launch(process.execPath, ['scripts/start-local.mjs'], dataDir);
       launched.child.kill(signal);
       await expectAllGone(launched);
+      if (logged) expect(launched.output()).toContain(logged);
     },
     120_000,
   );

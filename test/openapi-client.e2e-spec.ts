@@ -224,8 +224,9 @@ describe('the OpenAPI document and a client generated from it (e2e, child proces
       });
       for (const link of [root.body.docs, root.body.redoc, root.body.openapi, root.body.health])
         expect([link, (await t.api.request('GET', link)).status]).toEqual([link, 200]);
-      // What a browser asks for on its own: an empty answer, not a 404.
+      // What a browser asks for on its own: an empty answer, not a 404; like the document pages, not an API operation.
       expect((await t.api.request('GET', '/favicon.ico')).status).toBe(204);
+      expect(Object.keys(document.paths).filter((path) => /^\/(favicon\.ico|docs|redoc)\b/.test(path))).toEqual([]);
     });
 
     it('serves ReDoc at /redoc with its bundle from the redoc package', async () => {

@@ -135,3 +135,62 @@ describe('CORS when CORS_ORIGINS is set (e2e)', () => {
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
+
+/** A Content-Security-Policy header's source lists, by directive. */
+function cspDirectives(header: string): Map<string, string[]> {
+  return new Map(
+    header
+      .split(';')
+      .map((directive) => directive.trim().split(/\s+/))
+      .filter(([name]) => name)
+      .map(([name, ...sources]) => [name, sources]),
+  );
+}
+
+/** Whether the policy lets a page at `page` load `url` under `directive` (default-src when it has none of its own). */
+function cspAllows(csp: Map<string, string[]>, directive: string, url: URL, page: URL): boolean {
+  const sources = csp.get(directive) ?? csp.get('default-src') ?? [];
+  return (
+    (sources.includes("'self'") && url.origin === page.origin) ||
+    sources.includes(url.origin) ||
+    sources.includes(url.protocol) ||
+    sources.includes('*')
+  );
+}
+
+describe('the ReDoc page and its Content-Security-Policy (e2e)', () => {
+  const t = useTestApp();
+  const page = new URL('http://service.test/redoc');
+
+  it('loads only assets the service serves and the CSP it is served with allows', async () => {
+    const html = await t.http().get('/redoc').expect(200);
+    expectSecurityHeaders(html);
+    const csp = cspDirectives(html.headers['content-security-policy']);
+    // What the page references (script, styles, images, the document ReDoc fetches), by the directive that governs it.
+    const assets: [directive: string, url: URL][] = [
+      ...[...html.text.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m): [string, URL] => ['script-src', new URL(m[1], page)]),
+      ...[...html.text.matchAll(/<link[^>]*\shref="([^"]+)"/g)].map((m): [string, URL] => ['style-src', new URL(m[1], page)]),
+      ...[...html.text.matchAll(/<img[^>]*\ssrc="([^"]+)"/g)].map((m): [string, URL] => ['img-src', new URL(m[1], page)]),
+      ...[...html.text.matchAll(/<redoc[^>]*\sspec-url="([^"]+)"/g)].map((m): [string, URL] => ['connect-src', new URL(m[1], page)]),
+    ];
+    expect(assets.map(([directive]) => directive).sort()).toEqual(['connect-src', 'script-src']);
+    // And what the bundle itself loads: images given as src (Redocly's logo). Its search index runs in a blob: worker.
+    const bundle = await t.http().get(assets.find(([directive]) => directive === 'script-src')![1].pathname);
+    const images = [...String(bundle.text).matchAll(/\bsrc:"([^"]+)"/g)].map((m): [string, URL] => ['img-src', new URL(m[1], page)]);
+    expect(images.map(([, url]) => url.pathname)).toEqual(['/redoc/logo-mini.svg']);
+    expect(csp.get('worker-src')).toContain('blob:');
+
+    for (const [directive, url] of [...assets, ...images]) {
+      const answer = await t.http().get(url.pathname + url.search);
+      expect([url.href, directive, answer.status, cspAllows(csp, directive, url, page)]).toEqual([url.href, directive, 200, true]);
+    }
+    expect((await t.http().get('/redoc/logo-mini.svg')).headers['content-type']).toMatch(/^image\/svg\+xml/);
+  });
+
+  it('answers /favicon.ico with 204 and no body, without a token', async () => {
+    const favicon = await t.http().get('/favicon.ico');
+    expect(favicon.status).toBe(204);
+    expect(favicon.text ?? '').toBe('');
+    expectSecurityHeaders(favicon);
+  });
+});

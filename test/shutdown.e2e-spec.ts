@@ -60,7 +60,7 @@ async function waitForOutput(service: ServiceProcess, text: string): Promise<voi
 const closed = (socket: import('node:net').Socket) =>
   socket.destroyed ? Promise.resolve() : new Promise<void>((resolve) => socket.once('close', () => resolve()));
 
-describe('stopping the built service with SIGTERM', () => {
+describe('stopping the built service with SIGTERM or SIGINT', () => {
   let service: ServiceProcess | undefined;
   let agent: http.Agent;
 
@@ -88,6 +88,23 @@ describe('stopping the built service with SIGTERM', () => {
     await closed(socket);
     expect(service.output()).toContain('Stopped');
   }, 60_000);
+
+  // Ctrl-C in a terminal is SIGINT: logged as the signal received, and the same clean stop.
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'logs %s as received and exits 0',
+    async (signal) => {
+      service = await startServiceProcess(testEnvironment({ LOG_LEVEL: 'info' }));
+      service.child.kill(signal);
+      expect(await service.exited).toEqual({ code: 0, signal: null });
+      const stopLines = service
+        .output()
+        .split('\n')
+        .filter((line) => / received: /.test(line));
+      expect(stopLines).toEqual([expect.stringContaining(`${signal} received: finishing in-flight requests`)]);
+      expect(service.output()).toContain('Stopped');
+    },
+    60_000,
+  );
 
   it('finishes a request in flight, answers it with Connection: close and exits 0', async () => {
     service = await startServiceProcess(testEnvironment({ LOG_LEVEL: 'info' }));
