@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
 import { AppConfig } from '../../config/app-config.js';
 import { clientAddressKey } from './client-address.js';
@@ -63,8 +64,8 @@ export interface LoginAttempt {
 export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(LoginThrottleService.name);
   private readonly windowMs: number;
-  /** By `<key>|<window>`; insertion order is least recently used first. */
-  private readonly tracked = new Map<string, WindowSlots>();
+  /** By `<key>|<window>`. */
+  private readonly tracked = new LRUCache<string, WindowSlots>({ max: MAX_TRACKED_WINDOWS });
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -114,7 +115,7 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
   /** Removes expired failures (and forgets this instance's notes on past windows); returns how many. */
   async sweep(now = new Date()): Promise<number> {
     const window = this.windowOf(now);
-    for (const [id, slots] of this.tracked) if (slots.window < window) this.tracked.delete(id);
+    for (const [id, slots] of this.tracked.entries()) if (slots.window < window) this.tracked.delete(id);
     return this.store.sweep(now);
   }
 
@@ -182,10 +183,8 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
 
   private slotsOf(key: string, window: number, limit: number): WindowSlots {
     const id = `${key}|${window}`;
-    const slots = this.tracked.get(id) ?? { key, window, limit, next: 0, free: [] };
-    this.tracked.delete(id);
-    this.tracked.set(id, slots);
-    if (this.tracked.size > MAX_TRACKED_WINDOWS) this.tracked.delete(this.tracked.keys().next().value!);
+    let slots = this.tracked.get(id);
+    if (slots === undefined) this.tracked.set(id, (slots = { key, window, limit, next: 0, free: [] }));
     return slots;
   }
 

@@ -1,6 +1,8 @@
 import { ExpiringCache } from './expiring-cache.js';
 
 describe('ExpiringCache', () => {
+  /** Loads happen at `start`; a clock of 0 would read as "no expiry" to lru-cache. */
+  const start = 10_000;
   let clock: number;
   const cache = (maxEntries = 10) => new ExpiringCache<string>({ ttlMs: 1000, maxEntries, now: () => clock });
   /** A loader that counts its calls. */
@@ -14,17 +16,25 @@ describe('ExpiringCache', () => {
   };
 
   beforeEach(() => {
-    clock = 0;
+    clock = start;
   });
 
   it('serves a loaded value until its time to live has passed, then loads again', async () => {
     const c = cache();
     const load = loader('v1');
     expect(await c.getOrLoad('k', load)).toBe('v1');
-    clock = 999;
+    clock = start + 1000;
     expect(await c.getOrLoad('k', load)).toBe('v1');
     expect(load.calls).toBe(1);
-    clock = 1000;
+    clock = start + 1001;
+    expect(await c.getOrLoad('k', loader('v2'))).toBe('v2');
+  });
+
+  it('does not extend the life of an entry it serves', async () => {
+    const c = cache();
+    await c.getOrLoad('k', loader('v1'));
+    for (clock = start + 100; clock <= start + 1000; clock += 100) expect(await c.getOrLoad('k', loader('reloaded'))).toBe('v1');
+    clock = start + 1001;
     expect(await c.getOrLoad('k', loader('v2'))).toBe('v2');
   });
 
@@ -58,22 +68,24 @@ describe('ExpiringCache', () => {
     expect(await c.getOrLoad('k', loader('read after the change'))).toBe('read after the change');
   });
 
-  it('keeps at most maxEntries, dropping the oldest first', async () => {
+  it('keeps at most maxEntries, dropping the least recently used first', async () => {
     const c = cache(2);
     await c.getOrLoad('a', loader('a'));
     await c.getOrLoad('b', loader('b'));
+    await c.getOrLoad('a', loader('a again'));
     await c.getOrLoad('c', loader('c'));
     expect(c.size).toBe(2);
-    expect(await c.getOrLoad('a', loader('a again'))).toBe('a again');
+    expect(await c.getOrLoad('b', loader('b again'))).toBe('b again');
     expect(await c.getOrLoad('c', loader('c again'))).toBe('c');
+    expect(c.size).toBe(2);
   });
 
-  it('drops expired entries as new ones are stored', async () => {
+  it('drops an expired entry when it is read', async () => {
     const c = cache();
     await c.getOrLoad('a', loader('a'));
     await c.getOrLoad('b', loader('b'));
-    clock = 1500;
-    await c.getOrLoad('c', loader('c'));
+    clock = start + 1500;
+    expect(await c.getOrLoad('a', loader(null))).toBeNull();
     expect(c.size).toBe(1);
   });
 
@@ -81,12 +93,12 @@ describe('ExpiringCache', () => {
     const c = cache();
     expect(c.peek('a')).toBeUndefined();
     c.set('a', 'stored');
-    clock = 999;
+    clock = start + 1000;
     expect(c.peek('a')).toBe('stored');
     const load = loader('loaded');
     expect(await c.getOrLoad('a', load)).toBe('stored');
     expect(load.calls).toBe(0);
-    clock = 1000;
+    clock = start + 1001;
     expect(c.peek('a')).toBeUndefined();
   });
 

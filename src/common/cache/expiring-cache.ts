@@ -1,8 +1,11 @@
+import { LRUCache } from 'lru-cache';
+
 export interface ExpiringCacheOptions {
-  /** How long a loaded value is served before it is loaded again. */
+  /** How long a loaded value is served before it is loaded again; reads do not extend it. */
   ttlMs: number;
-  /** Most entries kept; the oldest go first. */
+  /** Most entries kept; the least recently used go first. */
   maxEntries: number;
+  /** A clock in milliseconds, above 0 (lru-cache reads a start of 0 as "no expiry"); `performance.now` by default. */
   now?: () => number;
 }
 
@@ -13,23 +16,31 @@ export interface ExpiringCacheOptions {
  * in flight when it was called: such a load's result is returned to its caller but not stored,
  * so a value read before a change can never be served after it.
  */
-export class ExpiringCache<V> {
-  // Insertion order is load order, and with one TTL for all entries also expiry order.
-  private readonly entries = new Map<string, { value: V; expiresAt: number }>();
+export class ExpiringCache<V extends NonNullable<unknown>> {
+  private readonly entries: LRUCache<string, V>;
   private generation = 0;
-  private readonly now: () => number;
 
-  constructor(private readonly options: ExpiringCacheOptions) {
-    this.now = options.now ?? Date.now;
+  constructor(options: ExpiringCacheOptions) {
+    this.entries = new LRUCache<string, V>({
+      max: options.maxEntries,
+      ttl: options.ttlMs,
+      // The staleness bounds (CROSS_INSTANCE_STALENESS_MS) count from the load: a read never extends them.
+      updateAgeOnGet: false,
+      // No timer per entry: an expired entry is dropped when it is read or is the least recently used.
+      ttlAutopurge: false,
+      // A fresh clock reading at every check; lru-cache's cached reading can lag while the event loop is busy.
+      ttlResolution: 0,
+      ...(options.now && { perf: { now: options.now } }),
+    });
   }
 
   /** The cached value, or `load()`'s. A null result is not cached, nor is a load that throws. */
   async getOrLoad<L extends V | null>(key: string, load: () => Promise<L>): Promise<V | L> {
-    const entry = this.entries.get(key);
-    if (entry && entry.expiresAt > this.now()) return entry.value;
+    const cached = this.entries.get(key);
+    if (cached !== undefined) return cached;
     const generation = this.generation;
     const value = await load();
-    if (value !== null && generation === this.generation) this.store(key, value);
+    if (value !== null && generation === this.generation) this.entries.set(key, value);
     return value;
   }
 
@@ -41,19 +52,18 @@ export class ExpiringCache<V> {
     const generation = this.generation;
     const loaded = await load();
     const value = valueOf(loaded);
-    if (value !== null && generation === this.generation) this.store(key, value);
+    if (value !== null && generation === this.generation) this.entries.set(key, value);
     return loaded;
   }
 
-  /** The cached value if it has not expired; never loads. */
+  /** The cached value if it has not expired (a use, as for getOrLoad); never loads. */
   peek(key: string): V | undefined {
-    const entry = this.entries.get(key);
-    return entry && entry.expiresAt > this.now() ? entry.value : undefined;
+    return this.entries.get(key);
   }
 
   /** Stores a value read elsewhere, as a load would. */
   set(key: string, value: V): void {
-    this.store(key, value);
+    this.entries.set(key, value);
   }
 
   /** Forgets one key, or every key when none is given. */
@@ -63,18 +73,9 @@ export class ExpiringCache<V> {
     else this.entries.delete(key);
   }
 
+  /** Entries held, expired ones not yet dropped among them; never more than `maxEntries`. */
   get size(): number {
     return this.entries.size;
-  }
-
-  private store(key: string, value: V): void {
-    const now = this.now();
-    this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: now + this.options.ttlMs });
-    for (const [oldestKey, oldest] of this.entries) {
-      if (this.entries.size <= this.options.maxEntries && oldest.expiresAt > now) break;
-      this.entries.delete(oldestKey);
-    }
   }
 }
 

@@ -37,7 +37,8 @@ interface Bucket {
  * drop loses nothing. What is held is the organizations seen in the one to two seconds before the
  * last call, and never more than 2 × maxTracked; a generation that fills up rotates early (forgetting buckets
  * that may not be full yet: only with more than maxTracked organizations in one second on one
- * instance). Each call is a few Map operations and never waits.
+ * instance). Each call is a few Map operations and never waits. Not lru-cache: dropping a whole
+ * generation expires every idle bucket at once, with no per-entry order or timestamp to keep.
  */
 export class TenantRateLimiter {
   private readonly rate: number;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import type { Model } from 'mongoose';
 import { AppConfig } from '../../config/app-config.js';
 import { TenantClusters } from '../clusters/tenant-clusters.service.js';
@@ -20,7 +21,7 @@ type Namespace = Pick<Placement, 'cluster' | 'database' | 'collection'>;
  */
 @Injectable()
 export class TenantModelRegistry {
-  private readonly models = new Map<string, TenantRecordModel>();
+  private readonly models: LRUCache<string, TenantRecordModel>;
   private readonly capacity: number;
   private hitCount = 0;
   private missCount = 0;
@@ -30,6 +31,13 @@ export class TenantModelRegistry {
     config: AppConfig,
   ) {
     this.capacity = config.tenantModelCacheSize;
+    this.models = new LRUCache<string, TenantRecordModel>({
+      max: this.capacity,
+      // Mongoose holds a registered model until it is deleted: one evicted or forgotten here goes there too.
+      dispose: (model, key, reason) => {
+        if (reason === 'evict' || reason === 'delete') model.db.deleteModel(modelName(key));
+      },
+    });
   }
 
   /** The model of a collection; opens its cluster's connection on first use. */
@@ -38,9 +46,6 @@ export class TenantModelRegistry {
     const cached = this.models.get(key);
     if (cached) {
       this.hitCount += 1;
-      // Re-insert to mark it most recently used.
-      this.models.delete(key);
-      this.models.set(key, cached);
       return cached;
     }
     const connection = await this.clusters.database(namespace.cluster, namespace.database);
@@ -49,30 +54,16 @@ export class TenantModelRegistry {
     this.missCount += 1;
     const model = connection.model<TenantRecord>(modelName(key), TenantRecordSchema, namespace.collection);
     this.models.set(key, model);
-    this.evictOverflow();
     return model;
   }
 
   /** Forgets the model of a collection that was renamed or dropped. */
   evict(namespace: Namespace): void {
-    const key = namespaceOf(namespace);
-    const model = this.models.get(key);
-    if (!model) return;
-    this.models.delete(key);
-    model.db.deleteModel(modelName(key));
+    this.models.delete(namespaceOf(namespace));
   }
 
   get stats(): { size: number; capacity: number; hits: number; misses: number } {
     return { size: this.models.size, capacity: this.capacity, hits: this.hitCount, misses: this.missCount };
-  }
-
-  private evictOverflow(): void {
-    while (this.models.size > this.capacity) {
-      const oldest = this.models.keys().next().value as string;
-      const model = this.models.get(oldest)!;
-      this.models.delete(oldest);
-      model.db.deleteModel(modelName(oldest));
-    }
   }
 }
 
