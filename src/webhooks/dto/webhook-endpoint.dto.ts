@@ -20,6 +20,7 @@ export class CreateWebhookEndpointDto {
   @ApiPropertyOptional({
     type: [String],
     enum: WEBHOOK_EVENT_TYPES,
+    enumName: 'WebhookEventType',
     example: ['organization.renamed', 'member.removed'],
     maxItems: WEBHOOK_EVENT_TYPES.length,
   })

@@ -40,7 +40,7 @@ export class WebhookDeliveryViewDto {
   event_type: string;
   @ApiProperty({ type: 'integer', example: 1 })
   attempts: number;
-  @ApiProperty({ enum: DELIVERY_STATUSES, example: 'delivered' })
+  @ApiProperty({ enum: DELIVERY_STATUSES, enumName: 'WebhookDeliveryStatus', example: 'delivered' })
   status: DeliveryStatus;
   /** The receiver's last status; null before the first attempt or when it did not answer. */
   @ApiProperty({ type: 'integer', nullable: true, example: 204 })
