@@ -1,4 +1,4 @@
-import { Module, ValidationPipe } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AboutModule } from './about/about.module.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
@@ -7,6 +7,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { CrashPointsModule } from './common/faults/crash-points.js';
 import { DatabaseModule } from './common/database/database.module.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
+import { createValidationPipe } from './common/validation/validation-errors.js';
 import { LoggingModule } from './common/logging/logging.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -40,13 +41,7 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
   providers: [
     {
       provide: APP_PIPE,
-      useValue: new ValidationPipe({
-        whitelist: true,
-        forbidNonWhitelisted: true,
-        forbidUnknownValues: true,
-        transform: true,
-        validationError: { target: false, value: false },
-      }),
+      useValue: createValidationPipe(),
     },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
   ],

@@ -40,23 +40,30 @@ describe('Deny by default', () => {
     ).toEqual(PUBLIC_ROUTES);
   });
 
+  const operatorRoute = (route: RegisteredRoute) => route.access?.kind === 'operator';
+
   it.each([
-    ['without a token', undefined],
-    ['with an API key that was never issued', `Bearer oms_${randomBytes(32).toString('base64url')}`],
-    ['with a malformed API key', 'Bearer oms_not-a-key'],
-    ['with an operator key (it opens only the operator routes)', `Bearer ${TEST_OPERATOR_KEY}`],
-  ])('answers 401 %s on every route not marked public', async (_label, authorization) => {
-    const operatorKey = authorization === `Bearer ${TEST_OPERATOR_KEY}`;
-    const operatorRoute = (route: RegisteredRoute) => route.path.startsWith('/platform/') || route.path === '/org/list';
-    const protectedRoutes = registeredRoutes(t.app).filter((route) => !route.isPublic && !(operatorKey && operatorRoute(route)));
+    // No Authorization header at all: told the token is missing, not that it is invalid (SPEC, "What a person sees").
+    ['without a token', undefined, { member: 'Missing bearer token', operator: 'Missing bearer token' }],
+    [
+      'with an API key that was never issued',
+      `Bearer oms_${randomBytes(32).toString('base64url')}`,
+      { member: 'Invalid or expired token', operator: 'Invalid operator key' },
+    ],
+    ['with a malformed API key', 'Bearer oms_not-a-key', { member: 'Invalid or expired token', operator: 'Invalid operator key' }],
+    ['with an operator key (it opens only the operator routes)', `Bearer ${TEST_OPERATOR_KEY}`, { member: 'Invalid or expired token' }],
+  ])('answers 401 %s on every route not marked public', async (_label, authorization, messages: { member: string; operator?: string }) => {
+    const protectedRoutes = registeredRoutes(t.app).filter((route) => !route.isPublic && (messages.operator || !operatorRoute(route)));
     expect(protectedRoutes.length).toBeGreaterThan(0);
+    expect(protectedRoutes.some(operatorRoute)).toBe(messages.operator !== undefined);
     for (const route of protectedRoutes) {
       const url = route.path.replace(/:[^/]+/g, '507f1f77bcf86cd799439011');
       const request = t.http()[route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete' | 'patch'](url);
       const response = await (authorization === undefined ? request : request.set('Authorization', authorization)).send({});
-      expect({ route: `${route.method} ${route.path}`, status: response.status }).toEqual({
-        route: `${route.method} ${route.path}`,
+      expect({ route: route.route, status: response.status, message: (response.body as { message?: string }).message }).toEqual({
+        route: route.route,
         status: 401,
+        message: operatorRoute(route) ? messages.operator : messages.member,
       });
     }
   });

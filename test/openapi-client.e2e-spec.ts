@@ -23,6 +23,15 @@ function operationsOf(document: Json): { method: string; path: string; operation
   );
 }
 
+/** What Swagger UI makes up from a schema when the document gives no example: not something a person would send. */
+function isGeneric(value: unknown): boolean {
+  if (typeof value === 'string')
+    return /^(string)+$/i.test(value) || value === 'user@example.com' || value === '' || /^(.)\1*$/.test(value);
+  if (Array.isArray(value)) return value.length === 0 || value.some(isGeneric);
+  if (typeof value === 'object' && value !== null) return Object.keys(value).length === 0 || Object.values(value).some(isGeneric);
+  return false;
+}
+
 /** Every node of the document, with its JSON pointer. */
 function* nodes(value: unknown, pointer = ''): Generator<[string, Json]> {
   if (typeof value !== 'object' || value === null) return;
@@ -170,43 +179,82 @@ describe('the OpenAPI document and a client generated from it (e2e, child proces
 
   describe('what a person sees in Swagger UI', () => {
     const schemaOf = (ref: string): Json => document.components.schemas[ref.slice(ref.lastIndexOf('/') + 1)];
-    /** The body Swagger UI's "Try it out" fills in: the first named example, else each property's example. */
+    /** The body Swagger UI's "Try it out" fills in: the first named example, else the schema's, else each property's example. */
     const exampleBody = (method: string, path: string): Json => {
       const media = document.paths[path][method].requestBody.content['application/json'];
       const named = media.examples ? (Object.values(media.examples)[0] as Json).value : undefined;
       if (named) return named;
       const schema = schemaOf(media.schema.$ref);
+      if (schema.example !== undefined) return schema.example;
       return Object.fromEntries(Object.entries(schema.properties as Json).map(([name, property]) => [name, (property as Json).example]));
     };
+    /** The query string Swagger UI's "Try it out" sends: each parameter's first example (named, its own, its schema's), if any. */
+    const prefilledQuery = (method: string, path: string): string => {
+      const query = new URLSearchParams();
+      for (const parameter of (document.paths[path][method].parameters ?? []) as Json[]) {
+        if (parameter.in !== 'query') continue;
+        const first = parameter.examples ? (Object.values(parameter.examples)[0] as Json).value : undefined;
+        const value = parameter.examples ? first : (parameter.example ?? parameter.schema?.example);
+        if (value !== undefined && value !== '') query.set(parameter.name, typeof value === 'string' ? value : JSON.stringify(value));
+      }
+      return query.toString();
+    };
 
-    it('gives every JSON request body a realistic example: named ones, or one on every property', () => {
-      const missing: string[] = [];
+    it('gives every request body property, named body example and parameter a realistic example', () => {
+      const problems: string[] = [];
+      const check = (where: string, value: unknown) => {
+        if (value === undefined) problems.push(`${where}: no example`);
+        else if (isGeneric(value)) problems.push(`${where}: generic example ${JSON.stringify(value)}`);
+      };
       for (const { method, path, operation } of operationsOf(document)) {
-        const media = operation.requestBody?.content?.['application/json'];
-        if (!media || media.examples || media.example) continue;
-        const schema = media.schema.$ref ? schemaOf(media.schema.$ref) : media.schema;
-        if (schema.example !== undefined) continue;
-        for (const [name, property] of Object.entries((schema.properties ?? {}) as Json)) {
-          if ((property as Json).example === undefined) missing.push(`${method.toUpperCase()} ${path} ${name}`);
+        const where = `${method.toUpperCase()} ${path}`;
+        for (const [type, media] of Object.entries((operation.requestBody?.content ?? {}) as Json)) {
+          for (const [name, example] of Object.entries((media.examples ?? {}) as Json))
+            check(`${where} ${type} example "${name}"`, example.value);
+          const schema = media.schema.$ref ? schemaOf(media.schema.$ref) : media.schema;
+          // A body without named properties (a record's data, an NDJSON stream) carries one example as a whole.
+          if (!schema.properties) check(`${where} ${type}`, media.example ?? schema.example);
+          for (const [name, property] of Object.entries((schema.properties ?? {}) as Json)) check(`${where} ${name}`, property.example);
+        }
+        for (const parameter of (operation.parameters ?? []) as Json[]) {
+          const named = Object.values((parameter.examples ?? {}) as Json).filter((example) => example.value !== undefined);
+          const values = [parameter.example, parameter.schema?.example, ...named.map((example) => example.value)].filter(
+            (v) => v !== undefined,
+          );
+          if (values.length === 0) check(`${where} ${parameter.in} ${parameter.name}`, undefined);
+          for (const value of values) check(`${where} ${parameter.in} ${parameter.name}`, value);
         }
       }
-      expect(missing).toEqual([]);
+      expect(problems).toEqual([]);
     });
 
-    it('lets "Try it out" go in order: create, log in, then read the records with the token', async () => {
+    it('fills PUT /org/update with a rename only, never with credentials of its own', () => {
+      const body = exampleBody('put', '/org/update');
+      expect(body).toEqual({ organization_name: 'Acme Industries' });
+    });
+
+    it('lets "Try it out" go in order: create, log in, add a record, list records, rename, log in again', async () => {
       const created = await t.api.request('POST', '/org/create', { body: exampleBody('post', '/org/create') });
       expect(created.status).toBe(201);
       expect(created.body).toMatchObject({ organization_name: 'Acme Corp', admin: { email: 'owner@acme.example' } });
       const login = await t.api.request('POST', '/admin/login', { body: exampleBody('post', '/admin/login') });
       expect(login.status).toBe(200);
-      const records = await t.api.request('GET', '/org/records', { token: login.body.access_token });
+      const token = login.body.access_token as string;
+      const record = await t.api.request('POST', '/org/records', { token, body: exampleBody('post', '/org/records') });
+      expect(record.status).toBe(201);
+      // With the query parameters Swagger UI fills in from their examples: the record just created is listed.
+      const records = await t.api.request('GET', `/org/records?${prefilledQuery('get', '/org/records')}`, { token });
       expect(records.status).toBe(200);
-      const renamed = await t.api.request('PUT', '/org/update', {
-        token: login.body.access_token,
-        body: exampleBody('put', '/org/update'),
-      });
+      expect(records.body.items).toEqual([expect.objectContaining({ id: record.body.id })]);
+      for (const path of ['/org/members', '/org/audit', '/org/invitations', '/org/api-keys', '/org/webhooks']) {
+        const page = await t.api.request('GET', `${path}?${prefilledQuery('get', path)}`, { token });
+        expect([path, page.status]).toEqual([path, 200]);
+      }
+      const renamed = await t.api.request('PUT', '/org/update', { token, body: exampleBody('put', '/org/update') });
       expect(renamed.status).toBe(200);
       expect(renamed.body.organization.organization_name).toBe('Acme Industries');
+      // The example changed no credentials: the example login still works.
+      expect((await t.api.request('POST', '/admin/login', { body: exampleBody('post', '/admin/login') })).status).toBe(200);
     });
   });
 

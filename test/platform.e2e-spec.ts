@@ -45,7 +45,7 @@ describe('platform routes without PLATFORM_API_KEYS (e2e)', () => {
     for (const [method, path] of [...PLATFORM_ROUTES(org.id as string), ['get', '/org/list'] as [Method, string]]) {
       for (const credential of [null, TEST_OPERATOR_KEY, token]) {
         const response = await (credential === null ? t.http()[method](path) : t.withToken(credential)[method](path));
-        expectError(response, 401, 'Missing or invalid operator key');
+        expectError(response, 401, credential === null ? 'Missing bearer token' : 'Invalid operator key');
         expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
       }
     }
@@ -65,8 +65,8 @@ describe('platform operators (e2e)', () => {
       const { token } = await createOrgWithToken(t);
       await t.withToken(TEST_OPERATOR_KEY).get('/platform/organizations').expect(200);
       await t.withToken(SECOND_OPERATOR_KEY).get('/platform/organizations').expect(200);
-      expectError(await t.http().get('/platform/organizations'), 401, 'Missing or invalid operator key');
-      expectError(await t.withToken(token).get('/platform/organizations'), 401, 'Missing or invalid operator key');
+      expectError(await t.http().get('/platform/organizations'), 401, 'Missing bearer token');
+      expectError(await t.withToken(token).get('/platform/organizations'), 401, 'Invalid operator key');
       expectError(await t.withToken(`${TEST_OPERATOR_KEY}x`).get('/platform/organizations'), 401);
       expectError(await t.http().get('/platform/organizations').set('Authorization', TEST_OPERATOR_KEY), 401);
       expectError(await t.http().get('/platform/organizations').set('Authorization', `Basic ${TEST_OPERATOR_KEY}`), 401);
@@ -92,7 +92,7 @@ describe('platform operators (e2e)', () => {
 
     it('takes an operator key on GET /org/list, and only that', async () => {
       const { org, token } = await createOrgWithToken(t);
-      expectError(await t.http().get('/org/list'), 401, 'Missing or invalid operator key');
+      expectError(await t.http().get('/org/list'), 401, 'Missing bearer token');
       expectError(await t.withToken(token).get('/org/list'), 401);
       const ids: string[] = [];
       let cursor: string | null = null;

@@ -43,8 +43,9 @@ class ApiKeyPassportGuard extends AuthGuard('api-key') {
  * stored now, must still hold it. Organization routes need a token of an organization (an account
  * token gets 403) of an organization that is not suspended (403), whose role reaches the route's
  * least role; account routes need a person. Operator routes take an operator key and nothing else.
- * No token at all is 401 "Missing bearer token"; every problem of a token sent is the one 401
- * "Invalid or expired token"; anything else (the database is down) propagates.
+ * No token at all is 401 "Missing bearer token" on every protected route, operator routes included;
+ * every problem of a token sent is the one 401 "Invalid or expired token" ("Invalid operator key"
+ * on operator routes); anything else (the database is down) propagates.
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
@@ -73,6 +74,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
     const sent = request.headers.authorization !== undefined;
     if (access.kind === 'public' && (!access.acceptsAccountToken || !sent)) return true;
+    if (!sent) throw new MissingTokenError();
     if (access.kind === 'operator') {
       // Only an operator key: a member's token or an API key is no operator (401), nor is an operator key anything else.
       const operator = this.operatorKeys.authenticate(request.headers.authorization);
@@ -80,7 +82,6 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       request.user = operator;
       return true;
     }
-    if (!sent) throw new MissingTokenError();
     attachAuthenticators(request, this.authenticators);
     // Sets request.user to the principal the strategy found.
     if (apiKeyOf(request.headers.authorization) === null) await super.canActivate(context);

@@ -65,7 +65,10 @@ export class MembersController {
   @Delete(':id')
   @ApiIdParam('member')
   @ApiOperation({ operationId: 'removeMember' })
-  @Authenticated({ roleNote: 'leaving: the member itself; removing another needs `admin`, removing an owner `owner`' })
+  @Authenticated({
+    roleByRequest:
+      'removing yourself (leaving, your own id) needs any role (`viewer`); removing another member needs `admin`; removing an owner needs `owner`',
+  })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: "Removed; the membership's tokens stop working (the account and its other memberships stay)" })
   @ApiNotFoundResponse({ description: 'No such member in this organization', type: ErrorResponseDto })

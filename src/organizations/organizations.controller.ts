@@ -118,7 +118,11 @@ export class OrganizationsController {
   })
   @HashesPassword({ whenBodyHas: 'password' })
   @ApiOperation({ operationId: 'updateOrganization' })
-  @Authenticated({ roleNote: 'a new `organization_name` needs `admin`; `email`/`password` need a person, not an API key' })
+  @Authenticated({
+    roleByRequest:
+      'renaming (`organization_name`) needs `admin`; changing your own `email`/`password` needs any role (`viewer`), ' +
+      'as a person (an API key gets 403)',
+  })
   @ApiOkResponse({ type: UpdatedOrganizationDto })
   @ApiConflictResponse({ description: 'New name or email taken, or another operation in progress', type: ErrorResponseDto })
   update(

@@ -12,6 +12,9 @@ export interface RegisteredRoute {
   isPublic: boolean;
   /** The route's declared access (the handler's, else its controller's); undefined when none is declared. */
   access: RouteAccess | undefined;
+  /** The controller class and its handler's name, for reading the handler's metadata. */
+  controller: new (...args: never[]) => object;
+  handlerName: string;
 }
 
 /** Every route Nest registered, from its controllers' metadata: what a suite must not forget a row for. */
@@ -36,6 +39,8 @@ export function registeredRoutes(app: INestApplication): RegisteredRoute[] {
           route: `${RequestMethod[method]} ${path}`,
           isPublic: classIsPublic || Reflect.getMetadata(IS_PUBLIC_ROUTE, handler) === true,
           access: (Reflect.getMetadata(ROUTE_ACCESS, handler) ?? Reflect.getMetadata(ROUTE_ACCESS, controller)) as RouteAccess | undefined,
+          controller,
+          handlerName: name,
         });
       }
     }

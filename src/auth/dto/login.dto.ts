@@ -3,6 +3,7 @@ import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { EmailField, EXAMPLE_PASSWORD } from '../../accounts/dto/credential-fields.js';
 import { PASSWORD_MAX_LENGTH } from '../../accounts/password-policy.js';
 import { Omittable } from '../../common/validation/omittable.js';
+import { EXAMPLE_ORGANIZATION_NAME } from '../../organizations/dto/organization-name.field.js';
 
 const OBJECT_ID = /^[0-9a-f]{24}$/;
 const EXAMPLE_ORGANIZATION_ID = '6b0259ce55575609c46323ba';
@@ -20,13 +21,13 @@ export class LoginDto {
   password: string;
 
   /** Log into this organization (by id). Without either field: the only organization, or an account token. */
-  @ApiPropertyOptional({ pattern: OBJECT_ID.source })
+  @ApiPropertyOptional({ pattern: OBJECT_ID.source, example: EXAMPLE_ORGANIZATION_ID })
   @Omittable()
   @Matches(OBJECT_ID, { message: 'organization_id must be an organization id (24 lower-case hex digits)' })
   organization_id?: string;
 
   /** Log into this organization (by any name with its slug). */
-  @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
+  @ApiPropertyOptional({ minLength: 1, maxLength: 100, example: EXAMPLE_ORGANIZATION_NAME })
   @Omittable()
   @IsString()
   @MaxLength(100)

@@ -23,8 +23,8 @@ export class InvalidTokenError extends domainError(ErrorCode.InvalidToken, 'Inva
 /** No `Authorization` header at all on a route that needs one. */
 export class MissingTokenError extends domainError(ErrorCode.MissingToken, 'Missing bearer token') {}
 
-/** An operator route without a valid operator key (or with a member token or API key): 401 with the bearer challenge. */
-export class InvalidOperatorKeyError extends domainError(ErrorCode.InvalidToken, 'Missing or invalid operator key') {}
+/** An operator route with a bearer that is no operator key (a wrong key, a member token, an API key): 401 with the bearer challenge. */
+export class InvalidOperatorKeyError extends domainError(ErrorCode.InvalidToken, 'Invalid operator key') {}
 
 /** A member or API key of a suspended organization on one of its organization routes. */
 export class OrganizationSuspendedError extends domainError(ErrorCode.OrganizationSuspended, 'Organization suspended') {}

@@ -1,7 +1,7 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../filters/error-response.dto.js';
-import { LEAST_ROLE_EXTENSION, LEAST_ROLE_NOTE_EXTENSION } from '../openapi/least-roles.js';
+import { LEAST_ROLE_BY_REQUEST_EXTENSION, LEAST_ROLE_EXTENSION, LEAST_ROLE_NOTE_EXTENSION } from '../openapi/least-roles.js';
 import type { AuthenticatedAccount, AuthenticatedMember, Principal } from './authenticated-member.js';
 import { MemberRole } from './member-role.js';
 import { ROUTE_ACCESS, type RouteAccess } from './route-access.js';
@@ -15,15 +15,20 @@ const UNAUTHORIZED = { description: 'Missing, invalid, expired or revoked token'
  * viewer). The global guard enforces the token, the organization and the role on every route not
  * marked otherwise; this decorator states the role for the guard and documents the bearer
  * security, the 401, the 403 and the least role in OpenAPI, so the document and the server cannot
- * disagree. `roleNote` documents a least role that depends on the request.
+ * disagree. `roleNote` documents what needs more than `role`; `roleByRequest` documents a route
+ * whose role depends on what the request asks, each case with its role (`role` is the least of them,
+ * what the guard checks; the service checks the rest).
  */
-export function Authenticated(options: { role?: MemberRole; roleNote?: string } = {}): MethodDecorator & ClassDecorator {
+export function Authenticated(
+  options: { role?: MemberRole; roleNote?: string; roleByRequest?: string } = {},
+): MethodDecorator & ClassDecorator {
   const role = options.role ?? MemberRole.Viewer;
   const access: RouteAccess = { kind: 'organization', leastRole: role };
   return applyDecorators(
     SetMetadata(ROUTE_ACCESS, access),
     ApiExtension(LEAST_ROLE_EXTENSION, role),
     ...(options.roleNote ? [ApiExtension(LEAST_ROLE_NOTE_EXTENSION, options.roleNote)] : []),
+    ...(options.roleByRequest ? [ApiExtension(LEAST_ROLE_BY_REQUEST_EXTENSION, options.roleByRequest)] : []),
     ApiBearerAuth(BEARER_AUTH_NAME),
     ApiUnauthorizedResponse(UNAUTHORIZED),
     ApiForbiddenResponse({

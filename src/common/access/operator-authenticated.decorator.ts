@@ -12,7 +12,7 @@ export const PUBLIC_WHEN_EXTENSION = 'x-public-when';
 
 /**
  * A route of the platform's operators: only an operator key passes; member tokens and API keys get
- * 401 like a missing or wrong key (so does everyone while PLATFORM_API_KEYS is unset). With
+ * 401 like a wrong key (so does everyone while PLATFORM_API_KEYS is unset). With
  * `publicWhen`, the route is public while that configuration switch is on; the document served by
  * an instance states the access that instance applies. Documents the operator security and the 401.
  */
@@ -22,7 +22,7 @@ export function OperatorAuthenticated(options: { publicWhen?: PublicSwitch } = {
     SetMetadata(ROUTE_ACCESS, access),
     ApiBearerAuth(OPERATOR_AUTH_NAME),
     ApiUnauthorizedResponse({
-      description: 'Missing or invalid operator key; member tokens and API keys are refused here too',
+      description: 'Missing bearer token, or an invalid operator key; member tokens and API keys are refused here too',
       type: ErrorResponseDto,
     }),
     ...(options.publicWhen ? [ApiExtension(PUBLIC_WHEN_EXTENSION, PUBLIC_SWITCH_VARIABLES[options.publicWhen])] : []),

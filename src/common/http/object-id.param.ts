@@ -23,12 +23,10 @@ export function IdParam(what: string, name = 'id'): ParameterDecorator {
   return Param(name, new ObjectIdPipe(what, name));
 }
 
+/** What the document shows for an id: one like those the service hands out. */
+export const EXAMPLE_ID = '6b0259ce55575609c46323ba';
+
 /** Documents the route's `:id` (or `:<name>`) path parameter as IdParam checks it. */
-export function ApiIdParam(what: string, name = 'id', example?: string): MethodDecorator {
-  return ApiParam({
-    name,
-    description: `24-character hex ${what} id`,
-    schema: { type: 'string', pattern: OBJECT_ID_PATTERN },
-    ...(example ? { example } : {}),
-  });
+export function ApiIdParam(what: string, name = 'id', example = EXAMPLE_ID): MethodDecorator {
+  return ApiParam({ name, description: `24-character hex ${what} id`, schema: { type: 'string', pattern: OBJECT_ID_PATTERN, example } });
 }

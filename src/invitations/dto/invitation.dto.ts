@@ -15,8 +15,11 @@ export class CreateInvitationDto {
 }
 
 export class AcceptInvitationDto {
-  /** The token from the invitation's 201 answer, as the application delivered it. */
-  @ApiProperty({ pattern: '^[A-Za-z0-9_-]{43}$', example: 'q9WcX2kz7VbN4mRt8yLp1sDf6gHj3aEo5uIiT0rYwQe' })
+  /**
+   * The token from the invitation's 201 answer (43 characters), as the application delivered it. A
+   * value of these characters that is no pending invitation's token, whatever its length, is 404.
+   */
+  @ApiProperty({ pattern: '^[A-Za-z0-9_-]+$', maxLength: 64, example: 'q9WcX2kz7VbN4mRt8yLp1sDf6gHj3aEo5uIiT0rYwQe' })
   @IsString()
   @MaxLength(64)
   @Matches(/^[A-Za-z0-9_-]+$/, { message: 'invitation_token is not a valid token' })

@@ -8,7 +8,7 @@ import type { PlacementMode } from '../../tenants/placement.js';
 
 export class ChangePlacementDto {
   /** `collection` (its own collection), `shared` (the cluster's shared collection) or `database` (a database of its own). */
-  @ApiProperty({ enum: PLACEMENT_MODES, enumName: 'PlacementMode', example: 'database' })
+  @ApiProperty({ enum: PLACEMENT_MODES, enumName: 'PlacementMode', example: 'shared' })
   @IsIn(PLACEMENT_MODES, { message: `mode must be one of ${PLACEMENT_MODES.join(', ')}` })
   mode: PlacementMode;
 
