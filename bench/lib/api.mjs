@@ -3,8 +3,10 @@ import { randomBytes } from 'node:crypto';
 
 /**
  * `call(method, path, {token, body})`: one JSON request to the service at `baseUrl`, answering
- * `{status, body}` (body null when empty). `newOrg(label)`: a new organization named
- * `<label> <n> <random>` created through POST /org/create, with its owner's (an admin's) token.
+ * `{status, body}` (body null when empty). `callExpecting(method, path, {token, body, expect})`:
+ * the same, answering the body and failing the bench on any status but `expect`. `newOrg(label)`:
+ * a new organization named `<label> <n> <random>` created through POST /org/create, with its
+ * owner's (an admin's) token.
  */
 export function serviceApi(baseUrl) {
   const call = async (method, path, { token, body } = {}) => {
@@ -15,6 +17,11 @@ export function serviceApi(baseUrl) {
     });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : null };
+  };
+  const callExpecting = async (method, path, { expect, ...options }) => {
+    const { status, body } = await call(method, path, options);
+    if (status !== expect) throw new Error(`${method} ${path}: expected ${expect}, got ${status}: ${JSON.stringify(body)}`);
+    return body;
   };
   let orgCounter = 0;
   const newOrg = async (label) => {
@@ -30,5 +37,19 @@ export function serviceApi(baseUrl) {
     if (login.status !== 200) throw new Error(`login: ${login.status} ${JSON.stringify(login.body)}`);
     return { org: created.body, token: login.body.access_token };
   };
-  return { call, newOrg };
+  return { call, callExpecting, newOrg };
+}
+
+/** GET /org/get's path for one organization name. */
+export const orgGetPath = (name) => `/org/get?organization_name=${encodeURIComponent(name)}`;
+
+/** Unlabelled series of a /metrics scrape of the service at `baseUrl`, by name. */
+export async function scrapeMetrics(baseUrl) {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const values = {};
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*) (\S+)$/.exec(line);
+    if (match) values[match[1]] = Number(match[2]);
+  }
+  return values;
 }

@@ -161,11 +161,14 @@ export function backendOf(results) {
   return results.backend ?? (/SQLite/.test(results.machine?.database ?? '') ? 'sqlite' : undefined);
 }
 
-/** The newest result file in `dir` measured on another backend than `backend`, with its path. */
+/**
+ * The newest result file of npm run bench (`<time>.json`; the other benches' files are named after
+ * them) in `dir` measured on another backend than `backend`, with its path.
+ */
 export function latestOtherBackend(dir, backend) {
   if (!existsSync(dir)) return undefined;
   const files = readdirSync(dir)
-    .filter((name) => name.endsWith('.json') && !name.endsWith('.tmp.json'))
+    .filter((name) => /^\d{4}-\d{2}-\d{2}T.*\.json$/.test(name) && !name.endsWith('.tmp.json'))
     .sort()
     .reverse();
   for (const name of files) {
