@@ -28,6 +28,7 @@ export class PasswordHasher implements OnModuleInit {
 
   constructor(config: AppConfig) {
     this.minLength = config.passwordMinLength;
+    // One hash per core (HASH_CONCURRENCY): more made them evict each other on 2 cores (docs/performance.md; BENCHMARKS.md login figures).
     this.slots = pLimit(config.hashing.concurrency);
     this.queueLimit = config.hashing.queueLimit;
     this.options = {

@@ -54,6 +54,7 @@ export class HttpMetrics implements OnModuleInit {
   /** The labelled series of one method, route pattern and status, looked up once (their number is bounded by the routes). */
   private seriesOf(method: string, route: string, statusCode: number): Series {
     const key = `${method} ${route} ${statusCode}`;
+    // Performance choice (BENCHMARKS.md "What changed for these figures"): each labelled series is looked up once, then reused.
     let series = this.series.get(key);
     if (!series) {
       const labels = { method, route, status_code: String(statusCode) };

@@ -53,8 +53,7 @@ export class RecordsService {
     assertValidRecordData(data);
     const bytes = recordBytes(data);
     const org = await this.writes.writableOrganization(caller);
-    const reservation = await this.quotas.reserve(org, { documents: 1, bytes });
-    try {
+    return this.quotas.whileReserved(org, { documents: 1, bytes }, async (reservation) => {
       const _id = newObjectId();
       const created = await this.writes.records(org).insert(_id, data);
       if (!(await this.writes.acknowledged(org, [_id]))) {
@@ -63,9 +62,7 @@ export class RecordsService {
       }
       await reservation.commit({ documents: 1, bytes });
       return toView(created);
-    } finally {
-      reservation.release();
-    }
+    });
   }
 
   /**
@@ -88,8 +85,7 @@ export class RecordsService {
     if (valid.length === 0) return items;
     const org = await this.writes.writableOrganization(caller);
     const wanted = { documents: valid.length, bytes: valid.reduce((total, { bytes }) => total + bytes, 0) };
-    const reservation = await this.quotas.reserve(org, wanted);
-    try {
+    return this.quotas.whileReserved(org, wanted, async (reservation) => {
       const refused = await this.writes.records(org).insertBatch(valid);
       const stored = valid.filter((_, index) => !refused.has(index));
       if (
@@ -109,9 +105,7 @@ export class RecordsService {
         items[position] = refused.has(index) ? { error: new DuplicateRecordError() } : { id: _id.toHexString() };
       });
       return items;
-    } finally {
-      reservation.release();
-    }
+    });
   }
 
   /**
@@ -156,30 +150,24 @@ export class RecordsService {
     const bytes = recordBytes(data);
     const org = await this.writes.writableOrganization(caller);
     const recordId = toObjectId(id);
-    const reservation = await this.quotas.reserve(org, { documents: 0, bytes });
-    try {
+    return this.quotas.whileReserved(org, { documents: 0, bytes }, async (reservation) => {
       const replaced = await this.writes.records(org).replaceData(recordId, data);
       if (replaced) await reservation.commit({ documents: 0, bytes: bytes - recordBytes(replaced.before.data) });
       if (!(await this.writes.acknowledged(org, [recordId]))) throw new OrganizationMigratingError();
       if (!replaced) throw new RecordNotFoundError();
       return toView(replaced.after);
-    } finally {
-      reservation.release();
-    }
+    });
   }
 
   async delete(caller: AuthenticatedMember, id: string): Promise<void> {
     const org = await this.writes.writableOrganization(caller);
     const recordId = toObjectId(id);
-    const reservation = await this.quotas.reserve(org, { documents: 0, bytes: 0 });
-    try {
+    return this.quotas.whileReserved(org, { documents: 0, bytes: 0 }, async (reservation) => {
       const removed = await this.writes.records(org).remove(recordId);
       if (removed) await reservation.commit({ documents: -1, bytes: -recordBytes(removed.data) });
       if (!(await this.writes.acknowledged(org, [recordId]))) throw new OrganizationMigratingError();
       if (!removed) throw new RecordNotFoundError();
-    } finally {
-      reservation.release();
-    }
+    });
   }
 
   private async findIn(orgId: ObjectId, placements: Placement[], id: string): Promise<StoredTenantRecord | null> {

@@ -40,6 +40,7 @@ export function logFailedRequest(
 }
 
 /**
+ * Performance choice, measured in BENCHMARKS.md "What changed for these figures"; keep it over nestjs-pino's middleware.
  * One JSON line per answered request, written from Fastify's onResponse hook through the
  * application's pino logger, and no work at all when the level filters it out. It replaces
  * nestjs-pino's per-request middleware, whose AsyncLocalStorage context made every promise of a

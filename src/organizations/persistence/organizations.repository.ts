@@ -161,7 +161,7 @@ export class OrganizationsRepository {
     );
   }
 
-  /** The driver's own findOne: the read behind most requests needs no query casting. */
+  /** The driver's own findOne: the read behind most requests needs no query casting (BENCHMARKS.md "What changed for these figures"). */
   findById(orgId: ObjectId | string): Promise<OrganizationRecord | null> {
     return this.organizations.collection
       .findOne<OrganizationRecord>({ _id: typeof orgId === 'string' ? toObjectId(orgId) : orgId })

@@ -64,6 +64,24 @@ export class OrganizationQuotas implements OnModuleInit {
     return this.usage.current(org._id, org.placement);
   }
 
+  /**
+   * Runs a write under a claim of `delta` of the organization's quota (QuotaExceededError, 403,
+   * when it would pass a limit): the write commits what it really changed; the claim is let go
+   * when the write ends, whatever happened.
+   */
+  async whileReserved<T>(
+    org: Pick<OrganizationRecord, '_id' | 'placement' | 'quota'>,
+    delta: Usage,
+    write: (reservation: UsageReservation) => Promise<T>,
+  ): Promise<T> {
+    const reservation = await this.reserve(org, delta);
+    try {
+      return await write(reservation);
+    } finally {
+      reservation.release();
+    }
+  }
+
   /** Claims `delta` of the organization's quota for a write; QuotaExceededError (403) when it would pass a limit. */
   reserve(org: Pick<OrganizationRecord, '_id' | 'placement' | 'quota'>, delta: Usage): Promise<UsageReservation> {
     const quota = this.quotaOf(org);
