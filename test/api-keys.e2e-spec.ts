@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import { CROSS_INSTANCE_STALENESS_MS } from '../src/common/cache/expiring-cache.js';
 import { AppConfig } from '../src/config/app-config.js';
-import { monitoredUri, recordCommands } from './support/database-commands.js';
+import { monitoredUri, QUIET_BACKGROUND, recordCommands } from './support/database-commands.js';
 import { expectError } from './support/expect-error.js';
 import { waitFor } from './support/lifecycle-state.js';
 import { untilStatus } from './support/polling.js';
@@ -30,7 +30,7 @@ const unknownKey = () => `oms_${randomBytes(32).toString('base64url')}`;
 describe('API keys (e2e)', () => {
   // Command events on, to count what checking a key costs; the default flush interval (60 s) keeps
   // this instance's usage writes out of the suite's way until it stops.
-  const t = useTestApp({ MONGODB_URI: monitoredUri() });
+  const t = useTestApp({ MONGODB_URI: monitoredUri(), ...QUIET_BACKGROUND });
   /** Another instance on the same databases, as behind a load balancer, flushing uses every second. */
   const second = useTestApp({ API_KEY_USAGE_FLUSH_SECONDS: '1' }, { onDatabasesOf: t });
   let team: Team;

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { keyIdOf } from '../src/config/app-config.js';
-import { monitoredUri, recordCommands } from './support/database-commands.js';
+import { monitoredUri, QUIET_BACKGROUND, recordCommands } from './support/database-commands.js';
 import { addMember } from './support/members.js';
 import { createOrgWithToken, useTestApp } from './support/session.js';
 import { waitFor } from './support/lifecycle-state.js';
@@ -16,7 +16,7 @@ function tokenOfUnknownKey(sub: string, orgId: string): string {
 }
 
 describe('database work per request (e2e)', () => {
-  const t = useTestApp({ MONGODB_URI: monitoredUri() });
+  const t = useTestApp({ MONGODB_URI: monitoredUri(), ...QUIET_BACKGROUND });
 
   /** Sends the request twice: the second, with this instance's caches warm, is the one measured. */
   async function commandsOfRepeated(send: () => Promise<{ status: number }>, status: number) {
@@ -65,18 +65,18 @@ describe('database work per request (e2e)', () => {
     expect(stored!.updated_at).toEqual(new Date(org.updated_at as string));
   });
 
-  it('a login writes its audit event and, when it fails, one throttle document: nothing else', async () => {
+  it('a login writes its audit event (and the event webhooks receive) and, when it fails, one throttle document: nothing else', async () => {
     const { input } = await createOrgWithToken(t);
     const success = await commandsOfRepeated(
       () => t.http().post('/admin/login').send({ email: input.email, password: input.password }),
       200,
     );
-    expect(success.writes).toEqual(['insert audit_events']);
+    expect(success.writes).toEqual(['insert audit_events', 'insert outbox_events']);
     const failure = await commandsOfRepeated(
       () => t.http().post('/admin/login').send({ email: input.email, password: 'not-the-right-password-1' }),
       401,
     );
-    expect(failure.writes.sort()).toEqual(['insert audit_events', 'insert login_failures']);
+    expect(failure.writes.sort()).toEqual(['insert audit_events', 'insert login_failures', 'insert outbox_events']);
   });
 
   it('an authenticated record read is one read', async () => {
