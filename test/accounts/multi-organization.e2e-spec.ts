@@ -314,4 +314,12 @@ describe('existing accounts joining and creating (e2e)', () => {
     }
     expect(await t.db.master.collection('invitations').countDocuments({ _id: new Types.ObjectId(invitation.id) })).toBe(0);
   });
+
+  it("PATCH /me to another account's email is 409 and changes nothing", async () => {
+    const mine = await createOrgWithToken(t);
+    const theirs = await createOrgWithToken(t);
+    expectError(await t.withToken(mine.token).patch('/me').send({ email: theirs.input.email.toUpperCase() }), 409);
+    const account = await t.db.master.collection('accounts').findOne({ _id: new Types.ObjectId(mine.org.admin.id) });
+    expect(account?.email).toBe(mine.input.email);
+  });
 });

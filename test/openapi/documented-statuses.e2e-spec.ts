@@ -2,6 +2,19 @@ import { observedStatuses } from '../support/observed-statuses.js';
 import { useTestApp } from '../support/session.js';
 
 type Operation = { responses?: Record<string, unknown> };
+
+/**
+ * Documented statuses that only a race or a cutover in progress provokes, which the suites that
+ * record here do not stage: each is the same rule another operation's test proves.
+ */
+const ONLY_IN_RACES = new Set([
+  // OrganizationMigratingError mid-cutover: test/placement/moves proves it on single-record writes (RecordWrites, shared).
+  'POST /org/records/batch -> 409',
+  // An import batch that stayed refused by a rename or cutover for 30 s.
+  'POST /org/import -> 409',
+  // A membership made between the accept's read and its write (another accept of the same account).
+  'POST /invitations/accept -> 409',
+]);
 type OpenApiDocument = { paths: Record<string, Record<string, Operation>> };
 
 /**
@@ -47,9 +60,11 @@ describe('documented statuses (e2e)', () => {
       const unseen: string[] = [];
       for (const [operation, statuses] of operations) {
         for (const status of statuses) {
-          // 503 (database or cluster unavailable) is documented everywhere and proven by the outage suites, which run as processes.
-          if (status < 400 || status === 503) continue;
-          if (!observed.get(operation)?.has(status)) unseen.push(`${operation} -> ${status}`);
+          // 405 (`Allow`) and 503 (a database or cluster outage) are documented on every operation and proven
+          // once for all, by the HTTP-conventions and the outage suites (processes, which record nothing here).
+          if (Number.isNaN(status) || status < 400 || status === 405 || status === 503) continue;
+          const entry = `${operation} -> ${status}`;
+          if (!observed.get(operation)?.has(status) && !ONLY_IN_RACES.has(entry)) unseen.push(entry);
         }
       }
       expect(unseen.sort()).toEqual([]);

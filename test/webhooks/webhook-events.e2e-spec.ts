@@ -223,6 +223,8 @@ describe('webhooks: events (e2e)', () => {
         expectError(await t.withToken(b.token).post(`/org/webhooks/${id}/deliveries/${eventId}/retry`), 404);
       }
       expectError(await t.http().delete(`/platform/webhooks/${ofA.body.id}`).set(OPERATOR), 404);
+      expectError(await t.http().get(`/platform/webhooks/${ofA.body.id}/deliveries`).set(OPERATOR), 404);
+      expectError(await t.http().post(`/platform/webhooks/${ofA.body.id}/deliveries/${eventId}/retry`).set(OPERATOR), 404);
       expectError(await t.withToken(a.token).post(`/org/webhooks/${ofA.body.id}/deliveries/${eventId}/retry`), 404, 'Delivery not found');
       const member = await addMember(t, a.token, 'member');
       expectError(await t.withToken(member.token).get('/org/webhooks'), 403);

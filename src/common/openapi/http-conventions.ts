@@ -14,6 +14,7 @@ interface Response {
 
 interface Operation {
   security?: Record<string, string[]>[];
+  parameters?: unknown[];
   requestBody?: unknown;
   responses: Record<string, Response>;
 }
@@ -99,6 +100,9 @@ function documentOperation(operation: Operation, options: HttpConventionOptions)
   const responses = operation.responses;
   if (operation.requestBody !== undefined) {
     responses['413'] ??= errorResponse(`The body is larger than ${options.bodyLimitBytes / 1024} KiB`);
+  } else if ((operation.parameters ?? []).length === 0) {
+    // A controller's 400 covers its routes that take input; one without parameters or body cannot get it.
+    delete responses['400'];
   }
   responses['405'] ??= errorResponse('The path does not serve this method; `Allow` lists those it does', { Allow: headerRef('Allow') });
   responses.default ??= errorResponse(
