@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig(
   // The generated-client journey is type-checked against the generated client by its own test.
-  { ignores: ['dist/', 'coverage/', 'reports/', '.local/', 'bench/results/', 'test/openapi-client/'] },
+  { ignores: ['dist/', 'coverage/', 'reports/', '.local/', 'bench/results/', 'test/openapi/client/'] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

@@ -19,7 +19,7 @@ import { useTestApp } from '../support/session.js';
 import { uniqueOrg } from '../support/test-app.js';
 
 /**
- * The role matrix for API keys, as test/members-roles.e2e-spec.ts is for people: every route the
+ * The role matrix for API keys, as test/members/roles.e2e-spec.ts is for people: every route the
  * server registers × a key of every role (viewer, member, admin; a key is never an owner), each
  * key created by the organization's owner. A key acts in its organization with its role on every
  * organization route: an allowed call answers its success status, a call below the route's least
