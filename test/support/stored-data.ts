@@ -4,7 +4,7 @@ import { DirectDatabases } from './direct-db.js';
  * Failed logins are recorded by design; leases are renewed, and webhook deliveries made and
  * attempted, by background work. Everything else must not change.
  */
-export const VOLATILE_COLLECTIONS = new Set(['login_failures', 'leases', 'webhook_deliveries']);
+export const VOLATILE_COLLECTIONS = new Set(['login_failures', 'leases', 'step_claims', 'webhook_deliveries']);
 
 /**
  * A collection's documents without what background work changes: the webhook fan-out marks

@@ -23,11 +23,16 @@ export function invitationOfAcceptKey(key: string): string | null {
   return key.startsWith(INVITATION_ACCEPT) ? key.slice(INVITATION_ACCEPT.length) : null;
 }
 
+/** Steps claimed once for good (a claim whose holder died may be taken over once it runs out). */
+export const StepKeys = {
+  /** One attempt (1, 2, ...) of one webhook delivery. */
+  webhookAttempt: (deliveryId: string, attempt: number) => lockKey(`webhook-attempt:${deliveryId}#${attempt}`),
+} as const;
+
 /** Leases: held for a term and renewed by their holder, taken over once a term runs out (a crashed holder's). */
 export const LeaseKeys = {
   reconciler: lockKey('lifecycle-reconciler'),
   move: (moveId: ObjectId) => lockKey(`move:${moveId.toHexString()}`),
   usageSlot: (slot: number) => lockKey(`usage-slot:${slot}`),
   webhookFanOut: lockKey('webhook-fan-out'),
-  webhookDelivery: (deliveryId: string) => lockKey(`webhook-delivery:${deliveryId}`),
 } as const;

@@ -2,20 +2,40 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { LockKey } from './lock-keys.js';
 import { LeasesRepository } from './leases.repository.js';
+import { StepClaimsRepository } from './step-claims.repository.js';
 import { TransitionTicketsRepository } from './transition-tickets.repository.js';
 
 /**
  * Mutual exclusion between instances, the one way the service does it: every lock is won by
  * inserting a unique `_id` (FerretDB lets several concurrent conditional updates of one document
- * all succeed; an insert it does not). Two kinds: an exclusive lock, held until released (a crash
- * leaves it for the reconciler, see OrganizationReconciler), and a lease, held for a term.
+ * all succeed; an insert it does not). Three kinds: an exclusive lock, held until released (a crash
+ * leaves it for the reconciler, see OrganizationReconciler); a lease, held for a term; and a step
+ * claim, taken once for good.
  */
 @Injectable()
 export class Locks {
   constructor(
     private readonly tickets: TransitionTicketsRepository,
     private readonly leases: LeasesRepository,
+    private readonly steps: StepClaimsRepository,
   ) {}
+
+  /**
+   * Claims one step (StepKeys) for `seconds`: true for the one caller whose insert wins. The claim
+   * stays after the step (so a late caller with an old view cannot take it again); a claim that ran
+   * out unfinished (its holder died) is taken over, again by one insert. One insert on the way that
+   * matters, where a lease would cost a read, an insert and two deletes.
+   */
+  async claimStep(key: LockKey, holder: string, seconds: number): Promise<boolean> {
+    const expiresAt = new Date(Date.now() + seconds * 1000);
+    if (await this.steps.insert(key, holder, expiresAt)) return true;
+    return (await this.steps.deleteExpired(key, new Date())) && this.steps.insert(key, holder, expiresAt);
+  }
+
+  /** Forgets step claims that ran out before the cutoff (steps long done). */
+  pruneStepClaims(cutoff: Date): Promise<void> {
+    return this.steps.deleteExpiredBefore(cutoff);
+  }
 
   /**
    * Runs `work` while holding `key`; a caller that finds it held gets `busy()` instead (which may
@@ -47,19 +67,6 @@ export class Locks {
       throw error;
     } finally {
       if (!(failed && options.keepOnError)) for (const key of held) await this.tickets.release(key, holder);
-    }
-  }
-
-  /**
-   * Runs `work` holding the lease `key` for `seconds` (longer than `work` can take), then gives it
-   * up; `busy()` when another holds it. A holder that dies leaves the lease to run out.
-   */
-  async runUnderLease<T, B>(key: LockKey, holder: string, seconds: number, work: () => Promise<T>, busy: () => B): Promise<T | B> {
-    if (!(await this.leases.acquire(key, holder, seconds))) return busy();
-    try {
-      return await work();
-    } finally {
-      await this.leases.release(key, holder);
     }
   }
 

@@ -2,6 +2,7 @@ import { AppConfig } from '../../config/app-config.js';
 import type { ObjectId } from '../database/object-id.js';
 import type { LeasesRepository } from '../locks/leases.repository.js';
 import { Locks } from '../locks/locks.service.js';
+import type { StepClaimsRepository } from '../locks/step-claims.repository.js';
 import type { TransitionTicketsRepository } from '../locks/transition-tickets.repository.js';
 import { claimKey, type StoredClaim, type UniqueClaimsRepository, type UniqueKind } from '../uniqueness/unique-claims.repository.js';
 
@@ -145,7 +146,32 @@ export class InMemoryLeases implements Surface<LeasesRepository> {
   }
 }
 
-/** The Locks service over in-memory tickets (and leases), for unit specs of services that lock. */
-export function inMemoryLocks(tickets = new InMemoryTransitionTickets(), leases = new InMemoryLeases()): Locks {
-  return new Locks(standIn(tickets), standIn(leases));
+/** `step_claims` in memory. */
+export class InMemoryStepClaims implements Surface<StepClaimsRepository> {
+  readonly claims = new Map<string, { holder: string; expiresAt: Date }>();
+
+  async insert(key: string, holder: string, expiresAt: Date): Promise<boolean> {
+    if (this.claims.has(key)) return false;
+    this.claims.set(key, { holder, expiresAt });
+    return true;
+  }
+
+  async deleteExpired(key: string, now: Date): Promise<boolean> {
+    const claim = this.claims.get(key);
+    if (!claim || claim.expiresAt >= now) return false;
+    return this.claims.delete(key);
+  }
+
+  async deleteExpiredBefore(cutoff: Date): Promise<void> {
+    for (const [key, { expiresAt }] of this.claims) if (expiresAt < cutoff) this.claims.delete(key);
+  }
+}
+
+/** The Locks service over in-memory tickets, leases and step claims, for unit specs of services that lock. */
+export function inMemoryLocks(
+  tickets = new InMemoryTransitionTickets(),
+  leases = new InMemoryLeases(),
+  steps = new InMemoryStepClaims(),
+): Locks {
+  return new Locks(standIn(tickets), standIn(leases), standIn(steps));
 }

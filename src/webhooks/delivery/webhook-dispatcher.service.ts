@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { ObjectId } from '../../common/database/object-id.js';
-import { LeaseKeys } from '../../common/locks/lock-keys.js';
+import { LeaseKeys, StepKeys } from '../../common/locks/lock-keys.js';
 import { Locks } from '../../common/locks/locks.service.js';
 import { AppConfig } from '../../config/app-config.js';
 import type { WebhookDeliveryRecord } from '../persistence/webhook-delivery.schema.js';
@@ -17,8 +17,8 @@ import { nextAttemptAt } from './retry-schedule.js';
 import { type DeliveryOutcome, KEPT_RESPONSE_BYTES } from './webhook-sender.js';
 
 const FAN_OUT_LEASE_SECONDS = 30;
-/** A delivery's lease outlives its attempt: a lookup (bounded below) and a send of at most 10 s. */
-const DELIVERY_LEASE_SECONDS = 20;
+/** An attempt's claim outlives the attempt: a lookup (at most 5 s) and a send (at most 10 s). */
+const DELIVERY_CLAIM_SECONDS = 20;
 /** Due deliveries read per pass. */
 const DUE_BATCH = 200;
 /** Lanes sending at once on one instance, and to one endpoint: a slow receiver holds at most this many sockets. */
@@ -158,18 +158,15 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  private attempt(delivery: WebhookDeliveryRecord, endpoint: WebhookEndpointRecord): Promise<AttemptResult> {
-    return this.locks.runUnderLease(
-      LeaseKeys.webhookDelivery(delivery._id),
-      this.holder,
-      DELIVERY_LEASE_SECONDS,
-      () => this.attemptHeld(delivery, endpoint),
-      () => 'taken' as const,
-    );
-  }
-
-  private async attemptHeld(delivery: WebhookDeliveryRecord, endpoint: WebhookEndpointRecord): Promise<AttemptResult> {
-    // Another instance may have made this attempt between our read and our lease.
+  /**
+   * One attempt, claimed by inserting its step (`<delivery>#<attempt>`): two instances never make
+   * the same attempt, and one that died mid-attempt leaves a claim that runs out after
+   * DELIVERY_CLAIM_SECONDS, when the attempt is made again.
+   */
+  private async attempt(delivery: WebhookDeliveryRecord, endpoint: WebhookEndpointRecord): Promise<AttemptResult> {
+    const step = StepKeys.webhookAttempt(delivery._id, delivery.attempts + 1);
+    if (!(await this.locks.claimStep(step, this.holder, DELIVERY_CLAIM_SECONDS))) return 'taken';
+    // Another instance may have made this attempt between our read and our claim.
     const current = await this.deliveries.findById(delivery._id);
     if (!current || current.status !== 'pending' || current.attempts !== delivery.attempts) return 'taken';
     const outcome = await this.send(current, endpoint);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventOutbox, type PendingEvent } from '../../audit/outbox/event-outbox.service.js';
 import { type ObjectId, objectIdAt } from '../../common/database/object-id.js';
+import { Locks } from '../../common/locks/locks.service.js';
 import { AppConfig } from '../../config/app-config.js';
 import type { WebhookDeliveryRecord } from '../persistence/webhook-delivery.schema.js';
 import { WebhookDeliveriesRepository } from '../persistence/webhook-deliveries.repository.js';
@@ -31,6 +32,7 @@ export class WebhookFanOut {
     private readonly outbox: EventOutbox,
     private readonly endpoints: WebhookEndpointsRepository,
     private readonly deliveries: WebhookDeliveriesRepository,
+    private readonly locks: Locks,
     private readonly config: AppConfig,
   ) {}
 
@@ -71,7 +73,7 @@ export class WebhookFanOut {
     };
   }
 
-  /** Once a minute: store events a crash kept from the outbox, and prune handed-out ones. */
+  /** Once a minute: store events a crash kept from the outbox; prune handed-out events and attempts' claims. */
   private async housekeepingIfDue(now: Date): Promise<void> {
     if (now.getTime() - this.lastHousekeeping < MINUTE_MS) return;
     this.lastHousekeeping = now.getTime();
@@ -84,6 +86,8 @@ export class WebhookFanOut {
     const overlap = objectIdAt(new Date(now.getTime() - REPAIR_OVERLAP_MS));
     this.repairedUpTo = from.toHexString() < overlap.toHexString() ? from : overlap;
     await this.outbox.pruneDispatchedBefore(new Date(now.getTime() - DISPATCHED_RETENTION_MS));
+    // Attempts' claims: a delivery read again under its claim says whether an old attempt was made.
+    await this.locks.pruneStepClaims(new Date(now.getTime() - DISPATCHED_RETENTION_MS));
   }
 }
 
