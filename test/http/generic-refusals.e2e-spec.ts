@@ -46,7 +46,7 @@ describe('generic refusals, on every operation (e2e)', () => {
       const patterned = (operation.parameters ?? []).filter((parameter) => parameter.in === 'path' && parameter.schema?.pattern);
       for (const target of patterned) {
         probed += 1;
-        const url = withParameters(path, (parameter) => (parameter === target ? '-' : validId), operation.parameters);
+        const url = withParameters(path, (parameter) => (parameter === target ? '!' : validId), operation.parameters);
         const res = await send(method, url).send(operation.requestBody ? {} : undefined);
         if (res.status !== 400 || !String(res.body.message).includes(target.name))
           wrong.push(`${method.toUpperCase()} ${path} (${target.name}): ${outcome(res)}`);

@@ -14,6 +14,8 @@ const ONLY_IN_RACES = new Set([
   'POST /org/import -> 409',
   // A membership made between the accept's read and its write (another accept of the same account).
   'POST /invitations/accept -> 409',
+  // A revoke while an accept of the same invitation holds its lock.
+  'DELETE /org/invitations/:id -> 409',
 ]);
 type OpenApiDocument = { paths: Record<string, Record<string, Operation>> };
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -7,17 +7,21 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import { Authenticated, CurrentMember } from '../../common/access/authenticated.decorator.js';
 import type { AuthenticatedMember } from '../../common/access/authenticated-member.js';
 import { MemberRole } from '../../common/access/member-role.js';
+import { ApiPatternParam, PatternParam } from '../../common/http/pattern.param.js';
 import { ErrorResponseDto } from '../../common/filters/error-response.dto.js';
 import { Origin, type RequestOrigin } from '../../common/http/request-origin.js';
 import { TenantRateLimited } from '../fair-share/tenant-rate-limited.decorator.js';
 import { CreateRecordIndexDto, RecordIndexDto, RecordIndexListDto } from './record-index.dto.js';
 import { RecordIndexesService } from './record-indexes.service.js';
+
+/** Index names are made of their keys' paths and directions (`status_1_priority_-1`, `_unique` after). */
+const INDEX_NAME_PATTERN = '^[A-Za-z0-9_.-]{1,1024}$';
+const INDEX_NAME_RULE = 'an index name: 1-1024 of A-Z a-z 0-9 _ . -';
 
 @ApiTags('records')
 @ApiBadRequestResponse({ type: ErrorResponseDto })
@@ -56,13 +60,17 @@ export class RecordIndexesController {
   /** Drop one of the organization's indexes. */
   @Delete(':name')
   @ApiOperation({ operationId: 'dropRecordIndex' })
-  @ApiParam({ name: 'name', example: 'status_1_priority_-1' })
+  @ApiPatternParam('name', INDEX_NAME_PATTERN, INDEX_NAME_RULE, 'status_1_priority_-1')
   @Authenticated({ role: MemberRole.Admin })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'The organization is in shared mode', type: ErrorResponseDto })
-  drop(@CurrentMember() caller: AuthenticatedMember, @Param('name') name: string, @Origin() origin: RequestOrigin): Promise<void> {
+  drop(
+    @CurrentMember() caller: AuthenticatedMember,
+    @PatternParam('name', INDEX_NAME_PATTERN, INDEX_NAME_RULE) name: string,
+    @Origin() origin: RequestOrigin,
+  ): Promise<void> {
     return this.indexes.drop(caller, name, origin);
   }
 }
