@@ -149,3 +149,16 @@ export class WebhookReceiver {
     }
   }
 }
+
+/** Receivers for the enclosing describe block: `start()` one, and all are stopped after its tests. */
+export function useReceivers(): () => Promise<WebhookReceiver> {
+  const started: WebhookReceiver[] = [];
+  afterAll(async () => {
+    for (const receiver of started) await receiver.stop();
+  });
+  return async () => {
+    const receiver = await WebhookReceiver.start();
+    started.push(receiver);
+    return receiver;
+  };
+}

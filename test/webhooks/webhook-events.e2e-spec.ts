@@ -6,7 +6,7 @@ import { addMember, invite, uniquePassword } from '../support/members.js';
 import { moveTo } from '../support/placement.js';
 import { createOrgWithToken, type Session, useTestApp } from '../support/session.js';
 import { TEST_OPERATOR_KEY } from '../support/test-app.js';
-import { WEBHOOK_TEST_ENV, WebhookReceiver } from '../support/webhook-receiver.js';
+import { useReceivers, WEBHOOK_TEST_ENV } from '../support/webhook-receiver.js';
 
 const OPERATOR = bearer(TEST_OPERATOR_KEY);
 
@@ -28,15 +28,7 @@ async function auditIds(t: Session, token: string): Promise<{ id: string; action
 
 describe('webhooks: events (e2e)', () => {
   const t = useTestApp(WEBHOOK_TEST_ENV);
-  const receivers: WebhookReceiver[] = [];
-  const receiver = async () => {
-    const started = await WebhookReceiver.start();
-    receivers.push(started);
-    return started;
-  };
-  afterAll(async () => {
-    for (const started of receivers) await started.stop();
-  });
+  const receiver = useReceivers();
 
   it("every action reaches the organization's and the platform's endpoints once each, in the audit log's order, signed", async () => {
     const platformHooks = await receiver();

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { waitFor } from '../support/lifecycle-state.js';
 import { createOrgWithToken, type Session, useTestApp } from '../support/session.js';
-import { type Received, WEBHOOK_TEST_ENV, WebhookReceiver } from '../support/webhook-receiver.js';
+import { type Received, WEBHOOK_TEST_ENV, WebhookReceiver, useReceivers } from '../support/webhook-receiver.js';
 
 interface DeliveryView {
   event_id: string;
@@ -72,18 +72,6 @@ async function orgWithEndpoint(t: Session, receiver: WebhookReceiver) {
 async function apiKeyEvent(t: Session, token: string, name: string): Promise<string> {
   const key = await t.withToken(token).post('/org/api-keys').send({ name, role: 'viewer' }).expect(201);
   return key.body.id as string;
-}
-
-function useReceivers() {
-  const receivers: WebhookReceiver[] = [];
-  afterAll(async () => {
-    for (const receiver of receivers) await receiver.stop();
-  });
-  return async () => {
-    const receiver = await WebhookReceiver.start();
-    receivers.push(receiver);
-    return receiver;
-  };
 }
 
 describe('webhooks: retries (e2e)', () => {

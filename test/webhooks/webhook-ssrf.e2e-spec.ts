@@ -8,7 +8,7 @@ import { bearer } from '../support/fetch-client.js';
 import { waitFor } from '../support/lifecycle-state.js';
 import { createOrgWithToken, type Session, useTestApp } from '../support/session.js';
 import { TEST_OPERATOR_KEY } from '../support/test-app.js';
-import { WEBHOOK_TEST_ENV, WebhookReceiver } from '../support/webhook-receiver.js';
+import { useReceivers, WEBHOOK_TEST_ENV } from '../support/webhook-receiver.js';
 
 const OPERATOR = bearer(TEST_OPERATOR_KEY);
 /** Fast passes and retries; private targets refused (WEBHOOK_ALLOW_PRIVATE_TARGETS unset), as in production. */
@@ -261,15 +261,7 @@ describe('webhooks: no SSRF (e2e)', () => {
 
   describe('private targets allowed (WEBHOOK_ALLOW_PRIVATE_TARGETS=true), on 127.0.0.1 only', () => {
     const t = useTestApp(WEBHOOK_TEST_ENV);
-    const receivers: WebhookReceiver[] = [];
-    const receiver = async () => {
-      const started = await WebhookReceiver.start();
-      receivers.push(started);
-      return started;
-    };
-    afterAll(async () => {
-      for (const started of receivers) await started.stop();
-    });
+    const receiver = useReceivers();
 
     it('accepts a 127.0.0.1 receiver (the switch works), never another scheme or credentials', async () => {
       const hooks = await receiver();
