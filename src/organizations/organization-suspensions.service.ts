@@ -12,16 +12,24 @@ import { OrganizationsRepository, VISIBLE_STATUSES } from './persistence/organiz
 /** Enough for every organization active within the staleness bound on a busy instance. */
 const SUSPENSION_CACHE_ENTRIES = 10_000;
 
+/** What each instance remembers of an organization for the staleness bound: its suspension, and its slug (null unless visible). */
+export interface OrganizationGlance {
+  suspended: boolean;
+  slug: string | null;
+}
+
 /**
  * Operators' suspension of organizations, and the check every organization route makes. That
  * check costs no database read per request: each instance remembers an organization's state for
  * the staleness bound, like roles, and forgets it at once when it suspends or resumes the
  * organization itself; other instances follow within the bound. A request that reads the
- * organization's document anyway refreshes what is remembered from it (see `reading`).
+ * organization's document anyway refreshes what is remembered from it (see `reading`). The same
+ * read remembers the organization's slug, so that a request naming another organization is
+ * refused without a read of its own (`slugOf`).
  */
 @Injectable()
 export class OrganizationSuspensions {
-  private readonly suspended = new ExpiringCache<boolean>({ ttlMs: CROSS_INSTANCE_STALENESS_MS, maxEntries: SUSPENSION_CACHE_ENTRIES });
+  private readonly glances = new ExpiringCache<OrganizationGlance>({ ttlMs: CROSS_INSTANCE_STALENESS_MS, maxEntries: SUSPENSION_CACHE_ENTRIES });
 
   constructor(
     private readonly organizations: OrganizationsRepository,
@@ -29,14 +37,23 @@ export class OrganizationSuspensions {
   ) {}
 
   /** Whether the organization is suspended now (within the staleness bound); false once it is gone. */
-  isSuspended(orgId: string): Promise<boolean> {
-    const key = keyOf(orgId);
-    return this.suspended.getOrLoad(key, () => this.organizations.isSuspended(key));
+  async isSuspended(orgId: string): Promise<boolean> {
+    return (await this.glance(orgId)).suspended;
   }
 
-  /** Runs `read`, a read of the organization's document, and remembers its suspension from what it found. */
+  /** The organization's slug (within the staleness bound); null once it is gone, or while it is created or deleted. */
+  async slugOf(orgId: string): Promise<string | null> {
+    return (await this.glance(orgId)).slug;
+  }
+
+  /** Forgets what this instance remembers of the organization: it was renamed here. */
+  forget(orgId: ObjectId | string): void {
+    this.glances.invalidate(keyOf(orgId));
+  }
+
+  /** Runs `read`, a read of the organization's document, and remembers its suspension and slug from what it found. */
   reading<T extends OrganizationRecord | null>(orgId: ObjectId | string, read: () => Promise<T>): Promise<T> {
-    return this.suspended.refresh(keyOf(orgId), read, (org) => (org ? isSuspended(org) : null));
+    return this.glances.refresh(keyOf(orgId), read, (org) => (org ? glanceAt(org) : null));
   }
 
   /** Suspends the visible organization; already suspended, it is answered as it is. 404 when it is not visible. */
@@ -58,7 +75,7 @@ export class OrganizationSuspensions {
     const before = await this.findVisible(orgId);
     if (isSuspended(before) === suspend) return before;
     const written = await this.organizations.setSuspendedAt(orgId, suspend ? new Date() : null);
-    this.suspended.invalidate(keyOf(orgId));
+    this.forget(orgId);
     // Null: another request changed it first (or the organization went): answer with what is stored now.
     if (!written) return this.findVisible(orgId);
     const action = suspend ? AuditAction.OrganizationSuspended : AuditAction.OrganizationResumed;
@@ -74,11 +91,25 @@ export class OrganizationSuspensions {
     return written;
   }
 
+  private glance(orgId: string): Promise<OrganizationGlance> {
+    const key = keyOf(orgId);
+    return this.glances.getOrLoad(key, async () => {
+      const org = await this.organizations.findGlance(key);
+      return org ? glanceAt(org) : GONE;
+    });
+  }
+
   private async findVisible(orgId: ObjectId): Promise<OrganizationRecord> {
     const org = await this.organizations.findById(orgId);
     if (!org || !VISIBLE_STATUSES.includes(org.status)) throw new OrganizationNotFoundError();
     return org;
   }
+}
+
+const GONE: OrganizationGlance = Object.freeze({ suspended: false, slug: null });
+
+function glanceAt(org: Pick<OrganizationRecord, 'suspended_at' | 'slug' | 'status'>): OrganizationGlance {
+  return { suspended: isSuspended(org), slug: VISIBLE_STATUSES.includes(org.status) ? org.slug : null };
 }
 
 /** One key per organization, whichever case its id was sent in. */

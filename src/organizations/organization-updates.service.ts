@@ -64,7 +64,12 @@ export class OrganizationUpdates {
         credentialVersion = credentialChanges.credential_version;
       }
       if (newSlug !== undefined && newName !== undefined && newSlug !== org.slug) {
-        outcome = await this.lifecycle.rename(org, { name: newName, slug: newSlug }, request, credentialChanges);
+        try {
+          outcome = await this.lifecycle.rename(org, { name: newName, slug: newSlug }, request, credentialChanges);
+        } finally {
+          // Requests naming the new slug are answered by it at once here (a rename that failed may have finished elsewhere).
+          this.organizations.forgetRemembered(org._id);
+        }
       } else {
         const newSpelling = async () => {
           if (renaming) outcome.organization = await this.lifecycle.changeDisplayName(org, newName, request);

@@ -51,9 +51,16 @@ export class OrganizationsService {
     return toPage(documents, limit, (org) => org);
   }
 
-  /** 403 for any name but the caller's own organization's, whether or not one by that name exists. */
+  /**
+   * 403 for any name but the caller's own organization's, whether or not one by that name exists:
+   * decided from the caller's slug as remembered (the guard's suspension check has just loaded it)
+   * without a read, so a rename made on another instance within the staleness bound can still be
+   * refused (BENCHMARKS.md, cross-organization refusal).
+   */
   async delete(caller: { orgId: string }, name: string): Promise<DeletedOrganizationDto> {
     const slug = checkedSlug(name);
+    const remembered = await this.suspensions.slugOf(caller.orgId);
+    if (remembered !== null && remembered !== slug) throw new NotYourOrganizationError();
     const org = await this.findOwnOrganization(caller);
     if (org.slug !== slug) throw new NotYourOrganizationError();
     return this.deleteVisible(org);
@@ -76,6 +83,11 @@ export class OrganizationsService {
   async collectionStats(caller: { orgId: string }): Promise<CollectionStatsDto> {
     const org = await this.findOwnOrganization(caller);
     return { ...(await this.tenants.stats(org._id, org.placement)), quota: this.quotas.quotaOf(org) };
+  }
+
+  /** Forgets what this instance remembers of the organization (its slug among it): it was renamed here. */
+  forgetRemembered(orgId: ObjectId | string): void {
+    this.suspensions.forget(orgId);
   }
 
   /** The caller's organization; a token whose organization is gone or going is no longer valid. */

@@ -660,6 +660,18 @@ describe('organizations (e2e)', () => {
       expect(res.body).toMatchObject({ organization_name: input.organization_name, documents_deleted: 0 });
     });
 
+    it('deletes by the new name right after a rename, and refuses the old one (the instance remembers names)', async () => {
+      const { token, input } = await createOrgWithToken(t);
+      // Remembered first: the delete of another name reads nothing, and must not keep the old slug past the rename.
+      expectError(await t.withToken(token).delete('/org/delete').query({ organization_name: uniqueOrg().organization_name }), 403);
+      const renamed = uniqueOrg().organization_name;
+      const update = await t.withToken(token).put('/org/update').send({ organization_name: renamed }).expect(200);
+      const fresh = update.body.access_token as string;
+      expectError(await t.withToken(fresh).delete('/org/delete').query({ organization_name: input.organization_name }), 403);
+      const res = await t.withToken(fresh).delete('/org/delete').query({ organization_name: renamed }).expect(200);
+      expect(res.body).toMatchObject({ organization_name: renamed });
+    });
+
     it('answers 400 without a name, or with query and body disagreeing', async () => {
       const { token, input } = await createOrgWithToken(t);
       expectError(await t.withToken(token).delete('/org/delete'), 400, /organization_name/);

@@ -5,7 +5,6 @@ import { type ObjectId, toObjectId } from '../../common/database/object-id.js';
 import { AppConfig } from '../../config/app-config.js';
 import type { Placement, PlacementMode } from '../../tenants/placement.js';
 import {
-  isSuspended,
   type MoveInProgress,
   MovePhase,
   Organization,
@@ -193,13 +192,12 @@ export class OrganizationsRepository {
     return this.organizations.find(filter).sort({ _id: 1 }).limit(limit).lean<OrganizationRecord[]>();
   }
 
-  /** Whether the organization is suspended now; false once it is gone. One small primary-key read. */
-  async isSuspended(orgId: string): Promise<boolean> {
-    const org = await this.organizations.collection.findOne<Pick<OrganizationRecord, 'suspended_at'>>(
+  /** The organization's suspension, slug and status; null once it is gone. One small primary-key read. */
+  findGlance(orgId: string): Promise<Pick<OrganizationRecord, 'suspended_at' | 'slug' | 'status'> | null> {
+    return this.organizations.collection.findOne<Pick<OrganizationRecord, 'suspended_at' | 'slug' | 'status'>>(
       { _id: toObjectId(orgId) },
-      { projection: { _id: 0, suspended_at: 1 } },
+      { projection: { _id: 0, suspended_at: 1, slug: 1, status: 1 } },
     );
-    return org !== null && isSuspended(org);
   }
 
   /**

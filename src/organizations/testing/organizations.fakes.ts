@@ -174,9 +174,9 @@ export class InMemoryOrganizations implements Surface<OrganizationsRepository> {
       .map(copy);
   }
 
-  async isSuspended(orgId: string): Promise<boolean> {
+  async findGlance(orgId: string): Promise<Pick<OrganizationRecord, 'suspended_at' | 'slug' | 'status'> | null> {
     const found = this.documents.get(toObjectId(orgId).toHexString());
-    return found !== undefined && isSuspended(found);
+    return found ? { suspended_at: found.suspended_at ?? null, slug: found.slug, status: found.status } : null;
   }
 
   /** Not a transition: no epoch moves. */
