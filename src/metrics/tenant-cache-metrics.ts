@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { TenantClusters } from '../tenants/clusters/tenant-clusters.service.js';
-import { TenantModelRegistry } from '../tenants/persistence/tenant-model.registry.js';
+import { TenantCollectionRegistry } from '../tenants/persistence/tenant-collection.registry.js';
 
 /** The tenant model cache's size, capacity and hit rate, and each cluster's operations and errors, read from their own counts at scrape time. */
 @Injectable()
 export class TenantCacheMetrics {
-  constructor(registry: Registry, models: TenantModelRegistry, clusters: TenantClusters) {
+  constructor(registry: Registry, models: TenantCollectionRegistry, clusters: TenantClusters) {
     new Counter({
       name: 'tenant_cluster_operations_total',
       help: 'Tenant data operations per cluster since start.',
@@ -30,7 +30,7 @@ export class TenantCacheMetrics {
     });
     new Gauge({
       name: 'tenant_model_cache_size',
-      help: 'Tenant collection models currently cached.',
+      help: 'Tenant collections whose driver objects are cached.',
       registers: [registry],
       collect() {
         this.set(models.stats.size);
@@ -38,7 +38,7 @@ export class TenantCacheMetrics {
     });
     new Gauge({
       name: 'tenant_model_cache_capacity',
-      help: 'Most tenant collection models kept (TENANT_MODEL_CACHE_SIZE).',
+      help: 'Most tenant collection objects kept (TENANT_MODEL_CACHE_SIZE).',
       registers: [registry],
       collect() {
         this.set(models.stats.capacity);

@@ -5,7 +5,7 @@ import { hasMongoErrorCode, isOnlyDuplicateKeyErrors, MongoErrorCode } from '../
 import type { ObjectId } from '../common/database/object-id.js';
 import { AppConfig } from '../config/app-config.js';
 import { TenantClusters } from './clusters/tenant-clusters.service.js';
-import { TenantModelRegistry } from './persistence/tenant-model.registry.js';
+import { TenantCollectionRegistry } from './persistence/tenant-collection.registry.js';
 import { type TenantRecords, TenantRecordsRepository } from './persistence/tenant-records.repository.js';
 import { type Placement, SHARED_COLLECTION } from './placement.js';
 import { isTenantCollectionName } from './tenant-collection-name.js';
@@ -45,7 +45,7 @@ export class TenantStorage {
 
   constructor(
     private readonly clusters: TenantClusters,
-    private readonly models: TenantModelRegistry,
+    private readonly collections: TenantCollectionRegistry,
     private readonly repository: TenantRecordsRepository,
     private readonly config: AppConfig,
   ) {}
@@ -80,7 +80,7 @@ export class TenantStorage {
    */
   async drop(orgId: ObjectId, placement: Placement): Promise<number> {
     if (placement.mode === 'shared') return this.records(orgId, placement).deleteAll();
-    this.models.evict(placement);
+    this.collections.evict(placement);
     return this.onCluster(placement, async (db) => {
       if (!(await collectionExists(db, placement.collection))) {
         if (placement.mode === 'database') await db.dropDatabase();
@@ -145,8 +145,8 @@ export class TenantStorage {
    */
   async renameCollection(from: Placement, toCollection: string, onProgress?: () => Promise<void>): Promise<MoveResult> {
     const to: Placement = { ...from, collection: toCollection };
-    this.models.evict(from);
-    this.models.evict(to);
+    this.collections.evict(from);
+    this.collections.evict(to);
     return this.onCluster(from, async (db) => {
       const [fromExists, toExists] = await Promise.all([collectionExists(db, from.collection), collectionExists(db, toCollection)]);
       if (!fromExists) {

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { TenantClusters } from './clusters/tenant-clusters.service.js';
-import { TenantModelRegistry } from './persistence/tenant-model.registry.js';
+import { TenantCollectionRegistry } from './persistence/tenant-collection.registry.js';
 import { TenantRecordsRepository } from './persistence/tenant-records.repository.js';
 import { TenantStorage } from './tenant-storage.service.js';
 import { TenantUsageRepository } from './usage/tenant-usage.repository.js';
@@ -17,7 +17,7 @@ import { LocksModule } from '../common/locks/locks.module.js';
  */
 @Module({
   imports: [MongooseModule.forFeature([{ name: TenantUsagePart.name, schema: TenantUsagePartSchema }]), LocksModule],
-  providers: [TenantClusters, TenantModelRegistry, TenantRecordsRepository, TenantStorage, TenantUsageRepository, UsageSlot, TenantUsage],
-  exports: [TenantClusters, TenantModelRegistry, TenantStorage, TenantUsage],
+  providers: [TenantClusters, TenantCollectionRegistry, TenantRecordsRepository, TenantStorage, TenantUsageRepository, UsageSlot, TenantUsage],
+  exports: [TenantClusters, TenantCollectionRegistry, TenantStorage, TenantUsage],
 })
 export class TenantsModule {}

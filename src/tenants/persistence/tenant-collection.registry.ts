@@ -1,27 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import type { Model } from 'mongoose';
+import type { mongo } from 'mongoose';
 import { AppConfig } from '../../config/app-config.js';
 import { TenantClusters } from '../clusters/tenant-clusters.service.js';
 import { namespaceOf, type Placement } from '../placement.js';
-import { TenantRecord, TenantRecordSchema } from './tenant-record.schema.js';
+import type { StoredTenantRecord } from './tenant-record.schema.js';
 
-export type TenantRecordModel = Model<TenantRecord>;
+export type TenantRecordCollection = mongo.Collection<StoredTenantRecord>;
 
 type Namespace = Pick<Placement, 'cluster' | 'database' | 'collection'>;
 
 /**
- * Mongoose models bound to tenant collections, one per cluster, database and collection, in a
- * bounded LRU cache.
+ * The driver's collection objects of tenant collections, one per cluster, database and
+ * collection, in a bounded LRU cache (TENANT_MODEL_CACHE_SIZE; the metrics keep their
+ * `tenant_model_cache_*` names).
  *
- * Mongoose keeps the first model registered under a name, so each collection gets its own model
- * name; reusing one name would silently point every tenant at the first tenant's collection.
- * Model creation is synchronous once the cluster is open, so concurrent first requests cannot
- * build the same model twice.
+ * Performance choice, measured in BENCHMARKS.md (memory of the 10,000-organization instance): these
+ * were Mongoose models, of which only `.collection` was used; each first use compiled a model and
+ * Mongoose's collection wrapper sat between every read and the driver.
  */
 @Injectable()
-export class TenantModelRegistry {
-  private readonly models: LRUCache<string, TenantRecordModel>;
+export class TenantCollectionRegistry {
+  private readonly collections: LRUCache<string, TenantRecordCollection>;
   private readonly capacity: number;
   private hitCount = 0;
   private missCount = 0;
@@ -31,42 +31,37 @@ export class TenantModelRegistry {
     config: AppConfig,
   ) {
     this.capacity = config.tenantModelCacheSize;
-    this.models = new LRUCache<string, TenantRecordModel>({
-      max: this.capacity,
-      // Mongoose holds a registered model until it is deleted: one evicted or forgotten here goes there too.
-      dispose: (model, key, reason) => {
-        if (reason === 'evict' || reason === 'delete') model.db.deleteModel(modelName(key));
-      },
-    });
+    this.collections = new LRUCache<string, TenantRecordCollection>({ max: this.capacity });
   }
 
-  /** The model of a collection; opens its cluster's connection on first use. */
-  async modelFor(namespace: Namespace): Promise<TenantRecordModel> {
+  /** The collection; opens its cluster's connection on first use. */
+  async collectionFor(namespace: Namespace): Promise<TenantRecordCollection> {
     const key = namespaceOf(namespace);
-    const cached = this.models.get(key);
+    const cached = this.collections.get(key);
     if (cached) {
       this.hitCount += 1;
       return cached;
     }
     const connection = await this.clusters.database(namespace.cluster, namespace.database);
-    const raced = this.models.get(key);
+    const raced = this.collections.get(key);
     if (raced) return raced;
     this.missCount += 1;
-    const model = connection.model<TenantRecord>(modelName(key), TenantRecordSchema, namespace.collection);
-    this.models.set(key, model);
-    return model;
+    const collection = connection.db!.collection<StoredTenantRecord>(namespace.collection);
+    this.collections.set(key, collection);
+    return collection;
   }
 
-  /** Forgets the model of a collection that was renamed or dropped. */
+  /** Whether the collection's object is cached (without counting as a use). */
+  holds(namespace: Namespace): boolean {
+    return this.collections.has(namespaceOf(namespace));
+  }
+
+  /** Forgets the collection: it was renamed or dropped. */
   evict(namespace: Namespace): void {
-    this.models.delete(namespaceOf(namespace));
+    this.collections.delete(namespaceOf(namespace));
   }
 
   get stats(): { size: number; capacity: number; hits: number; misses: number } {
-    return { size: this.models.size, capacity: this.capacity, hits: this.hitCount, misses: this.missCount };
+    return { size: this.collections.size, capacity: this.capacity, hits: this.hitCount, misses: this.missCount };
   }
-}
-
-function modelName(key: string): string {
-  return `TenantRecord:${key}`;
 }

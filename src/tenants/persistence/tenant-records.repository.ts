@@ -13,7 +13,7 @@ import type { Placement } from '../placement.js';
 import { DuplicateRecordError } from '../tenants.errors.js';
 import { OrgScopedCollection, type RecordsCollection } from './org-scoped-collection.js';
 import type { StoredTenantRecord } from './tenant-record.schema.js';
-import { TenantModelRegistry } from './tenant-model.registry.js';
+import { TenantCollectionRegistry, type TenantRecordCollection } from './tenant-collection.registry.js';
 
 /** An index as the server lists it. */
 export interface StoredIndex {
@@ -29,13 +29,13 @@ const POINT_READS_AT_ONCE = 16;
 @Injectable()
 export class TenantRecordsRepository {
   constructor(
-    private readonly models: TenantModelRegistry,
+    private readonly collections: TenantCollectionRegistry,
     private readonly clusters: TenantClusters,
   ) {}
 
   /** The organization's records where `placement` says they are; it can reach no other organization's. */
   bind(orgId: ObjectId, placement: Placement): TenantRecords {
-    return new TenantRecords(orgId, placement, this.models, this.clusters);
+    return new TenantRecords(orgId, placement, this.collections, this.clusters);
   }
 }
 
@@ -48,7 +48,7 @@ export class TenantRecords {
   constructor(
     readonly orgId: ObjectId,
     readonly placement: Placement,
-    private readonly models: TenantModelRegistry,
+    private readonly collections: TenantCollectionRegistry,
     private readonly clusters: TenantClusters,
   ) {}
 
@@ -224,9 +224,8 @@ export class TenantRecords {
   }
 
   /** Index changes only: they read no document. */
-  private async rawCollection(): Promise<RecordsCollection & Pick<mongo.Collection, 'listIndexes' | 'createIndex' | 'dropIndex'>> {
-    const model = await this.models.modelFor(this.placement);
-    return model.collection as unknown as RecordsCollection & Pick<mongo.Collection, 'listIndexes' | 'createIndex' | 'dropIndex'>;
+  private rawCollection(): Promise<TenantRecordCollection> {
+    return this.collections.collectionFor(this.placement);
   }
 
   private run<T>(operation: (records: OrgScopedCollection) => Promise<T>): Promise<T> {
