@@ -38,9 +38,10 @@ describe('OrganizationUpdates', () => {
     expect(accountDocuments.documents.get(caller.account!.accountId)).toEqual(before);
   });
 
-  it('renames, moving the collection, and issues a fresh token of the same credentials', async () => {
-    const { updates, caller, tenants, claimsOf } = await withOrganization();
+  it('renames, moving the collection, reports the records the quota ledger counts, and issues a fresh token of the same credentials', async () => {
+    const { updates, caller, tenants, usage, claimsOf } = await withOrganization();
     tenants.collections.set(tenantNamespace('org_acme_corp'), 2);
+    usage.usage.set(caller.orgId, { documents: 2, bytes: 40 });
     const updated = await updates.update(caller, { organization_name: 'Acme Renamed' }, TEST_ORIGIN);
     expect(updated).toMatchObject({
       message: 'Organization updated',

@@ -11,7 +11,7 @@ import { MembershipsService } from '../memberships/memberships.service.js';
 import { AccessTokens } from '../tokens/access-tokens.service.js';
 import type { UpdatedOrganizationDto } from './dto/organization.view.dto.js';
 import type { UpdateOrganizationDto } from './dto/update-organization.dto.js';
-import { OrganizationLifecycleService } from './lifecycle/organization-lifecycle.service.js';
+import { OrganizationLifecycleService, type RenameOutcome } from './lifecycle/organization-lifecycle.service.js';
 import { InvalidOrganizationInputError, OrganizationBusyError } from './organization.errors.js';
 import { checkedSlug, OrganizationsService, toView } from './organizations.service.js';
 import { OrganizationStatus } from './persistence/organization.schema.js';
@@ -44,7 +44,7 @@ export class OrganizationUpdates {
     if (renaming) assertRole(caller, MemberRole.Admin);
     // A rename or a delete, or a move of its data, is under way.
     if (org.status !== OrganizationStatus.Active || (renaming && org.move)) throw new OrganizationBusyError();
-    let outcome = { organization: org, previous_collection: org.collection_name, documents_migrated: 0 };
+    let outcome: RenameOutcome = { organization: org, previous_collection: org.collection_name, documents_migrated: 0 };
     let credentialVersion = session?.credentialVersion ?? 0;
     // Nothing to change (the current name, the caller's own email): no more reads, no writes, no ticket.
     const changesCredentials = session !== null && (password !== undefined || (email !== undefined && email !== session.email));
@@ -91,7 +91,8 @@ export class OrganizationUpdates {
       organization: toView(outcome.organization),
       previous_collection: outcome.previous_collection,
       current_collection: outcome.organization.collection_name,
-      documents_migrated: outcome.documents_migrated,
+      // A metadata-only rename counted nothing: its records are what the quota ledger counts, read in constant time.
+      documents_migrated: outcome.documents_migrated ?? (await this.organizations.recordCount(outcome.organization)),
       access_token: token?.access_token ?? null,
     };
   }

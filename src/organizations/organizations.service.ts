@@ -85,6 +85,11 @@ export class OrganizationsService {
     return { ...(await this.tenants.stats(org._id, org.placement)), quota: this.quotas.quotaOf(org) };
   }
 
+  /** The organization's records as its quota ledger counts them (every write keeps it; no scan). */
+  async recordCount(org: Pick<OrganizationRecord, '_id' | 'placement'>): Promise<number> {
+    return (await this.quotas.usageOf(org)).documents;
+  }
+
   /** Forgets what this instance remembers of the organization (its slug among it): it was renamed here. */
   forgetRemembered(orgId: ObjectId | string): void {
     this.suspensions.forget(orgId);

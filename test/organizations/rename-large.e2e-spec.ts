@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { slugify } from '../../src/organizations/organization-name.js';
 import { tenantCollectionName } from '../../src/tenants/tenant-collection-name.js';
 import { idsIn, lifecycleProblems, readLifecycleState, seedRecords } from '../support/lifecycle-state.js';
@@ -12,6 +13,10 @@ describe('rename of an organization holding 100k documents (e2e)', () => {
   it('moves every document to the new collection', async () => {
     const { org, token } = await createOrgWithToken(t);
     const ids = await seedRecords(t.db, org.collection_name, org.id, DOCUMENTS);
+    // The quota ledger as the service's own writes would have left it: the rename reports its count.
+    await t.db.master
+      .collection<{ _id: string; org_id: Types.ObjectId; documents: number; bytes: number }>('tenant_usage')
+      .insertOne({ _id: `${org.id}:base`, org_id: new Types.ObjectId(org.id), documents: DOCUMENTS, bytes: 0 });
     const newName = uniqueOrg('Large renamed').organization_name;
     const newCollection = tenantCollectionName(slugify(newName));
 

@@ -176,7 +176,8 @@ describe('OrganizationLifecycleService', () => {
       const { lifecycle, org, uniqueClaims, tenants, tickets, auditEvents, by } = await created();
       tenants.put(org._id, org.placement, 7);
       const outcome = await lifecycle.rename(org, { name: 'Acme Two', slug: 'acme_two' }, by);
-      expect(outcome).toMatchObject({ previous_collection: 'org_acme', documents_migrated: 7 });
+      // Renamed without reading a document: the count is the caller's to take from the quota ledger.
+      expect(outcome).toMatchObject({ previous_collection: 'org_acme', documents_migrated: null });
       expect(outcome.organization).toMatchObject({
         name: 'Acme Two',
         slug: 'acme_two',

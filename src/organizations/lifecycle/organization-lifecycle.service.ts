@@ -37,7 +37,8 @@ export interface ExistingOwner {
 export interface RenameOutcome {
   organization: OrganizationRecord;
   previous_collection: string;
-  documents_migrated: number;
+  /** Null when the documents moved without being counted (see MoveResult). */
+  documents_migrated: number | null;
 }
 
 /**

@@ -114,7 +114,7 @@ export class InMemoryTenantStorage implements Surface<TenantStorage> {
     const documents = this.collections.get(source);
     if (documents === undefined) {
       if (!this.collections.has(target)) this.collections.set(target, 0);
-      return { documents: this.collections.get(target) ?? 0, method: 'already-moved' };
+      return { documents: null, method: 'already-moved' };
     }
     if (this.collections.has(target)) {
       // An interrupted copy: the target is made to hold exactly what the source holds, then the source goes.
@@ -125,7 +125,7 @@ export class InMemoryTenantStorage implements Surface<TenantStorage> {
     }
     this.collections.delete(source);
     this.collections.set(target, documents);
-    return { documents, method: 'renameCollection' };
+    return { documents: null, method: 'renameCollection' };
   }
 
   /** Collections in memory have no secondary indexes to copy. */
