@@ -28,7 +28,7 @@ const { default: mongoose } = await import('mongoose');
 const { startFerretDb, freePort, describeBackend } = await import('../scripts/ferretdb.mjs');
 const { benchServiceEnv, buildService, cpuSeconds, startService, stopAllChildren, waitUntilIdle } = await import('./lib/processes.mjs');
 const { median } = await import('./lib/load.mjs');
-const { serviceNaming, signToken, forEachLimited } = await import('./lib/seed.mjs');
+const { serviceNaming, signToken, seedPlacedOrganizations } = await import('./lib/seed.mjs');
 const { serviceApi } = await import('./lib/api.mjs');
 const { saveResults } = await import('./lib/report.mjs');
 
@@ -189,74 +189,27 @@ try {
    * one record where its placement says; the last SAMPLE_ORGS also get an owner and a signed token.
    */
   const seedOrgs = async (count, mode, prefix) => {
-    const samples = [];
-    const BATCH = 5000;
-    for (let start = 0; start < count; start += BATCH) {
-      const organizations = [];
-      const records = [];
-      const now = new Date();
-      for (let i = start; i < Math.min(count, start + BATCH); i += 1) {
-        const name = `${prefix} ${i}`;
-        const slug = naming.slugify(name);
-        const _id = new mongoose.Types.ObjectId();
-        const collection = mode === 'shared' ? 'shared_records' : naming.tenantCollectionName(slug);
-        const placement = { mode, cluster: 'default', database: 'tenant_db', collection };
-        organizations.push({
-          _id,
-          name,
-          slug,
-          collection_name: collection,
-          placement,
-          move: null,
-          status: 'active',
-          lifecycle_epoch: 1,
-          created_at: now,
-          updated_at: now,
-        });
-        records.push({ _id: new mongoose.Types.ObjectId(), org_id: _id, data: { i }, created_at: now, updated_at: now, collection });
-        if (i >= count - SAMPLE_ORGS) samples.push({ orgId: _id, collection, record: records.at(-1)._id });
-      }
-      await master.collection('organizations').insertMany(organizations, { ordered: false });
-      if (mode === 'shared') {
-        await tenantDb.collection('shared_records').insertMany(
-          records.map(({ collection: _c, ...record }) => record),
-          { ordered: false },
-        );
-      } else {
-        await forEachLimited(records, 8, async ({ collection, ...record }) => {
-          await tenantDb.createCollection(collection);
-          await tenantDb.collection(collection).insertOne(record);
-        });
-      }
-    }
-    const now = new Date();
-    const tokens = [];
-    for (const sample of samples) {
-      const accountId = new mongoose.Types.ObjectId();
-      const membershipId = new mongoose.Types.ObjectId();
-      await master.collection('accounts').insertOne({
-        _id: accountId,
-        email: `${accountId}@bench.example`,
-        password_hash: 'x',
-        credential_version: 1,
-        created_at: now,
-        updated_at: now,
-      });
-      await master
-        .collection('memberships')
-        .insertOne({ _id: membershipId, org_id: sample.orgId, account_id: accountId, role: 'owner', created_at: now, updated_at: now });
-      const token = signToken({
+    const owners = await seedPlacedOrganizations({
+      master,
+      tenant: tenantDb,
+      naming,
+      count,
+      mode,
+      prefix,
+      owned: (i) => i >= count - SAMPLE_ORGS,
+    });
+    return owners.map(({ memberId, orgId, membershipId, record }) => ({
+      token: signToken({
         naming,
         secret: env.JWT_SECRET,
         issuer: 'organization-management-service',
         audience: 'organization-management-api',
-        memberId: accountId.toHexString(),
-        orgId: sample.orgId.toHexString(),
-        membershipId: membershipId.toHexString(),
-      });
-      tokens.push({ token, record: sample.record.toHexString() });
-    }
-    return tokens;
+        memberId,
+        orgId,
+        membershipId,
+      }),
+      record,
+    }));
   };
   const measureOrgs = async (tokens) => {
     for (const { token, record } of tokens) await call('GET', `/org/records/${record}`, { token });

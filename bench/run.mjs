@@ -1,14 +1,18 @@
 #!/usr/bin/env node
-// npm run bench: builds the service into .local/bench/dist, starts FerretDB and two production-mode
-// service instances (10 and 10,000 organizations) plus the baseline servers on free 127.0.0.1
+// npm run bench: builds the service into .local/bench/dist, starts FerretDB and the production-mode
+// service instances (`small`, 10 organizations; `large`, 10,000; `limited`, on the small one's
+// databases with TENANT_RATE_LIMIT=1, for the 429 scenario; at the end `shared`, in shared
+// placement, for memory at a million organizations) plus the baseline servers on free 127.0.0.1
 // ports, runs every scenario, stops everything it started, writes bench/results/<time>.json and
-// rewrites the generated part of BENCHMARKS.md.
+// rewrites the generated part of BENCHMARKS.md. Heap snapshots of `large` and `shared` go to
+// .local/bench/heap (emptied at each run).
 //
 // Optional environment: BENCH_ROUNDS (default 5), BENCH_SECONDS per run (default 4),
-// BENCH_CPU_PROFILE=1 (CPU profiles of both service instances into .local/bench/profiles),
+// BENCH_CPU_PROFILE=1 (CPU profiles of the service instances into .local/bench/profiles),
 // LOCAL_DB_BACKEND=sqlite (FerretDB's SQLite backend instead of PostgreSQL), BENCH_ONLY=<keys>
 // (comma-separated throughput scenarios, e.g. record_read,health: runs just those and prints their
-// figures, writing no result file; for profiling one path at a time).
+// figures, writing no result file; for profiling one path at a time), BENCH_SHARED_ORGS
+// (organizations of the shared-placement memory scenario, default 1,000,000; at least 1,000).
 //
 // Each scenario is a module of bench/scenarios/ (one exported function: what it needs in, its
 // figures out; the latency probes' rounds run between the throughput rounds);
@@ -35,6 +39,11 @@ const settings = {
   renameSizes: [1_000, 10_000, 100_000],
   renameRepeats: 3,
   memoryCheckpoints: [1_000, 10_000],
+  // The shared-placement memory scenario: `firstUsed` organizations seeded and used, then seeded up
+  // to `organizations`, `moreUsed` more of them used.
+  sharedMemory: { organizations: Number(process.env.BENCH_SHARED_ORGS ?? 1_000_000), firstUsed: 1_000, moreUsed: 9_000 },
+  // TENANT_RATE_LIMIT of the `limited` instance (the others': 1,000,000, see benchServiceEnv).
+  limitedRate: 1,
   tenantModelCacheSize: 500,
   // Clients of the create flood: far more than the hashing bound lets run or wait.
   floodConnections: 256,
@@ -49,6 +58,7 @@ const settings = {
 
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
 const wantsLarge = !only || only.has('org_get_10k');
+const wantsLimited = !only || only.has('refused_rate');
 
 const benchStarted = performance.now();
 const log = (message) =>
@@ -62,7 +72,7 @@ if (!existsSync(join(ROOT, 'node_modules', 'autocannon'))) {
 
 const { default: mongoose } = await import('mongoose');
 const { startFerretDb, freePort, describeBackend, FERRETDB_VERSION } = await import('../scripts/ferretdb.mjs');
-const { buildService, stopAllChildren, stopChild } = await import('./lib/processes.mjs');
+const { buildService, stopAllChildren, stopChild, waitUntilIdle } = await import('./lib/processes.mjs');
 const { serviceNaming } = await import('./lib/seed.mjs');
 const { serviceApi } = await import('./lib/api.mjs');
 const { databaseNames, startInstances, startFloors } = await import('./lib/instances.mjs');
@@ -74,6 +84,7 @@ const { queryPlans } = await import('./scenarios/query-plans.mjs');
 const { healthUnderFlood } = await import('./scenarios/health-under-flood.mjs');
 const { renames } = await import('./scenarios/rename.mjs');
 const { memoryByOrganizationsUsed } = await import('./scenarios/memory.mjs');
+const { sharedModeMemory } = await import('./scenarios/shared-memory.mjs');
 
 const ISSUER = 'organization-management-service';
 const AUDIENCE = 'organization-management-api';
@@ -95,8 +106,11 @@ async function main() {
 
   const jwt = { secret: randomBytes(36).toString('base64url'), issuer: ISSUER, audience: AUDIENCE };
   const profileDir = process.env.BENCH_CPU_PROFILE ? join(WORK, 'profiles') : undefined;
+  const heapSnapshotDir = join(WORK, 'heap');
+  rmSync(heapSnapshotDir, { recursive: true, force: true });
+  const instances = { entry, ferret, client, settings, jwt, profileDir, log };
   const names = ['small', ...(wantsLarge ? ['large'] : [])];
-  const { small, large } = await startInstances({ entry, ferret, client, names, settings, jwt, profileDir, log });
+  const { small, large } = await startInstances({ ...instances, names, options: { large: { heapSnapshotDir } } });
   const api = serviceApi(small.baseUrl);
   const fixtures = await prepareFixtures({
     api,
@@ -108,6 +122,9 @@ async function main() {
     log,
   });
   const { created, record } = fixtures;
+  // Started once the small instance's fixtures are all written, so that its start-up
+  // reconciliation pass (on the same databases) never meets one half made.
+  const limited = wantsLimited ? await startLimited(instances, small) : undefined;
   const floors = await startFloors({
     root: ROOT,
     ferret,
@@ -116,7 +133,7 @@ async function main() {
     recordId: record.id,
   });
   /** What every scenario may need: the checkout, the settings, the log, the database and the service instances. */
-  const bench = { root: ROOT, settings, log, ferret, naming, small, large };
+  const bench = { root: ROOT, settings, log, ferret, naming, small, large, limited };
 
   const masters = { small: databases('small').master, large: databases('large').master };
   const latency = latencyByOrganizationCount({ ...bench, masters, lookups: fixtures.lookups });
@@ -129,11 +146,30 @@ async function main() {
   log('GET /health at rest and during a create flood');
   const flood = await healthUnderFlood(bench);
   log('rename scenario');
-  const renamed = await renames({ ...bench, api, tenant: databases('small').tenant });
+  const renamed = await renames({ ...bench, api, ...databases('small') });
   log('memory scenario');
-  const memory = await memoryByOrganizationsUsed({ ...bench, organizations: fixtures.largeOrgs, tokenFor: fixtures.tokenFor });
+  const memory = await memoryByOrganizationsUsed({
+    ...bench,
+    organizations: fixtures.largeOrgs,
+    tokenFor: fixtures.tokenFor,
+    heapSnapshotDir,
+  });
 
-  await Promise.all([stopChild(floors.framework.child), stopChild(floors.data.child), stopChild(small.child), stopChild(large.child)]);
+  await Promise.all([floors.framework, floors.data, small, large, limited].map(({ child }) => stopChild(child)));
+  log(`memory scenario in shared placement, ${settings.sharedMemory.organizations.toLocaleString('en')} organizations`);
+  const { shared } = await startInstances({
+    ...instances,
+    names: ['shared'],
+    options: { shared: { env: { DEFAULT_PLACEMENT: 'shared' }, heapSnapshotDir } },
+  });
+  const sharedMemory = await sharedModeMemory({
+    ...bench,
+    shared,
+    ...databases('shared'),
+    tokenFor: fixtures.tokenFor,
+    heapSnapshotDir,
+  });
+  await stopChild(shared.child);
   writeResults(startedAt, {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -141,22 +177,39 @@ async function main() {
     backend: ferret.backend,
     settings,
     seedSeconds: fixtures.seedSeconds,
+    seededOrganizations: fixtures.seededOrganizations,
     throughput: throughput.figures,
     latency: latency.figures(),
     queryPlans: plans,
     renames: renamed,
-    memory,
+    memory: memory.readings,
+    memoryHeap: memory.heap,
+    sharedMemory,
     healthUnderFlood: flood,
   });
 }
 
+/**
+ * The `limited` instance: on the `small` one's databases, with the per-organization fair share at
+ * settings.limitedRate requests per second; answered once its start-up work is over.
+ */
+async function startLimited(instances, small) {
+  const { limited } = await startInstances({
+    ...instances,
+    names: ['limited'],
+    options: { limited: { databasesOf: 'small', env: { TENANT_RATE_LIMIT: String(instances.settings.limitedRate) } } },
+  });
+  await waitUntilIdle([limited.pid, small.pid]);
+  return limited;
+}
+
 /** Adds the targets to `results`, writes them to bench/results/<startedAt>.json, rewrites BENCHMARKS.md's generated part and prints it. */
 function writeResults(startedAt, results) {
-  results.targets = evaluateTargets(results);
+  const other = latestOtherBackend(join(ROOT, 'bench', 'results'), results.backend);
+  results.targets = evaluateTargets(results, other?.results);
   const file = join(ROOT, 'bench', 'results', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  const other = latestOtherBackend(join(ROOT, 'bench', 'results'), results.backend);
   const report = renderReport(results, relative(ROOT, file), other && { ...other, file: relative(ROOT, other.file) });
   writeBenchmarksMd(join(ROOT, 'BENCHMARKS.md'), report);
   process.stdout.write(`${report}\n`);

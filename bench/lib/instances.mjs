@@ -1,5 +1,7 @@
 // What npm run bench measures, started on free 127.0.0.1 ports: the service instances (10 and
-// 10,000 organizations) and the baseline servers.
+// 10,000 organizations, one more on the small one's databases with the fair-share limit at 1/s,
+// one in shared placement for the memory figures at a million organizations) and the baseline
+// servers.
 import { join } from 'node:path';
 import { freePort } from '../../scripts/ferretdb.mjs';
 import { benchServiceEnv, startBaseline, startService } from './processes.mjs';
@@ -11,13 +13,17 @@ export const databaseNames = (name) => ({ master: `bench_${name}_master`, tenant
  * Starts the service instances `names` (e.g. ['small', 'large']) from the built `entry` in
  * production mode on `ferret`, and waits until each has built its master indexes. `jwt` is
  * `{secret, issuer, audience}`; `settings` gives argon2's cost and the login limits; with
- * `profileDir`, CPU profiles are written there. Answers the instances by name.
+ * `profileDir`, CPU profiles are written there. `options[name]`, where given, changes one
+ * instance: `databasesOf` (the name of another instance whose databases it uses), `env` (variables
+ * on top of the bench's), `heapSnapshotDir` (heap snapshots on SIGUSR2, see startService).
+ * Answers the instances by name.
  */
-export async function startInstances({ entry, ferret, client, names, settings, jwt, profileDir, log }) {
+export async function startInstances({ entry, ferret, client, names, settings, jwt, profileDir, options = {}, log }) {
+  const databasesOf = (name) => databaseNames(options[name]?.databasesOf ?? name);
   const serviceEnv = (name) =>
     benchServiceEnv(ferret.uri, {
-      MASTER_DB_NAME: databaseNames(name).master,
-      TENANT_DB_NAME: databaseNames(name).tenant,
+      MASTER_DB_NAME: databasesOf(name).master,
+      TENANT_DB_NAME: databasesOf(name).tenant,
       JWT_SECRET: jwt.secret,
       JWT_ISSUER: jwt.issuer,
       JWT_AUDIENCE: jwt.audience,
@@ -29,14 +35,22 @@ export async function startInstances({ entry, ferret, client, names, settings, j
       LOGIN_WINDOW_SECONDS: String(settings.loginLimits.windowSeconds),
       TENANT_MODEL_CACHE_SIZE: String(settings.tenantModelCacheSize),
       RECONCILE_INTERVAL_SECONDS: String(settings.reconcileIntervalSeconds),
+      ...options[name]?.env,
     });
   const instances = await Promise.all(
     names.map(async (name) =>
-      startService({ label: `service (${name})`, entry, env: serviceEnv(name), port: await freePort(), profileDir }),
+      startService({
+        label: `service (${name})`,
+        entry,
+        env: serviceEnv(name),
+        port: await freePort(),
+        profileDir,
+        heapSnapshotDir: options[name]?.heapSnapshotDir,
+      }),
     ),
   );
   log(`service instances: ${names.map((name, i) => `${name} pid ${instances[i].pid} ${instances[i].baseUrl}`).join(', ')}`);
-  await Promise.all(names.map((name) => waitForIndexes(client.db(databaseNames(name).master))));
+  await Promise.all(names.map((name) => waitForIndexes(client.db(databasesOf(name).master))));
   return Object.fromEntries(names.map((name, i) => [name, instances[i]]));
 }
 

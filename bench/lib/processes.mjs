@@ -83,11 +83,15 @@ export function machineOf(database) {
 
 /**
  * Starts the built service on 127.0.0.1 and waits until /health/ready answers 200.
- * With `profileDir`, Node writes a CPU profile there when the service exits.
+ * With `profileDir`, Node writes a CPU profile there when the service exits; with
+ * `heapSnapshotDir`, it writes a heap snapshot there on each SIGUSR2 (see takeHeapSnapshot).
  */
-export async function startService({ label, entry, env, port, profileDir }) {
-  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  if (profileDir) mkdirSync(profileDir, { recursive: true });
+export async function startService({ label, entry, env, port, profileDir, heapSnapshotDir }) {
+  const nodeArgs = [
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    ...(heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapSnapshotDir}`] : []),
+  ];
+  for (const dir of [profileDir, heapSnapshotDir]) if (dir) mkdirSync(dir, { recursive: true });
   const child = track(
     spawn(process.execPath, [...nodeArgs, entry], {
       env: { PATH: process.env.PATH ?? '', ...env, HOST: '127.0.0.1', PORT: String(port) },

@@ -10,15 +10,16 @@ import { cpuSeconds, runJsonScript, waitUntilIdle } from '../lib/processes.mjs';
 
 /**
  * Runs the throughput scenarios (only those in `only`, BENCH_ONLY's keys, when given) on the
- * `small` and `large` service instances (`large` may be absent) and the baseline `floors`
+ * `small` and `large` service instances and `limited` (on the small one's databases, with
+ * TENANT_RATE_LIMIT=`settings.limitedRate`; `large` and `limited` may be absent) and the baseline `floors`
  * (startFloors), acting as `fixtures` (prepareFixtures); `ferret` is the database, whose commands
  * and CPU are counted; `settings` gives rounds, seconds, warm-up and connections; `root` is the
  * checkout. `eachRound(round)`, when given, runs after each round's scenarios.
  * Answers `figures` (the result file's `throughput`: each figure's median and spread) and `quick`
  * (BENCH_ONLY's printed figures: medians only), both by scenario key.
  */
-export async function measureThroughput({ root, settings, ferret, small, large, floors, fixtures, only, eachRound, log }) {
-  const { mainOrg, record, apiKey, mainToken, viewerToken, foreignToken, smallOrgs, lookups } = fixtures;
+export async function measureThroughput({ root, settings, ferret, small, large, limited, floors, fixtures, only, eachRound, log }) {
+  const { mainOrg, record, apiKey, mainToken, viewerToken, foreignToken, smallOrgs, lookups, suspended, outOfQuota } = fixtures;
   const auth = { authorization: `Bearer ${mainToken}` };
   const c = settings.connections;
 
@@ -38,7 +39,9 @@ export async function measureThroughput({ root, settings, ferret, small, large, 
       server: small,
       load: { url: `${small.baseUrl}/org/records`, method: 'POST', headers: auth, body: { sku: 'B-2', qty: 1, tags: ['bench'] } },
     },
-    // Refused requests: another organization's delete (403), a viewer's record write (403), a token of an unknown key (401).
+    // Refused requests: another organization's delete (403), a viewer's record write (403), a token
+    // of an unknown key (401), a suspended organization's read (403), a write past the quota (403),
+    // a read past the organization's fair share (429).
     {
       key: 'refused_cross_org',
       server: small,
@@ -65,6 +68,23 @@ export async function measureThroughput({ root, settings, ferret, small, large, 
       server: small,
       expectStatus: 401,
       load: { url: `${small.baseUrl}/org/records/${record.id}`, headers: { authorization: `Bearer ${foreignToken}` } },
+    },
+    {
+      key: 'refused_suspended',
+      server: small,
+      expectStatus: 403,
+      load: { url: `${small.baseUrl}/org/records/${suspended.record.id}`, headers: { authorization: `Bearer ${suspended.token}` } },
+    },
+    {
+      key: 'refused_quota',
+      server: small,
+      expectStatus: 403,
+      load: {
+        url: `${small.baseUrl}/org/records`,
+        method: 'POST',
+        headers: { authorization: `Bearer ${outOfQuota.token}` },
+        body: { sku: 'Q-2', qty: 1, tags: ['bench'] },
+      },
     },
     // The organization's own name: nothing changes.
     {
@@ -97,6 +117,17 @@ export async function measureThroughput({ root, settings, ferret, small, large, 
       },
     },
   ];
+  if (limited) {
+    scenarios.push({
+      key: 'refused_rate',
+      server: limited,
+      expectStatus: 429,
+      // The bucket lets TENANT_RATE_LIMIT requests a second through, plus a burst of as many: those
+      // are answered 200, and counted apart (`tolerated`), not as unexpected.
+      tolerate: { status: 200, perSecond: settings.limitedRate, burst: settings.limitedRate },
+      load: { url: `${limited.baseUrl}/org/records/${record.id}`, headers: auth },
+    });
+  }
   // Last in each round: on FerretDB its queries outlast the run, and the next scenario waits for them.
   if (large) scenarios.push({ key: 'org_get_10k', server: large, load: { url: `${large.baseUrl}${orgGetPath(lookups.large)}` } });
   if (only) scenarios.splice(0, scenarios.length, ...scenarios.filter(({ key }) => only.has(key)));
@@ -113,7 +144,12 @@ export async function measureThroughput({ root, settings, ferret, small, large, 
     const commandsBefore = await databaseCommands(ferret);
     const linesBefore = scenario.server.logLines?.();
     const cpuBefore = cpuReading(scenario.server.pid);
-    const run = await runLoad({ ...scenario.load, expectStatus: scenario.expectStatus, connections: c, seconds });
+    const tolerate = scenario.tolerate && {
+      status: scenario.tolerate.status,
+      // A second more than the run, for the requests still answered as it ends.
+      atMost: Math.ceil(scenario.tolerate.perSecond * (seconds + 1)) + scenario.tolerate.burst,
+    };
+    const run = await runLoad({ ...scenario.load, expectStatus: scenario.expectStatus, tolerate, connections: c, seconds });
     const cpuAfter = cpuReading(scenario.server.pid);
     const commands = await databaseCommands(ferret);
     const perResponse = (count) => (run.responses === 0 ? null : count / run.responses);
@@ -210,6 +246,7 @@ function figuresOf(list) {
     ),
     ...(list[0].expectStatus === undefined ? {} : { expectStatus: list[0].expectStatus }),
     unexpected: list.reduce((sum, r) => sum + (r.unexpected ?? 0), 0),
+    ...(list[0].tolerated === undefined ? {} : { tolerated: list.reduce((sum, r) => sum + r.tolerated, 0) }),
     errors: list.reduce((sum, r) => sum + (r.errors ?? 0), 0),
   };
 }
@@ -217,7 +254,15 @@ function figuresOf(list) {
 /** BENCH_ONLY's figures of one scenario: medians of its runs. */
 function quickFiguresOf(list) {
   const median = (values) => summarize(values.filter((v) => typeof v === 'number' && !Number.isNaN(v))).median;
-  const fields = ['perSecond', 'databaseReadsPerRequest', 'databaseWritesPerRequest', 'logLinesPerRequest', 'eventLoopP99Ms', 'unexpected'];
+  const fields = [
+    'perSecond',
+    'databaseReadsPerRequest',
+    'databaseWritesPerRequest',
+    'logLinesPerRequest',
+    'eventLoopP99Ms',
+    'unexpected',
+    'tolerated',
+  ];
   return {
     ...Object.fromEntries(
       fields.filter((f) => list[0][f] !== undefined).map((f) => [f, Math.round(median(list.map((r) => r[f])) * 100) / 100]),
