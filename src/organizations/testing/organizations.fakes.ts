@@ -379,7 +379,7 @@ export function inMemoryOrganizationServices() {
       audience: TEST_CONFIG.jwt.audience,
     },
   });
-  const tokens = new AccessTokens(jwt, TEST_CONFIG);
+  const tokens = new AccessTokens(TEST_CONFIG);
   const suspensions = new OrganizationSuspensions(standIn(stores.organizations), stores.audit);
   const usage = new InMemoryTenantUsage();
   const quotas = new OrganizationQuotas(
