@@ -6,16 +6,17 @@ import { CROSS_INSTANCE_STALENESS_MS, ExpiringCache } from '../common/cache/expi
 import type { ObjectId } from '../common/database/object-id.js';
 import type { RequestOrigin } from '../common/http/request-origin.js';
 import { OrganizationNotFoundError } from './organization.errors.js';
-import { isSuspended, type OrganizationRecord } from './persistence/organization.schema.js';
+import { isSuspended, type OrganizationRecord, type QuotaOverride } from './persistence/organization.schema.js';
 import { OrganizationsRepository, VISIBLE_STATUSES } from './persistence/organizations.repository.js';
 
 /** Enough for every organization active within the staleness bound on a busy instance. */
 const SUSPENSION_CACHE_ENTRIES = 10_000;
 
-/** What each instance remembers of an organization for the staleness bound: its suspension, and its slug (null unless visible). */
+/** What each instance remembers of an organization for the staleness bound: its suspension, its slug (null unless visible) and its quota override. */
 export interface OrganizationGlance {
   suspended: boolean;
   slug: string | null;
+  quota: QuotaOverride | null;
 }
 
 /**
@@ -25,7 +26,7 @@ export interface OrganizationGlance {
  * organization itself; other instances follow within the bound. A request that reads the
  * organization's document anyway refreshes what is remembered from it (see `reading`). The same
  * read remembers the organization's slug, so that a request naming another organization is
- * refused without a read of its own (`slugOf`).
+ * refused without a read of its own (`slugOf`), and a full organization's write too (`rememberedQuota`).
  */
 @Injectable()
 export class OrganizationSuspensions {
@@ -44,6 +45,11 @@ export class OrganizationSuspensions {
   /** The organization's slug (within the staleness bound); null once it is gone, or while it is created or deleted. */
   async slugOf(orgId: string): Promise<string | null> {
     return (await this.glance(orgId)).slug;
+  }
+
+  /** The organization's quota override as remembered, if anything is (never reads): null for none, undefined when not remembered. */
+  rememberedQuota(orgId: string): QuotaOverride | null | undefined {
+    return this.glances.peek(keyOf(orgId))?.quota;
   }
 
   /** Forgets what this instance remembers of the organization: it was renamed here. */
@@ -106,10 +112,10 @@ export class OrganizationSuspensions {
   }
 }
 
-const GONE: OrganizationGlance = Object.freeze({ suspended: false, slug: null });
+const GONE: OrganizationGlance = Object.freeze({ suspended: false, slug: null, quota: null });
 
-function glanceAt(org: Pick<OrganizationRecord, 'suspended_at' | 'slug' | 'status'>): OrganizationGlance {
-  return { suspended: isSuspended(org), slug: VISIBLE_STATUSES.includes(org.status) ? org.slug : null };
+function glanceAt(org: Pick<OrganizationRecord, 'suspended_at' | 'slug' | 'status' | 'quota'>): OrganizationGlance {
+  return { suspended: isSuspended(org), slug: VISIBLE_STATUSES.includes(org.status) ? org.slug : null, quota: org.quota ?? null };
 }
 
 /** One key per organization, whichever case its id was sent in. */

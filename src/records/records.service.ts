@@ -52,6 +52,7 @@ export class RecordsService {
   async create(caller: AuthenticatedMember, data: unknown): Promise<RecordViewDto> {
     assertValidRecordData(data);
     const bytes = recordBytes(data);
+    this.quotas.refuseKnownOverflow(caller.orgId, { documents: 1, bytes });
     const org = await this.writes.writableOrganization(caller);
     return this.quotas.whileReserved(org, { documents: 1, bytes }, async (reservation) => {
       const _id = newObjectId();
@@ -83,8 +84,9 @@ export class RecordsService {
       }
     });
     if (valid.length === 0) return items;
-    const org = await this.writes.writableOrganization(caller);
     const wanted = { documents: valid.length, bytes: valid.reduce((total, { bytes }) => total + bytes, 0) };
+    this.quotas.refuseKnownOverflow(caller.orgId, wanted);
+    const org = await this.writes.writableOrganization(caller);
     return this.quotas.whileReserved(org, wanted, async (reservation) => {
       const refused = await this.writes.records(org).insertBatch(valid);
       const stored = valid.filter((_, index) => !refused.has(index));

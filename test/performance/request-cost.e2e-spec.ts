@@ -29,7 +29,7 @@ describe('database work per request (e2e)', () => {
     return commands;
   }
 
-  it('refusals read nothing and write nothing: another organization, a role below the least, a suspended organization (403), a foreign key (401)', async () => {
+  it('refusals read nothing and write nothing: another organization, a role below the least, a suspended organization, a used-up quota (403), a foreign key (401)', async () => {
     const mine = await createOrgWithToken(t);
     const theirs = await createOrgWithToken(t);
     const viewer = await addMember(t, mine.token, 'viewer');
@@ -57,6 +57,16 @@ describe('database work per request (e2e)', () => {
     );
     const whileSuspended = await commandsOfRepeated(() => t.withToken(suspended.token).get('/org/records'), 403);
     expect(whileSuspended).toEqual({ reads: [], writes: [] });
+
+    // An organization whose quota is used up: refused from its remembered quota and this instance's ledger.
+    const full = await createOrgWithToken(t);
+    await t.db.master.collection('organizations').updateOne({ slug: full.org.slug as string }, { $set: { quota: { max_documents: 0 } } });
+    await waitFor(
+      async () => ((await t.withToken(full.token).post('/org/records').send({ sku: 'X' })).status === 403 ? true : undefined),
+      () => 'the quota to reach this instance',
+    );
+    const overQuota = await commandsOfRepeated(() => t.withToken(full.token).post('/org/records').send({ sku: 'X' }), 403);
+    expect(overQuota).toEqual({ reads: [], writes: [] });
 
     // The refused requests really changed nothing: both organizations are still there.
     await t.withToken(theirs.token).get('/org/collection/stats').expect(200);

@@ -192,11 +192,11 @@ export class OrganizationsRepository {
     return this.organizations.find(filter).sort({ _id: 1 }).limit(limit).lean<OrganizationRecord[]>();
   }
 
-  /** The organization's suspension, slug and status; null once it is gone. One small primary-key read. */
-  findGlance(orgId: string): Promise<Pick<OrganizationRecord, 'suspended_at' | 'slug' | 'status'> | null> {
-    return this.organizations.collection.findOne<Pick<OrganizationRecord, 'suspended_at' | 'slug' | 'status'>>(
+  /** The organization's suspension, slug, status and quota override; null once it is gone. One small primary-key read. */
+  findGlance(orgId: string): Promise<Pick<OrganizationRecord, 'suspended_at' | 'slug' | 'status' | 'quota'> | null> {
+    return this.organizations.collection.findOne<Pick<OrganizationRecord, 'suspended_at' | 'slug' | 'status' | 'quota'>>(
       { _id: toObjectId(orgId) },
-      { projection: { _id: 0, suspended_at: 1, slug: 1, status: 1 } },
+      { projection: { _id: 0, suspended_at: 1, slug: 1, status: 1, quota: 1 } },
     );
   }
 

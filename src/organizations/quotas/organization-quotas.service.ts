@@ -9,6 +9,8 @@ import { type Usage, TenantUsage, type UsageReservation } from '../../tenants/us
 import { QuotaDto, UsageDto } from '../dto/quota.dto.js';
 import { OrganizationCleanup } from '../lifecycle/organization-cleanup.js';
 import { OrganizationNotFoundError } from '../organization.errors.js';
+import { OrganizationSuspensions } from '../organization-suspensions.service.js';
+import { QuotaExceededError } from '../../tenants/tenants.errors.js';
 import type { OrganizationRecord, QuotaOverride } from '../persistence/organization.schema.js';
 import { OrganizationsRepository } from '../persistence/organizations.repository.js';
 
@@ -24,6 +26,7 @@ export class OrganizationQuotas implements OnModuleInit {
     private readonly cleanup: OrganizationCleanup,
     private readonly config: AppConfig,
     private readonly audit: AuditLogService,
+    private readonly remembered: OrganizationSuspensions,
   ) {}
 
   onModuleInit(): void {
@@ -49,6 +52,8 @@ export class OrganizationQuotas implements OnModuleInit {
     if (override.max_bytes !== undefined) quota.max_bytes = override.max_bytes;
     const org = await this.organizations.setQuota(toObjectId(orgId), quota);
     if (!org) throw new OrganizationNotFoundError();
+    // A raised quota lets this instance's writes through at once.
+    this.remembered.forget(org._id);
     await this.audit.record({
       orgId: org._id,
       action: AuditAction.OrganizationQuotaChanged,
@@ -79,6 +84,24 @@ export class OrganizationQuotas implements OnModuleInit {
       return await write(reservation);
     } finally {
       reservation.release();
+    }
+  }
+
+  /**
+   * QuotaExceededError (403) at once when what this instance knows within the staleness bound
+   * already leaves no room for `delta`: the quota as remembered of the organization (see
+   * OrganizationSuspensions) and its usage as this instance's ledger last confirmed it.
+   * Otherwise nothing: the write's own reservation decides. A full organization's writes are thus
+   * refused without a read of the organization (BENCHMARKS.md, quota refusal).
+   */
+  refuseKnownOverflow(orgId: string, delta: Usage): void {
+    const quota = this.remembered.rememberedQuota(orgId);
+    if (quota === undefined) return;
+    const used = this.usage.knownUsage(orgId);
+    if (!used) return;
+    const limits = this.quotaOf({ quota });
+    if (used.documents + delta.documents > limits.max_documents || used.bytes + delta.bytes > limits.max_bytes) {
+      throw new QuotaExceededError();
     }
   }
 

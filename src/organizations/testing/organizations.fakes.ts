@@ -174,9 +174,9 @@ export class InMemoryOrganizations implements Surface<OrganizationsRepository> {
       .map(copy);
   }
 
-  async findGlance(orgId: string): Promise<Pick<OrganizationRecord, 'suspended_at' | 'slug' | 'status'> | null> {
+  async findGlance(orgId: string): Promise<Pick<OrganizationRecord, 'suspended_at' | 'slug' | 'status' | 'quota'> | null> {
     const found = this.documents.get(toObjectId(orgId).toHexString());
-    return found ? { suspended_at: found.suspended_at ?? null, slug: found.slug, status: found.status } : null;
+    return found ? { suspended_at: found.suspended_at ?? null, slug: found.slug, status: found.status, quota: found.quota ?? null } : null;
   }
 
   /** Not a transition: no epoch moves. */
@@ -388,6 +388,7 @@ export function inMemoryOrganizationServices() {
     new OrganizationCleanup(),
     TEST_CONFIG,
     stores.audit,
+    suspensions,
   );
   const service = new OrganizationsService(
     standIn(stores.organizations),

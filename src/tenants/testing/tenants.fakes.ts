@@ -146,6 +146,11 @@ export class InMemoryTenantUsage implements Surface<TenantUsage> {
     };
   }
 
+  /** What the in-memory ledger holds: always known. */
+  knownUsage(orgId: string): Usage | undefined {
+    return this.usage.get(orgId);
+  }
+
   async current(orgId: ObjectId): Promise<Usage> {
     return this.usage.get(orgId.toHexString()) ?? { documents: 0, bytes: 0 };
   }

@@ -105,6 +105,15 @@ export class TenantUsage implements OnApplicationShutdown {
     return { commit: (actual) => settle(actual), release: () => void settle(null) };
   }
 
+  /**
+   * The organization's usage as this instance's ledger holds it (with its own writes under way),
+   * if that ledger was read within FRESH_MS; undefined otherwise. Never reads.
+   */
+  knownUsage(orgId: string): Usage | undefined {
+    const ledger = this.ledgers.get(orgId);
+    return ledger && Date.now() - ledger.confirmedAt <= FRESH_MS ? ledger.estimate : undefined;
+  }
+
   /** The organization's usage: the stored ledger (measured on first use) plus this instance's writes not yet stored. */
   async current(orgId: ObjectId, placement: Placement): Promise<Usage> {
     const local = this.ledgers.get(orgId.toHexString());
