@@ -30,7 +30,10 @@ export interface OrganizationGlance {
  */
 @Injectable()
 export class OrganizationSuspensions {
-  private readonly glances = new ExpiringCache<OrganizationGlance>({ ttlMs: CROSS_INSTANCE_STALENESS_MS, maxEntries: SUSPENSION_CACHE_ENTRIES });
+  private readonly glances = new ExpiringCache<OrganizationGlance>({
+    ttlMs: CROSS_INSTANCE_STALENESS_MS,
+    maxEntries: SUSPENSION_CACHE_ENTRIES,
+  });
 
   constructor(
     private readonly organizations: OrganizationsRepository,

@@ -17,7 +17,15 @@ import { LocksModule } from '../common/locks/locks.module.js';
  */
 @Module({
   imports: [MongooseModule.forFeature([{ name: TenantUsagePart.name, schema: TenantUsagePartSchema }]), LocksModule],
-  providers: [TenantClusters, TenantCollectionRegistry, TenantRecordsRepository, TenantStorage, TenantUsageRepository, UsageSlot, TenantUsage],
+  providers: [
+    TenantClusters,
+    TenantCollectionRegistry,
+    TenantRecordsRepository,
+    TenantStorage,
+    TenantUsageRepository,
+    UsageSlot,
+    TenantUsage,
+  ],
   exports: [TenantClusters, TenantCollectionRegistry, TenantStorage, TenantUsage],
 })
 export class TenantsModule {}

@@ -32,7 +32,10 @@ export class AccessTokens {
   }
 
   /** A token of the membership's organization, or (without one) an account token. */
-  issue(account: { _id: ObjectId; credential_version: number }, membership: { _id: ObjectId; org_id: ObjectId } | null): Promise<IssuedToken> {
+  issue(
+    account: { _id: ObjectId; credential_version: number },
+    membership: { _id: ObjectId; org_id: ObjectId } | null,
+  ): Promise<IssuedToken> {
     const iat = Math.floor(Date.now() / 1000);
     const { expiresInSeconds, issuer, audience, key } = this.config.jwt;
     const claims: TokenClaims & { iat: number; exp: number; aud: string; iss: string } = {

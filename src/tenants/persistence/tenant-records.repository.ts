@@ -11,7 +11,7 @@ import { type ObjectId, toObjectId } from '../../common/database/object-id.js';
 import { TenantClusters } from '../clusters/tenant-clusters.service.js';
 import type { Placement } from '../placement.js';
 import { DuplicateRecordError } from '../tenants.errors.js';
-import { OrgScopedCollection, type RecordsCollection } from './org-scoped-collection.js';
+import { OrgScopedCollection } from './org-scoped-collection.js';
 import type { StoredTenantRecord } from './tenant-record.schema.js';
 import { TenantCollectionRegistry, type TenantRecordCollection } from './tenant-collection.registry.js';
 
