@@ -39,6 +39,8 @@ const settings = {
   renameSizes: [1_000, 10_000, 100_000],
   renameRepeats: 3,
   memoryCheckpoints: [1_000, 10_000],
+  // Idle time before a memory reading (see checkpointReading in bench/scenarios/memory.mjs).
+  memorySettleSeconds: 12,
   // The shared-placement memory scenario: `firstUsed` organizations seeded and used, then seeded up
   // to `organizations`, `moreUsed` more of them used.
   sharedMemory: { organizations: Number(process.env.BENCH_SHARED_ORGS ?? 1_000_000), firstUsed: 1_000, moreUsed: 9_000 },
@@ -57,7 +59,9 @@ const settings = {
 };
 
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
-const wantsLarge = !only || only.has('org_get_10k');
+// BENCH_ONLY=memory runs the two memory scenarios after the throughput scenarios it names.
+const wantsMemory = !only || only.has('memory');
+const wantsLarge = !only || only.has('org_get_10k') || wantsMemory;
 const wantsLimited = !only || only.has('refused_rate');
 
 const benchStarted = performance.now();
@@ -83,7 +87,7 @@ const { latencyByOrganizationCount } = await import('./scenarios/org-count-laten
 const { queryPlans } = await import('./scenarios/query-plans.mjs');
 const { healthUnderFlood } = await import('./scenarios/health-under-flood.mjs');
 const { renames } = await import('./scenarios/rename.mjs');
-const { memoryByOrganizationsUsed } = await import('./scenarios/memory.mjs');
+const { memoryByOrganizationsUsed, replayWithSnapshots } = await import('./scenarios/memory.mjs');
 const { sharedModeMemory } = await import('./scenarios/shared-memory.mjs');
 
 const ISSUER = 'organization-management-service';
@@ -106,11 +110,11 @@ async function main() {
 
   const jwt = { secret: randomBytes(36).toString('base64url'), issuer: ISSUER, audience: AUDIENCE };
   const profileDir = process.env.BENCH_CPU_PROFILE ? join(WORK, 'profiles') : undefined;
-  const heapSnapshotDir = join(WORK, 'heap');
-  rmSync(heapSnapshotDir, { recursive: true, force: true });
+  const heapSnapshotDir = process.env.BENCH_HEAP_SNAPSHOTS === '0' ? undefined : join(WORK, 'heap');
+  if (heapSnapshotDir) rmSync(heapSnapshotDir, { recursive: true, force: true });
   const instances = { entry, ferret, client, settings, jwt, profileDir, log };
   const names = ['small', ...(wantsLarge ? ['large'] : [])];
-  const { small, large } = await startInstances({ ...instances, names, options: { large: { heapSnapshotDir } } });
+  const { small, large } = await startInstances({ ...instances, names });
   const api = serviceApi(small.baseUrl);
   const fixtures = await prepareFixtures({
     api,
@@ -140,6 +144,16 @@ async function main() {
   const throughput = await measureThroughput({ ...bench, floors, fixtures, only, eachRound: only ? undefined : latency.round });
   if (only) {
     for (const [key, figures] of Object.entries(throughput.quick)) process.stdout.write(`${key} ${JSON.stringify(figures)}\n`);
+    if (!wantsMemory) return;
+    const memory = await memoryScenarios({
+      bench,
+      instances,
+      fixtures,
+      databases,
+      heapSnapshotDir,
+      stop: [floors.framework, floors.data, small, large, limited],
+    });
+    process.stdout.write(`${JSON.stringify(memory, (key, value) => (key === 'heap' ? undefined : value), 1)}\n`);
     return;
   }
   const plans = await queryPlans({ ...bench, master: masters.large, lookup: fixtures.lookups.large, orgId: fixtures.largeOrgs[0].orgId });
@@ -147,29 +161,14 @@ async function main() {
   const flood = await healthUnderFlood(bench);
   log('rename scenario');
   const renamed = await renames({ ...bench, api, ...databases('small') });
-  log('memory scenario');
-  const memory = await memoryByOrganizationsUsed({
-    ...bench,
-    organizations: fixtures.largeOrgs,
-    tokenFor: fixtures.tokenFor,
+  const { memory, sharedMemory } = await memoryScenarios({
+    bench,
+    instances,
+    fixtures,
+    databases,
     heapSnapshotDir,
+    stop: [floors.framework, floors.data, small, large, limited],
   });
-
-  await Promise.all([floors.framework, floors.data, small, large, limited].map(({ child }) => stopChild(child)));
-  log(`memory scenario in shared placement, ${settings.sharedMemory.organizations.toLocaleString('en')} organizations`);
-  const { shared } = await startInstances({
-    ...instances,
-    names: ['shared'],
-    options: { shared: { env: { DEFAULT_PLACEMENT: 'shared' }, heapSnapshotDir } },
-  });
-  const sharedMemory = await sharedModeMemory({
-    ...bench,
-    shared,
-    ...databases('shared'),
-    tokenFor: fixtures.tokenFor,
-    heapSnapshotDir,
-  });
-  await stopChild(shared.child);
   writeResults(startedAt, {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -201,6 +200,40 @@ async function startLimited(instances, small) {
   });
   await waitUntilIdle([limited.pid, small.pid]);
   return limited;
+}
+
+/**
+ * The memory scenarios: the large instance's as its organizations are used, then, once `stop`
+ * (every other process the bench started) has stopped, a fresh instance in shared placement's.
+ */
+async function memoryScenarios({ bench, instances, fixtures, databases, heapSnapshotDir, stop }) {
+  log('memory scenario');
+  const memory = await memoryByOrganizationsUsed({ ...bench, organizations: fixtures.largeOrgs, tokenFor: fixtures.tokenFor });
+  await Promise.all(stop.filter(Boolean).map(({ child }) => stopChild(child)));
+  /** The same organizations used again by a fresh instance `name` (same databases) that writes heap snapshots. */
+  const heapOf = async (name, env, usedBatches) => {
+    if (!heapSnapshotDir) return undefined;
+    log(`heap snapshots: ${name} instance again, fresh`);
+    const started = await startInstances({ ...instances, names: [name], options: { [name]: { env, heapSnapshotDir } } });
+    const instance = started[name];
+    try {
+      return await replayWithSnapshots({ ...bench, instance, usedBatches, tokenFor: fixtures.tokenFor, dir: heapSnapshotDir });
+    } finally {
+      await stopChild(instance.child);
+    }
+  };
+  memory.heap = await heapOf('large', {}, memory.usedBatches);
+  log(`memory scenario in shared placement, ${settings.sharedMemory.organizations.toLocaleString('en')} organizations`);
+  const { shared } = await startInstances({
+    ...instances,
+    names: ['shared'],
+    options: { shared: { env: { DEFAULT_PLACEMENT: 'shared' } } },
+  });
+  const sharedMemory = await sharedModeMemory({ ...bench, shared, ...databases('shared'), tokenFor: fixtures.tokenFor });
+  await stopChild(shared.child);
+  sharedMemory.heap = await heapOf('shared', { DEFAULT_PLACEMENT: 'shared' }, sharedMemory.usedBatches);
+  for (const result of [memory, sharedMemory]) delete result.usedBatches;
+  return { memory, sharedMemory };
 }
 
 /** Adds the targets to `results`, writes them to bench/results/<startedAt>.json, rewrites BENCHMARKS.md's generated part and prints it. */

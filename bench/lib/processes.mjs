@@ -90,6 +90,8 @@ export async function startService({ label, entry, env, port, profileDir, heapSn
   const nodeArgs = [
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
     ...(heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapSnapshotDir}`] : []),
+    // BENCH_SERVICE_NODE_OPTIONS: extra Node/V8 flags for the service instances, to compare a setting.
+    ...(process.env.BENCH_SERVICE_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
   ];
   for (const dir of [profileDir, heapSnapshotDir]) if (dir) mkdirSync(dir, { recursive: true });
   const child = track(

@@ -1,39 +1,61 @@
 // Memory: the large service instance's resident and heap memory and its tenant model cache as more
-// of its organizations are used, and what grew on its heap between the first checkpoint and the
-// last (heap snapshots).
+// of its organizations are used, and (in a second pass on a fresh instance) what grew on its heap
+// between the first checkpoint and the last (heap snapshots).
 import { relative } from 'node:path';
 import { scrapeMetrics, serviceApi } from '../lib/api.mjs';
 import { heapGrowth, takeHeapSnapshot } from '../lib/heap-snapshot.mjs';
+import { waitUntilIdle } from '../lib/processes.mjs';
 import { forEachLimited } from '../lib/seed.mjs';
 
 /**
  * Reads the `large` instance's memory, then, for each of `settings.memoryCheckpoints`, makes one
  * authenticated GET /org/records?limit=1 as each not yet used organization of `organizations` up to
- * that many (`settings.connections` at a time, tokens from `tokenFor`) and reads it again. With
- * `heapSnapshotDir` (where the instance writes its heap snapshots on SIGUSR2), each checkpoint's
- * reading is followed by a heap snapshot. Answers `readings` (the result file's `memory`: one per
- * checkpoint, the first with no organization used) and `heap` (the growth between the first and
- * the last checkpoint's snapshots, see heapGrowth; undefined without snapshots).
+ * that many (`settings.connections` at a time, tokens from `tokenFor`) and reads it again (see
+ * checkpointReading). Answers `readings` (the result file's `memory`: one per checkpoint, the first
+ * with no organization used) and `usedBatches` (the organizations used for each checkpoint, for
+ * replayWithSnapshots).
  */
-export async function memoryByOrganizationsUsed({ root, settings, large, organizations, tokenFor, heapSnapshotDir, log }) {
-  const api = serviceApi(large.baseUrl);
+export async function memoryByOrganizationsUsed({ settings, large, organizations, tokenFor }) {
   const readings = [{ organizationsUsed: 0, ...(await memoryReading(large)) }];
-  const snapshots = [];
   let used = 0;
   for (const checkpoint of settings.memoryCheckpoints) {
-    await forEachLimited(organizations.slice(used, checkpoint), settings.connections, async (org) => {
-      await api.callExpecting('GET', '/org/records?limit=1', { token: tokenFor(org), expect: 200 });
-    });
+    await useOrganizations(large, organizations.slice(used, checkpoint), tokenFor, settings);
     used = checkpoint;
-    const reading = { organizationsUsed: used, ...(await memoryReading(large)) };
-    if (heapSnapshotDir) {
-      const { file, ...figures } = await snapshotOf(large, heapSnapshotDir, root, log);
-      snapshots.push(file);
-      Object.assign(reading, figures);
-    }
-    readings.push(reading);
+    readings.push({ organizationsUsed: used, ...(await checkpointReading(large, settings)) });
   }
-  return { readings, heap: await growthOf(snapshots, log) };
+  return {
+    readings,
+    usedBatches: settings.memoryCheckpoints.map((checkpoint, i) =>
+      organizations.slice(i === 0 ? 0 : settings.memoryCheckpoints[i - 1], checkpoint),
+    ),
+  };
+}
+
+/** One authenticated GET /org/records?limit=1 as each of `organizations` (`settings.connections` at a time). */
+async function useOrganizations(instance, organizations, tokenFor, settings) {
+  const api = serviceApi(instance.baseUrl);
+  await forEachLimited(organizations, settings.connections, async (org) => {
+    await api.callExpecting('GET', '/org/records?limit=1', { token: tokenFor(org), expect: 200 });
+  });
+}
+
+/**
+ * What the heap holds after each of `usedBatches` (organizations, used in turn as the readings'
+ * pass used them) on `instance`, a fresh instance on the same databases started with heap
+ * snapshots into `dir`: a snapshot after each batch, and the growth between the first and the
+ * last. A separate pass, because writing a snapshot takes memory of its own that the process
+ * keeps (about 100 MiB resident at 1,000 organizations), which would count in the next reading.
+ */
+export async function replayWithSnapshots({ root, settings, instance, usedBatches, tokenFor, dir, log }) {
+  const snapshots = [];
+  const residentAfter = [];
+  for (const batch of usedBatches) {
+    await useOrganizations(instance, batch, tokenFor, settings);
+    const { file, residentAfterSnapshotMiB } = await snapshotOf(instance, dir, root, log);
+    snapshots.push(file);
+    residentAfter.push(residentAfterSnapshotMiB);
+  }
+  return { ...(await growthOf(snapshots, log)), residentAfterSnapshotMiB: residentAfter };
 }
 
 /**
@@ -53,6 +75,24 @@ export async function growthOf(snapshots, log) {
   if (snapshots.length < 2) return undefined;
   log('comparing the heap snapshots');
   return heapGrowth(snapshots[0], snapshots.at(-1));
+}
+
+/**
+ * The instance's memory at a checkpoint: `residentRightAfterMiB` as the last request is answered,
+ * and every figure of memoryReading once the instance has been idle for
+ * `settings.memorySettleSeconds` (V8's memory reducer collects and gives pages back when allocation
+ * stops, about 8 s after its last full collection): what it keeps, rather than garbage not yet
+ * collected.
+ */
+export async function checkpointReading(instance, settings) {
+  const rightAfter = await memoryReading(instance);
+  await waitUntilIdle(instance.pid);
+  await new Promise((wake) => setTimeout(wake, settings.memorySettleSeconds * 1000));
+  return {
+    ...(await memoryReading(instance)),
+    residentRightAfterMiB: rightAfter.residentMiB,
+    heapUsedRightAfterMiB: rightAfter.heapUsedMiB,
+  };
 }
 
 /** The instance's memory from its /metrics (prom-client's process figures); null for a figure it does not expose. */

@@ -5,24 +5,22 @@
 import { serviceApi } from '../lib/api.mjs';
 import { waitUntilIdle } from '../lib/processes.mjs';
 import { forEachLimited, seedPlacedOrganizations } from '../lib/seed.mjs';
-import { growthOf, memoryReading, snapshotOf } from './memory.mjs';
+import { checkpointReading, memoryReading } from './memory.mjs';
 
 /**
- * On the `shared` instance (DEFAULT_PLACEMENT=shared, its own `master` and `tenant` databases,
- * heap snapshots into `heapSnapshotDir`): seeds `settings.sharedMemory.firstUsed` organizations in
+ * On the `shared` instance (DEFAULT_PLACEMENT=shared, its own `master` and `tenant` databases): seeds `settings.sharedMemory.firstUsed` organizations in
  * shared placement with owners, uses each once (an authenticated GET /org/records?limit=1, tokens
- * from `tokenFor`, `settings.connections` at a time), reads the memory and takes a heap snapshot;
- * then seeds organizations up to `settings.sharedMemory.organizations`, `moreUsed` of them spread
- * over them with owners, uses those, reads and snapshots again. `ferret` is waited for after
+ * from `tokenFor`, `settings.connections` at a time), reads the memory; then seeds organizations up to `settings.sharedMemory.organizations`, `moreUsed` of them spread
+ * over them with owners, uses those, and reads again. `ferret` is waited for after
  * seeding (PostgreSQL's autovacuum after a million inserts). Answers the result file's
- * `sharedMemory`: the readings, the ratio of the last resident memory to the first used one's, the
- * seeding time and the heap growth between the two snapshots.
+ * `sharedMemory`: the readings, the ratio of the last resident memory to the first used one's and
+ * the seeding time, plus `usedBatches` (the owners used at each stage, for replayWithSnapshots).
  */
-export async function sharedModeMemory({ root, settings, ferret, naming, shared, master, tenant, tokenFor, heapSnapshotDir, log }) {
+export async function sharedModeMemory({ settings, ferret, naming, shared, master, tenant, tokenFor, log }) {
   const { organizations, firstUsed, moreUsed } = settings.sharedMemory;
   const api = serviceApi(shared.baseUrl);
   const readings = [{ organizations: 0, organizationsUsed: 0, ...(await memoryReading(shared)) }];
-  const snapshots = [];
+  const usedBatches = [];
   let seeded = 0;
   let used = 0;
   let seedSeconds = 0;
@@ -49,10 +47,9 @@ export async function sharedModeMemory({ root, settings, ferret, naming, shared,
       await api.callExpecting('GET', '/org/records?limit=1', { token: tokenFor(owner), expect: 200 });
     });
     used += owners.length;
-    const reading = { organizations: seeded, organizationsUsed: used, ...(await memoryReading(shared)) };
-    const { file, ...figures } = await snapshotOf(shared, heapSnapshotDir, root, log);
-    snapshots.push(file);
-    readings.push({ ...reading, ...figures });
+    usedBatches.push(owners);
+    const reading = { organizations: seeded, organizationsUsed: used, ...(await checkpointReading(shared, settings)) };
+    readings.push(reading);
     log(`shared memory: RSS ${reading.residentMiB.toFixed(1)} MiB, heap used ${reading.heapUsedMiB.toFixed(1)} MiB`);
   };
 
@@ -67,6 +64,6 @@ export async function sharedModeMemory({ root, settings, ferret, naming, shared,
     seedSeconds,
     readings,
     residentRatio: last.residentMiB / first.residentMiB,
-    heap: await growthOf(snapshots, log),
+    usedBatches,
   };
 }
