@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { DOCS_PATH, REDOC_PATH } from './about/service-info.js';
 import { AppModule } from './app.module.js';
 import { configureApp, createHttpAdapter } from './app.setup.js';
@@ -10,6 +11,11 @@ import { AppConfig } from './config/app-config.js';
 import { InvalidConfigurationError } from './config/environment.js';
 
 const logger = new Logger('Main');
+
+// Performance choice (BENCHMARKS.md "Memory"): V8 lets the old generation grow to up to 4x what
+// survived its last full collection while allocation runs high, and keeps the garbage resident;
+// at most 40% more kept RSS at 10,000 organizations used at 1.24x that at 1,000 (1.96x without).
+setFlagsFromString('--heap-growing-percent=40');
 
 async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
