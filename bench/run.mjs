@@ -142,10 +142,8 @@ async function main() {
   const masters = { small: databases('small').master, large: databases('large').master };
   const latency = latencyByOrganizationCount({ ...bench, masters, lookups: fixtures.lookups });
   const throughput = await measureThroughput({ ...bench, floors, fixtures, only, eachRound: only ? undefined : latency.round });
-  if (only) {
-    for (const [key, figures] of Object.entries(throughput.quick)) process.stdout.write(`${key} ${JSON.stringify(figures)}\n`);
-    if (!wantsMemory) return;
-    const memory = await memoryScenarios({
+  const measureMemory = () =>
+    memoryScenarios({
       bench,
       instances,
       fixtures,
@@ -153,6 +151,10 @@ async function main() {
       heapSnapshotDir,
       stop: [floors.framework, floors.data, small, large, limited],
     });
+  if (only) {
+    for (const [key, figures] of Object.entries(throughput.quick)) process.stdout.write(`${key} ${JSON.stringify(figures)}\n`);
+    if (!wantsMemory) return;
+    const memory = await measureMemory();
     process.stdout.write(`${JSON.stringify(memory, (key, value) => (key === 'heap' ? undefined : value), 1)}\n`);
     return;
   }
@@ -162,17 +164,7 @@ async function main() {
   log('rename scenario');
   const renamed = await renames({ ...bench, api, ...databases('small') });
   // BENCH_MEMORY=0 skips them (on FerretDB's SQLite backend every lookup scans, so 10,000 organizations take most of an hour).
-  const { memory, sharedMemory } =
-    process.env.BENCH_MEMORY === '0'
-      ? { memory: { readings: [] } }
-      : await memoryScenarios({
-          bench,
-          instances,
-          fixtures,
-          databases,
-          heapSnapshotDir,
-          stop: [floors.framework, floors.data, small, large, limited],
-        });
+  const { memory, sharedMemory } = process.env.BENCH_MEMORY === '0' ? { memory: { readings: [] } } : await measureMemory();
   writeResults(startedAt, {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
