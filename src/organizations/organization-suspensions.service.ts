@@ -55,12 +55,12 @@ export class OrganizationSuspensions {
     return this.glances.peek(keyOf(orgId))?.quota;
   }
 
-  /** Forgets what this instance remembers of the organization: it was renamed here. */
+  /** Forgets what this instance remembers of the organization: it was suspended, resumed, renamed or given another quota here. */
   forget(orgId: ObjectId | string): void {
     this.glances.invalidate(keyOf(orgId));
   }
 
-  /** Runs `read`, a read of the organization's document, and remembers its suspension and slug from what it found. */
+  /** Runs `read`, a read of the organization's document, and remembers its suspension, slug and quota from what it found. */
   reading<T extends OrganizationRecord | null>(orgId: ObjectId | string, read: () => Promise<T>): Promise<T> {
     return this.glances.refresh(keyOf(orgId), read, (org) => (org ? glanceAt(org) : null));
   }
